@@ -1,0 +1,87 @@
+# iar: a batch scheduler for pooled machines. Plain make, no autotools.
+# `make` builds the programs in place: the checkout is a working iar root.
+# Settings may also come from config.mk. See README.md.
+-include config.mk
+
+PREFIX     = /opt/iar
+ROOT       = $(CURDIR)
+DESTDIR    =
+BINDIR     = $(PREFIX)/bin
+LIBEXECDIR = $(PREFIX)/libexec
+MANDIR     = $(PREFIX)/man
+CC         = cc
+OPT        = -O2 -g
+SAN        =
+CFLAGS     = -std=c11 $(OPT) $(SAN) -Wall -Wextra -Werror -D_GNU_SOURCE \
+             -Ilib -DIAR_ROOT_DEFAULT='"$(ROOT)"'
+LDFLAGS    = $(SAN) -Wl,--as-needed
+LDLIBS     = -lhwloc -ldb -lcgroup
+
+LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
+         lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/view.o lib/cmd.o
+LIBHDR = lib/*.h
+
+BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
+          bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log
+LIBEXEC = libexec/iar-dispatch libexec/iar-run
+UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist
+PROGS   = $(BIN) $(LIBEXEC)
+
+all: $(PROGS)
+
+lib/libiar.a: $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(LIBOBJ)
+
+$(LIBOBJ): $(LIBHDR)
+
+.c.o:
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(PROGS) $(UNIT): lib/libiar.a
+bin/iar-init: bin/iar-init.o
+bin/iar-submit: bin/iar-submit.o
+bin/iar-stat: bin/iar-stat.o
+bin/iar-cancel: bin/iar-cancel.o
+bin/iar-hold: bin/iar-hold.o
+bin/iar-release: bin/iar-release.o
+bin/iar-wait: bin/iar-wait.o
+bin/iar-log: bin/iar-log.o
+libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o
+libexec/iar-run: libexec/iar-run.o
+tests/unit-job: tests/unit-job.o
+tests/unit-cg: tests/unit-cg.o
+tests/unit-topo: tests/unit-topo.o
+tests/unit-hist: tests/unit-hist.o
+$(BIN) libexec/iar-run $(UNIT):
+	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
+libexec/iar-dispatch:
+	$(CC) $(LDFLAGS) -o $@ libexec/iar-dispatch.o libexec/dispatch-run.o \
+	    lib/libiar.a $(LDLIBS)
+
+bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h
+
+check: all $(UNIT)
+	tests/run
+
+bench: all
+	bench/run
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(PREFIX)/etc $(DESTDIR)$(PREFIX)/spool \
+	    $(DESTDIR)$(PREFIX)/nodes
+	cp $(BIN) $(DESTDIR)$(BINDIR)/
+	cp $(LIBEXEC) $(DESTDIR)$(LIBEXECDIR)/
+	cp man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	cp man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	[ -f $(DESTDIR)$(PREFIX)/etc/iar.conf ] || \
+	    cp etc/iar.conf $(DESTDIR)$(PREFIX)/etc/
+	cp etc/crontab etc/iar-dispatch.service $(DESTDIR)$(PREFIX)/etc/
+
+clean:
+	rm -f lib/*.o lib/libiar.a bin/*.o libexec/*.o tests/*.o \
+	    $(PROGS) $(UNIT)
+
+.PHONY: all check bench install clean

@@ -1,0 +1,465 @@
+/* iar-submit: put a job in the spool and print its id.
+ *
+ * The job is a script (a file, the command after "--", or standard
+ * input), options from the command line or "#IAR" lines at the top of the
+ * script (the command line wins), the working directory and the captured
+ * environment. It needs no running dispatcher: the job is committed to
+ * spool/incoming by one rename of a fully written, fsynced file.
+ * Exit codes: 0 ok, 100 usage, 101 rejected, 102 not found, 111 trouble;
+ * with --wait, the job's own exit status. See iar-submit(1). */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "file.h"
+#include "job.h"
+#include "msg.h"
+
+extern char **environ;
+
+static const char usage[] =
+"usage: iar-submit [options] [script [args...]]\n"
+"       iar-submit [options] -- command [args...]\n"
+"       ... | iar-submit [options]\n"
+"  -J, --name NAME       job name\n"
+"  -c, --cores N         whole cores (default 1)\n"
+"      --mem SIZE        memory limit, K/M/G/T suffix (no suffix: MiB)\n"
+"  -t, --time TIME       walltime: MM, MM:SS, HH:MM:SS, D-HH[:MM[:SS]]\n"
+"  -p, --priority N      higher runs first; users may only lower theirs\n"
+"  -H, --hold            submit held (iar-release starts it)\n"
+"  -D, --chdir DIR       working directory (default: the current one)\n"
+"      --export WHAT     ALL (default), NONE, or NAME[=VALUE],...\n"
+"  -o, --output PATH     standard output (%j = job id)\n"
+"  -e, --error PATH      standard error (%j = job id)\n"
+"      --retries N       requeue up to N times if its node is lost\n"
+"  -W, --wait            wait for the job to end; exit with its status\n"
+"      --parsable        print only the id\n"
+"  -h, --help            this text\n";
+
+enum { O_MEM = 256, O_EXPORT, O_PARSABLE, O_RETRIES };
+
+static const struct option longopts[] = {
+	{ "name", required_argument, NULL, 'J' },
+	{ "job-name", required_argument, NULL, 'J' },
+	{ "cores", required_argument, NULL, 'c' },
+	{ "cpus-per-task", required_argument, NULL, 'c' },
+	{ "mem", required_argument, NULL, O_MEM },
+	{ "time", required_argument, NULL, 't' },
+	{ "priority", required_argument, NULL, 'p' },
+	{ "hold", no_argument, NULL, 'H' },
+	{ "chdir", required_argument, NULL, 'D' },
+	{ "export", required_argument, NULL, O_EXPORT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "error", required_argument, NULL, 'e' },
+	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "wait", no_argument, NULL, 'W' },
+	{ "parsable", no_argument, NULL, O_PARSABLE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct opts {
+	int wait, parsable;
+	const char *export;
+	const char *where;	/* "" for the command line, else "#IAR" */
+};
+
+static void
+bad(const struct opts *o, const char *what, const char *v)
+{
+	msg_die(EX_USAGE, "bad %s '%s'%s%s", what, v, o->where[0] ? " in " :
+	    "", o->where);
+}
+
+static void
+copy_str(const struct opts *o, char *dst, size_t n, const char *v,
+    const char *what)
+{
+	if (strlen(v) >= n || strchr(v, '\n'))
+		bad(o, what, v);
+	strcpy(dst, v);
+}
+
+/* Apply options; returns optind. Stops at the first operand. */
+static int
+opts_apply(struct job *j, struct opts *o, int argc, char **argv)
+{
+	uint64_t n;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+J:c:t:p:HD:o:e:Wh", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'J':
+			copy_str(o, j->name, sizeof j->name, optarg, "name");
+			break;
+		case 'c':
+			if (job_size_parse(optarg, &n) < 0 || !isdigit(
+			    (unsigned char)optarg[strlen(optarg) - 1]))
+				bad(o, "core count", optarg);
+			n /= 1024 * 1024;
+			if (n < 1 || n > 4096)
+				bad(o, "core count", optarg);
+			j->cores = (unsigned)n;
+			break;
+		case O_MEM:
+			if (job_size_parse(optarg, &j->mem) < 0)
+				bad(o, "memory size", optarg);
+			break;
+		case 't':
+			if (job_time_parse(optarg, &j->time) < 0)
+				bad(o, "time", optarg);
+			break;
+		case 'p': {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || !*optarg || v > JOB_PRIO_MAX ||
+			    v < -JOB_PRIO_MAX)
+				bad(o, "priority", optarg);
+			j->prio = (int)v;
+			break;
+		}
+		case 'H':
+			j->hold = 1;
+			break;
+		case 'D':
+			copy_str(o, j->cwd, sizeof j->cwd, optarg, "directory");
+			break;
+		case O_EXPORT:
+			o->export = optarg;
+			break;
+		case 'o':
+			copy_str(o, j->out, sizeof j->out, optarg, "output path");
+			break;
+		case 'e':
+			copy_str(o, j->err, sizeof j->err, optarg, "error path");
+			break;
+		case O_RETRIES: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !*optarg || v > 100)
+				bad(o, "retry count", optarg);
+			j->retries = (unsigned)v;
+			break;
+		}
+		case 'W':
+			o->wait = 1;
+			break;
+		case O_PARSABLE:
+			o->parsable = 1;
+			break;
+		case 'h':
+			if (!o->where[0]) {
+				fputs(usage, stdout);
+				exit(0);
+			}
+			/* fallthrough */
+		default:
+			if (o->where[0])
+				msg_die(EX_USAGE, "bad option in %s", o->where);
+			fputs(usage, stderr);
+			exit(EX_USAGE);
+		}
+	}
+	return optind;
+}
+
+/* Split "#IAR" lines (after an optional "#!" line, up to the first line
+ * that is not a comment) into an argv and apply them. */
+static void
+directives_apply(struct job *j, struct opts *o, const char *s, size_t len)
+{
+	char line[1024], *argv[64];
+	size_t i = 0, lineno = 0;
+
+	while (i < len) {
+		size_t e = i, k;
+		int argc = 1;
+		char *p;
+
+		while (e < len && s[e] != '\n')
+			e++;
+		lineno++;
+		k = e - i;
+		if (k == 0 || s[i] != '#')
+			break;
+		if (k >= 5 && memcmp(s + i, "#IAR", 4) == 0 &&
+		    isspace((unsigned char)s[i + 4])) {
+			char where[32];
+
+			if (k >= sizeof line)
+				msg_die(EX_USAGE, "#IAR line %zu is too long",
+				    lineno);
+			memcpy(line, s + i + 5, k - 5);
+			line[k - 5] = 0;
+			argv[0] = "#IAR";
+			for (p = strtok(line, " \t"); p && argc < 63;
+			    p = strtok(NULL, " \t"))
+				argv[argc++] = p;
+			argv[argc] = NULL;
+			snprintf(where, sizeof where, "#IAR line %zu", lineno);
+			o->where = where;
+			if (opts_apply(j, o, argc, argv) != argc)
+				msg_die(EX_USAGE, "stray word in %s", where);
+			o->where = "";
+		}
+		i = e + 1;
+	}
+}
+
+static void
+script_read(int fd, const char *what, uint64_t max, struct buf *b)
+{
+	if (file_read_all(fd, max, b) < 0) {
+		if (errno == EFBIG)
+			msg_die(EX_REJECT, "cannot read '%s': larger than "
+			    "max_job_size (%" PRIu64 " bytes)", what, max);
+		msg_die(EX_TEMP, "cannot read '%s':", what);
+	}
+}
+
+/* Quote s for sh in single quotes. */
+static void
+sh_quote(struct buf *b, const char *s)
+{
+	buf_addc(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			buf_adds(b, "'\\''");
+		else
+			buf_addc(b, *s);
+	}
+	buf_addc(b, '\'');
+}
+
+static int
+env_wanted(const char *export, const char *e)
+{
+	size_t n = strcspn(e, "=");
+	const char *p;
+
+	for (p = export; *p; ) {
+		size_t k = strcspn(p, ",");
+		size_t nk = strcspn(p, ",=");
+
+		if (nk == n && memcmp(p, e, n) == 0 && nk == k)
+			return 1;
+		p += k;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static void
+env_capture(struct job *j, const char *export)
+{
+	size_t n = 0, cap = 64;
+	char **env = msg_xmalloc(cap * sizeof *env), **e;
+	int all = strcmp(export, "ALL") == 0 || strncmp(export, "ALL,", 4) == 0;
+	const char *p;
+
+	if (strcmp(export, "NONE") != 0)
+		for (e = environ; *e; e++) {
+			if (!strchr(*e, '=') || **e == '=' || strchr(*e, '\n'))
+				continue;
+			if (!all && !env_wanted(export, *e))
+				continue;
+			if (n + 2 >= cap)
+				env = msg_xrealloc(env, (cap *= 2) * sizeof *env);
+			env[n++] = *e;
+		}
+	/* NAME=VALUE items in the list set values outright. */
+	for (p = export; *p; ) {
+		size_t k = strcspn(p, ",");
+		char *item;
+
+		if (memchr(p, '=', k)) {
+			item = msg_xmalloc(k + 1);
+			memcpy(item, p, k);
+			item[k] = 0;
+			if (n + 2 >= cap)
+				env = msg_xrealloc(env, (cap *= 2) * sizeof *env);
+			env[n++] = item;
+		}
+		p += k;
+		if (*p == ',')
+			p++;
+	}
+	if (n > JOB_ENV_MAX)
+		msg_die(EX_REJECT, "too many environment variables (%zu)", n);
+	env[n] = NULL;
+	j->env = env;
+	j->nenv = n;
+}
+
+static int64_t
+now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { 0, 0, "ALL", "" };
+	struct buf script, file;
+	struct job j;
+	struct cmd c;
+	uint64_t id;
+	char why[256];
+	int first, tries;
+
+	cmd_setup(&c, argv[0]);
+	job_init(&j);
+	buf_init(&script);
+	buf_init(&file);
+	first = opts_apply(&j, &o, argc, argv);
+
+	if (first < argc && strcmp(argv[first - 1], "--") == 0) {
+		/* iar-submit [options] -- command args... */
+		int i;
+
+		buf_adds(&script, "#!/bin/sh\nexec");
+		for (i = first; i < argc; i++) {
+			buf_addc(&script, ' ');
+			sh_quote(&script, argv[i]);
+		}
+		buf_addc(&script, '\n');
+		if (!j.name[0])
+			snprintf(j.name, sizeof j.name, "%s",
+			    strrchr(argv[first], '/') ?
+			    strrchr(argv[first], '/') + 1 : argv[first]);
+	} else if (first < argc) {
+		int fd = open(argv[first], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		struct stat st;
+		const char *base;
+		int i;
+
+		if (fd < 0)
+			msg_die(errno == ENOENT || errno == EACCES ?
+			    EX_NOTFOUND : EX_TEMP, "cannot open '%s':",
+			    argv[first]);
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+			msg_die(EX_REJECT, "cannot submit '%s': not a regular "
+			    "file", argv[first]);
+		script_read(fd, argv[first], c.conf.max_job_size, &script);
+		close(fd);
+		directives_apply(&j, &o, script.s ? script.s : "",
+		    script.len);
+		first = opts_apply(&j, &o, argc, argv);
+		if (first + 1 < argc) {
+			/* Script arguments: run the script through a
+			 * wrapper that sets $1..$n. */
+			struct buf w;
+
+			buf_init(&w);
+			buf_adds(&w, "#!/bin/sh\n# iar: script arguments\n"
+			    "set --");
+			for (i = first + 1; i < argc; i++) {
+				buf_addc(&w, ' ');
+				sh_quote(&w, argv[i]);
+			}
+			buf_adds(&w, "\n");
+			(void)w;
+			buf_free(&w);
+			msg_die(EX_USAGE, "arguments after the script are not "
+			    "supported; use -- command args");
+		}
+		base = strrchr(argv[first], '/');
+		if (!j.name[0])
+			snprintf(j.name, sizeof j.name, "%s",
+			    base ? base + 1 : argv[first]);
+	} else {
+		if (isatty(0))
+			msg_die(EX_USAGE, "no script: give a file, -- command, "
+			    "or a script on standard input (-h for help)");
+		script_read(0, "standard input", c.conf.max_job_size, &script);
+		directives_apply(&j, &o, script.s ? script.s : "",
+		    script.len);
+		opts_apply(&j, &o, argc, argv);
+		if (!j.name[0])
+			strcpy(j.name, "stdin");
+	}
+	if (script.err)
+		msg_die(EX_TEMP, "cannot allocate memory for the script");
+	if (script.len == 0)
+		msg_die(EX_REJECT, "empty script");
+	j.script = script.s;
+	j.scriptlen = script.len;
+
+	if (!j.cwd[0] && !getcwd(j.cwd, sizeof j.cwd))
+		msg_die(EX_TEMP, "cannot find the current directory:");
+	if (j.cwd[0] != '/') {
+		char abs[PATH_MAX];
+
+		if (!realpath(j.cwd, abs))
+			msg_die(EX_NOTFOUND, "cannot use directory '%s':",
+			    j.cwd);
+		copy_str(&o, j.cwd, sizeof j.cwd, abs, "directory");
+	}
+	env_capture(&j, o.export);
+	j.submitted_us = now_us();
+
+	for (tries = 0; ; tries++) {
+		if (spool_id_next(&c.sp, &id) < 0)
+			msg_die(EX_TEMP, "cannot take a job id from '%s/spool/"
+			    "seq':", c.root);
+		j.id = id;
+		buf_reset(&file);
+		job_format(&j, &file);
+		if (file.err)
+			msg_die(EX_TEMP, "cannot allocate memory for the job");
+		if (file.len > c.conf.max_job_size)
+			msg_die(EX_REJECT, "job is %zu bytes, larger than "
+			    "max_job_size (%" PRIu64 ")", file.len,
+			    c.conf.max_job_size);
+		{
+			/* Check what the dispatcher will check. */
+			struct job t;
+
+			if (job_parse(&t, file.s, file.len, why, sizeof why)
+			    < 0)
+				msg_die(EX_REJECT, "cannot submit: %s", why);
+			job_free(&t);
+		}
+		if (spool_job_commit(&c.sp, id, file.s, file.len) == 0)
+			break;
+		if (errno != EEXIST || tries > 100)
+			msg_die(EX_TEMP, "cannot commit job %" PRIu64 " to '%s/"
+			    "spool/incoming':", id, c.root);
+	}
+	if (o.parsable)
+		printf("%" PRIu64 "\n", id);
+	else
+		printf("Submitted job %" PRIu64 "\n", id);
+	if (o.wait) {
+		int st = 0, r;
+
+		fflush(stdout);
+		r = cmd_job_wait(&c, id, -1, &st);
+		if (r < 0)
+			msg_die(EX_TEMP, "cannot wait for job %" PRIu64, id);
+		return st;
+	}
+	return 0;
+}

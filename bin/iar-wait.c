@@ -1,0 +1,212 @@
+/* iar-wait: wait until jobs are over.
+ *
+ * Waits until every job named is in a final state, sleeping in inotify
+ * on the spool (cmd_job_wait), not polling; jobs already recorded in the
+ * history are over at once. With -v it prints "ID STATE EXIT" for each
+ * job, in the order given, as each is known to be over.
+ * Promises: it only reads the spool and the history; a timeout applies to
+ * the whole wait, not to each job.
+ * Exit codes: 0 every job COMPLETED; otherwise the exit status of the
+ * first job (in the order given) that did not complete (128+N if a signal
+ * N ended it, 1 if it had no status); 100 usage, 102 no such job,
+ * 111 timeout or trouble. See iar-wait(1). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "hist.h"
+#include "job.h"
+#include "msg.h"
+#include "paths.h"
+#include "view.h"
+
+static const char usage[] =
+"usage: iar-wait [-v] [-t SECONDS] JOBID...\n"
+"  -t, --timeout SECONDS  give up after this long (exit 111)\n"
+"  -v, --verbose          print \"ID STATE EXIT\" for each job\n"
+"  -h, --help             this text\n";
+
+static const struct option longopts[] = {
+	{ "timeout", required_argument, NULL, 't' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static struct hist *hist;
+static int hist_tried;
+
+/* The history, opened the first time a job is not in the spool. */
+static struct hist *
+hist_get(const char *root)
+{
+	char dir[4096], file[4200], err[600];
+	struct stat st;
+
+	if (hist_tried)
+		return hist;
+	hist_tried = 1;
+	if (snprintf(dir, sizeof dir, "%s/%s/%s", root, IAR_SPOOL, SPOOL_DB)
+	    >= (int)sizeof dir)
+		return NULL;
+	snprintf(file, sizeof file, "%s/jobs.db", dir);
+	if (stat(file, &st) < 0 && errno == ENOENT)
+		return NULL;
+	if (hist_open(dir, 1, &hist, err, sizeof err) < 0) {
+		msg_warn("%s", err);
+		hist = NULL;
+	}
+	return hist;
+}
+
+/* Look a job up in the spool, then in the history. 0 found. */
+static int
+job_get(struct cmd *c, uint64_t id, struct view_job *v)
+{
+	struct hist *h;
+
+	if (view_job_get(&c->sp, NULL, id, v) == 0)
+		return 0;
+	if ((h = hist_get(c->root)) == NULL)
+		return 1;
+	return view_job_get(&c->sp, h, id, v);
+}
+
+/* As a shell would report it: the exit code, 128+signal, 1 if none. */
+static int
+job_status(const struct view_job *v)
+{
+	if (v->signal)
+		return 128 + v->signal;
+	return v->exit_code >= 0 ? v->exit_code : 1;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cmd c;
+	long timeout_ms = -1, start;
+	uint64_t *ids;
+	int ch, i, n, verbose = 0, rc = 0, failed = 0;
+
+	msg_prog_set(argv[0]);
+	while ((ch = getopt_long(argc, argv, "+t:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 't': {
+			char *end;
+			double t;
+
+			errno = 0;
+			t = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(t) ||
+			    t < 0 || t > 1e7)
+				msg_die(EX_USAGE, "bad timeout '%s'", optarg);
+			timeout_ms = (long)(t * 1000);
+			break;
+		}
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	n = argc - optind;
+	ids = msg_xmalloc((size_t)n * sizeof *ids);
+	for (i = 0; i < n; i++)
+		ids[i] = cmd_id_arg(argv[optind + i]);
+	cmd_setup(&c, argv[0]);
+	start = now_ms();
+
+	/* Every job must exist before we wait for any of them. */
+	for (i = 0; i < n; i++) {
+		struct view_job v;
+
+		if (job_get(&c, ids[i], &v) != 0) {
+			msg_warn("no such job %" PRIu64, ids[i]);
+			rc = EX_NOTFOUND;
+		}
+	}
+	if (rc)
+		return rc;
+
+	for (i = 0; i < n; i++) {
+		struct view_job v;
+		long left = -1;
+		int st, status = 1;
+
+		if (job_get(&c, ids[i], &v) != 0)
+			msg_die(EX_NOTFOUND, "no such job %" PRIu64, ids[i]);
+		if (!job_state_final(v.state)) {
+			if (timeout_ms >= 0) {
+				left = timeout_ms - (now_ms() - start);
+				if (left < 0)
+					left = 0;
+			}
+			st = cmd_job_wait(&c, ids[i], left, &status);
+			if (st == -1)
+				msg_die(EX_TEMP, "timed out waiting for job %"
+				    PRIu64, ids[i]);
+			/* Gone from the spool meanwhile: into the history. */
+			if (job_get(&c, ids[i], &v) != 0 ||
+			    !job_state_final(v.state)) {
+				if (st < 0)
+					msg_die(EX_NOTFOUND, "no such job %"
+					    PRIu64, ids[i]);
+				view_job_init(&v);
+				v.id = ids[i];
+				v.state = st;
+				v.exit_code = status;
+			}
+		}
+		if (verbose) {
+			char ex[16];
+
+			if (v.signal)
+				snprintf(ex, sizeof ex, "SIG%d", v.signal);
+			else if (v.exit_code >= 0)
+				snprintf(ex, sizeof ex, "%d", v.exit_code);
+			else
+				snprintf(ex, sizeof ex, "-");
+			printf("%" PRIu64 " %s %s\n", v.id,
+			    job_state_name(v.state), ex);
+			if (fflush(stdout) == EOF)
+				msg_die(EX_TEMP, "cannot write standard "
+				    "output:");
+		}
+		if (v.state != JS_COMPLETED && !failed) {
+			failed = 1;
+			rc = job_status(&v);
+			if (rc == 0)
+				rc = 1;
+		}
+	}
+	if (hist)
+		hist_close(hist);
+	return rc;
+}

@@ -1,0 +1,195 @@
+/* cmd.c: setup shared by the short-lived commands, waiting for a job, and
+ * the request commands (iar-cancel, iar-hold, iar-release); see cmd.h.
+ * Promises: a set-gid command never acts on a root the caller controls;
+ * waiting sleeps in inotify, not in a busy loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "job.h"
+#include "msg.h"
+#include "paths.h"
+#include "view.h"
+
+void
+cmd_setup(struct cmd *c, const char *argv0)
+{
+	const char *env = getenv("IAR_ROOT");
+	char err[512];
+	int fd;
+
+	msg_prog_set(argv0);
+	/* fds 0-2 must be open, or a file we open could become stderr. */
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+	umask(022);
+	c->root = paths_root();
+	if (getegid() != getgid() && env && *env) {
+		struct stat st;
+
+		/* With the iar group, IAR_ROOT must be root's or ours. */
+		if (stat(env, &st) < 0 || (st.st_uid != 0 &&
+		    st.st_uid != geteuid()) || (st.st_mode & 022)) {
+			if (setgid(getgid()) < 0)
+				msg_die(EX_TEMP, "cannot drop privilege:");
+		}
+	}
+	if (conf_load(&c->conf, c->root, err, sizeof err) < 0)
+		msg_die(EX_USAGE, "%s", err);
+	if (spool_open(&c->sp, c->root, err, sizeof err) < 0)
+		msg_die(EX_TEMP, "%s", err);
+}
+
+uint64_t
+cmd_id_arg(const char *s)
+{
+	uint64_t id;
+
+	if (job_id_parse(s, &id) < 0)
+		msg_die(EX_USAGE, "bad job id '%s'", s);
+	return id;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+int
+cmd_job_wait(struct cmd *c, uint64_t id, long timeout_ms, int *exit_status)
+{
+	static const int dirs[] = { SD_DONE, SD_BAD, SD_JOBS, SD_QUEUE };
+	long start = now_ms();
+	int in, i, seen = 0;
+
+	in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (in >= 0)
+		for (i = 0; i < (int)(sizeof dirs / sizeof dirs[0]); i++) {
+			char p[4096];
+
+			snprintf(p, sizeof p, "%s/%s/%s", c->root, IAR_SPOOL,
+			    spool_dir_names[dirs[i]]);
+			inotify_add_watch(in, p, IN_MOVED_TO | IN_CREATE |
+			    IN_MOVED_FROM);
+		}
+	for (;;) {
+		struct view_job v;
+		struct pollfd pfd;
+		long left;
+
+		if (view_job_get(&c->sp, NULL, id, &v) == 0) {
+			seen = 1;
+			if (job_state_final(v.state)) {
+				if (exit_status)
+					*exit_status = v.signal ? 128 +
+					    v.signal : v.exit_code >= 0 ?
+					    v.exit_code : 1;
+				if (in >= 0)
+					close(in);
+				return v.state;
+			}
+		} else if (!seen) {
+			if (in >= 0)
+				close(in);
+			return -2;
+		}
+		left = 1000;
+		if (timeout_ms >= 0) {
+			long t = timeout_ms - (now_ms() - start);
+
+			if (t <= 0) {
+				if (in >= 0)
+					close(in);
+				return -1;
+			}
+			if (t < left)
+				left = t;
+		}
+		/* inotify wakes us at each change; the 1 s poll is only a
+		 * fallback for filesystems without it (NFS). */
+		pfd.fd = in;
+		pfd.events = POLLIN;
+		if (in >= 0 && poll(&pfd, 1, (int)left) > 0) {
+			char ev[4096];
+
+			while (read(in, ev, sizeof ev) > 0)
+				;
+		} else if (in < 0)
+			poll(NULL, 0, (int)left);
+	}
+}
+
+int
+cmd_ctl_main(int argc, char **argv, const char *verb, const char *usage)
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cmd c;
+	int ch, i, rc = 0;
+
+	msg_prog_set(argv[0]);
+	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(usage, stdout);
+			return 0;
+		}
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	for (i = optind; i < argc; i++)
+		cmd_id_arg(argv[i]);
+	cmd_setup(&c, argv[0]);
+	for (i = optind; i < argc; i++) {
+		uint64_t id = cmd_id_arg(argv[i]);
+		struct view_job v;
+
+		if (view_job_get(&c.sp, NULL, id, &v) != 0) {
+			msg_warn("cannot %s job %" PRIu64 ": no such job", verb,
+			    id);
+			rc = rc ? rc : EX_NOTFOUND;
+			continue;
+		}
+		if (getuid() != 0 && v.uid != getuid() &&
+		    v.uid != (uid_t)-1) {
+			msg_warn("cannot %s job %" PRIu64 ": not your job",
+			    verb, id);
+			rc = rc ? rc : EX_NOTFOUND;
+			continue;
+		}
+		if (job_state_final(v.state)) {
+			msg_warn("cannot %s job %" PRIu64 ": already %s", verb,
+			    id, job_state_name(v.state));
+			rc = rc ? rc : EX_REJECT;
+			continue;
+		}
+		if (spool_ctl_send(&c.sp, id, verb) < 0) {
+			msg_warn("cannot send %s request for job %" PRIu64
+			    ":", verb, id);
+			rc = EX_TEMP;
+		}
+	}
+	return rc;
+}

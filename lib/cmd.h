@@ -1,0 +1,38 @@
+/* cmd.h: what every short-lived iar command does first, and the actions
+ * several of them share (waiting for a job, sending a request).
+ *
+ * cmd_setup() is the privilege hygiene of a set-gid command (Postfix
+ * postdrop style): fds 0-2 forced open, a fixed umask, and IAR_ROOT
+ * honoured only if that directory belongs to root or to us, so the group
+ * privilege cannot be pointed at a tree the caller made. */
+#ifndef IAR_CMD_H
+#define IAR_CMD_H
+
+#include <stdint.h>
+
+#include "conf.h"
+#include "spool.h"
+
+struct cmd {
+	const char *root;
+	struct conf conf;
+	struct spool sp;
+};
+
+/* Set the program name, clean up the process, load the configuration and
+ * open the spool; dies with EX_TEMP (or EX_USAGE for a bad conf) on
+ * failure. */
+void cmd_setup(struct cmd *c, const char *argv0);
+/* Parse a job id operand; dies with EX_USAGE if it is not one. */
+uint64_t cmd_id_arg(const char *s);
+/* Wait until job id reaches a final state (inotify on the spool, with a
+ * slow poll as a fallback). timeout_ms < 0: forever. Returns the final
+ * state, or -1 on timeout, -2 if the job does not exist. exit_status gets
+ * the job's exit code (128+signal if killed, as a shell would say). */
+int cmd_job_wait(struct cmd *c, uint64_t id, long timeout_ms,
+    int *exit_status);
+/* Send verb for each id in argv (iar-cancel, iar-hold, iar-release). */
+int cmd_ctl_main(int argc, char **argv, const char *verb,
+    const char *usage);
+
+#endif

@@ -1,0 +1,181 @@
+/* conf.c: read etc/iar.conf; see conf.h and iar.conf(5).
+ * Promises: every key is checked; an unknown key or bad value is reported
+ * with its line number and the file is rejected as a whole. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "job.h"
+#include "paths.h"
+
+void
+conf_defaults(struct conf *c)
+{
+	char host[256];
+
+	memset(c, 0, sizeof *c);
+	if (gethostname(host, sizeof host) < 0)
+		strcpy(host, "local");
+	host[sizeof host - 1] = 0;
+	host[strcspn(host, ".")] = 0;
+	snprintf(c->node, sizeof c->node, "%s", host[0] ? host : "local");
+	snprintf(c->cg_parent, sizeof c->cg_parent, "iar");
+	c->cgroups = 1;
+	c->max_job_size = JOB_MAX_SIZE;
+	c->kill_grace = 10;
+	c->pids_max = 4096;
+	c->pass_seconds = 55;
+}
+
+static int
+conf_name_ok(const char *s, int slash)
+{
+	if (!*s || strstr(s, ".."))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' &&
+		    *s != '.' && !(slash && *s == '/'))
+			return 0;
+	return 1;
+}
+
+static int
+conf_uint(const char *v, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return errno || *end || *out > max ? -1 : 0;
+}
+
+static int
+conf_set(struct conf *c, const char *k, const char *v)
+{
+	uint64_t n;
+
+	if (strcmp(k, "node_name") == 0) {
+		if (!conf_name_ok(v, 0) || strlen(v) >= sizeof c->node)
+			return -1;
+		strcpy(c->node, v);
+	} else if (strcmp(k, "cgroup_parent") == 0) {
+		if (!conf_name_ok(v, 1) || v[0] == '/' ||
+		    strlen(v) >= sizeof c->cg_parent)
+			return -1;
+		strcpy(c->cg_parent, v);
+	} else if (strcmp(k, "cgroups") == 0) {
+		if (strcmp(v, "auto") == 0)
+			c->cgroups = 1;
+		else if (strcmp(v, "off") == 0)
+			c->cgroups = 0;
+		else
+			return -1;
+	} else if (strcmp(k, "default_mem") == 0) {
+		if (strcmp(v, "0") == 0)
+			c->default_mem = 0;
+		else if (job_size_parse(v, &c->default_mem) < 0)
+			return -1;
+	} else if (strcmp(k, "default_time") == 0) {
+		if (strcmp(v, "0") == 0)
+			c->default_time = 0;
+		else if (job_time_parse(v, &c->default_time) < 0)
+			return -1;
+	} else if (strcmp(k, "max_job_size") == 0) {
+		if (job_size_parse(v, &c->max_job_size) < 0 ||
+		    c->max_job_size < 1024 || c->max_job_size > (1u << 30))
+			return -1;
+	} else if (strcmp(k, "kill_grace") == 0) {
+		if (conf_uint(v, 3600, &n) < 0)
+			return -1;
+		c->kill_grace = (unsigned)n;
+	} else if (strcmp(k, "pids_max") == 0) {
+		if (conf_uint(v, 1 << 22, &n) < 0)
+			return -1;
+		c->pids_max = (long)n;
+	} else if (strcmp(k, "pass_seconds") == 0) {
+		if (conf_uint(v, 3600, &n) < 0)
+			return -1;
+		c->pass_seconds = (unsigned)n;
+	} else if (strcmp(k, "node_memory") == 0) {
+		if (strcmp(v, "0") == 0)
+			c->node_memory = 0;
+		else if (job_size_parse(v, &c->node_memory) < 0)
+			return -1;
+	} else if (strcmp(k, "node_cores") == 0) {
+		if (conf_uint(v, 65536, &n) < 0)
+			return -1;
+		c->node_cores = (unsigned)n;
+	} else
+		return -2;
+	return 0;
+}
+
+int
+conf_load(struct conf *c, const char *root, char *err, size_t errsz)
+{
+	char path[4096], line[1024];
+	unsigned lineno = 0;
+	FILE *f;
+
+	conf_defaults(c);
+	if (snprintf(path, sizeof path, "%s/%s", root, IAR_CONF) >=
+	    (int)sizeof path) {
+		snprintf(err, errsz, "cannot open '%s/%s': %s", root,
+		    IAR_CONF, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	if (!(f = fopen(path, "re"))) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errsz, "cannot open '%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f)) {
+		char *k, *v, *e;
+		int r;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errsz, "%s:%u: line too long", path,
+			    lineno);
+			goto fail;
+		}
+		line[strcspn(line, "#\n")] = 0;
+		for (k = line; isspace((unsigned char)*k); k++)
+			;
+		if (!*k)
+			continue;
+		if (!(v = strchr(k, '='))) {
+			snprintf(err, errsz, "%s:%u: expected 'key = value'",
+			    path, lineno);
+			goto fail;
+		}
+		for (e = v; e > k && isspace((unsigned char)e[-1]); e--)
+			;
+		*e = 0;
+		for (v++; isspace((unsigned char)*v); v++)
+			;
+		for (e = v + strlen(v); e > v && isspace((unsigned char)e[-1]);
+		    e--)
+			;
+		*e = 0;
+		if ((r = conf_set(c, k, v)) < 0) {
+			snprintf(err, errsz, r == -2 ? "%s:%u: unknown key "
+			    "'%s'" : "%s:%u: bad value for '%s'", path, lineno,
+			    k);
+			goto fail;
+		}
+	}
+	fclose(f);
+	return 0;
+fail:
+	fclose(f);
+	return -1;
+}

@@ -1,0 +1,28 @@
+/* conf.h: settings from etc/iar.conf (iar.conf(5)).
+ * Few keys, each documented; an unknown key or a bad value is an error
+ * that names the line. A missing file means all defaults. */
+#ifndef IAR_CONF_H
+#define IAR_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf {
+	char node[64];		/* node_name: this host's node (hostname) */
+	char cg_parent[128];	/* cgroup_parent: "iar" */
+	int cgroups;		/* cgroups: 1 auto, 0 off */
+	uint64_t default_mem;	/* default_mem: bytes, 0 = no limit */
+	uint64_t default_time;	/* default_time: seconds, 0 = none */
+	uint64_t max_job_size;	/* max_job_size: bytes */
+	unsigned kill_grace;	/* kill_grace: seconds between TERM and KILL */
+	long pids_max;		/* pids_max: per job, 0 = none */
+	unsigned pass_seconds;	/* pass_seconds: how long a cron pass stays */
+	uint64_t node_memory;	/* node_memory: bytes jobs may use, 0 = all */
+	unsigned node_cores;	/* node_cores: cores jobs may use, 0 = all */
+};
+
+void conf_defaults(struct conf *c);
+/* Load root/etc/iar.conf over the defaults. -1 with err on a bad file. */
+int conf_load(struct conf *c, const char *root, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,34 @@
+/* file.h: careful file primitives used on the spool.
+ *
+ * Everything works relative to a directory fd, never follows a symlink,
+ * and says on failure with -1 and errno. Atomicity and durability are
+ * separate: file_replace() is atomic (tmp + rename), and with sync it is
+ * also durable (fsync of the file before and of the directory after). */
+#ifndef IAR_FILE_H
+#define IAR_FILE_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "buf.h"
+
+/* Write name in dirfd atomically: ".name.PID" then rename over name. */
+int file_replace(int dirfd, const char *name, const void *data, size_t len,
+    mode_t mode, int sync);
+/* Open a regular file for reading: no symlinks, no FIFOs, no devices,
+ * exactly one link. Fills st. Returns fd or -1 (errno; EINVAL for a file
+ * of the wrong kind, EMLINK for extra links). */
+int file_open_checked(int dirfd, const char *name, struct stat *st);
+/* Read all of fd (at most max bytes, else EFBIG) into b. */
+int file_read_all(int fd, size_t max, struct buf *b);
+/* Read a small file by name into a bounded array (NUL-terminated).
+ * Returns length or -1. Does not follow symlinks. */
+long file_read_small(int dirfd, const char *name, char *out, size_t outsz);
+int file_dir_sync(int dirfd);
+/* Open a directory (no symlink) relative to dirfd. */
+int file_dir_open(int dirfd, const char *name);
+/* mkdir that accepts an existing directory (but not a symlink). */
+int file_dir_make(int dirfd, const char *name, mode_t mode);
+
+#endif

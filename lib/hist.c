@@ -1,0 +1,681 @@
+/* hist.c: job history and accounting in BerkeleyDB (spool/db).
+ *
+ * The dispatcher records here the text record of every job it has seen
+ * and every change of state (time, state, cause); iar-stat and the CGI
+ * list them. The spool stays the truth: this is its memory, and it can be
+ * rebuilt from the spool.
+ *
+ * Layout (db_dump -p shows it as text):
+ *   jobs.db    btree; key: id, 8 bytes big-endian (so keys sort by id);
+ *              value: the job record text, as given
+ *   events.db  btree; key: id (8 bytes BE) + sequence (4 bytes BE, from 1);
+ *              value: "WHEN_US STATE CAUSE", one line, no newline
+ *
+ * Promises:
+ * - hist_job_store is one transaction: after a crash at any moment
+ *   (kill -9 included) all of it is there or none of it. Commits are
+ *   DB_TXN_WRITE_NOSYNC: they survive the death of the process, not of
+ *   the kernel (an OS crash can lose the last commits; rebuild from the
+ *   spool).
+ * - Every opener uses the same setup, with DB_REGISTER|DB_RECOVER: the
+ *   first opener after a crash runs recovery (tens of milliseconds) and
+ *   no opener hangs on a dead process's locks. Recovery panics the
+ *   processes still in the environment; when a call here sees
+ *   DB_RUNRECOVERY it closes and reopens the environment once and tries
+ *   again. A panicked environment cannot be freed (BerkeleyDB refuses),
+ *   so each such reopen leaks that handle's memory and mappings.
+ * - Deadlocks are retried, up to HIST_TRIES times, inside each call.
+ * - No lock is held between calls, nor while a walk's function runs:
+ *   walks copy out one record at a time, so a slow reader (a pager, a
+ *   slow web client) never stalls a writer. fn may call any hist_
+ *   function. A walk sees records stored meanwhile ahead of its position.
+ * - Readers who cannot write spool/db: joining the environment needs
+ *   write access to __db.register and the __db.00N regions, so an open
+ *   for reading that fails with EACCES (or EPERM, EROFS) falls back to
+ *   reading jobs.db and events.db directly, without an environment and
+ *   without locks. Such a reader sees what the writers have flushed to
+ *   the files: everything up to the last checkpoint (the dispatcher
+ *   checkpoints after each pass) and possibly some later pages. A call
+ *   that meets a page in mid-write can fail or miss records; try again.
+ *   hist_view_stale() tells the caller to say so. Files are created mode
+ *   0644 less the umask: writers must run with umask 022 for this.
+ * - One handle per process and environment (DB_REGISTER allows no more).
+ *   Never use a handle across fork(); open again in the child.
+ * - Nothing here prints. BerkeleyDB's own messages are caught and added
+ *   to the error text, which is lowercase, bounded and may be cut short.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <db.h>
+
+#include "hist.h"
+
+#define HIST_MODE	0644		/* of files created, less the umask */
+#define HIST_CACHE	(8u << 20)	/* bytes of shared cache */
+#define HIST_TRIES	10		/* attempts of one call on deadlock */
+#define HIST_FLAGS	(DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | \
+    DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER | DB_RECOVER)
+#define HIST_JOBS	"jobs.db"
+#define HIST_EVENTS	"events.db"
+#define HIST_EVTEXT	192	/* > 20 + 1 + 15 + 1 + 127: one event's text */
+
+struct hist {
+	DB_ENV *env;		/* NULL when reading the files directly */
+	DB *jobs, *events;	/* NULL after a failed reopen */
+	int rdonly, direct;
+	char *dir;
+	char err[512];		/* text of the last error */
+};
+
+static char hist_bdb_msg[256];	/* BerkeleyDB's last message; no threads */
+
+static void
+hist_bdb_catch(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	(void)env;
+	(void)pfx;
+	snprintf(hist_bdb_msg, sizeof hist_bdb_msg, "%s", msg);
+}
+
+static void
+hist_bdb_quiet(const DB_ENV *env, const char *msg)
+{
+	(void)env;
+	(void)msg;
+}
+
+/* Make "cannot WHAT: REASON (BDB MESSAGE)" the error of h and copy it to
+ * err. ret 0 means WHAT says it all. Returns -1. */
+static int __attribute__((format(printf, 5, 6)))
+hist_fail(struct hist *h, char *err, size_t errsz, int ret, const char *fmt,
+    ...)
+{
+	char what[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (ret == 0)
+		snprintf(h->err, sizeof h->err, "cannot %s", what);
+	else if (hist_bdb_msg[0] == '\0')
+		snprintf(h->err, sizeof h->err, "cannot %s: %s", what,
+		    db_strerror(ret));
+	else
+		snprintf(h->err, sizeof h->err, "cannot %s: %s (%.180s)",
+		    what, db_strerror(ret), hist_bdb_msg);
+	if (err != NULL && errsz > 0)
+		snprintf(err, errsz, "%s", h->err);
+	hist_bdb_msg[0] = '\0';
+	return -1;
+}
+
+static void
+hist_be64_put(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = v & 0xff;
+}
+
+static uint64_t
+hist_be64_get(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+hist_key_event(unsigned char k[12], uint64_t id, uint32_t seq)
+{
+	hist_be64_put(k, id);
+	k[8] = seq >> 24;
+	k[9] = seq >> 16 & 0xff;
+	k[10] = seq >> 8 & 0xff;
+	k[11] = seq & 0xff;
+}
+
+static uint32_t
+hist_key_seq(const unsigned char k[12])
+{
+	return (uint32_t)k[8] << 24 | (uint32_t)k[9] << 16 |
+	    (uint32_t)k[10] << 8 | k[11];
+}
+
+/* A state is one word; a cause is one line; both fit their arrays. */
+static int
+hist_event_ok(const struct hist_event *ev)
+{
+	size_t ns = strnlen(ev->state, sizeof ev->state);
+	size_t nc = strnlen(ev->cause, sizeof ev->cause);
+
+	return ns > 0 && ns < sizeof ev->state && nc < sizeof ev->cause &&
+	    strpbrk(ev->state, " \t\r\n") == NULL &&
+	    strpbrk(ev->cause, "\r\n") == NULL;
+}
+
+static size_t
+hist_event_format(const struct hist_event *ev, char *buf, size_t sz)
+{
+	int n;
+
+	n = snprintf(buf, sz, "%" PRId64 " %s%s%s", ev->when_us, ev->state,
+	    ev->cause[0] != '\0' ? " " : "", ev->cause);
+	return n < 0 ? 0 : (size_t)n < sz ? (size_t)n : sz - 1;
+}
+
+static int
+hist_event_parse(const char *p, size_t len, uint64_t id,
+    struct hist_event *ev)
+{
+	char buf[HIST_EVTEXT], *s, *end;
+	size_t n;
+
+	if (len >= sizeof buf)
+		return -1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	memset(ev, 0, sizeof *ev);
+	ev->id = id;
+	errno = 0;
+	ev->when_us = strtoimax(buf, &end, 10);
+	if (errno != 0 || end == buf || *end != ' ')
+		return -1;
+	s = end + 1;
+	n = strcspn(s, " ");
+	if (n == 0 || n >= sizeof ev->state)
+		return -1;
+	memcpy(ev->state, s, n);
+	s += n;
+	if (*s == ' ')
+		s++;
+	if (strlen(s) >= sizeof ev->cause)
+		return -1;
+	strcpy(ev->cause, s);
+	return 0;
+}
+
+static int
+hist_db_open(struct hist *h, DB **dbp, const char *name)
+{
+	char path[4096];
+	DB *db;
+	int ret;
+
+	*dbp = NULL;
+	if ((ret = db_create(&db, h->env, 0)) != 0)
+		return ret;
+	if (h->env != NULL) {
+		ret = db->open(db, NULL, name, NULL, DB_BTREE,
+		    DB_CREATE | DB_AUTO_COMMIT, HIST_MODE);
+	} else {
+		db->set_errcall(db, hist_bdb_catch);
+		db->set_msgcall(db, hist_bdb_quiet);
+		if ((size_t)snprintf(path, sizeof path, "%s/%s", h->dir,
+		    name) >= sizeof path)
+			ret = ENAMETOOLONG;
+		else
+			ret = db->open(db, NULL, path, NULL, DB_BTREE,
+			    DB_RDONLY, 0);
+	}
+	if (ret != 0) {
+		(void)db->close(db, 0);
+		return ret;
+	}
+	*dbp = db;
+	return 0;
+}
+
+/* On a panicked environment the closes fail and free nothing. */
+static void
+hist_handles_close(struct hist *h)
+{
+	if (h->events != NULL)
+		(void)h->events->close(h->events, 0);
+	if (h->jobs != NULL)
+		(void)h->jobs->close(h->jobs, 0);
+	if (h->env != NULL)
+		(void)h->env->close(h->env, 0);
+	h->events = h->jobs = NULL;
+	h->env = NULL;
+}
+
+/* Join (or create, or recover) the environment and open the databases;
+ * with h->direct, open the database files alone, read-only. */
+static int
+hist_handles_open(struct hist *h)
+{
+	DB_ENV *env;
+	int ret;
+
+	if (!h->direct) {
+		if ((ret = db_env_create(&env, 0)) != 0)
+			return ret;
+		env->set_errcall(env, hist_bdb_catch);
+		env->set_msgcall(env, hist_bdb_quiet);
+		if ((ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0 ||
+		    (ret = env->set_cachesize(env, 0, HIST_CACHE, 1)) != 0 ||
+		    (ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1)) != 0 ||
+		    (ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE,
+		    1)) != 0 ||
+		    (ret = env->open(env, h->dir, HIST_FLAGS, HIST_MODE)) != 0) {
+			(void)env->close(env, 0);
+			return ret;
+		}
+		h->env = env;
+	}
+	if ((ret = hist_db_open(h, &h->jobs, HIST_JOBS)) != 0 ||
+	    (ret = hist_db_open(h, &h->events, HIST_EVENTS)) != 0)
+		hist_handles_close(h);
+	return ret;
+}
+
+static int
+hist_handles_reopen(struct hist *h)
+{
+	hist_handles_close(h);
+	return hist_handles_open(h);
+}
+
+/* Whether to try a failed call again: after a deadlock (HIST_TRIES times
+ * in all) or, once, after DB_RUNRECOVERY, when the handles are reopened
+ * first (which recovers if needed). *ret becomes the reopen's failure.
+ * Reading the files directly, any failure may be a page in mid-write (a
+ * parent flushed before its new child: DB_PAGE_NOTFOUND): drop our
+ * cache, wait a little longer each time, and look again. */
+static int
+hist_again(struct hist *h, int *ret, int *tries, int *reopened)
+{
+	struct timespec ts = { 0, 0 };
+	int r;
+
+	if ((*ret == DB_LOCK_DEADLOCK || *ret == DB_LOCK_NOTGRANTED) &&
+	    ++*tries < HIST_TRIES)
+		return 1;
+	if (h->direct && *ret != ENOMEM && ++*tries < HIST_TRIES) {
+		ts.tv_nsec = 10000000L * *tries;
+		nanosleep(&ts, NULL);
+		if ((r = hist_handles_reopen(h)) == 0)
+			return 1;
+		*ret = r;
+		return 0;
+	}
+	if (*ret == DB_RUNRECOVERY && !*reopened) {
+		*reopened = 1;
+		if ((r = hist_handles_reopen(h)) == 0)
+			return 1;
+		*ret = r;
+	}
+	return 0;
+}
+
+/* Handles are missing only after a reopen failed: try once more. */
+static int
+hist_ready(struct hist *h)
+{
+	return h->jobs != NULL ? 0 : hist_handles_reopen(h);
+}
+
+int
+hist_open(const char *dir, int rdonly, struct hist **hp, char *err,
+    size_t errsz)
+{
+	struct hist *h;
+	int ret, tries = 0;
+
+	*hp = NULL;
+	hist_bdb_msg[0] = '\0';
+	if ((h = calloc(1, sizeof *h)) == NULL ||
+	    (h->dir = strdup(dir)) == NULL) {
+		free(h);
+		snprintf(err, errsz, "cannot open history '%s': %s", dir,
+		    strerror(ENOMEM));
+		return -1;
+	}
+	h->rdonly = rdonly;
+	while ((ret = hist_handles_open(h)) == DB_LOCK_DEADLOCK &&
+	    ++tries < HIST_TRIES)
+		;
+	if (rdonly && (ret == EACCES || ret == EPERM || ret == EROFS)) {
+		hist_bdb_msg[0] = '\0';
+		h->direct = 1;
+		ret = hist_handles_open(h);
+	}
+	if (ret != 0) {
+		hist_fail(h, err, errsz, ret, "open history '%s'", dir);
+		hist_close(h);
+		return -1;
+	}
+	*hp = h;
+	return 0;
+}
+
+void
+hist_close(struct hist *h)
+{
+	if (h == NULL)
+		return;
+	hist_handles_close(h);
+	free(h->dir);
+	free(h);
+}
+
+const char *
+hist_error_get(const struct hist *h)
+{
+	return h->err;
+}
+
+int
+hist_view_stale(const struct hist *h)
+{
+	return h->direct;
+}
+
+/* Append the events not yet stored for id, each after the job's last. */
+static int
+hist_events_add(struct hist *h, DB_TXN *txn, uint64_t id,
+    const struct hist_event *ev, size_t nev)
+{
+	struct hist_event old;
+	unsigned char k[12];
+	char text[HIST_EVTEXT];
+	DBT key, data;
+	DBC *c;
+	uint32_t seq;
+	size_t i;
+	int ret, t, dup;
+
+	if (nev == 0)
+		return 0;
+	if ((ret = h->events->cursor(h->events, txn, &c, 0)) != 0)
+		return ret;
+	for (i = 0; i < nev && ret == 0; i++) {
+		memset(&key, 0, sizeof key);
+		memset(&data, 0, sizeof data);
+		key.data = k;
+		key.size = key.ulen = sizeof k;
+		key.flags = DB_DBT_USERMEM;
+		hist_key_event(k, id, 0);
+		seq = 0;
+		dup = 0;
+		/* DB_RMW: write-lock now, not upgrade later (deadlocks) */
+		for (ret = c->get(c, &key, &data, DB_SET_RANGE | DB_RMW);
+		    ret == 0 && key.size == sizeof k &&
+		    hist_be64_get(k) == id;
+		    ret = c->get(c, &key, &data, DB_NEXT | DB_RMW)) {
+			seq = hist_key_seq(k);
+			if (hist_event_parse(data.data, data.size, id,
+			    &old) == 0 && old.when_us == ev[i].when_us &&
+			    strcmp(old.state, ev[i].state) == 0) {
+				dup = 1;
+				break;
+			}
+		}
+		if (ret == DB_NOTFOUND)
+			ret = 0;
+		if (ret != 0 || dup)
+			continue;
+		if (seq == UINT32_MAX) {
+			ret = EOVERFLOW;
+			continue;
+		}
+		hist_key_event(k, id, seq + 1);
+		key.size = sizeof k;
+		memset(&data, 0, sizeof data);
+		data.data = text;
+		data.size = hist_event_format(&ev[i], text, sizeof text);
+		ret = h->events->put(h->events, txn, &key, &data,
+		    DB_NOOVERWRITE);
+	}
+	if ((t = c->close(c)) != 0 && ret == 0)
+		ret = t;
+	return ret;
+}
+
+int
+hist_job_store(struct hist *h, uint64_t id, const char *rec, size_t len,
+    const struct hist_event *ev, size_t nev, char *err, size_t errsz)
+{
+	unsigned char k[8];
+	DB_TXN *txn;
+	DBT key, data;
+	size_t i;
+	int ret, tries = 0, reopened = 0;
+
+	hist_bdb_msg[0] = '\0';
+	if (h->rdonly)
+		return hist_fail(h, err, errsz, 0, "store job %" PRIu64
+		    " in history '%s': opened for reading only", id, h->dir);
+	if (len > UINT32_MAX)
+		return hist_fail(h, err, errsz, EFBIG, "store job %" PRIu64
+		    " in history '%s'", id, h->dir);
+	for (i = 0; i < nev; i++)
+		if (!hist_event_ok(&ev[i]))
+			return hist_fail(h, err, errsz, 0, "store job %"
+			    PRIu64 " in history '%s': event %zu is not one "
+			    "word of state and one line of cause", id, h->dir,
+			    i + 1);
+	hist_be64_put(k, id);
+	for (;;) {
+		if ((ret = hist_ready(h)) == 0 &&
+		    (ret = h->env->txn_begin(h->env, NULL, &txn, 0)) == 0) {
+			memset(&key, 0, sizeof key);
+			memset(&data, 0, sizeof data);
+			key.data = k;
+			key.size = sizeof k;
+			data.data = (void *)rec;
+			data.size = (u_int32_t)len;
+			if ((ret = h->jobs->put(h->jobs, txn, &key, &data,
+			    0)) == 0)
+				ret = hist_events_add(h, txn, id, ev, nev);
+			if (ret == 0)
+				ret = txn->commit(txn, 0);
+			else
+				(void)txn->abort(txn);
+		}
+		if (ret == 0)
+			return 0;
+		if (!hist_again(h, &ret, &tries, &reopened))
+			return hist_fail(h, err, errsz, ret, "store job %"
+			    PRIu64 " in history '%s'", id, h->dir);
+	}
+}
+
+int
+hist_job_get(struct hist *h, uint64_t id, char **rec, size_t *len)
+{
+	unsigned char k[8];
+	DBT key, data;
+	char *p;
+	int ret, tries = 0, reopened = 0;
+
+	*rec = NULL;
+	*len = 0;
+	hist_bdb_msg[0] = '\0';
+	hist_be64_put(k, id);
+	for (;;) {
+		memset(&key, 0, sizeof key);
+		memset(&data, 0, sizeof data);
+		key.data = k;
+		key.size = sizeof k;
+		data.flags = DB_DBT_MALLOC;
+		if ((ret = hist_ready(h)) == 0)
+			ret = h->jobs->get(h->jobs, NULL, &key, &data, 0);
+		if (ret == 0 || ret == DB_NOTFOUND)
+			break;
+		if (!hist_again(h, &ret, &tries, &reopened))
+			return hist_fail(h, NULL, 0, ret, "read job %" PRIu64
+			    " from history '%s'", id, h->dir);
+	}
+	if (ret == DB_NOTFOUND)
+		return 1;
+	if ((p = realloc(data.data, (size_t)data.size + 1)) == NULL) {
+		free(data.data);
+		return hist_fail(h, NULL, 0, ENOMEM, "read job %" PRIu64
+		    " from history '%s'", id, h->dir);
+	}
+	p[data.size] = '\0';
+	*rec = p;
+	*len = data.size;
+	return 0;
+}
+
+/* Copy out the first record at or after the key in k (klen bytes; k gets
+ * the key found) into *buf, grown as needed and NUL-terminated. No cursor
+ * stays open, so no lock is held after this. */
+static int
+hist_db_step(DB *db, unsigned char *k, u_int32_t klen, char **buf,
+    size_t *cap, size_t *len)
+{
+	DBT key, data;
+	DBC *c;
+	char *p;
+	int ret, t;
+
+	for (;;) {
+		memset(&key, 0, sizeof key);
+		memset(&data, 0, sizeof data);
+		key.data = k;
+		key.size = key.ulen = klen;
+		key.flags = DB_DBT_USERMEM;
+		data.data = *buf;
+		data.ulen = *cap > 0 ? (u_int32_t)*cap - 1 : 0;
+		data.flags = DB_DBT_USERMEM;
+		if ((ret = db->cursor(db, NULL, &c, 0)) != 0)
+			return ret;
+		ret = c->get(c, &key, &data, DB_SET_RANGE);
+		if ((t = c->close(c)) != 0 && ret == 0)
+			ret = t;
+		if (ret != DB_BUFFER_SMALL)
+			break;
+		if ((p = realloc(*buf, (size_t)data.size + 1)) == NULL)
+			return ENOMEM;
+		*buf = p;
+		*cap = (size_t)data.size + 1;
+	}
+	if (ret == 0 && key.size != klen)
+		ret = EINVAL;
+	if (ret == 0) {
+		(*buf)[data.size] = '\0';
+		*len = data.size;
+	}
+	return ret;
+}
+
+int
+hist_job_each(struct hist *h,
+    int (*fn)(uint64_t id, const char *rec, size_t len, void *arg), void *arg)
+{
+	unsigned char k[8];
+	uint64_t id = 0;
+	char *buf = NULL;
+	size_t cap = 0, len;
+	int ret, tries = 0, reopened = 0;
+
+	hist_bdb_msg[0] = '\0';
+	for (;;) {
+		hist_be64_put(k, id);
+		if ((ret = hist_ready(h)) == 0)
+			ret = hist_db_step(h->jobs, k, sizeof k, &buf, &cap,
+			    &len);
+		if (ret == DB_NOTFOUND) {
+			ret = 0;
+			break;
+		}
+		if (ret != 0) {
+			if (hist_again(h, &ret, &tries, &reopened))
+				continue;
+			break;
+		}
+		tries = 0;
+		id = hist_be64_get(k);
+		if (fn(id, buf, len, arg) != 0 || id == UINT64_MAX)
+			break;
+		id++;
+	}
+	free(buf);
+	if (ret != 0)
+		return hist_fail(h, NULL, 0, ret, "read jobs from history '%s'",
+		    h->dir);
+	return 0;
+}
+
+int
+hist_event_each(struct hist *h, uint64_t id,
+    int (*fn)(const struct hist_event *ev, void *arg), void *arg)
+{
+	struct hist_event ev;
+	unsigned char k[12];
+	uint32_t seq = 0;
+	char *buf = NULL;
+	size_t cap = 0, len;
+	int ret, tries = 0, reopened = 0, bad = 0;
+
+	hist_bdb_msg[0] = '\0';
+	for (;;) {
+		hist_key_event(k, id, seq);
+		if ((ret = hist_ready(h)) == 0)
+			ret = hist_db_step(h->events, k, sizeof k, &buf, &cap,
+			    &len);
+		if (ret == DB_NOTFOUND) {
+			ret = 0;
+			break;
+		}
+		if (ret != 0) {
+			if (hist_again(h, &ret, &tries, &reopened))
+				continue;
+			break;
+		}
+		tries = 0;
+		if (hist_be64_get(k) != id)
+			break;
+		seq = hist_key_seq(k);
+		if (hist_event_parse(buf, len, id, &ev) != 0) {
+			bad = 1;
+			break;
+		}
+		if (fn(&ev, arg) != 0 || seq == UINT32_MAX)
+			break;
+		seq++;
+	}
+	free(buf);
+	if (bad)
+		return hist_fail(h, NULL, 0, 0, "read events of job %" PRIu64
+		    " from history '%s': event %" PRIu32 " is malformed", id,
+		    h->dir, seq);
+	if (ret != 0)
+		return hist_fail(h, NULL, 0, ret, "read events of job %" PRIu64
+		    " from history '%s'", id, h->dir);
+	return 0;
+}
+
+/* With DB_LOG_AUTO_REMOVE, a checkpoint also removes the logs it frees. */
+int
+hist_checkpoint(struct hist *h)
+{
+	int ret, tries = 0, reopened = 0;
+
+	hist_bdb_msg[0] = '\0';
+	if (h->direct)
+		return 0;
+	for (;;) {
+		if ((ret = hist_ready(h)) == 0 &&
+		    (ret = h->env->txn_checkpoint(h->env, 0, 0, 0)) == 0)
+			return 0;
+		if (!hist_again(h, &ret, &tries, &reopened))
+			return hist_fail(h, NULL, 0, ret,
+			    "checkpoint history '%s'", h->dir);
+	}
+}

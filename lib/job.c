@@ -1,0 +1,512 @@
+/* job.c: the job file format, job ids, sizes, times and the state table.
+ *
+ * Promises: job_parse() accepts only a complete file in the current
+ * version with known keys, each scalar once, values within their limits;
+ * it never reads past len and never trusts a length it was given without
+ * checking it against what is left. The transition table below is the
+ * only place that says which state follows which; iar-spool(5) mirrors
+ * it. */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+
+static const char *const state_names[JS_NSTATES] = {
+	"PENDING", "HELD", "STAGING", "RUNNING", "SUSPENDED", "COMPLETED",
+	"FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL"
+};
+
+#define X -1
+/* next[state][event]; X = not allowed. JE_REQUEUE puts a started job back
+ * in the queue (node lost, shepherd lost, retry). */
+static const signed char state_next[JS_NSTATES][JE_NEVENTS] = {
+/*            HOLD     RELEASE     START       EXEC        EXIT_OK       EXIT_FAIL  CANCEL        TIMEOUT     OOM     LOST          REQUEUE     SUSPEND       RESUME */
+[JS_PENDING]  ={JS_HELD,X,         JS_STAGING, X,          X,            X,         JS_CANCELLED, X,          X,      X,            X,          X,            X},
+[JS_HELD]     ={X,     JS_PENDING, X,          X,          X,            X,         JS_CANCELLED, X,          X,      X,            X,          X,            X},
+[JS_STAGING]  ={X,     X,          X,          JS_RUNNING, X,            JS_FAILED, JS_CANCELLED, JS_TIMEOUT, X,      JS_NODE_FAIL, JS_PENDING, X,            X},
+[JS_RUNNING]  ={X,     X,          X,          X,          JS_COMPLETED, JS_FAILED, JS_CANCELLED, JS_TIMEOUT, JS_OOM, JS_NODE_FAIL, JS_PENDING, JS_SUSPENDED, X},
+[JS_SUSPENDED]={X,     X,          X,          X,          JS_COMPLETED, JS_FAILED, JS_CANCELLED, JS_TIMEOUT, JS_OOM, JS_NODE_FAIL, JS_PENDING, X,            JS_RUNNING},
+};
+#undef X
+
+int
+job_state_next(enum job_state s, enum job_event e)
+{
+	if ((int)s < 0 || s >= JS_NSTATES || (int)e < 0 || e >= JE_NEVENTS)
+		return -1;
+	if (job_state_final(s))
+		return -1;
+	return state_next[s][e];
+}
+
+const char *
+job_state_name(int s)
+{
+	return s >= 0 && s < JS_NSTATES ? state_names[s] : "UNKNOWN";
+}
+
+int
+job_state_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i < JS_NSTATES; i++)
+		if (strcasecmp(name, state_names[i]) == 0)
+			return i;
+	if (strcasecmp(name, "OOM") == 0)
+		return JS_OOM;
+	return -1;
+}
+
+int
+job_state_final(int s)
+{
+	return s >= JS_COMPLETED && s < JS_NSTATES;
+}
+
+int
+job_id_ok(const char *s)
+{
+	size_t i;
+
+	if (!s || s[0] < '1' || s[0] > '9')
+		return 0;
+	for (i = 1; s[i]; i++)
+		if (s[i] < '0' || s[i] > '9' || i >= 12)
+			return 0;
+	return 1;
+}
+
+int
+job_id_parse(const char *s, uint64_t *id)
+{
+	if (!job_id_ok(s))
+		return -1;
+	*id = strtoull(s, NULL, 10);
+	return *id <= JOB_ID_MAX ? 0 : -1;
+}
+
+static int
+num_parse(const char *s, uint64_t max, uint64_t *v)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (errno || *end || *v > max)
+		return -1;
+	return 0;
+}
+
+int
+job_size_parse(const char *s, uint64_t *bytes)
+{
+	uint64_t v, mul = 1024 * 1024;
+	char num[32];
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= sizeof num)
+		return -1;
+	memcpy(num, s, n + 1);
+	switch (toupper((unsigned char)num[n - 1])) {
+	case 'K': mul = 1024; num[--n] = 0; break;
+	case 'M': mul = 1024 * 1024; num[--n] = 0; break;
+	case 'G': mul = 1024ULL * 1024 * 1024; num[--n] = 0; break;
+	case 'T': mul = 1024ULL * 1024 * 1024 * 1024; num[--n] = 0; break;
+	case 'B': mul = 1; num[--n] = 0; break;
+	}
+	if (num_parse(num, UINT64_MAX / mul, &v) < 0)
+		return -1;
+	*bytes = v * mul;
+	return 0;
+}
+
+int
+job_time_parse(const char *s, uint64_t *secs)
+{
+	uint64_t f[4], days = 0, v;
+	const char *dash = strchr(s, '-');
+	char part[64];
+	int n = 0;
+	char *p, *q;
+
+	if (strlen(s) >= sizeof part)
+		return -1;
+	if (dash) {
+		char d[16];
+
+		if ((size_t)(dash - s) >= sizeof d || dash == s)
+			return -1;
+		memcpy(d, s, (size_t)(dash - s));
+		d[dash - s] = 0;
+		if (num_parse(d, 3650, &days) < 0)
+			return -1;
+		s = dash + 1;
+	}
+	strcpy(part, s);
+	for (p = part; n < 4; p = q + 1) {
+		q = strchr(p, ':');
+		if (q)
+			*q = 0;
+		if (num_parse(p, 1000000, &v) < 0)
+			return -1;
+		f[n++] = v;
+		if (!q)
+			break;
+	}
+	if (n == 4 || (n == 3 && (f[1] > 59 || f[2] > 59)))
+		return -1;
+	if (dash) {
+		/* D-HH, D-HH:MM, D-HH:MM:SS */
+		uint64_t h = f[0], m = n > 1 ? f[1] : 0, sec = n > 2 ? f[2] : 0;
+
+		if (h > 23 || m > 59 || sec > 59)
+			return -1;
+		*secs = days * 86400 + h * 3600 + m * 60 + sec;
+	} else if (n == 1)
+		*secs = f[0] * 60;		/* MM */
+	else if (n == 2)
+		*secs = f[0] * 60 + f[1];	/* MM:SS */
+	else
+		*secs = f[0] * 3600 + f[1] * 60 + f[2];
+	return 0;
+}
+
+void
+job_init(struct job *j)
+{
+	memset(j, 0, sizeof *j);
+	j->cores = 1;
+}
+
+void
+job_free(struct job *j)
+{
+	free(j->env);
+	free(j->mem_block);
+	job_init(j);
+}
+
+static void
+why_set(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+}
+
+static int
+str_set(char *dst, size_t dstsz, char *v, size_t vlen)
+{
+	long n = buf_unescape(v, vlen);
+
+	if (n < 0 || (size_t)n >= dstsz || memchr(v, 0, (size_t)n))
+		return -1;
+	memcpy(dst, v, (size_t)n + 1);
+	return 0;
+}
+
+enum { K_NAME, K_CORES, K_MEM, K_TIME, K_PRIO, K_HOLD, K_RETRIES, K_CWD,
+	K_OUT, K_ERR, K_SUBMITTED, K_NKEYS };
+static const char *const job_keys[K_NKEYS] = {
+	"name", "cores", "mem", "time", "prio", "hold", "retries", "cwd",
+	"out", "err", "submitted"
+};
+
+static int
+job_key_set(struct job *j, int k, char *v, size_t vlen)
+{
+	uint64_t n;
+
+	if (k == K_NAME)
+		return str_set(j->name, sizeof j->name, v, vlen);
+	if (k == K_CWD)
+		return str_set(j->cwd, sizeof j->cwd, v, vlen) < 0 ||
+		    j->cwd[0] != '/' ? -1 : 0;
+	if (k == K_OUT)
+		return str_set(j->out, sizeof j->out, v, vlen);
+	if (k == K_ERR)
+		return str_set(j->err, sizeof j->err, v, vlen);
+	if (k == K_PRIO) {
+		int neg = v[0] == '-';
+
+		if (num_parse(v + neg, JOB_PRIO_MAX, &n) < 0)
+			return -1;
+		j->prio = neg ? -(int)n : (int)n;
+		return 0;
+	}
+	if (num_parse(v, UINT64_MAX, &n) < 0)
+		return -1;
+	switch (k) {
+	case K_CORES:
+		if (n < 1 || n > 4096)
+			return -1;
+		j->cores = (unsigned)n;
+		return 0;
+	case K_MEM: j->mem = n; return 0;
+	case K_TIME:
+		if (n > 3650ULL * 86400)
+			return -1;
+		j->time = n;
+		return 0;
+	case K_HOLD:
+		if (n > 1)
+			return -1;
+		j->hold = (int)n;
+		return 0;
+	case K_RETRIES:
+		if (n > 100)
+			return -1;
+		j->retries = (unsigned)n;
+		return 0;
+	case K_SUBMITTED:
+		if (n > INT64_MAX)
+			return -1;
+		j->submitted_us = (int64_t)n;
+		return 0;
+	}
+	return -1;
+}
+
+int
+job_parse(struct job *j, const char *text, size_t len, char *why,
+    size_t whysz)
+{
+	static const char head[] = "iar-job ";
+	unsigned seen = 0;
+	size_t cap = 16, off, lineno = 1;
+	char *m, *p, *end;
+	int have_end = 0;
+
+	job_init(j);
+	if (len < sizeof head || memcmp(text, head, sizeof head - 1) != 0) {
+		why_set(why, whysz, "not a job file (no 'iar-job' line)");
+		return -1;
+	}
+	j->mem_block = m = malloc(len + 1);
+	j->env = malloc(cap * sizeof *j->env);
+	if (!m || !j->env) {
+		why_set(why, whysz, "out of memory");
+		goto fail;
+	}
+	memcpy(m, text, len);
+	m[len] = 0;
+	p = m + sizeof head - 1;
+	end = memchr(p, '\n', len - (size_t)(p - m));
+	if (!end) {
+		why_set(why, whysz, "truncated job file");
+		goto fail;
+	}
+	*end = 0;
+	if (strcmp(p, "1") != 0) {
+		why_set(why, whysz, "unsupported job file version '%.16s'", p);
+		goto fail;
+	}
+	for (p = end + 1; (size_t)(p - m) < len; p = end + 1) {
+		char *eq, *v;
+		size_t vlen;
+		int k;
+
+		lineno++;
+		end = memchr(p, '\n', len - (size_t)(p - m));
+		if (!end) {
+			why_set(why, whysz, "truncated job file (line %zu)",
+			    lineno);
+			goto fail;
+		}
+		*end = 0;
+		if (strcmp(p, "end") == 0) {
+			if ((size_t)(end + 1 - m) != len) {
+				why_set(why, whysz, "data after 'end'");
+				goto fail;
+			}
+			have_end = 1;
+			break;
+		}
+		if (!(eq = strchr(p, '='))) {
+			why_set(why, whysz, "line %zu: not key=value", lineno);
+			goto fail;
+		}
+		*eq = 0;
+		v = eq + 1;
+		vlen = (size_t)(end - v);
+		if (strcmp(p, "env") == 0) {
+			long n;
+
+			if (j->nenv >= JOB_ENV_MAX) {
+				why_set(why, whysz, "too many env lines");
+				goto fail;
+			}
+			n = buf_unescape(v, vlen);
+			if (n < 0 || memchr(v, 0, (size_t)n) ||
+			    !strchr(v, '=') || v[0] == '=') {
+				why_set(why, whysz, "line %zu: bad env entry",
+				    lineno);
+				goto fail;
+			}
+			if (j->nenv + 1 >= cap) {
+				char **ne = realloc(j->env,
+				    2 * cap * sizeof *j->env);
+
+				if (!ne) {
+					why_set(why, whysz, "out of memory");
+					goto fail;
+				}
+				j->env = ne;
+				cap *= 2;
+			}
+			j->env[j->nenv++] = v;
+			continue;
+		}
+		if (strcmp(p, "script") == 0) {
+			uint64_t n;
+
+			if (j->script || num_parse(v, len, &n) < 0) {
+				why_set(why, whysz, "line %zu: bad script "
+				    "length", lineno);
+				goto fail;
+			}
+			off = (size_t)(end + 1 - m);
+			if (n + 1 > len - off || m[off + n] != '\n') {
+				why_set(why, whysz, "truncated script");
+				goto fail;
+			}
+			j->script = m + off;
+			j->scriptlen = (size_t)n;
+			m[off + n] = 0;
+			end = m + off + n;
+			continue;
+		}
+		for (k = 0; k < K_NKEYS; k++)
+			if (strcmp(p, job_keys[k]) == 0)
+				break;
+		if (k == K_NKEYS) {
+			why_set(why, whysz, "line %zu: unknown key '%.32s'",
+			    lineno, p);
+			goto fail;
+		}
+		if (seen & (1u << k)) {
+			why_set(why, whysz, "line %zu: duplicate key '%s'",
+			    lineno, p);
+			goto fail;
+		}
+		seen |= 1u << k;
+		if (job_key_set(j, k, v, vlen) < 0) {
+			why_set(why, whysz, "line %zu: bad value for '%s'",
+			    lineno, p);
+			goto fail;
+		}
+	}
+	if (!have_end) {
+		why_set(why, whysz, "truncated job file (no 'end')");
+		goto fail;
+	}
+	if (!j->script) {
+		why_set(why, whysz, "no script");
+		goto fail;
+	}
+	if (!(seen & (1u << K_CWD))) {
+		why_set(why, whysz, "no cwd");
+		goto fail;
+	}
+	j->env[j->nenv] = NULL;
+	return 0;
+fail:
+	job_free(j);
+	return -1;
+}
+
+void
+job_format(const struct job *j, struct buf *b)
+{
+	size_t i;
+
+	buf_addf(b, "iar-job %d\n", JOB_VERSION);
+	if (j->name[0]) {
+		buf_adds(b, "name=");
+		buf_add_escaped(b, j->name, strlen(j->name));
+		buf_addc(b, '\n');
+	}
+	buf_addf(b, "cores=%u\nmem=%" PRIu64 "\ntime=%" PRIu64 "\nprio=%d\n"
+	    "hold=%d\nretries=%u\n", j->cores, j->mem, j->time, j->prio,
+	    j->hold, j->retries);
+	buf_adds(b, "cwd=");
+	buf_add_escaped(b, j->cwd, strlen(j->cwd));
+	buf_adds(b, "\nout=");
+	buf_add_escaped(b, j->out, strlen(j->out));
+	buf_adds(b, "\nerr=");
+	buf_add_escaped(b, j->err, strlen(j->err));
+	buf_addf(b, "\nsubmitted=%" PRId64 "\n", j->submitted_us);
+	for (i = 0; i < j->nenv; i++) {
+		buf_adds(b, "env=");
+		buf_add_escaped(b, j->env[i], strlen(j->env[i]));
+		buf_addc(b, '\n');
+	}
+	buf_addf(b, "script=%zu\n", j->scriptlen);
+	buf_add(b, j->script, j->scriptlen);
+	buf_adds(b, "\nend\n");
+}
+
+int
+rec_parse(char *text, size_t len, const char *magic, struct rec_kv *kv,
+    size_t maxkv, char *why, size_t whysz)
+{
+	size_t ml = strlen(magic), n = 0;
+	char *p, *end;
+
+	if (len < ml + 3 || memcmp(text, magic, ml) != 0 || text[ml] != ' '
+	    || text[ml + 1] != '1' || text[ml + 2] != '\n') {
+		why_set(why, whysz, "not an %s 1 file", magic);
+		return -1;
+	}
+	for (p = text + ml + 3; (size_t)(p - text) < len; p = end + 1) {
+		char *eq;
+
+		end = memchr(p, '\n', len - (size_t)(p - text));
+		if (!end)
+			break;
+		*end = 0;
+		if (strcmp(p, "end") == 0)
+		{
+			if ((size_t)(end + 1 - text) == len)
+				return (int)n;
+			why_set(why, whysz, "data after 'end' in %s file", magic);
+			return -1;
+		}
+		if (!(eq = strchr(p, '=')) || n >= maxkv) {
+			why_set(why, whysz, "bad line in %s file", magic);
+			return -1;
+		}
+		*eq = 0;
+		if (buf_unescape(eq + 1, strlen(eq + 1)) < 0) {
+			why_set(why, whysz, "bad escape in %s file", magic);
+			return -1;
+		}
+		kv[n].key = p;
+		kv[n].val = eq + 1;
+		n++;
+	}
+	why_set(why, whysz, "truncated %s file", magic);
+	return -1;
+}
+
+const char *
+rec_get(const struct rec_kv *kv, int n, const char *key)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(kv[i].key, key) == 0)
+			return kv[i].val;
+	return NULL;
+}

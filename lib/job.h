@@ -1,0 +1,97 @@
+/* job.h: the job file (iar-job(5)), job ids, and the job state table.
+ *
+ * A job file is text: "iar-job 1" first, "key=value" lines with escaped
+ * values, an optional raw script block ("script=LEN" then LEN bytes), and
+ * "end" last. job_parse() rejects anything else with a reason, so a
+ * truncated, oversized or hostile file never reaches the scheduler. The
+ * owner of a job is never read from the file: callers take it from
+ * fstat() of the open file. */
+#ifndef IAR_JOB_H
+#define IAR_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+
+#define JOB_VERSION	1
+#define JOB_MAX_SIZE	(1024 * 1024)	/* default max_job_size */
+#define JOB_NAME_MAX	128
+#define JOB_PATH_MAX	1024
+#define JOB_ENV_MAX	4096		/* entries */
+#define JOB_ID_MAX	999999999999ULL
+#define JOB_PRIO_MAX	10000
+
+enum job_state {
+	JS_PENDING, JS_HELD, JS_STAGING, JS_RUNNING, JS_SUSPENDED,
+	JS_COMPLETED, JS_FAILED, JS_CANCELLED, JS_TIMEOUT, JS_OOM,
+	JS_NODE_FAIL, JS_NSTATES
+};
+
+enum job_event {
+	JE_HOLD, JE_RELEASE, JE_START, JE_EXEC, JE_EXIT_OK, JE_EXIT_FAIL,
+	JE_CANCEL, JE_TIMEOUT, JE_OOM, JE_LOST, JE_REQUEUE, JE_SUSPEND,
+	JE_RESUME, JE_NEVENTS
+};
+
+struct job {
+	uint64_t id;
+	char name[JOB_NAME_MAX + 1];
+	unsigned cores;
+	uint64_t mem;		/* bytes; 0 = default */
+	uint64_t time;		/* walltime seconds; 0 = none */
+	int prio;
+	int hold;
+	unsigned retries;
+	char cwd[JOB_PATH_MAX + 1];
+	char out[JOB_PATH_MAX + 1];	/* "" = spool/jobs/ID/stdout */
+	char err[JOB_PATH_MAX + 1];	/* "" = spool/jobs/ID/stderr */
+	int64_t submitted_us;	/* as the submitter claimed; display only */
+	char **env;		/* nenv pointers into buf */
+	size_t nenv;
+	const char *script;	/* into buf; may contain NULs */
+	size_t scriptlen;
+	uid_t uid;		/* from fstat, never from the file */
+	gid_t gid;
+	char *mem_block;	/* owns env, script */
+};
+
+void job_init(struct job *j);
+void job_free(struct job *j);
+/* Parse a job file of len bytes. On error returns -1 and a reason in why. */
+int job_parse(struct job *j, const char *text, size_t len, char *why,
+    size_t whysz);
+/* Serialise j (its env and script included) as a job file. */
+void job_format(const struct job *j, struct buf *b);
+
+/* Ids: decimal, no sign, no leading zero, 1..JOB_ID_MAX. Checked before
+ * any path is built from one. */
+int job_id_ok(const char *s);
+int job_id_parse(const char *s, uint64_t *id);
+
+/* Transition table: the state after event e in state s, or -1 if e is
+ * not allowed there. */
+int job_state_next(enum job_state s, enum job_event e);
+const char *job_state_name(int s);
+int job_state_parse(const char *name);	/* -1 if unknown */
+int job_state_final(int s);
+
+/* "64M", "2G", "512" (MiB when no suffix, as Slurm) → bytes. */
+int job_size_parse(const char *s, uint64_t *bytes);
+/* "MM", "MM:SS", "HH:MM:SS", "D-HH", "D-HH:MM", "D-HH:MM:SS" → seconds. */
+int job_time_parse(const char *s, uint64_t *secs);
+
+/* A generic record file: "MAGIC VERSION", key=value lines, "end". Used for
+ * the alloc and result files in jobs/ID/. */
+struct rec_kv {
+	const char *key;
+	char *val;
+};
+/* Parse text in place (it is modified). Returns the number of pairs, or
+ * -1 with why. */
+int rec_parse(char *text, size_t len, const char *magic,
+    struct rec_kv *kv, size_t maxkv, char *why, size_t whysz);
+const char *rec_get(const struct rec_kv *kv, int n, const char *key);
+
+#endif

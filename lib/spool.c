@@ -1,0 +1,415 @@
+/* spool.c: spool directories, ids, the pass lock, commits, lookups.
+ * Promises: a committed job is complete and on disk before it becomes
+ * visible in incoming/; ids are unique (the rename refuses to replace);
+ * no function here follows a symlink or builds a path from an unchecked
+ * name. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "job.h"
+#include "paths.h"
+#include "spool.h"
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+
+const char *const spool_dir_names[SD_N] = {
+	SPOOL_TMP, SPOOL_INCOMING, SPOOL_CTL, SPOOL_QUEUE, SPOOL_HOLD,
+	SPOOL_RUN, SPOOL_DONE, SPOOL_BAD, SPOOL_JOBS
+};
+
+int
+spool_node_ok(const char *s)
+{
+	size_t i;
+
+	if (!s || !s[0] || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (i = 0; s[i]; i++) {
+		char c = s[i];
+
+		if (i >= 63 || !((c >= 'a' && c <= 'z') || (c >= 'A' &&
+		    c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+		    c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+spool_open(struct spool *sp, const char *root, char *err, size_t errsz)
+{
+	int i;
+
+	memset(sp, 0, sizeof *sp);
+	sp->lockfd = -1;
+	for (i = 0; i < SD_N; i++)
+		sp->fd[i] = -1;
+	if (snprintf(sp->root, sizeof sp->root, "%s", root) >=
+	    (int)sizeof sp->root) {
+		snprintf(err, errsz, "root '%s' is too long", root);
+		return -1;
+	}
+	sp->spoolfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->spoolfd >= 0) {
+		int r = file_dir_open(sp->spoolfd, IAR_SPOOL);
+
+		close(sp->spoolfd);
+		sp->spoolfd = r;
+	}
+	if (sp->spoolfd < 0) {
+		snprintf(err, errsz, "cannot open spool '%s/%s': %s (run "
+		    "iar-init)", root, IAR_SPOOL, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < SD_N; i++) {
+		sp->fd[i] = file_dir_open(sp->spoolfd, spool_dir_names[i]);
+		if (sp->fd[i] < 0 && errno != EACCES) {
+			snprintf(err, errsz, "cannot open '%s/%s/%s': %s (run "
+			    "iar-init)", root, IAR_SPOOL, spool_dir_names[i],
+			    strerror(errno));
+			spool_close(sp);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+spool_close(struct spool *sp)
+{
+	int i;
+
+	for (i = 0; i < SD_N; i++)
+		if (sp->fd[i] >= 0)
+			close(sp->fd[i]);
+	if (sp->spoolfd >= 0)
+		close(sp->spoolfd);
+	if (sp->lockfd >= 0)
+		close(sp->lockfd);
+	sp->spoolfd = sp->lockfd = -1;
+	for (i = 0; i < SD_N; i++)
+		sp->fd[i] = -1;
+}
+
+static int
+spool_dir_setup(int dirfd, const char *name, mode_t mode, gid_t gid)
+{
+	if (file_dir_make(dirfd, name, mode) < 0)
+		return -1;
+	if (gid != (gid_t)-1 && fchownat(dirfd, name, 0, gid,
+	    AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	return fchmodat(dirfd, name, mode, 0);
+}
+
+int
+spool_create(const char *root, gid_t gid, char *err, size_t errsz)
+{
+	/* Drop directories: writable by the iar group (multi-user, sticky
+	 * so nobody renames another's file) or by the owner alone. */
+	mode_t drop = gid != (gid_t)-1 ? 01770 : 0700;
+	mode_t inc = gid != (gid_t)-1 ? 01771 : 0755;
+	int rootfd, sfd = -1, i, fd;
+	const char *what = IAR_SPOOL;
+
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		what = root;
+		goto fail;
+	}
+	if (file_dir_make(rootfd, IAR_SPOOL, 0755) < 0 ||
+	    (sfd = file_dir_open(rootfd, IAR_SPOOL)) < 0)
+		goto fail;
+	if (file_dir_make(rootfd, IAR_NODES, 0755) < 0) {
+		what = IAR_NODES;
+		goto fail;
+	}
+	for (i = 0; i < SD_N; i++) {
+		mode_t m = 0755;
+
+		what = spool_dir_names[i];
+		if (i == SD_TMP || i == SD_CTL)
+			m = drop;
+		else if (i == SD_INCOMING)
+			m = inc;
+		if (spool_dir_setup(sfd, spool_dir_names[i], m,
+		    i == SD_TMP || i == SD_CTL || i == SD_INCOMING ? gid :
+		    (gid_t)-1) < 0)
+			goto fail;
+	}
+	what = SPOOL_DB;
+	if (file_dir_make(sfd, SPOOL_DB, 0755) < 0)
+		goto fail;
+	what = SPOOL_SEQ;
+	fd = openat(sfd, SPOOL_SEQ, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    gid != (gid_t)-1 ? 0660 : 0600);
+	if (fd < 0 || (gid != (gid_t)-1 && (fchown(fd, 0, gid) < 0 ||
+	    fchmod(fd, 0660) < 0))) {
+		if (fd >= 0)
+			close(fd);
+		goto fail;
+	}
+	close(fd);
+	what = SPOOL_LOCK;
+	fd = openat(sfd, SPOOL_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0)
+		goto fail;
+	close(fd);
+	close(sfd);
+	close(rootfd);
+	return 0;
+fail:
+	snprintf(err, errsz, "cannot create '%s': %s", what, strerror(errno));
+	if (sfd >= 0)
+		close(sfd);
+	if (rootfd >= 0)
+		close(rootfd);
+	return -1;
+}
+
+int
+spool_lock_take(struct spool *sp, int wait)
+{
+	if (sp->lockfd < 0) {
+		sp->lockfd = openat(sp->spoolfd, SPOOL_LOCK, O_RDWR | O_CREAT |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (sp->lockfd < 0)
+			return -1;
+	}
+	while (flock(sp->lockfd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		if (errno == EINTR)
+			continue;
+		return errno == EWOULDBLOCK ? 0 : -1;
+	}
+	return 1;
+}
+
+void
+spool_lock_drop(struct spool *sp)
+{
+	if (sp->lockfd >= 0)
+		flock(sp->lockfd, LOCK_UN);
+}
+
+static int
+spool_seq_update(struct spool *sp, uint64_t *id, uint64_t atleast)
+{
+	char b[32];
+	uint64_t next = 1;
+	ssize_t n;
+	int fd, len, e;
+
+	fd = openat(sp->spoolfd, SPOOL_SEQ, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			goto fail;
+	n = pread(fd, b, sizeof b - 1, 0);
+	if (n < 0)
+		goto fail;
+	b[n] = 0;
+	if (n > 0) {
+		next = strtoull(b, NULL, 10);
+		if (next < 1 || next > JOB_ID_MAX)
+			next = 1;
+	}
+	if (next <= atleast)
+		next = atleast + 1;
+	if (id)
+		*id = next++;
+	if (next > JOB_ID_MAX) {
+		errno = EOVERFLOW;
+		goto fail;
+	}
+	len = snprintf(b, sizeof b, "%" PRIu64 "\n", next);
+	if (pwrite(fd, b, (size_t)len, 0) != len || ftruncate(fd, len) < 0)
+		goto fail;
+	close(fd);
+	return 0;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+int
+spool_id_next(struct spool *sp, uint64_t *id)
+{
+	return spool_seq_update(sp, id, 0);
+}
+
+int
+spool_id_seen(struct spool *sp, uint64_t id)
+{
+	return spool_seq_update(sp, NULL, id);
+}
+
+int
+spool_job_commit(struct spool *sp, uint64_t id, const void *data, size_t len)
+{
+	char tmp[64], name[32];
+	const char *p = data;
+	int fd, e;
+
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	snprintf(tmp, sizeof tmp, "%" PRIu64 ".%ld", id, (long)getpid());
+	fd = openat(sp->fd[SD_TMP], tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (renameat2(sp->fd[SD_TMP], tmp, sp->fd[SD_INCOMING], name,
+	    RENAME_NOREPLACE) < 0) {
+		if (errno != EINVAL)
+			goto fail;
+		/* No RENAME_NOREPLACE here (some NFS): link then unlink. */
+		if (linkat(sp->fd[SD_TMP], tmp, sp->fd[SD_INCOMING], name, 0)
+		    < 0)
+			goto fail;
+		unlinkat(sp->fd[SD_TMP], tmp, 0);
+	}
+	return file_dir_sync(sp->fd[SD_INCOMING]);
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlinkat(sp->fd[SD_TMP], tmp, 0);
+	errno = e;
+	return -1;
+}
+
+int
+spool_run_open(struct spool *sp, const char *node, int create)
+{
+	if (!spool_node_ok(node)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (create && file_dir_make(sp->fd[SD_RUN], node, 0755) < 0)
+		return -1;
+	return file_dir_open(sp->fd[SD_RUN], node);
+}
+
+int
+spool_jobdir_open(struct spool *sp, uint64_t id, int create)
+{
+	char name[32];
+
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	if (create && file_dir_make(sp->fd[SD_JOBS], name, 0755) < 0)
+		return -1;
+	return file_dir_open(sp->fd[SD_JOBS], name);
+}
+
+int
+spool_job_locate(struct spool *sp, uint64_t id, int *dir, char *node,
+    size_t nodesz)
+{
+	static const int order[] = { SD_INCOMING, SD_QUEUE, SD_HOLD, SD_DONE,
+		SD_BAD };
+	char name[48];
+	struct stat st;
+	size_t i;
+	int fd;
+
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	if (node && nodesz)
+		node[0] = 0;
+	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
+		if (sp->fd[order[i]] >= 0 && fstatat(sp->fd[order[i]], name,
+		    &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			*dir = order[i];
+			return 0;
+		}
+	}
+	/* run/NODE/ID: few nodes per spool, so a scan is cheap. */
+	if ((fd = dup(sp->fd[SD_RUN])) >= 0) {
+		DIR *d = fdopendir(fd);
+		struct dirent *de;
+
+		if (!d) {
+			close(fd);
+			return -1;
+		}
+		rewinddir(d);
+		while ((de = readdir(d))) {
+			char p[320];
+
+			if (!spool_node_ok(de->d_name))
+				continue;
+			snprintf(p, sizeof p, "%s/%s", de->d_name, name);
+			if (fstatat(sp->fd[SD_RUN], p, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0) {
+				*dir = SD_RUN;
+				if (node)
+					snprintf(node, nodesz, "%s",
+					    de->d_name);
+				closedir(d);
+				return 0;
+			}
+		}
+		closedir(d);
+	}
+	snprintf(name, sizeof name, "%" PRIu64 "/" JOBDIR_JOB, id);
+	if (fstatat(sp->fd[SD_JOBS], name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		*dir = SD_JOBS;
+		return 0;
+	}
+	return 1;
+}
+
+int
+spool_ctl_send(struct spool *sp, uint64_t id, const char *verb)
+{
+	char tmp[104], name[96], body[128];
+	int fd, len;
+
+	snprintf(name, sizeof name, "%" PRIu64 ".%s.%ld", id, verb,
+	    (long)getpid());
+	snprintf(tmp, sizeof tmp, ".%s", name);
+	len = snprintf(body, sizeof body, "iar-ctl 1\nid=%" PRIu64
+	    "\nverb=%s\nend\n", id, verb);
+	fd = openat(sp->fd[SD_CTL], tmp, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	if (write(fd, body, (size_t)len) != len || fsync(fd) < 0) {
+		close(fd);
+		unlinkat(sp->fd[SD_CTL], tmp, 0);
+		return -1;
+	}
+	close(fd);
+	if (renameat(sp->fd[SD_CTL], tmp, sp->fd[SD_CTL], name) < 0) {
+		unlinkat(sp->fd[SD_CTL], tmp, 0);
+		return -1;
+	}
+	return 0;
+}

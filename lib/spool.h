@@ -1,0 +1,67 @@
+/* spool.h: the spool directories, ids, the pass lock and job commits.
+ *
+ * A job's state is the directory its file sits in; every change of state
+ * is one rename(2) inside the spool (iar-spool(5) has the table, with
+ * what a crash at each step leaves behind). Directory fds are opened once
+ * and every operation works relative to them, never following a symlink. */
+#ifndef IAR_SPOOL_H
+#define IAR_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum spool_dir {
+	SD_TMP, SD_INCOMING, SD_CTL, SD_QUEUE, SD_HOLD, SD_RUN, SD_DONE,
+	SD_BAD, SD_JOBS, SD_N
+};
+
+struct spool {
+	char root[3072];	/* the iar root */
+	int spoolfd;
+	int fd[SD_N];
+	int lockfd;
+};
+
+extern const char *const spool_dir_names[SD_N];
+
+/* Open root/spool; err says what is missing (run iar-init). */
+int spool_open(struct spool *sp, const char *root, char *err, size_t errsz);
+void spool_close(struct spool *sp);
+/* Make the spool and nodes directories under root (idempotent). With
+ * gid != (gid_t)-1, the drop directories belong to that group (for a
+ * set-gid iar-submit; see iar-spool(5)). */
+int spool_create(const char *root, gid_t gid, char *err, size_t errsz);
+
+/* The pass lock: 1 taken, 0 busy (nowait), -1 error. */
+int spool_lock_take(struct spool *sp, int wait);
+void spool_lock_drop(struct spool *sp);
+
+/* Hand out the next id (flock on spool/seq). */
+int spool_id_next(struct spool *sp, uint64_t *id);
+/* Make sure the next id handed out is above id. */
+int spool_id_seen(struct spool *sp, uint64_t id);
+
+/* Commit a job: tmp/ID.PID written and fsynced, renamed (never over an
+ * existing file) to incoming/ID, directory fsynced. -1 with errno EEXIST
+ * if the id is taken. */
+int spool_job_commit(struct spool *sp, uint64_t id, const void *data,
+    size_t len);
+
+/* Where a job is: its directory (SD_INCOMING, SD_QUEUE, SD_HOLD, SD_RUN,
+ * SD_DONE, SD_BAD, or SD_JOBS once recorded) and for SD_RUN the node.
+ * 0 found, 1 not found, -1 error. */
+int spool_job_locate(struct spool *sp, uint64_t id, int *dir, char *node,
+    size_t nodesz);
+/* Open run/NODE (creating it if create). */
+int spool_run_open(struct spool *sp, const char *node, int create);
+/* Open jobs/ID (creating it, mode 0755, if create). */
+int spool_jobdir_open(struct spool *sp, uint64_t id, int create);
+
+/* Drop a request for the dispatcher: ctl/ID.VERB.PID. */
+int spool_ctl_send(struct spool *sp, uint64_t id, const char *verb);
+
+/* Node names: [A-Za-z0-9._-], 1..63, not starting with '.'. */
+int spool_node_ok(const char *s);
+
+#endif

@@ -1,0 +1,488 @@
+/* view.c: one view of a job from the spool or the history; see view.h.
+ * Promises: files are opened with file_open_checked() (no symlinks, one
+ * link, regular) and parsed strictly; a file that cannot be read makes a
+ * job show with a cause instead of stopping a listing. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "paths.h"
+#include "view.h"
+
+#define VIEW_READ_MAX (64u * 1024 * 1024)
+
+void
+view_job_init(struct view_job *v)
+{
+	memset(v, 0, sizeof *v);
+	v->exit_code = -1;
+	v->uid = (uid_t)-1;
+	v->cores = 1;
+}
+
+void
+view_job_from_job(struct view_job *v, const struct job *j)
+{
+	if (j->id)
+		v->id = j->id;
+	snprintf(v->name, sizeof v->name, "%s", j->name);
+	v->uid = j->uid;
+	v->submitted_us = j->submitted_us;
+	v->cores = j->cores;
+	v->mem = j->mem;
+	v->time = j->time;
+	v->prio = j->prio;
+	snprintf(v->out, sizeof v->out, "%s", j->out);
+	snprintf(v->err, sizeof v->err, "%s", j->err);
+}
+
+static void
+kv_str(struct buf *b, const char *k, const char *v)
+{
+	buf_adds(b, k);
+	buf_addc(b, '=');
+	buf_add_escaped(b, v, strlen(v));
+	buf_addc(b, '\n');
+}
+
+void
+view_job_format(const struct view_job *v, const char *magic, struct buf *b)
+{
+	buf_addf(b, "%s 1\nid=%" PRIu64 "\n", magic, v->id);
+	kv_str(b, "name", v->name);
+	buf_addf(b, "uid=%ld\nstate=%s\nexit=%d\nsignal=%d\n", (long)v->uid,
+	    job_state_name(v->state), v->exit_code, v->signal);
+	kv_str(b, "node", v->node);
+	kv_str(b, "cpus", v->cpus);
+	buf_addf(b, "submitted=%" PRId64 "\nstarted=%" PRId64 "\nended=%"
+	    PRId64 "\ncores=%u\nmem=%" PRIu64 "\ntime=%" PRIu64 "\nprio=%d\n"
+	    "cpu_user=%" PRIu64 "\ncpu_sys=%" PRIu64 "\nmem_peak=%" PRIu64
+	    "\nrequeues=%u\n", v->submitted_us, v->started_us, v->ended_us,
+	    v->cores, v->mem, v->time, v->prio, v->cpu_user_us, v->cpu_sys_us,
+	    v->mem_peak, v->requeues);
+	kv_str(b, "limits", v->limits);
+	kv_str(b, "cause", v->cause);
+	kv_str(b, "out", v->out);
+	kv_str(b, "err", v->err);
+	buf_adds(b, "end\n");
+}
+
+static int64_t
+num64(const char *s)
+{
+	return strtoll(s, NULL, 10);
+}
+
+int
+view_job_parse(struct view_job *v, char *text, size_t len, const char *magic)
+{
+	struct rec_kv kv[64];
+	char why[128];
+	int n, i;
+
+	if ((n = rec_parse(text, len, magic, kv, 64, why, sizeof why)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const char *k = kv[i].key, *s = kv[i].val;
+
+		if (!strcmp(k, "id"))
+			v->id = (uint64_t)num64(s);
+		else if (!strcmp(k, "name"))
+			snprintf(v->name, sizeof v->name, "%s", s);
+		else if (!strcmp(k, "uid"))
+			v->uid = (uid_t)num64(s);
+		else if (!strcmp(k, "state")) {
+			int st = job_state_parse(s);
+
+			if (st < 0)
+				return -1;
+			v->state = st;
+		} else if (!strcmp(k, "exit"))
+			v->exit_code = (int)num64(s);
+		else if (!strcmp(k, "signal"))
+			v->signal = (int)num64(s);
+		else if (!strcmp(k, "node"))
+			snprintf(v->node, sizeof v->node, "%s", s);
+		else if (!strcmp(k, "cpus"))
+			snprintf(v->cpus, sizeof v->cpus, "%s", s);
+		else if (!strcmp(k, "submitted"))
+			v->submitted_us = num64(s);
+		else if (!strcmp(k, "started"))
+			v->started_us = num64(s);
+		else if (!strcmp(k, "ended"))
+			v->ended_us = num64(s);
+		else if (!strcmp(k, "cores"))
+			v->cores = (unsigned)num64(s);
+		else if (!strcmp(k, "mem"))
+			v->mem = (uint64_t)num64(s);
+		else if (!strcmp(k, "time"))
+			v->time = (uint64_t)num64(s);
+		else if (!strcmp(k, "prio"))
+			v->prio = (int)num64(s);
+		else if (!strcmp(k, "cpu_user"))
+			v->cpu_user_us = (uint64_t)num64(s);
+		else if (!strcmp(k, "cpu_sys"))
+			v->cpu_sys_us = (uint64_t)num64(s);
+		else if (!strcmp(k, "mem_peak"))
+			v->mem_peak = (uint64_t)num64(s);
+		else if (!strcmp(k, "requeues"))
+			v->requeues = (unsigned)num64(s);
+		else if (!strcmp(k, "limits"))
+			snprintf(v->limits, sizeof v->limits, "%s", s);
+		else if (!strcmp(k, "cause"))
+			snprintf(v->cause, sizeof v->cause, "%s", s);
+		else if (!strcmp(k, "out"))
+			snprintf(v->out, sizeof v->out, "%s", s);
+		else if (!strcmp(k, "err"))
+			snprintf(v->err, sizeof v->err, "%s", s);
+	}
+	return 0;
+}
+
+/* Read a record file from dirfd into v. 0 ok, -1 absent or bad. */
+static int
+view_rec_read(int dirfd, const char *name, const char *magic,
+    struct view_job *v)
+{
+	struct stat st;
+	struct buf b;
+	int fd, r = -1;
+
+	if ((fd = file_open_checked(dirfd, name, &st)) < 0)
+		return -1;
+	buf_init(&b);
+	if (file_read_all(fd, 1u << 20, &b) == 0 && b.len > 0)
+		r = view_job_parse(v, b.s, b.len, magic);
+	close(fd);
+	buf_free(&b);
+	return r;
+}
+
+static void
+view_job_file_read(int dirfd, const char *name, struct view_job *v)
+{
+	struct stat st;
+	struct buf b;
+	struct job j;
+	char why[256];
+	int fd;
+
+	if ((fd = file_open_checked(dirfd, name, &st)) < 0) {
+		snprintf(v->cause, sizeof v->cause, "job file unreadable: %s",
+		    strerror(errno));
+		return;
+	}
+	v->uid = st.st_uid;
+	buf_init(&b);
+	if (file_read_all(fd, VIEW_READ_MAX, &b) < 0)
+		snprintf(v->cause, sizeof v->cause, "job file unreadable: %s",
+		    strerror(errno));
+	else if (job_parse(&j, b.s ? b.s : "", b.len, why, sizeof why) < 0)
+		snprintf(v->cause, sizeof v->cause, "bad job file: %.200s", why);
+	else {
+		j.uid = st.st_uid;
+		view_job_from_job(v, &j);
+		job_free(&j);
+	}
+	if (!v->submitted_us)
+		v->submitted_us = (int64_t)st.st_mtim.tv_sec * 1000000 +
+		    st.st_mtim.tv_nsec / 1000;
+	close(fd);
+	buf_free(&b);
+}
+
+static void
+view_jobdir_read(struct spool *sp, uint64_t id, struct view_job *v,
+    int result)
+{
+	int fd = spool_jobdir_open(sp, id, 0);
+
+	if (fd < 0)
+		return;
+	view_rec_read(fd, JOBDIR_ALLOC, "iar-alloc", v);
+	if (result)
+		view_rec_read(fd, JOBDIR_RESULT, "iar-hist", v);
+	close(fd);
+}
+
+static int
+view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
+    struct view_job *v)
+{
+	char name[32];
+	int fd;
+
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	view_job_init(v);
+	v->id = id;
+	switch (dir) {
+	case SD_INCOMING:
+	case SD_QUEUE:
+		view_job_file_read(sp->fd[dir], name, v);
+		v->state = JS_PENDING;
+		if (dir == SD_INCOMING && !v->cause[0])
+			snprintf(v->cause, sizeof v->cause,
+			    "not yet seen by a dispatcher");
+		else if (!v->cause[0])
+			view_jobdir_read(sp, id, v, 0);
+		return 0;
+	case SD_HOLD:
+		view_job_file_read(sp->fd[dir], name, v);
+		v->state = JS_HELD;
+		return 0;
+	case SD_RUN:
+		if ((fd = spool_run_open(sp, node, 0)) < 0)
+			return 1;
+		view_job_file_read(fd, name, v);
+		close(fd);
+		v->state = JS_RUNNING;
+		v->cause[0] = 0;
+		view_jobdir_read(sp, id, v, 0);
+		snprintf(v->node, sizeof v->node, "%s", node);
+		return 0;
+	case SD_DONE:
+		view_job_file_read(sp->fd[dir], name, v);
+		v->state = JS_FAILED;
+		view_jobdir_read(sp, id, v, 1);
+		return 0;
+	case SD_BAD: {
+		char why[64], text[256];
+
+		v->state = JS_FAILED;
+		snprintf(why, sizeof why, "%" PRIu64 ".why", id);
+		if (file_read_small(sp->fd[SD_BAD], why, text, sizeof text) > 0)
+		{
+			text[strcspn(text, "\n")] = 0;
+			snprintf(v->cause, sizeof v->cause, "rejected: %.200s",
+			    text);
+		} else
+			snprintf(v->cause, sizeof v->cause, "rejected");
+		{
+			struct stat st;
+
+			if (fstatat(sp->fd[SD_BAD], name, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0) {
+				v->uid = st.st_uid;
+				v->submitted_us = (int64_t)st.st_mtim.tv_sec *
+				    1000000;
+			}
+		}
+		return 0;
+	}
+	case SD_JOBS:
+		if ((fd = spool_jobdir_open(sp, id, 0)) < 0)
+			return 1;
+		view_job_file_read(fd, JOBDIR_JOB, v);
+		close(fd);
+		v->state = JS_FAILED;
+		view_jobdir_read(sp, id, v, 1);
+		return 0;
+	}
+	return 1;
+}
+
+int
+view_job_get(struct spool *sp, struct hist *h, uint64_t id,
+    struct view_job *v)
+{
+	char node[64];
+	int dir, r;
+
+	r = spool_job_locate(sp, id, &dir, node, sizeof node);
+	if (r == 0 && view_live_get(sp, id, dir, node, v) == 0)
+		return 0;
+	if (h) {
+		char *rec;
+		size_t len;
+
+		if (hist_job_get(h, id, &rec, &len) == 0) {
+			view_job_init(v);
+			v->id = id;
+			r = view_job_parse(v, rec, len, "iar-hist");
+			free(rec);
+			return r < 0 ? 1 : 0;
+		}
+	}
+	return 1;
+}
+
+struct idlist {
+	uint64_t *id;
+	char (*node)[64];
+	int *dir;
+	size_t n, cap;
+};
+
+static void
+idlist_add(struct idlist *l, uint64_t id, int dir, const char *node)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 1024;
+		uint64_t *a = realloc(l->id, cap * sizeof *a);
+		char (*b)[64] = realloc(l->node, cap * sizeof *b);
+		int *c = realloc(l->dir, cap * sizeof *c);
+
+		if (a)
+			l->id = a;
+		if (b)
+			l->node = b;
+		if (c)
+			l->dir = c;
+		if (!a || !b || !c)
+			return;
+		l->cap = cap;
+	}
+	l->id[l->n] = id;
+	l->dir[l->n] = dir;
+	snprintf(l->node[l->n], 64, "%s", node ? node : "");
+	l->n++;
+}
+
+static void
+idlist_scan(struct idlist *l, int dirfd, int dir, const char *node)
+{
+	int fd = dup(dirfd);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		uint64_t id;
+
+		if (job_id_parse(de->d_name, &id) == 0)
+			idlist_add(l, id, dir, node);
+	}
+	closedir(d);
+}
+
+static struct idlist *sort_list;
+
+static int
+idx_cmp(const void *a, const void *b)
+{
+	uint64_t x = sort_list->id[*(const size_t *)a];
+	uint64_t y = sort_list->id[*(const size_t *)b];
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct hist_walk {
+	uint64_t *live;
+	size_t nlive;
+	int (*fn)(const struct view_job *, void *);
+	void *arg;
+};
+
+static int
+view_hist_one(uint64_t id, const char *rec, size_t len, void *arg)
+{
+	struct hist_walk *w = arg;
+	struct view_job v;
+	char *copy;
+	int r;
+
+	if (bsearch(&id, w->live, w->nlive, sizeof *w->live, u64_cmp))
+		return 0;
+	if (!(copy = malloc(len + 1)))
+		return -1;
+	memcpy(copy, rec, len);
+	copy[len] = 0;
+	view_job_init(&v);
+	v.id = id;
+	r = view_job_parse(&v, copy, len, "iar-hist");
+	free(copy);
+	if (r < 0 || !job_state_final(v.state))
+		return 0;
+	return w->fn(&v, w->arg);
+}
+
+int
+view_job_each(struct spool *sp, struct hist *h,
+    int (*fn)(const struct view_job *v, void *arg), void *arg)
+{
+	static const int dirs[] = { SD_INCOMING, SD_QUEUE, SD_HOLD, SD_DONE,
+		SD_BAD };
+	struct idlist l = { 0 };
+	struct hist_walk w;
+	size_t i, *ord;
+	int r = 0, fd;
+
+	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+		if (sp->fd[dirs[i]] >= 0)
+			idlist_scan(&l, sp->fd[dirs[i]], dirs[i], NULL);
+	if ((fd = dup(sp->fd[SD_RUN])) >= 0) {
+		DIR *d = fdopendir(fd);
+		struct dirent *de;
+
+		if (d) {
+			rewinddir(d);
+			while ((de = readdir(d))) {
+				int nfd;
+
+				if (!spool_node_ok(de->d_name))
+					continue;
+				if ((nfd = spool_run_open(sp, de->d_name, 0)) <
+				    0)
+					continue;
+				idlist_scan(&l, nfd, SD_RUN, de->d_name);
+				close(nfd);
+			}
+			closedir(d);
+		} else
+			close(fd);
+	}
+	ord = malloc((l.n ? l.n : 1) * sizeof *ord);
+	w.live = malloc((l.n ? l.n : 1) * sizeof *w.live);
+	if (!ord || !w.live) {
+		r = -1;
+		goto out;
+	}
+	for (i = 0; i < l.n; i++)
+		ord[i] = i;
+	sort_list = &l;
+	qsort(ord, l.n, sizeof *ord, idx_cmp);
+	for (i = 0; i < l.n && r == 0; i++) {
+		struct view_job v;
+		size_t k = ord[i];
+
+		/* A job moving between directories may be seen twice. */
+		if (i > 0 && l.id[ord[i - 1]] == l.id[k])
+			continue;
+		if (view_live_get(sp, l.id[k], l.dir[k], l.node[k], &v) == 0)
+			r = fn(&v, arg);
+	}
+	for (i = 0; i < l.n; i++)
+		w.live[i] = l.id[ord[i]];
+	w.nlive = l.n;
+	w.fn = fn;
+	w.arg = arg;
+	if (r == 0 && h)
+		r = hist_job_each(h, view_hist_one, &w);
+out:
+	free(ord);
+	free(w.live);
+	free(l.id);
+	free(l.node);
+	free(l.dir);
+	return r;
+}

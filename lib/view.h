@@ -1,0 +1,58 @@
+/* view.h: one view of a job, live (from the spool) or finished (from the
+ * history), with the same fields either way: what iar-stat, iar-wait,
+ * iar-log and the CGI show.
+ *
+ * The same record text ("iar-hist 1", key=value lines, "end") is what the
+ * dispatcher stores in the history database and what a shepherd writes as
+ * jobs/ID/result, so one parser reads all three. */
+#ifndef IAR_VIEW_H
+#define IAR_VIEW_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "hist.h"
+#include "job.h"
+#include "spool.h"
+
+struct view_job {
+	uint64_t id;
+	char name[JOB_NAME_MAX + 1];
+	uid_t uid;
+	int state;			/* enum job_state */
+	int exit_code;			/* -1 unknown */
+	int signal;			/* 0 none */
+	char node[64];
+	char cpus[128];
+	int64_t submitted_us, started_us, ended_us;
+	unsigned cores;
+	uint64_t mem, time;
+	int prio;
+	uint64_t cpu_user_us, cpu_sys_us, mem_peak;
+	unsigned requeues;
+	char limits[16];		/* "cgroup", "rlimit" or "" */
+	char cause[256];		/* why it ended, or why it waits */
+	char out[JOB_PATH_MAX + 1];	/* where its output went */
+	char err[JOB_PATH_MAX + 1];
+};
+
+void view_job_init(struct view_job *v);
+/* Fill v from a parsed job file (the request side). */
+void view_job_from_job(struct view_job *v, const struct job *j);
+/* Record text ("iar-hist 1" ... "end") for the history and result files. */
+void view_job_format(const struct view_job *v, const char *magic,
+    struct buf *b);
+/* Read record text over v (fields present replace those in v). */
+int view_job_parse(struct view_job *v, char *text, size_t len,
+    const char *magic);
+
+/* Look a job up: spool first (live), then history. 0 found, 1 absent. */
+int view_job_get(struct spool *sp, struct hist *h, uint64_t id,
+    struct view_job *v);
+/* Walk live jobs then finished ones, each job once, in id order within
+ * each part. fn returns non-zero to stop. */
+int view_job_each(struct spool *sp, struct hist *h,
+    int (*fn)(const struct view_job *v, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,59 @@
+/* dispatch.h: state shared by the two halves of iar-dispatch:
+ * iar-dispatch.c (the loop, requests, accepting, recording) and
+ * dispatch-run.c (settling run/, choosing and starting jobs). */
+#ifndef IAR_DISPATCH_H
+#define IAR_DISPATCH_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cg.h"
+#include "conf.h"
+#include "hist.h"
+#include "job.h"
+#include "spool.h"
+#include "topo.h"
+
+struct running {
+	uint64_t id;
+	unsigned cores;
+	uint64_t mem;
+	int64_t end_us;		/* started + walltime; 0 = unknown */
+	char cpus[128];
+};
+
+struct disp {
+	const char *root;
+	struct conf conf;
+	struct spool sp;
+	struct hist *hist;	/* NULL if the history cannot be opened */
+	struct topo *topo;
+	int cg;			/* CG_V1, CG_V2 or CG_NONE */
+	char cg_why[256];
+	unsigned node_cores;
+	uint64_t node_mem;
+	int verbose;
+	/* this pass's picture of the node */
+	struct running *run;
+	size_t nrun, caprun;
+	char busy[4096];	/* PU list held by running jobs */
+	uint64_t mem_used;
+	unsigned started, reaped, accepted;
+	int dirty_done, dirty_queue;
+};
+
+int64_t disp_now_us(void);
+/* Record job id in the history with one event. */
+void disp_hist_event(struct disp *d, uint64_t id, int state,
+    const char *cause);
+/* Write a result for a job that never ran and move it to done/. */
+int disp_job_end(struct disp *d, int fromdir, uint64_t id, int state,
+    const char *cause);
+
+/* dispatch-run.c */
+void disp_run_settle(struct disp *d);
+void disp_queue_schedule(struct disp *d);
+/* Signal the shepherd of a running job (cancel). 0 sent, -1 not running */
+int disp_run_signal(struct disp *d, uint64_t id, int sig);
+
+#endif

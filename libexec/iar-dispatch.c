@@ -1,0 +1,705 @@
+/* iar-dispatch: the dispatcher. One pass, or a loop of passes.
+ *
+ * A pass, under the one flock on spool/lock: settle run/NODE (live and
+ * dead shepherds), accept incoming/ (checking every file; bad ones go to
+ * bad/ with the reason), act on requests in ctl/, record ended jobs from
+ * done/ in the history, then order the queue (priority, then age, with
+ * backfill by walltime) and start what fits. Started from cron, it stays
+ * for pass_seconds, woken by inotify and by its children's exits, then
+ * leaves; with -d it never leaves. A second dispatcher exits quietly.
+ * Signals only set flags (read through signalfd).
+ * Exit codes: 0 ok (or another pass holds the lock), 100 usage,
+ * 111 trouble. See iar-dispatch(8). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "dispatch.h"
+#include "file.h"
+#include "msg.h"
+#include "paths.h"
+#include "view.h"
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+
+static const char usage[] =
+"usage: iar-dispatch [-d | -1 | -w] [-T SECONDS] [--node NAME] [-v]\n"
+"  (no mode)          a cron pass: work for pass_seconds, then exit\n"
+"  -d, --daemon       run until SIGTERM\n"
+"  -1, --once         one pass, then exit\n"
+"  -w, --until-idle   run until no job is queued or running\n"
+"  -T, --max-seconds  leave after this many seconds in any mode\n"
+"      --node NAME    act as node NAME (default: node_name)\n"
+"  -v, --verbose      log each start and end\n"
+"  -h, --help         this text\n";
+
+int64_t
+disp_now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+void
+disp_hist_event(struct disp *d, uint64_t id, int state, const char *cause)
+{
+	struct hist_event ev;
+	struct view_job v;
+	struct buf b;
+	char err[256];
+
+	if (!d->hist)
+		return;
+	if (view_job_get(&d->sp, NULL, id, &v) != 0) {
+		view_job_init(&v);
+		v.id = id;
+	}
+	v.state = state;
+	if (cause && !job_state_final(state))
+		snprintf(v.cause, sizeof v.cause, "%s", cause);
+	memset(&ev, 0, sizeof ev);
+	ev.id = id;
+	ev.when_us = disp_now_us();
+	snprintf(ev.state, sizeof ev.state, "%s", job_state_name(state));
+	snprintf(ev.cause, sizeof ev.cause, "%s", cause ? cause : "");
+	buf_init(&b);
+	view_job_format(&v, "iar-hist", &b);
+	if (!b.err && hist_job_store(d->hist, id, b.s, b.len, &ev, 1, err,
+	    sizeof err) < 0)
+		msg_log("HIST", "job %" PRIu64 ": %s", id, err);
+	buf_free(&b);
+}
+
+int
+disp_job_end(struct disp *d, int fromdir, uint64_t id, int state,
+    const char *cause)
+{
+	char name[32], node[64];
+	struct view_job v;
+	struct buf b;
+	int jobdir, dir, src = -1, r = -1;
+
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	if (spool_job_locate(&d->sp, id, &dir, node, sizeof node) != 0)
+		return -1;
+	if (fromdir >= 0 && dir != fromdir)
+		return -1;
+	if (view_job_get(&d->sp, NULL, id, &v) != 0)
+		return -1;
+	if (dir == SD_RUN) {
+		if ((src = spool_run_open(&d->sp, node, 0)) < 0)
+			return -1;
+	} else if (dir == SD_QUEUE || dir == SD_HOLD)
+		src = dup(d->sp.fd[dir]);
+	else
+		return -1;
+	v.state = state;
+	snprintf(v.cause, sizeof v.cause, "%s", cause);
+	v.ended_us = disp_now_us();
+	if ((jobdir = spool_jobdir_open(&d->sp, id, 1)) < 0)
+		goto out;
+	buf_init(&b);
+	view_job_format(&v, "iar-hist", &b);
+	if (!b.err && file_replace(jobdir, JOBDIR_RESULT, b.s, b.len, 0644, 0)
+	    == 0 && renameat(src, name, d->sp.fd[SD_DONE], name) == 0) {
+		d->dirty_done = 1;
+		r = 0;
+	}
+	buf_free(&b);
+	close(jobdir);
+out:
+	close(src);
+	return r;
+}
+
+/* incoming/NAME → bad/, with the reason in bad/NAME.why. */
+static void
+bad_put(struct disp *d, const char *name, const struct stat *st,
+    const char *why)
+{
+	char dst[64], w[96], line[512];
+	int n;
+
+	if (job_id_ok(name))
+		snprintf(dst, sizeof dst, "%s", name);
+	else
+		snprintf(dst, sizeof dst, "x-%llu", (unsigned long long)
+		    (st ? st->st_ino : 0));
+	if (renameat2(d->sp.fd[SD_INCOMING], name, d->sp.fd[SD_BAD], dst,
+	    RENAME_NOREPLACE) < 0) {
+		snprintf(dst + strlen(dst), sizeof dst - strlen(dst), ".%ld",
+		    (long)(disp_now_us() % 1000000000));
+		if (renameat2(d->sp.fd[SD_INCOMING], name, d->sp.fd[SD_BAD],
+		    dst, RENAME_NOREPLACE) < 0) {
+			msg_log("BAD", "cannot set aside '%s': %s", name,
+			    strerror(errno));
+			return;
+		}
+	}
+	snprintf(w, sizeof w, "%s.why", dst);
+	n = snprintf(line, sizeof line, "%s\n", why);
+	file_replace(d->sp.fd[SD_BAD], w, line, (size_t)(n < (int)sizeof line
+	    ? n : (int)sizeof line - 1), 0644, 0);
+	msg_log("BAD", "incoming/%s: %s", name, why);
+}
+
+static void
+incoming_accept(struct disp *d)
+{
+	struct dirent *de;
+	uint64_t maxid = 0;
+	struct buf b;
+	int fd;
+	DIR *dir;
+
+	if ((fd = dup(d->sp.fd[SD_INCOMING])) < 0 || !(dir = fdopendir(fd)))
+		return;
+	rewinddir(dir);
+	buf_init(&b);
+	while ((de = readdir(dir))) {
+		char why[300], pwbuf[256];
+		struct stat st;
+		struct job j;
+		uint64_t id;
+		int jfd, to;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (job_id_parse(de->d_name, &id) < 0) {
+			fstatat(d->sp.fd[SD_INCOMING], de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW);
+			bad_put(d, de->d_name, &st, "name is not a job id");
+			continue;
+		}
+		jfd = file_open_checked(d->sp.fd[SD_INCOMING], de->d_name,
+		    &st);
+		if (jfd < 0) {
+			int e = errno;
+
+			if (e == ENOENT)
+				continue;
+			snprintf(why, sizeof why, "%s", e == ELOOP ?
+			    "a symbolic link" : e == EINVAL ?
+			    "not a regular file" : e == EMLINK ?
+			    "has more than one link" : strerror(e));
+			fstatat(d->sp.fd[SD_INCOMING], de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW);
+			bad_put(d, de->d_name, &st, why);
+			continue;
+		}
+		if ((uint64_t)st.st_size > d->conf.max_job_size) {
+			close(jfd);
+			snprintf(why, sizeof why, "larger than max_job_size "
+			    "(%" PRIu64 " bytes)", d->conf.max_job_size);
+			bad_put(d, de->d_name, &st, why);
+			continue;
+		}
+		if (geteuid() != 0 && st.st_uid != geteuid()) {
+			close(jfd);
+			snprintf(why, sizeof why, "owned by uid %ld; a "
+			    "dispatcher running as uid %ld runs only its own "
+			    "jobs", (long)st.st_uid, (long)geteuid());
+			bad_put(d, de->d_name, &st, why);
+			continue;
+		}
+		buf_reset(&b);
+		if (file_read_all(jfd, d->conf.max_job_size, &b) < 0) {
+			snprintf(why, sizeof why, "unreadable: %s",
+			    strerror(errno));
+			close(jfd);
+			bad_put(d, de->d_name, &st, why);
+			continue;
+		}
+		close(jfd);
+		if (job_parse(&j, b.s ? b.s : "", b.len, why, sizeof why) < 0) {
+			bad_put(d, de->d_name, &st, why);
+			continue;
+		}
+		if (j.prio > 0 && st.st_uid != 0 && st.st_uid != geteuid()) {
+			job_free(&j);
+			bad_put(d, de->d_name, &st, "only root may raise a "
+			    "priority above 0");
+			continue;
+		}
+		job_free(&j);
+		{
+			struct passwd pw, *pp = NULL;
+
+			if (getpwuid_r(st.st_uid, &pw, pwbuf, sizeof pwbuf,
+			    &pp) != 0 || !pp) {
+				snprintf(why, sizeof why, "owner uid %ld has "
+				    "no passwd entry", (long)st.st_uid);
+				bad_put(d, de->d_name, &st, why);
+				continue;
+			}
+		}
+		to = j.hold ? SD_HOLD : SD_QUEUE;
+		if (renameat2(d->sp.fd[SD_INCOMING], de->d_name, d->sp.fd[to],
+		    de->d_name, RENAME_NOREPLACE) < 0) {
+			if (errno == EEXIST)
+				bad_put(d, de->d_name, &st, "duplicate job id");
+			continue;
+		}
+		d->dirty_queue = 1;
+		if (id > maxid)
+			maxid = id;
+		d->accepted++;
+		disp_hist_event(d, id, to == SD_HOLD ? JS_HELD : JS_PENDING,
+		    "accepted");
+	}
+	buf_free(&b);
+	closedir(dir);
+	if (maxid)
+		spool_id_seen(&d->sp, maxid);
+}
+
+/* Requests in ctl/: ID.VERB.PID, owned by whoever asked. */
+static void
+ctl_process(struct disp *d)
+{
+	struct dirent *de;
+	int fd;
+	DIR *dir;
+
+	if ((fd = dup(d->sp.fd[SD_CTL])) < 0 || !(dir = fdopendir(fd)))
+		return;
+	rewinddir(dir);
+	while ((de = readdir(dir))) {
+		char name[256], *verb, *dot, node[64], body[256], who[32];
+		struct view_job v;
+		struct stat st;
+		uint64_t id;
+		int loc, rfd, ok = 0;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(name, sizeof name, "%s", de->d_name);
+		rfd = file_open_checked(d->sp.fd[SD_CTL], de->d_name, &st);
+		if (rfd < 0)
+			goto drop;
+		{
+			ssize_t n = read(rfd, body, sizeof body - 1);
+
+			close(rfd);
+			if (n <= 0)
+				goto drop;
+			body[n] = 0;
+		}
+		if (!(dot = strchr(name, '.')))
+			goto drop;
+		*dot = 0;
+		verb = dot + 1;
+		if ((dot = strchr(verb, '.')))
+			*dot = 0;
+		if (job_id_parse(name, &id) < 0 || strncmp(body, "iar-ctl 1\n",
+		    10) != 0 || !strstr(body, "\nend\n"))
+			goto drop;
+		snprintf(who, sizeof who, "uid %ld", (long)st.st_uid);
+		if (spool_job_locate(&d->sp, id, &loc, node, sizeof node) != 0 ||
+		    view_job_get(&d->sp, NULL, id, &v) != 0)
+			goto drop;
+		if (st.st_uid != 0 && st.st_uid != geteuid() &&
+		    st.st_uid != v.uid) {
+			msg_log("DENY", "%s may not %s job %" PRIu64, who, verb,
+			    id);
+			goto drop;
+		}
+		ok = 1;
+		if (!strcmp(verb, "cancel")) {
+			char c[64];
+
+			snprintf(c, sizeof c, "cancelled by %s", who);
+			if (loc == SD_QUEUE || loc == SD_HOLD)
+				disp_job_end(d, loc, id, JS_CANCELLED, c);
+			else if (loc == SD_RUN)
+				disp_run_signal(d, id, SIGUSR1);
+		} else if (!strcmp(verb, "hold") && loc == SD_QUEUE) {
+			if (renameat(d->sp.fd[SD_QUEUE], name, d->sp.fd[SD_HOLD],
+			    name) == 0)
+				disp_hist_event(d, id, JS_HELD, "held");
+		} else if (!strcmp(verb, "release") && loc == SD_HOLD) {
+			if (renameat(d->sp.fd[SD_HOLD], name, d->sp.fd[SD_QUEUE],
+			    name) == 0)
+				disp_hist_event(d, id, JS_PENDING, "released");
+		}
+drop:
+		if (!ok && d->verbose)
+			msg_log("CTL", "ignored request '%s'", de->d_name);
+		unlinkat(d->sp.fd[SD_CTL], de->d_name, 0);
+	}
+	closedir(dir);
+}
+
+/* done/ID → history → jobs/ID/job */
+static void
+done_record(struct disp *d)
+{
+	struct dirent *de;
+	int fd;
+	DIR *dir;
+
+	if ((fd = dup(d->sp.fd[SD_DONE])) < 0 || !(dir = fdopendir(fd)))
+		return;
+	rewinddir(dir);
+	while ((de = readdir(dir))) {
+		struct hist_event ev[3];
+		struct view_job v;
+		char err[256], dst[64];
+		struct buf b;
+		uint64_t id;
+		size_t nev = 0;
+
+		if (job_id_parse(de->d_name, &id) < 0)
+			continue;
+		if (view_job_get(&d->sp, NULL, id, &v) != 0)
+			continue;
+		if (!job_state_final(v.state)) {
+			v.state = JS_FAILED;
+			snprintf(v.cause, sizeof v.cause, "no result");
+		}
+		memset(ev, 0, sizeof ev);
+		if (v.started_us) {
+			ev[nev].id = id;
+			ev[nev].when_us = v.started_us;
+			snprintf(ev[nev].state, sizeof ev[nev].state,
+			    "RUNNING");
+			snprintf(ev[nev].cause, sizeof ev[nev].cause,
+			    "job executing on %s", v.node);
+			nev++;
+		}
+		ev[nev].id = id;
+		ev[nev].when_us = v.ended_us ? v.ended_us : disp_now_us();
+		snprintf(ev[nev].state, sizeof ev[nev].state, "%s",
+		    job_state_name(v.state));
+		snprintf(ev[nev].cause, sizeof ev[nev].cause, "%.120s", v.cause);
+		nev++;
+		if (d->hist) {
+			buf_init(&b);
+			view_job_format(&v, "iar-hist", &b);
+			if (b.err || hist_job_store(d->hist, id, b.s, b.len, ev,
+			    nev, err, sizeof err) < 0) {
+				msg_log("HIST", "job %" PRIu64 ": %s", id,
+				    b.err ? "out of memory" : err);
+				buf_free(&b);
+				continue;	/* stays in done/ */
+			}
+			buf_free(&b);
+		}
+		{
+			int jd = spool_jobdir_open(&d->sp, id, 1);
+
+			if (jd < 0)
+				continue;
+			close(jd);
+		}
+		snprintf(dst, sizeof dst, "%" PRIu64 "/" JOBDIR_JOB, id);
+		if (renameat(d->sp.fd[SD_DONE], de->d_name, d->sp.fd[SD_JOBS],
+		    dst) == 0)
+			d->reaped++;
+		if (d->verbose)
+			msg_log("END", "job %" PRIu64 " %s %s", id,
+			    job_state_name(v.state), v.cause);
+	}
+	closedir(dir);
+}
+
+/* tmp/ and ctl/ leftovers from crashed commands: older than an hour. */
+static void
+stale_remove(struct disp *d, int which)
+{
+	time_t now = time(NULL);
+	struct dirent *de;
+	int fd;
+	DIR *dir;
+
+	if ((fd = dup(d->sp.fd[which])) < 0 || !(dir = fdopendir(fd)))
+		return;
+	rewinddir(dir);
+	while ((de = readdir(dir))) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (which == SD_CTL && de->d_name[0] != '.')
+			continue;
+		if (fstatat(d->sp.fd[which], de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
+		    st.st_mtime < now - 3600)
+			unlinkat(d->sp.fd[which], de->d_name, 0);
+	}
+	closedir(dir);
+}
+
+static void
+pass_run(struct disp *d)
+{
+	disp_run_settle(d);
+	incoming_accept(d);
+	ctl_process(d);
+	done_record(d);
+	disp_queue_schedule(d);
+	if (d->dirty_queue)
+		file_dir_sync(d->sp.fd[SD_QUEUE]);
+	if (d->dirty_done)
+		file_dir_sync(d->sp.fd[SD_DONE]);
+	d->dirty_queue = d->dirty_done = 0;
+}
+
+static int
+dir_empty(int dirfd)
+{
+	struct dirent *de;
+	int fd, empty = 1;
+	DIR *dir;
+
+	if ((fd = dup(dirfd)) < 0 || !(dir = fdopendir(fd)))
+		return 1;
+	rewinddir(dir);
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.') {
+			empty = 0;
+			break;
+		}
+	closedir(dir);
+	return empty;
+}
+
+static void
+node_setup(struct disp *d)
+{
+	char err[256], path[4096];
+	struct topo_summary s;
+	struct buf b;
+	int nodes, nd, fd;
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/%s", d->root, IAR_NODES);
+	if ((nodes = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		msg_die(EX_TEMP, "cannot open '%s':", path);
+	if (file_dir_make(nodes, d->conf.node, 0755) < 0 ||
+	    (nd = file_dir_open(nodes, d->conf.node)) < 0)
+		msg_die(EX_TEMP, "cannot make '%s/%s':", path, d->conf.node);
+	close(nodes);
+	buf_init(&b);
+	if ((fd = file_open_checked(nd, "topology.xml", &st)) >= 0 &&
+	    file_read_all(fd, 16u << 20, &b) == 0 &&
+	    topo_xml_load(&d->topo, b.s, b.len, err, sizeof err) == 0) {
+		/* nothing more to do */
+	}
+	else {
+		char *xml;
+		size_t len;
+
+		if (topo_host_load(&d->topo, err, sizeof err) < 0)
+			msg_die(EX_TEMP, "cannot discover the topology: %s",
+			    err);
+		if (topo_xml_export(d->topo, &xml, &len) == 0) {
+			file_replace(nd, "topology.xml", xml, len, 0644, 0);
+			free(xml);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	buf_free(&b);
+	topo_summary_get(d->topo, &s);
+	d->node_cores = d->conf.node_cores ? d->conf.node_cores : s.cores;
+	d->node_mem = d->conf.node_memory;
+	if (!d->node_mem) {
+		long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(
+		    _SC_PAGESIZE);
+
+		d->node_mem = pages > 0 && psz > 0 ? (uint64_t)pages *
+		    (uint64_t)psz : s.memory;
+	}
+	/* Say whether limits are enforced, for iar-stat and people. */
+	{
+		char line[400];
+		int n = snprintf(line, sizeof line, "%s%s%s\n", d->cg == CG_V1 ?
+		    "cgroup v1" : d->cg == CG_V2 ? "cgroup v2" : "none: ",
+		    d->cg == CG_NONE ? d->cg_why : "", "");
+
+		file_replace(nd, "limits", line, (size_t)(n < (int)sizeof line ?
+		    n : (int)sizeof line - 1), 0644, 0);
+	}
+	close(nd);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "once", no_argument, NULL, '1' },
+		{ "until-idle", no_argument, NULL, 'w' },
+		{ "max-seconds", required_argument, NULL, 'T' },
+		{ "node", required_argument, NULL, 'N' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	enum { M_CRON, M_DAEMON, M_ONCE, M_IDLE } mode = M_CRON;
+	const char *node = NULL;
+	long maxsec = -1;
+	struct disp d;
+	char err[512], path[4096];
+	int c, in, sfd, r;
+	int64_t start;
+	sigset_t mask;
+
+	msg_prog_set(argv[0]);
+	memset(&d, 0, sizeof d);
+	while ((c = getopt_long(argc, argv, "d1wT:vh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd': mode = M_DAEMON; break;
+		case '1': mode = M_ONCE; break;
+		case 'w': mode = M_IDLE; break;
+		case 'T': {
+			char *e;
+
+			maxsec = strtol(optarg, &e, 10);
+			if (*e || maxsec < 0)
+				msg_die(EX_USAGE, "bad seconds '%s'", optarg);
+			break;
+		}
+		case 'N': node = optarg; break;
+		case 'v': d.verbose = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	umask(022);
+	d.root = paths_root();
+	if (conf_load(&d.conf, d.root, err, sizeof err) < 0)
+		msg_die(EX_USAGE, "%s", err);
+	if (node) {
+		if (!spool_node_ok(node))
+			msg_die(EX_USAGE, "bad node name '%s'", node);
+		snprintf(d.conf.node, sizeof d.conf.node, "%s", node);
+	}
+	if (spool_open(&d.sp, d.root, err, sizeof err) < 0)
+		msg_die(EX_TEMP, "%s", err);
+	r = spool_lock_take(&d.sp, mode == M_DAEMON);
+	if (r < 0)
+		msg_die(EX_TEMP, "cannot lock '%s/spool/lock':", d.root);
+	if (r == 0)
+		return 0;	/* another pass is at work */
+	start = disp_now_us();
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (d.conf.cgroups) {
+		d.cg = cg_sys_probe(d.conf.cg_parent, d.cg_why,
+		    sizeof d.cg_why);
+		if (d.cg == CG_NONE)
+			msg_log("LIMITS", "limits not enforced: %s", d.cg_why);
+	} else {
+		d.cg = CG_NONE;
+		snprintf(d.cg_why, sizeof d.cg_why, "cgroups = off in "
+		    "iar.conf");
+	}
+	node_setup(&d);
+	snprintf(path, sizeof path, "%s/%s/%s", d.root, IAR_SPOOL, SPOOL_DB);
+	if (hist_open(path, 0, &d.hist, err, sizeof err) < 0) {
+		msg_log("HIST", "%s; ended jobs wait in done/", err);
+		d.hist = NULL;
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (in >= 0) {
+		static const int watch[] = { SD_INCOMING, SD_CTL, SD_DONE };
+		size_t i;
+
+		for (i = 0; i < sizeof watch / sizeof watch[0]; i++) {
+			snprintf(path, sizeof path, "%s/%s/%s", d.root,
+			    IAR_SPOOL, spool_dir_names[watch[i]]);
+			inotify_add_watch(in, path, IN_MOVED_TO | IN_CREATE |
+			    IN_CLOSE_WRITE);
+		}
+	}
+	stale_remove(&d, SD_TMP);
+	stale_remove(&d, SD_CTL);
+	if (mode == M_CRON && maxsec < 0)
+		maxsec = d.conf.pass_seconds;
+	for (;;) {
+		struct pollfd p[2];
+		int stop = 0, timeout = 5000;
+
+		pass_run(&d);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (mode == M_ONCE)
+			break;
+		if (mode == M_IDLE && d.nrun == 0 &&
+		    dir_empty(d.sp.fd[SD_QUEUE]) &&
+		    dir_empty(d.sp.fd[SD_INCOMING]) &&
+		    dir_empty(d.sp.fd[SD_DONE]) && dir_empty(d.sp.fd[SD_CTL]))
+			break;
+		if (maxsec >= 0) {
+			int64_t left = start + maxsec * 1000000 - disp_now_us();
+
+			if (left <= 0)
+				break;
+			if (left / 1000 < timeout)
+				timeout = (int)(left / 1000);
+		}
+		if (mode == M_IDLE && d.nrun > 0)
+			timeout = timeout > 1000 ? 1000 : timeout;
+		p[0].fd = in;
+		p[0].events = POLLIN;
+		p[1].fd = sfd;
+		p[1].events = POLLIN;
+		if (poll(p, 2, timeout) > 0) {
+			char buf[4096];
+			struct signalfd_siginfo si;
+
+			if (in >= 0)
+				while (read(in, buf, sizeof buf) > 0) {
+				/* nothing more to do */
+			}
+			while (read(sfd, &si, sizeof si) == sizeof si)
+				if (si.ssi_signo != SIGCHLD)
+					stop = 1;
+		}
+		if (stop)
+			break;
+		/* Let a burst of submissions land before the next pass. */
+	}
+	if (d.hist) {
+		hist_checkpoint(d.hist);
+		hist_close(d.hist);
+	}
+	topo_free(d.topo);
+	free(d.run);
+	spool_close(&d.sp);
+	return 0;
+}

@@ -35,6 +35,12 @@ lib/libiar.a: $(LIBOBJ)
 
 $(LIBOBJ): $(LIBHDR)
 
+# The compiled-in root follows ROOT (install sets it to PREFIX).
+lib/root.stamp: FORCE
+	@echo '$(ROOT)' | cmp -s - $@ || echo '$(ROOT)' > $@
+lib/paths.o: lib/root.stamp
+FORCE:
+
 .c.o:
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -61,12 +67,13 @@ libexec/iar-dispatch:
 
 bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h
 
-check: all $(UNIT)
+check: deps all $(UNIT)
 	tests/run
 
 bench: all
 	bench/run
 
+install: ROOT = $(PREFIX)
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
@@ -76,12 +83,17 @@ install: all
 	cp $(LIBEXEC) $(DESTDIR)$(LIBEXECDIR)/
 	cp man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	cp man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	mkdir -p $(DESTDIR)$(MANDIR)/man8
+	cp man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	[ -f $(DESTDIR)$(PREFIX)/etc/iar.conf ] || \
 	    cp etc/iar.conf $(DESTDIR)$(PREFIX)/etc/
 	cp etc/crontab etc/iar-dispatch.service $(DESTDIR)$(PREFIX)/etc/
 
 clean:
-	rm -f lib/*.o lib/libiar.a bin/*.o libexec/*.o tests/*.o \
+	rm -f lib/root.stamp lib/*.o lib/libiar.a bin/*.o libexec/*.o tests/*.o \
 	    $(PROGS) $(UNIT)
 
-.PHONY: all check bench install clean
+deps:
+	sh etc/install-deps
+
+.PHONY: all check bench install clean deps FORCE

@@ -283,26 +283,87 @@ text_cols(const char *s)
 	return n;
 }
 
-/* Add a table cell: control bytes become '?', at most max columns
- * (0 = no limit). */
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* Add a table cell, at most max columns (0 = no limit). It must not
+ * drive a terminal: control characters (C0, DEL, C1) and bytes that are
+ * not UTF-8 become '?'. */
 static void
 cell_add(struct stat_ctx *x, int col, const char *s, size_t max)
 {
-	size_t cols = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	char t[512];
+	size_t cols = 0, n = 0, k;
 
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c & 0xc0) != 0x80) {
-			if (max && cols == max)
-				break;
-			cols++;
+	while (*p && n + 4 < sizeof t && (!max || cols < max)) {
+		k = utf8_len(p);
+		if (k == 0 || *p < 0x20 || *p == 0x7f || (k == 2 &&
+		    p[0] == 0xc2 && p[1] < 0xa0)) {
+			t[n++] = '?';
+			p += k ? k : 1;
+		} else {
+			memcpy(t + n, p, k);
+			n += k;
+			p += k;
 		}
-		buf_addc(&x->cells, c < 0x20 || c == 0x7f ? '?' : (char)c);
+		cols++;
 	}
-	buf_addc(&x->cells, 0);
+	t[n++] = 0;
+	buf_add(&x->cells, t, n);
 	if (cols > x->w[col])
 		x->w[col] = cols;
+}
+
+/* Decimal digits of v into out (at least 21 bytes); returns out. */
+static char *
+u64_fmt(uint64_t v, char *out)
+{
+	char t[24];
+	size_t n = 0, i;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	for (i = 0; i < n; i++)
+		out[i] = t[n - 1 - i];
+	out[n] = 0;
+	return out;
+}
+
+static char *
+i64_fmt(int64_t v, char *out)
+{
+	if (v >= 0)
+		return u64_fmt((uint64_t)v, out);
+	out[0] = '-';
+	u64_fmt(-(uint64_t)v, out + 1);
+	return out;
 }
 
 static void
@@ -311,9 +372,8 @@ row_table(struct stat_ctx *x, const struct view_job *v)
 	char t[320];
 	int64_t el;
 
-	snprintf(t, sizeof t, "%" PRIu64, v->id);
-	cell_add(x, T_ID, t, 0);
-	cell_add(x, T_NAME, v->name, NAME_COLS);
+	cell_add(x, T_ID, u64_fmt(v->id, t), 0);
+	cell_add(x, T_NAME, v->name[0] ? v->name : "-", NAME_COLS);
 	cell_add(x, T_USER, user_name(v->uid), 0);
 	cell_add(x, T_STATE, job_state_name(v->state), 0);
 	if (v->signal)
@@ -327,8 +387,7 @@ row_table(struct stat_ctx *x, const struct view_job *v)
 	cell_add(x, T_SUB, time_local(v->submitted_us), 0);
 	cell_add(x, T_START, time_local(v->started_us), 0);
 	cell_add(x, T_END, time_local(v->ended_us), 0);
-	snprintf(t, sizeof t, "%u", v->cores);
-	cell_add(x, T_CORES, t, 0);
+	cell_add(x, T_CORES, u64_fmt(v->cores, t), 0);
 	size_fmt(v->mem, t, sizeof t);
 	cell_add(x, T_MEM, t, 0);
 	if (v->time)
@@ -428,34 +487,6 @@ tsv_str(struct buf *b, const char *s)
 		buf_addc(b, *s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	uint32_t c;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 /* A JSON string: quotes, backslashes and control bytes escaped (\u00XX),
  * bytes that are not UTF-8 replaced by U+FFFD. */
 static void
@@ -494,8 +525,16 @@ json_str(struct buf *b, const char *s)
 static void
 secs_fmt(uint64_t us, char *out, size_t n)
 {
-	snprintf(out, n, "%" PRIu64 ".%06" PRIu64, us / 1000000,
-	    us % 1000000);
+	char *p = u64_fmt(us / 1000000, out);
+	uint64_t f = us % 1000000;
+	int i;
+
+	(void)n;	/* at least 28 bytes */
+	p += strlen(p);
+	*p++ = '.';
+	for (i = 5; i >= 0; i--, f /= 10)
+		p[i] = (char)('0' + f % 10);
+	p[6] = 0;
 }
 
 /* One job in CSV, TSV or JSON. Strings are NULL for JSON null. */
@@ -509,38 +548,38 @@ row_machine(struct stat_ctx *x, const struct view_job *v)
 	struct buf *b = &x->out;
 	size_t i;
 
-#define NUM(i, fmt, val_) (snprintf(num[i], sizeof num[i], fmt, val_), \
-    isnum[i] = 1, num[i])
-	val[0] = NUM(0, "%" PRIu64, v->id);
+#define U(i, val_) (isnum[i] = 1, u64_fmt((uint64_t)(val_), num[i]))
+#define I(i, val_) (isnum[i] = 1, i64_fmt((int64_t)(val_), num[i]))
+	val[0] = U(0, v->id);
 	val[1] = v->name;
 	val[2] = user_name(v->uid);
 	val[3] = job_state_name(v->state);
-	val[4] = v->exit_code >= 0 ? NUM(4, "%d", v->exit_code) : NULL;
-	val[5] = NUM(5, "%d", v->signal);
+	val[4] = v->exit_code >= 0 ? I(4, v->exit_code) : NULL;
+	val[5] = I(5, v->signal);
 	val[6] = v->node;
 	val[7] = v->cpus;
 	val[8] = v->submitted_us > 0 ? time_iso(v->submitted_us, iso[0]) :
 	    NULL;
 	val[9] = v->started_us > 0 ? time_iso(v->started_us, iso[1]) : NULL;
 	val[10] = v->ended_us > 0 ? time_iso(v->ended_us, iso[2]) : NULL;
-	val[11] = NUM(11, "%u", v->cores);
-	val[12] = NUM(12, "%" PRIu64, v->mem);
-	val[13] = NUM(13, "%" PRIu64, v->time);
-	val[14] = NUM(14, "%d", v->prio);
+	val[11] = U(11, v->cores);
+	val[12] = U(12, v->mem);
+	val[13] = U(13, v->time);
+	val[14] = I(14, v->prio);
 	secs_fmt(v->cpu_user_us, num[15], sizeof num[15]);
 	val[15] = num[15];
 	isnum[15] = 1;
 	secs_fmt(v->cpu_sys_us, num[16], sizeof num[16]);
 	val[16] = num[16];
 	isnum[16] = 1;
-	val[17] = NUM(17, "%" PRIu64, v->mem_peak);
-	val[18] = NUM(18, "%u", v->requeues);
+	val[17] = U(17, v->mem_peak);
+	val[18] = U(18, v->requeues);
 	val[19] = v->limits;
 	val[20] = v->cause;
-	val[21] = v->uid != (uid_t)-1 ? NUM(21, "%lu", (unsigned long)v->uid) :
-	    NULL;
-	val[22] = el >= 0 ? NUM(22, "%" PRId64, el) : NULL;
-#undef NUM
+	val[21] = v->uid != (uid_t)-1 ? U(21, v->uid) : NULL;
+	val[22] = el >= 0 ? I(22, el) : NULL;
+#undef U
+#undef I
 
 	if (x->fmt == F_JSON) {
 		buf_adds(b, x->nrows ? ",\n{" : "\n{");

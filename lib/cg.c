@@ -19,9 +19,10 @@
  *   no directory it made; a group that already exists is an error (a
  *   stale group from a crash must be removed by the caller first).
  * - On v1 every level has cpuset.cpus and cpuset.mems set.
- * - cg_job_remove never moves tasks anywhere: with tasks left it fails
- *   and removes nothing; it returns 0 only when stat() shows every
- *   directory gone. A group that is already gone counts as removed.
+ * - cg_job_remove never moves tasks anywhere: with tasks left (after
+ *   about 10 ms for tasks just killed to exit) it fails and removes
+ *   nothing; it returns 0 only when stat() shows every directory gone.
+ *   A group that is already gone counts as removed.
  * - A failed cg_job_attach may leave the pid in some hierarchies: let
  *   the child exit unreleased, then remove the group.
  * - cg_job_ntasks counts live processes (cgroup.procs); zombies still
@@ -826,13 +827,18 @@ cg_job_remove(const char *parent, const char *name, char *err,
 
 	if (cg_args_ok(parent, name, err, errsz) < 0)
 		return -1;
-	if (cg_fpath(path, sizeof path, F_PROCS, parent, name) < 0 ||
-	    ((n = cg_procs_read(path, &pids)) < 0 && errno != ENOENT)) {
-		cg_msg(err, errsz, "cannot read the tasks of cgroup '%s/%s': "
-		    "%s", parent, name, strerror(errno));
-		return -1;
+	for (h = 0; ; h++) {	/* give tasks just killed a moment to go */
+		if (cg_fpath(path, sizeof path, F_PROCS, parent, name) < 0 ||
+		    ((n = cg_procs_read(path, &pids)) < 0 && errno != ENOENT)) {
+			cg_msg(err, errsz, "cannot read the tasks of cgroup "
+			    "'%s/%s': %s", parent, name, strerror(errno));
+			return -1;
+		}
+		free(pids);
+		if (n <= 0 || h == CG_RMDIR_TRIES)
+			break;
+		nanosleep(&cg_1ms, NULL);
 	}
-	free(pids);
 	if (n > 0) {
 		cg_msg(err, errsz, "cannot remove cgroup '%s/%s': %zd task%s "
 		    "still in it", parent, name, n, n == 1 ? "" : "s");

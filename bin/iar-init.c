@@ -1,0 +1,460 @@
+/* iar-init: make an iar root ready: spool, nodes, etc/iar.conf, and the
+ * record of this host as a node.
+ *
+ * It is idempotent: it creates what is missing, never rewrites what is
+ * there (an edited iar.conf, a node's state), prints one line per thing
+ * it created or changed, and nothing when all was in place. With --group
+ * (as root) the root becomes multi-user: the drop directories belong to
+ * that group (see iar-spool(5), TRUST) and the user commands in ROOT/bin
+ * become set-gid to it.
+ * Promises: files are written whole or not at all (temporary name, then
+ * link(2), which never replaces); nothing is followed if it is a
+ * symbolic link.
+ * Exit codes: 0 ok, 100 usage (or a bad iar.conf), 102 not permitted
+ * (--group without root), 111 trouble. See iar-init(1). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "file.h"
+#include "msg.h"
+#include "paths.h"
+#include "spool.h"
+#include "topo.h"
+
+static const char usage[] =
+"usage: iar-init [--group GROUP] [--node NAME] [DIR]\n"
+"      --group GROUP  multi-user root: drop directories and set-gid\n"
+"                     commands for GROUP (created if missing; root only)\n"
+"      --node NAME    record this host as node NAME (default: node_name\n"
+"                     in iar.conf, else the short host name)\n"
+"  -h, --help         this text\n"
+"DIR defaults to $IAR_ROOT, else " IAR_ROOT_DEFAULT ".\n";
+
+enum { O_GROUP = 256, O_NODE };
+
+static const struct option longopts[] = {
+	{ "group", required_argument, NULL, O_GROUP },
+	{ "node", required_argument, NULL, O_NODE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* The commands that write the drop directories (set-gid in a multi-user
+ * root), and iar-stat, which reads what they drop. */
+static const char *const setgid_cmds[] = {
+	"iar-submit", "iar-cancel", "iar-hold", "iar-release", "iar-stat"
+};
+
+static const char conf_text[] =
+"# iar.conf: settings of this iar root; see iar.conf(5).\n"
+"# Format: \"key = value\" lines; '#' starts a comment. Every key is shown\n"
+"# commented out with its default. An unknown key or a bad value is an\n"
+"# error that stops every iar program, so check after editing:\n"
+"# iar-stat must still run.\n"
+"\n"
+"# This host's node name: jobs for nodes/NAME run here.\n"
+"# node_name = (the short host name)\n"
+"%s"
+"\n"
+"# cgroup under which every job gets its own group.\n"
+"# cgroup_parent = iar\n"
+"\n"
+"# auto: use cgroups where possible, else rlimits (and say so);\n"
+"# off: rlimits and a process group only.\n"
+"# cgroups = auto\n"
+"\n"
+"# Memory limit of a job that asks for none (K/M/G/T; 0 = no limit).\n"
+"# default_mem = 0\n"
+"\n"
+"# Walltime of a job that asks for none (MM, HH:MM:SS, D-HH...; 0 = none).\n"
+"# default_time = 0\n"
+"\n"
+"# Largest job file accepted, script and environment included.\n"
+"# max_job_size = 1M\n"
+"\n"
+"# Seconds between SIGTERM and SIGKILL when a job is stopped.\n"
+"# kill_grace = 10\n"
+"\n"
+"# Most processes a job may have (0 = no limit).\n"
+"# pids_max = 4096\n"
+"\n"
+"# How long a dispatcher pass started by cron stays, in seconds.\n"
+"# pass_seconds = 55\n"
+"\n"
+"# Memory jobs may use on this node (0 = all the hardware has).\n"
+"# node_memory = 0\n"
+"\n"
+"# Cores jobs may use on this node (0 = all).\n"
+"# node_cores = 0\n";
+
+static const char *root;
+
+static void
+say(const char *what, const char *path)
+{
+	printf("%s: %s %s/%s\n", msg_prog, what, root, path);
+}
+
+/* Create dirfd/name with data unless it exists: written under a
+ * temporary name, then linked (link never replaces). 1 created, 0 it
+ * was there, -1 error. */
+static int
+file_create_new(int dirfd, const char *name, const void *data, size_t len,
+    mode_t mode)
+{
+	char tmp[300];
+	const char *p = data;
+	struct stat st;
+	int fd, e;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	if (snprintf(tmp, sizeof tmp, ".%s.%ld", name, (long)getpid()) >=
+	    (int)sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, mode);
+	if (fd < 0)
+		return -1;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0 || fchmod(fd, mode) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (linkat(dirfd, tmp, dirfd, name, 0) < 0) {
+		e = errno;
+		unlinkat(dirfd, tmp, 0);
+		if (e == EEXIST)
+			return 0;
+		errno = e;
+		return -1;
+	}
+	unlinkat(dirfd, tmp, 0);
+	file_dir_sync(dirfd);
+	return 1;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dirfd, tmp, 0);
+	errno = e;
+	return -1;
+}
+
+/* What spool_create() may create or change, relative to the root; seen
+ * before and after, so that each change is reported. */
+struct seen {
+	char path[64];
+	int exists;
+	mode_t mode;
+	gid_t gid;
+};
+
+static size_t
+seen_list(struct seen *s, size_t max)
+{
+	size_t n = 0;
+	int i;
+
+#define ADD(...) do { if (n < max) snprintf(s[n++].path, \
+    sizeof s[0].path, __VA_ARGS__); } while (0)
+	ADD("%s", IAR_SPOOL);
+	ADD("%s", IAR_NODES);
+	for (i = 0; i < SD_N; i++)
+		ADD("%s/%s", IAR_SPOOL, spool_dir_names[i]);
+	ADD("%s/%s", IAR_SPOOL, SPOOL_DB);
+	ADD("%s/%s", IAR_SPOOL, SPOOL_SEQ);
+	ADD("%s/%s", IAR_SPOOL, SPOOL_LOCK);
+#undef ADD
+	return n;
+}
+
+static void
+seen_take(int rootfd, struct seen *s, size_t n)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		s[i].exists = fstatat(rootfd, s[i].path, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0;
+		s[i].mode = s[i].exists ? st.st_mode & 07777 : 0;
+		s[i].gid = s[i].exists ? st.st_gid : 0;
+	}
+}
+
+/* The group for a multi-user root, created (groupadd --system) if it is
+ * missing. */
+static gid_t
+group_get(const char *name)
+{
+	struct group *gr;
+	const char *p;
+	int status;
+	pid_t pid;
+
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '_' || (*p == '-' && p > name)))
+			break;
+	if (*p || !*name || strlen(name) > 32 || (*name >= '0' &&
+	    *name <= '9'))
+		msg_die(EX_USAGE, "bad group name '%s'", name);
+	errno = 0;
+	if ((gr = getgrnam(name)))
+		return gr->gr_gid;
+	if (errno && errno != ENOENT && errno != ESRCH)
+		msg_die(EX_TEMP, "cannot look up group '%s':", name);
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		msg_die(EX_TEMP, "cannot fork:");
+	if (pid == 0) {
+		execl("/usr/sbin/groupadd", "groupadd", "--system", "--",
+		    name, (char *)NULL);
+		msg_warn("cannot run '/usr/sbin/groupadd':");
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			msg_die(EX_TEMP, "cannot wait for groupadd:");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		msg_die(EX_TEMP, "cannot create group '%s': groupadd failed",
+		    name);
+	if (!(gr = getgrnam(name)))
+		msg_die(EX_TEMP, "cannot find group '%s' after groupadd",
+		    name);
+	printf("%s: created group %s\n", msg_prog, name);
+	return gr->gr_gid;
+}
+
+/* Make ROOT/bin/NAME root:GROUP mode 2755, if it is there. */
+static void
+setgid_set(int rootfd, const char *name, gid_t gid, const char *group)
+{
+	char path[64];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof path, "bin/%s", name);
+	fd = openat(rootfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return;
+		msg_die(EX_TEMP, "cannot open '%s/%s':", root, path);
+	}
+	if (fstat(fd, &st) < 0)
+		msg_die(EX_TEMP, "cannot stat '%s/%s':", root, path);
+	if (!S_ISREG(st.st_mode)) {
+		msg_warn("cannot make '%s/%s' set-gid: not a regular file",
+		    root, path);
+		close(fd);
+		return;
+	}
+	if (st.st_uid == 0 && st.st_gid == gid && (st.st_mode & 07777) ==
+	    02755) {
+		close(fd);
+		return;
+	}
+	/* chown clears the set-gid bit, so chmod comes after it. */
+	if (fchown(fd, 0, gid) < 0 || fchmod(fd, 02755) < 0)
+		msg_die(EX_TEMP, "cannot make '%s/%s' set-gid:", root, path);
+	close(fd);
+	printf("%s: made %s/%s set-gid %s\n", msg_prog, root, path, group);
+}
+
+static void
+node_record(int rootfd, const char *node)
+{
+	char path[128], err[512];
+	struct stat st;
+	struct topo *t;
+	char *xml;
+	size_t len;
+	int nodes, fd, r;
+
+	if ((nodes = file_dir_open(rootfd, IAR_NODES)) < 0)
+		msg_die(EX_TEMP, "cannot open '%s/%s':", root, IAR_NODES);
+	snprintf(path, sizeof path, "%s/%s", IAR_NODES, node);
+	if (mkdirat(nodes, node, 0755) == 0)
+		say("created", path);
+	else if (errno != EEXIST)
+		msg_die(EX_TEMP, "cannot create '%s/%s':", root, path);
+	if ((fd = file_dir_open(nodes, node)) < 0)
+		msg_die(EX_TEMP, "cannot open '%s/%s':", root, path);
+	close(nodes);
+
+	if (fstatat(fd, "topology.xml", &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			msg_die(EX_TEMP, "cannot look at '%s/%s/topology.xml':",
+			    root, path);
+		if (topo_host_load(&t, err, sizeof err) < 0)
+			msg_die(EX_TEMP, "cannot discover this host: %s", err);
+		if (topo_xml_export(t, &xml, &len) < 0)
+			msg_die(EX_TEMP, "cannot export this host's topology");
+		topo_free(t);
+		r = file_create_new(fd, "topology.xml", xml, len, 0644);
+		free(xml);
+		if (r < 0)
+			msg_die(EX_TEMP, "cannot create '%s/%s/topology.xml':",
+			    root, path);
+		if (r > 0) {
+			snprintf(path, sizeof path, "%s/%s/topology.xml",
+			    IAR_NODES, node);
+			say("created", path);
+		}
+	}
+	r = file_create_new(fd, "state", "up\n", 3, 0644);
+	if (r < 0)
+		msg_die(EX_TEMP, "cannot create '%s/%s/%s/state':", root,
+		    IAR_NODES, node);
+	if (r > 0) {
+		snprintf(path, sizeof path, "%s/%s/state", IAR_NODES, node);
+		say("created", path);
+	}
+	close(fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *group = NULL, *node = NULL;
+	struct seen s[SD_N + 8];
+	struct conf conf;
+	char err[1024];
+	gid_t gid = (gid_t)-1;
+	size_t ns, i;
+	int ch, rootfd, etc, r;
+
+	msg_prog_set(argv[0]);
+	umask(022);
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_GROUP:
+			group = optarg;
+			break;
+		case O_NODE:
+			node = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	root = optind < argc ? argv[optind] : paths_root();
+	if (!root[0])
+		msg_die(EX_USAGE, "empty root directory");
+	if (node && !spool_node_ok(node))
+		msg_die(EX_USAGE, "bad node name '%s'", node);
+	if (group && geteuid() != 0)
+		msg_die(EX_NOTFOUND, "cannot use --group: only root may make "
+		    "a multi-user root");
+	if (group)
+		gid = group_get(group);
+
+	if (mkdir(root, 0755) == 0)
+		printf("%s: created %s\n", msg_prog, root);
+	else if (errno != EEXIST)
+		msg_die(EX_TEMP, "cannot create '%s':", root);
+	if ((rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		msg_die(EX_TEMP, "cannot open '%s':", root);
+
+	/* spool/ and nodes/ */
+	ns = seen_list(s, sizeof s / sizeof s[0]);
+	seen_take(rootfd, s, ns);
+	{
+		struct seen after[SD_N + 8];
+
+		memcpy(after, s, sizeof after);
+		if (spool_create(root, gid, err, sizeof err) < 0)
+			msg_die(EX_TEMP, "%s in '%s'", err, root);
+		seen_take(rootfd, after, ns);
+		for (i = 0; i < ns; i++) {
+			if (!after[i].exists)
+				continue;
+			if (!s[i].exists)
+				say("created", s[i].path);
+			else if (s[i].mode != after[i].mode ||
+			    s[i].gid != after[i].gid)
+				say("changed", s[i].path);
+		}
+	}
+
+	/* etc/iar.conf */
+	if (mkdirat(rootfd, "etc", 0755) == 0)
+		say("created", "etc");
+	else if (errno != EEXIST)
+		msg_die(EX_TEMP, "cannot create '%s/etc':", root);
+	if ((etc = file_dir_open(rootfd, "etc")) < 0)
+		msg_die(EX_TEMP, "cannot open '%s/etc':", root);
+	{
+		char line[128] = "", text[sizeof conf_text + 128];
+		int n;
+
+		/* A node named here is the node this host runs. */
+		if (node)
+			snprintf(line, sizeof line, "node_name = %s\n", node);
+		n = snprintf(text, sizeof text, conf_text, line);
+		if (n < 0 || (size_t)n >= sizeof text)
+			msg_die(EX_TEMP, "cannot format iar.conf");
+		r = file_create_new(etc, "iar.conf", text, (size_t)n, 0644);
+		if (r < 0)
+			msg_die(EX_TEMP, "cannot create '%s/%s':", root,
+			    IAR_CONF);
+		if (r > 0)
+			say("created", IAR_CONF);
+	}
+	close(etc);
+	if (conf_load(&conf, root, err, sizeof err) < 0)
+		msg_die(EX_USAGE, "%s", err);
+
+	/* nodes/NAME */
+	if (!node)
+		node = conf.node;
+	if (!spool_node_ok(node))
+		msg_die(EX_USAGE, "bad node name '%s' (set node_name in "
+		    "'%s/%s')", node, root, IAR_CONF);
+	node_record(rootfd, node);
+
+	if (group)
+		for (i = 0; i < sizeof setgid_cmds / sizeof setgid_cmds[0];
+		    i++)
+			setgid_set(rootfd, setgid_cmds[i], gid, group);
+	close(rootfd);
+	if (fflush(stdout) == EOF)
+		msg_die(EX_TEMP, "cannot write standard output:");
+	return 0;
+}

@@ -1,0 +1,173 @@
+/* unit-job: the job file parser, ids, sizes, times, record files and the
+ * state transition table. Prints TAP. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "job.h"
+
+static int n, fails;
+
+static void
+ok(int cond, const char *what)
+{
+	n++;
+	if (!cond)
+		fails++;
+	printf("%s %d - %s\n", cond ? "ok" : "not ok", n, what);
+}
+
+static const char good[] =
+    "iar-job 1\nname=t\\x01x\ncores=2\nmem=1048576\ntime=60\nprio=-5\n"
+    "hold=0\nretries=1\ncwd=/tmp\nout=/tmp/o-%j\nerr=\nsubmitted=1\n"
+    "env=A=b\\nc\nenv=PATH=/bin\nscript=12\n#!/bin/sh\n\0x\nend\n";
+
+static int
+parses(const char *text, size_t len, char *why)
+{
+	struct job j;
+	int r = job_parse(&j, text, len, why, 256);
+
+	if (r == 0)
+		job_free(&j);
+	return r == 0;
+}
+
+/* Replace the first occurrence of from with to in good, then parse. */
+static int
+variant(const char *from, const char *to, char *why)
+{
+	char buf[1024];
+	size_t gl = sizeof good - 1;
+	const char *p = memmem(good, gl, from, strlen(from));
+	size_t pre, fl = strlen(from), tl = strlen(to);
+
+	if (!p)
+		return -1;
+	pre = (size_t)(p - good);
+	memcpy(buf, good, pre);
+	memcpy(buf + pre, to, tl);
+	memcpy(buf + pre + tl, p + fl, gl - pre - fl);
+	return parses(buf, gl - fl + tl, why);
+}
+
+int
+main(void)
+{
+	struct job j, k;
+	struct buf b;
+	char why[256];
+	uint64_t v;
+	size_t i;
+
+	ok(job_parse(&j, good, sizeof good - 1, why, sizeof why) == 0,
+	    "a good job file parses");
+	ok(j.cores == 2 && j.mem == 1048576 && j.time == 60 && j.prio == -5,
+	    "scalars read");
+	ok(strcmp(j.name, "t\001x") == 0, "escapes undone in the name");
+	ok(j.nenv == 2 && strcmp(j.env[0], "A=b\nc") == 0, "env entries");
+	ok(j.scriptlen == 12 && memcmp(j.script, "#!/bin/sh\n\0x", 12) == 0,
+	    "script block is raw bytes, NUL included");
+	buf_init(&b);
+	job_format(&j, &b);
+	ok(job_parse(&k, b.s, b.len, why, sizeof why) == 0 &&
+	    strcmp(k.name, j.name) == 0 && k.scriptlen == j.scriptlen &&
+	    k.nenv == j.nenv, "format then parse round-trips");
+	job_free(&k);
+	job_free(&j);
+	buf_free(&b);
+
+	for (i = 0; i < sizeof good - 1; i++)
+		if (parses(good, i, why))
+			break;
+	ok(i == sizeof good - 1, "every truncation is rejected");
+	ok(variant("iar-job 1", "iar-job 2", why) == 0 &&
+	    strstr(why, "version"), "newer version rejected clearly");
+	ok(variant("cores=2", "color=2", why) == 0 && strstr(why, "unknown"),
+	    "unknown key rejected");
+	ok(variant("cores=2", "cores=2\ncores=3", why) == 0 &&
+	    strstr(why, "duplicate"), "duplicate key rejected");
+	ok(variant("cores=2", "cores=0", why) == 0, "zero cores rejected");
+	ok(variant("cores=2", "cores=-1", why) == 0, "negative cores rejected");
+	ok(variant("mem=1048576", "mem=99999999999999999999999", why) == 0,
+	    "overflowing number rejected");
+	ok(variant("script=12", "script=100", why) == 0,
+	    "script longer than the file rejected");
+	ok(variant("script=12", "script=-1", why) == 0,
+	    "negative script length rejected");
+	ok(variant("env=PATH=/bin", "env=PATH", why) == 0,
+	    "env without '=' rejected");
+	ok(variant("name=t", "name=a\\x00b", why) == 0, "NUL in value rejected");
+	ok(variant("name=t", "name=a\\q", why) == 0, "bad escape rejected");
+	ok(variant("cwd=/tmp", "cwd=tmp", why) == 0, "relative cwd rejected");
+	ok(variant("end\n", "end\nx", why) == 0, "data after end rejected");
+	ok(variant("hold=0", "uid=0", why) == 0,
+	    "there is no uid key: a file cannot name its owner");
+	{
+		char big[600];
+
+		memset(big, 'x', sizeof big - 1);
+		big[sizeof big - 1] = 0;
+		memcpy(big, "name=", 5);
+		ok(variant("name=t", big, why) == 0, "oversized name rejected");
+	}
+
+	ok(job_id_ok("1") && job_id_ok("123456789012") && !job_id_ok("0") &&
+	    !job_id_ok("01") && !job_id_ok("-1") && !job_id_ok("1a") &&
+	    !job_id_ok("") && !job_id_ok("1234567890123") &&
+	    !job_id_ok("../1") && !job_id_ok(NULL), "job_id_ok");
+	ok(job_id_parse("42", &v) == 0 && v == 42, "job_id_parse");
+
+	ok(job_size_parse("64M", &v) == 0 && v == 64ULL << 20, "size 64M");
+	ok(job_size_parse("2g", &v) == 0 && v == 2ULL << 30, "size 2g");
+	ok(job_size_parse("100", &v) == 0 && v == 100ULL << 20,
+	    "size without suffix is MiB");
+	ok(job_size_parse("1K", &v) == 0 && v == 1024, "size 1K");
+	ok(job_size_parse("", &v) < 0 && job_size_parse("M", &v) < 0 &&
+	    job_size_parse("-1M", &v) < 0 && job_size_parse("1X", &v) < 0 &&
+	    job_size_parse("99999999999999T", &v) < 0, "bad sizes rejected");
+	ok(job_time_parse("5", &v) == 0 && v == 300, "time MM");
+	ok(job_time_parse("1:30", &v) == 0 && v == 90, "time MM:SS");
+	ok(job_time_parse("1:00:05", &v) == 0 && v == 3605, "time HH:MM:SS");
+	ok(job_time_parse("2-3", &v) == 0 && v == 2 * 86400 + 3 * 3600,
+	    "time D-HH");
+	ok(job_time_parse("1-0:10:01", &v) == 0 && v == 86400 + 601,
+	    "time D-HH:MM:SS");
+	ok(job_time_parse("1:2:3:4", &v) < 0 && job_time_parse("a", &v) < 0 &&
+	    job_time_parse("1:61:00", &v) < 0 && job_time_parse("-1", &v) < 0 &&
+	    job_time_parse("", &v) < 0, "bad times rejected");
+
+	ok(job_state_next(JS_PENDING, JE_START) == JS_STAGING,
+	    "pending starts");
+	ok(job_state_next(JS_PENDING, JE_HOLD) == JS_HELD, "pending holds");
+	ok(job_state_next(JS_HELD, JE_RELEASE) == JS_PENDING, "held releases");
+	ok(job_state_next(JS_HELD, JE_START) == -1, "held cannot start");
+	ok(job_state_next(JS_RUNNING, JE_EXIT_OK) == JS_COMPLETED,
+	    "running completes");
+	ok(job_state_next(JS_RUNNING, JE_OOM) == JS_OOM, "running OOM");
+	ok(job_state_next(JS_RUNNING, JE_REQUEUE) == JS_PENDING,
+	    "running requeues");
+	ok(job_state_next(JS_COMPLETED, JE_CANCEL) == -1 &&
+	    job_state_next(JS_CANCELLED, JE_REQUEUE) == -1,
+	    "final states are final");
+	ok(job_state_parse("out_of_memory") == JS_OOM &&
+	    job_state_parse("nonsense") == -1 &&
+	    strcmp(job_state_name(JS_NODE_FAIL), "NODE_FAIL") == 0,
+	    "state names");
+	{
+		char rec[] = "iar-alloc 1\nnode=a\ncpus=0-1\nend\n";
+		char bad[] = "iar-alloc 1\nnode=a\n";
+		struct rec_kv kv[8];
+		int m = rec_parse(rec, sizeof rec - 1, "iar-alloc", kv, 8, why,
+		    sizeof why);
+
+		ok(m == 2 && strcmp(rec_get(kv, m, "cpus"), "0-1") == 0,
+		    "record file parses");
+		ok(rec_parse(bad, sizeof bad - 1, "iar-alloc", kv, 8, why,
+		    sizeof why) < 0, "record without end rejected");
+	}
+	printf("1..%d\n", n);
+	return fails != 0;
+}

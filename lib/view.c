@@ -307,6 +307,7 @@ view_job_get(struct spool *sp, struct hist *h, uint64_t id,
 			v->id = id;
 			r = view_job_parse(v, rec, len, "iar-hist");
 			free(rec);
+			v->id = id;
 			return r < 0 ? 1 : 0;
 		}
 	}
@@ -411,6 +412,7 @@ view_hist_one(uint64_t id, const char *rec, size_t len, void *arg)
 	v.id = id;
 	r = view_job_parse(&v, copy, len, "iar-hist");
 	free(copy);
+	v.id = id;	/* the key is the truth */
 	if (r < 0 || !job_state_final(v.state))
 		return 0;
 	return w->fn(&v, w->arg);

@@ -254,16 +254,6 @@ disp_run_signal(struct disp *d, uint64_t id, int sig)
 	return r;
 }
 
-/* What the scheduler needs of a queued job, read from the head of its
- * file: the scalar keys come before env and script (iar-job(5)). The
- * whole file is checked again by the shepherd before it runs. */
-struct qjob {
-	uint64_t id;
-	int prio;
-	unsigned cores;
-	uint64_t mem, time;
-};
-
 static int
 qjob_read(int dirfd, const char *name, struct qjob *q)
 {
@@ -303,6 +293,84 @@ qjob_cmp(const void *a, const void *b)
 	if (x->prio != y->prio)
 		return x->prio > y->prio ? -1 : 1;
 	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The queue as this pass sees it: the ids in queue/ (one readdir), with
+ * what the cache already knows and the head of each new file read once.
+ * Returns a malloc'd copy for the caller to order. */
+static int
+queue_load(struct disp *d, struct qjob **out, size_t *nout)
+{
+	uint64_t *ids = NULL;
+	size_t n = 0, cap = 0, i, k = 0, m = 0;
+	struct qjob *nc;
+	struct dirent *de;
+	char name[32];
+	int fd;
+	DIR *dir;
+
+	if ((fd = dup(d->sp.fd[SD_QUEUE])) < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir))) {
+		uint64_t id;
+
+		if (job_id_parse(de->d_name, &id) < 0)
+			continue;
+		if (n == cap) {
+			uint64_t *ni;
+
+			cap = cap ? 2 * cap : 1024;
+			if (!(ni = realloc(ids, cap * sizeof *ids))) {
+				closedir(dir);
+				free(ids);
+				return -1;
+			}
+			ids = ni;
+		}
+		ids[n++] = id;
+	}
+	closedir(dir);
+	qsort(ids, n, sizeof *ids, u64_cmp);
+	nc = malloc((n ? n : 1) * sizeof *nc);
+	*out = malloc((n ? n : 1) * sizeof **out);
+	if (!nc || !*out) {
+		free(nc);
+		free(*out);
+		*out = NULL;
+		free(ids);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		while (k < d->nqcache && d->qcache[k].id < ids[i])
+			k++;
+		if (k < d->nqcache && d->qcache[k].id == ids[i]) {
+			nc[m++] = d->qcache[k];
+			continue;
+		}
+		snprintf(name, sizeof name, "%" PRIu64, ids[i]);
+		if (qjob_read(d->sp.fd[SD_QUEUE], name, &nc[m]) < 0)
+			continue;
+		nc[m++].id = ids[i];
+	}
+	free(ids);
+	free(d->qcache);
+	d->qcache = nc;
+	d->nqcache = m;
+	memcpy(*out, nc, m * sizeof *nc);
+	*nout = m;
+	return 0;
 }
 
 static int
@@ -393,12 +461,10 @@ disp_queue_schedule(struct disp *d)
 {
 	unsigned used = 0, freec;
 	struct qjob *q = NULL;
-	size_t n = 0, cap = 0, i;
-	struct dirent *de;
+	size_t n = 0, i;
 	int64_t shadow = -1, now = disp_now_us();
 	unsigned blocked_cores = 0;
-	int fd, rundir;
-	DIR *dir;
+	int rundir;
 
 	for (i = 0; i < d->nrun; i++)
 		used += d->run[i].cores;
@@ -409,28 +475,7 @@ disp_queue_schedule(struct disp *d)
 		freec = 0;
 	if (freec == 0)
 		return;
-	if ((fd = dup(d->sp.fd[SD_QUEUE])) < 0 || !(dir = fdopendir(fd)))
-		return;
-	rewinddir(dir);
-	while ((de = readdir(dir))) {
-		uint64_t id;
-
-		if (job_id_parse(de->d_name, &id) < 0)
-			continue;
-		if (n == cap) {
-			struct qjob *nq;
-
-			cap = cap ? 2 * cap : 256;
-			if (!(nq = realloc(q, cap * sizeof *q)))
-				break;
-			q = nq;
-		}
-		if (qjob_read(d->sp.fd[SD_QUEUE], de->d_name, &q[n]) < 0)
-			continue;
-		q[n++].id = id;
-	}
-	closedir(dir);
-	if (n == 0) {
+	if (queue_load(d, &q, &n) < 0 || n == 0) {
 		free(q);
 		return;
 	}

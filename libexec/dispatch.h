@@ -22,6 +22,16 @@ struct running {
 	char cpus[128];
 };
 
+/* What the scheduler needs of a queued job, read from the head of its
+ * file: the scalar keys come before env and script (iar-job(5)). The
+ * whole file is checked again by the shepherd before it runs. */
+struct qjob {
+	uint64_t id;
+	int prio;
+	unsigned cores;
+	uint64_t mem, time;
+};
+
 struct disp {
 	const char *root;
 	struct conf conf;
@@ -40,6 +50,10 @@ struct disp {
 	uint64_t mem_used;
 	unsigned started, reaped, accepted;
 	int dirty_done, dirty_queue;
+	/* queued jobs seen in earlier passes, sorted by id: a pass reads
+	 * only the files of jobs it has not seen */
+	struct qjob *qcache;
+	size_t nqcache;
 };
 
 int64_t disp_now_us(void);

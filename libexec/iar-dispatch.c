@@ -700,6 +700,7 @@ main(int argc, char **argv)
 	}
 	topo_free(d.topo);
 	free(d.run);
+	free(d.qcache);
 	spool_close(&d.sp);
 	return 0;
 }

@@ -319,6 +319,13 @@ main(int argc, char **argv)
 	struct sigaction sa;
 
 	msg_prog_set(argv[0]);
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+	{
+		puts("usage: iar-run --lock-fd N --cg v1|v2|none JOBID\n"
+		    "The shepherd of one job; started by iar-dispatch, not by "
+		    "people.\nSee iar-run(8).");
+		return 0;
+	}
 	memset(&r, 0, sizeof r);
 	for (i = 1; i + 1 < argc && argv[i][0] == '-'; i += 2) {
 		if (strcmp(argv[i], "--lock-fd") == 0)
@@ -433,9 +440,10 @@ main(int argc, char **argv)
 		run_fail(&r, JS_FAILED, "%s", "job belongs to another user and "
 		    "iar-run is not root");
 
-	/* The script, as a file only root can change. */
+	/* The script, readable by its user alone (it may hold secrets). */
 	if (file_replace(r.jobdir, "script", r.job.script, r.job.scriptlen,
-	    0755, 0) < 0)
+	    0700, 0) < 0 || (geteuid() == 0 && fchownat(r.jobdir, "script",
+	    r.job.uid, pw->pw_gid, AT_SYMLINK_NOFOLLOW) < 0))
 		run_fail(&r, JS_FAILED, "cannot write script: %s",
 		    strerror(errno));
 	if (snprintf(script, sizeof script, "%s/%s/%s/%s/script", root,

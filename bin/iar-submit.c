@@ -339,6 +339,12 @@ main(int argc, char **argv)
 		/* iar-submit [options] -- command args... */
 		int i;
 
+		/* Run directly (no shell); the script says the same for
+		 * people reading the job. */
+		j.argv = argv + first;
+		j.nargv = (size_t)(argc - first);
+		if (j.nargv > JOB_ARGV_MAX)
+			msg_die(EX_REJECT, "too many arguments (%zu)", j.nargv);
 		buf_adds(&script, "#!/bin/sh\nexec");
 		for (i = first; i < argc; i++) {
 			buf_addc(&script, ' ');

@@ -63,10 +63,13 @@ static const char *const cg_ctl_names[CG_NCTL] = {
 	"memory", "cpu", "cpuacct", "cpuset", "pids", "freezer"
 };
 
+/* Below this much memory still charged, removal skips force_empty. */
+#define CG_FORCE_EMPTY_MIN (4ULL << 20)
+
 /* The v1/v2 name map: which v1 hierarchy holds a file, and its names. */
 enum { F_MEM_MAX, F_CPU_PERIOD, F_CPU_QUOTA, F_CPUS, F_MEMS, F_PIDS_MAX,
 	F_CPU_USAGE, F_CPU_STAT, F_MEM_PEAK, F_OOM, F_PIDS_CUR, F_FREEZE,
-	F_FROZEN, F_PROCS, F_FORCE_EMPTY, F_SUBTREE, F_KILL };
+	F_FROZEN, F_PROCS, F_FORCE_EMPTY, F_SUBTREE, F_KILL, F_MEM_USAGE };
 static const struct cg_name {
 	int ctl;
 	const char *v1, *v2;	/* NULL: not on that version */
@@ -89,6 +92,7 @@ static const struct cg_name {
 	[F_FORCE_EMPTY] = { CG_MEMORY, "memory.force_empty", NULL },
 	[F_SUBTREE] = { CG_MEMORY, NULL, "cgroup.subtree_control" },
 	[F_KILL] = { CG_FREEZER, NULL, "cgroup.kill" },
+	[F_MEM_USAGE] = { CG_MEMORY, "memory.usage_in_bytes", NULL },
 };
 static const char cg_v2_enable[] = "+memory +cpu +cpuset +pids";
 
@@ -844,10 +848,19 @@ cg_job_remove(const char *parent, const char *name, char *err,
 		    "still in it", parent, name, n, n == 1 ? "" : "s");
 		return -1;
 	}
-	/* v1: uncharge the page cache, or the memcg lingers as dying */
-	if (cg_kind == CG_V1 &&
-	    cg_fpath(path, sizeof path, F_FORCE_EMPTY, parent, name) == 0)
-		cg_file_write(path, "0");
+	/* v1: uncharge the page cache, or the memcg lingers as dying. It
+	 * costs reclaim work (~0.6 ms even for a tiny job), so only when
+	 * the group still holds more than a little memory. */
+	if (cg_kind == CG_V1) {
+		char use[32];
+
+		if (cg_read(F_MEM_USAGE, parent, name, use, sizeof use) < 0 ||
+		    strtoull(use, NULL, 10) > CG_FORCE_EMPTY_MIN) {
+			if (cg_fpath(path, sizeof path, F_FORCE_EMPTY, parent,
+			    name) == 0)
+				cg_file_write(path, "0");
+		}
+	}
 	if (cg_dirs_remove(parent, name, &h) == 0)
 		return 0;
 	cg_msg(err, errsz, "cannot remove cgroup '%s/%s' (%s): %s", parent,

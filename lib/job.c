@@ -191,6 +191,7 @@ void
 job_free(struct job *j)
 {
 	free(j->env);
+	free(j->argv);
 	free(j->mem_block);
 	job_init(j);
 }
@@ -368,6 +369,23 @@ job_parse(struct job *j, const char *text, size_t len, char *why,
 			j->env[j->nenv++] = v;
 			continue;
 		}
+		if (strcmp(p, "argv") == 0) {
+			long n = buf_unescape(v, vlen);
+			char **na;
+
+			if (n < 0 || memchr(v, 0, (size_t)n) || j->script ||
+			    j->nargv >= JOB_ARGV_MAX || (j->nargv == 0 && n == 0)
+			    || !(na = realloc(j->argv, (j->nargv + 2) *
+			    sizeof *j->argv))) {
+				why_set(why, whysz, "line %zu: bad argv entry",
+				    lineno);
+				goto fail;
+			}
+			j->argv = na;
+			j->argv[j->nargv++] = v;
+			j->argv[j->nargv] = NULL;
+			continue;
+		}
 		if (strcmp(p, "script") == 0) {
 			uint64_t n;
 
@@ -450,6 +468,11 @@ job_format(const struct job *j, struct buf *b)
 	for (i = 0; i < j->nenv; i++) {
 		buf_adds(b, "env=");
 		buf_add_escaped(b, j->env[i], strlen(j->env[i]));
+		buf_addc(b, '\n');
+	}
+	for (i = 0; i < j->nargv; i++) {
+		buf_adds(b, "argv=");
+		buf_add_escaped(b, j->argv[i], strlen(j->argv[i]));
 		buf_addc(b, '\n');
 	}
 	buf_addf(b, "script=%zu\n", j->scriptlen);

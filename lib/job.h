@@ -20,6 +20,7 @@
 #define JOB_NAME_MAX	128
 #define JOB_PATH_MAX	1024
 #define JOB_ENV_MAX	4096		/* entries */
+#define JOB_ARGV_MAX	4096		/* words */
 #define JOB_ID_MAX	999999999999ULL
 #define JOB_PRIO_MAX	10000
 
@@ -50,6 +51,8 @@ struct job {
 	int64_t submitted_us;	/* as the submitter claimed; display only */
 	char **env;		/* nenv pointers into buf */
 	size_t nenv;
+	char **argv;		/* nargv words: run directly, no shell */
+	size_t nargv;
 	const char *script;	/* into buf; may contain NULs */
 	size_t scriptlen;
 	uid_t uid;		/* from fstat, never from the file */

@@ -42,6 +42,8 @@
 #include "spool.h"
 #include "view.h"
 
+extern char **environ;
+
 static volatile sig_atomic_t got_cancel, got_chld;
 
 static void
@@ -269,6 +271,14 @@ child_run(struct run *r, int go, int report, const struct passwd *pw,
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+	}
+	if (r->job.nargv > 0) {
+		/* iar-submit -- command: no shell in between. */
+		environ = env;
+		execvp(r->job.argv[0], r->job.argv);
+		snprintf(path, sizeof path, "cannot run '%.200s'",
+		    r->job.argv[0]);
+		child_fail(report, path);
 	}
 	execle(script, script, (char *)NULL, env);
 	if (errno == ENOEXEC)

@@ -53,19 +53,23 @@ bin/iar-hold: bin/iar-hold.o
 bin/iar-release: bin/iar-release.o
 bin/iar-wait: bin/iar-wait.o
 bin/iar-log: bin/iar-log.o
-libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o
-libexec/iar-run: libexec/iar-run.o
+libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
+    libexec/shepherd.o
+libexec/iar-run: libexec/iar-run.o libexec/shepherd.o
 tests/unit-job: tests/unit-job.o
 tests/unit-cg: tests/unit-cg.o
 tests/unit-topo: tests/unit-topo.o
 tests/unit-hist: tests/unit-hist.o
-$(BIN) libexec/iar-run $(UNIT):
+$(BIN) $(UNIT):
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
+libexec/iar-run:
+	$(CC) $(LDFLAGS) -o $@ libexec/iar-run.o libexec/shepherd.o \
+	    lib/libiar.a $(LDLIBS)
 libexec/iar-dispatch:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-dispatch.o libexec/dispatch-run.o \
-	    lib/libiar.a $(LDLIBS)
+	    libexec/shepherd.o lib/libiar.a $(LDLIBS)
 
-bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h
+bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h
 
 check: deps all $(UNIT)
 	tests/run

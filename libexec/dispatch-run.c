@@ -12,11 +12,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,9 +26,8 @@
 #include "file.h"
 #include "msg.h"
 #include "paths.h"
+#include "shepherd.h"
 #include "view.h"
-
-extern char **environ;
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -140,6 +139,7 @@ run_lost(struct disp *d, int rundir, uint64_t id, int jobdir)
 		file_replace(jobdir, "requeues", t, (size_t)n, 0644, 0);
 	}
 	unlinkat(jobdir, "started", 0);
+	unlinkat(jobdir, "ended", 0);
 	unlinkat(jobdir, JOBDIR_ALLOC, 0);
 	if (renameat2(rundir, name, d->sp.fd[SD_QUEUE], name,
 	    RENAME_NOREPLACE) < 0) {
@@ -213,7 +213,10 @@ disp_run_settle(struct disp *d)
 			}
 			if (fstatat(jobdir, "started", &st, 0) < 0)
 				end = 0;
-			run_add(d, id, cores, mem, end, cpus);
+			/* "ended": the job is gone, its shepherd is only
+			 * writing the result; the cores are free. */
+			if (fstatat(jobdir, "ended", &st, 0) < 0)
+				run_add(d, id, cores, mem, end, cpus);
 		} else {
 			/* The shepherd is gone. Did it finish? */
 			n = rec_load(jobdir, JOBDIR_RESULT, "iar-hist", &b, kv,
@@ -377,13 +380,11 @@ static int
 job_start(struct disp *d, const struct qjob *q, const char *cpus,
     const char *mems, int rundir)
 {
-	char name[32], lockarg[16], t[32], path[4096];
-	char *argv[8];
+	char name[32];
 	struct buf b;
 	unsigned req;
 	int jobdir, lk;
 	pid_t pid;
-	posix_spawnattr_t at;
 
 	snprintf(name, sizeof name, "%" PRIu64, q->id);
 	if ((jobdir = spool_jobdir_open(&d->sp, q->id, 1)) < 0) {
@@ -405,6 +406,7 @@ job_start(struct disp *d, const struct qjob *q, const char *cpus,
 	}
 	buf_free(&b);
 	unlinkat(jobdir, "started", 0);
+	unlinkat(jobdir, "ended", 0);
 	unlinkat(jobdir, JOBDIR_RESULT, 0);
 	/* Not O_CLOEXEC: the shepherd inherits the lock. */
 	lk = openat(jobdir, JOBDIR_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
@@ -420,33 +422,32 @@ job_start(struct disp *d, const struct qjob *q, const char *cpus,
 		close(lk);
 		return -1;	/* gone (cancelled?) */
 	}
-	snprintf(lockarg, sizeof lockarg, "%d", lk);
-	snprintf(t, sizeof t, "%s", d->cg == CG_V1 ? "v1" : d->cg == CG_V2 ?
-	    "v2" : "none");
-	snprintf(path, sizeof path, "%s/%s/iar-run", d->root, IAR_LIBEXEC);
-	argv[0] = path;
-	argv[1] = "--lock-fd";
-	argv[2] = lockarg;
-	argv[3] = "--cg";
-	argv[4] = t;
-	argv[5] = name;
-	argv[6] = NULL;
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID |
-	    POSIX_SPAWN_SETSIGMASK);
-	{
+	/* Fork the shepherd (no exec): it keeps the lock, leaves our
+	 * session, and drops every other fd we hold (the spool lock above
+	 * all, so the next pass can run while this job does). */
+	pid = fork();
+	if (pid == 0) {
 		sigset_t none;
 
+		int a, w;
+
+		setsid();
+		/* The lock becomes fd 3, the wake pipe fd 4, nothing else. */
+		a = fcntl(lk, F_DUPFD, 10);
+		w = d->wakefd >= 0 ? fcntl(d->wakefd, F_DUPFD, 10) : -1;
+		if (a < 0 || dup2(a, 3) < 0 || (w >= 0 && dup2(w, 4) < 0))
+			_exit(EX_TEMP);
+		close_range(w >= 0 ? 5 : 4, ~0U, 0);
 		sigemptyset(&none);
-		posix_spawnattr_setsigmask(&at, &none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		prctl(PR_SET_NAME, "iar-run");
+		shepherd_main(q->id, 3, w >= 0 ? 4 : -1, d->cg);
 	}
-	if (posix_spawn(&pid, path, NULL, &at, argv, environ) != 0) {
-		msg_log("ERROR", "cannot start %s for job %s: %s", path, name,
-		    strerror(errno));
-		/* Leave it in run/: the next pass finds the free lock and
+	if (pid < 0)
+		msg_log("ERROR", "cannot fork the shepherd of job %s: %s",
+		    name, strerror(errno));
+		/* Left in run/: the next pass finds the free lock and
 		 * requeues it. */
-	}
-	posix_spawnattr_destroy(&at);
 	close(lk);
 	d->started++;
 	disp_hist_event(d, q->id, JS_RUNNING, "started");

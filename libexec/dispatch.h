@@ -43,6 +43,7 @@ struct disp {
 	unsigned node_cores;
 	uint64_t node_mem;
 	int verbose;
+	int wakefd;		/* write end of the shepherds' wake pipe */
 	/* this pass's picture of the node */
 	struct running *run;
 	size_t nrun, caprun;

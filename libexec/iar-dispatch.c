@@ -563,7 +563,7 @@ main(int argc, char **argv)
 	long maxsec = -1;
 	struct disp d;
 	char err[512], path[4096];
-	int c, in, sfd, r;
+	int c, in, sfd, r, wake[2];
 	int64_t start;
 	sigset_t mask;
 
@@ -634,6 +634,10 @@ main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	/* Shepherds write a byte here when a job's cores come free. */
+	if (pipe2(wake, O_NONBLOCK | O_CLOEXEC) < 0)
+		wake[0] = wake[1] = -1;
+	d.wakefd = wake[1];
 	in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (in >= 0) {
 		static const int watch[] = { SD_INCOMING, SD_CTL, SD_DONE };
@@ -651,7 +655,7 @@ main(int argc, char **argv)
 	if (mode == M_CRON && maxsec < 0)
 		maxsec = d.conf.pass_seconds;
 	for (;;) {
-		struct pollfd p[2];
+		struct pollfd p[3];
 		int stop = 0, timeout = 5000;
 
 		pass_run(&d);
@@ -678,21 +682,22 @@ main(int argc, char **argv)
 		p[0].events = POLLIN;
 		p[1].fd = sfd;
 		p[1].events = POLLIN;
-		if (poll(p, 2, timeout) > 0) {
+		p[2].fd = wake[0];
+		p[2].events = POLLIN;
+		if (poll(p, 3, timeout) > 0) {
 			char buf[4096];
 			struct signalfd_siginfo si;
 
-			if (in >= 0)
-				while (read(in, buf, sizeof buf) > 0) {
-				/* nothing more to do */
-			}
+			while (in >= 0 && read(in, buf, sizeof buf) > 0)
+				continue;
+			while (wake[0] >= 0 && read(wake[0], buf, sizeof buf) > 0)
+				continue;
 			while (read(sfd, &si, sizeof si) == sizeof si)
 				if (si.ssi_signo != SIGCHLD)
 					stop = 1;
 		}
 		if (stop)
 			break;
-		/* Let a burst of submissions land before the next pass. */
 	}
 	if (d.hist) {
 		hist_checkpoint(d.hist);

@@ -1,0 +1,702 @@
+/* shepherd.c: the shepherd of one job, run by iar-run(8) and, without
+ * an exec, in a child forked by iar-dispatch (which saves about a
+ * millisecond of CPU per job on a VM where every exec pays for cpuid).
+ *
+ * It holds jobs/ID/lock (inherited from the dispatcher, so no pass can
+ * think the job orphaned while it lives), reads the job from run/NODE/ID
+ * and the placement from jobs/ID/alloc, creates the job's cgroup, forks
+ * the job and attaches it before it execs (the child waits on a pipe),
+ * drops to the uid that owns the job file and its groups, enforces the
+ * walltime (TERM, kill_grace seconds, KILL of the whole group), collects
+ * accounting, removes the cgroup, writes jobs/ID/result (fsynced) and
+ * renames run/NODE/ID to done/ID. Signals only set flags: SIGUSR1 or
+ * SIGTERM cancel the job. Without cgroups it uses rlimits, CPU affinity
+ * and a process group, and the result says limits=rlimit.
+ * It exits 0 once a result is written, 111 on trouble (the dispatcher
+ * then settles the job at its next pass). */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cg.h"
+#include "conf.h"
+#include "file.h"
+#include "job.h"
+#include "msg.h"
+#include "paths.h"
+#include "spool.h"
+#include "shepherd.h"
+#include "view.h"
+
+extern char **environ;
+
+static volatile sig_atomic_t got_cancel, got_chld;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGCHLD)
+		got_chld = 1;
+	else
+		got_cancel = 1;
+}
+
+static int64_t
+now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+struct run {
+	struct spool sp;
+	struct conf conf;
+	uint64_t id;
+	char idname[32];
+	int jobdir, rundir;
+	struct job job;
+	struct view_job v;
+	int cg;			/* enum cg_kind in use */
+	char cgname[40];
+	char mems[64];
+	pid_t child;
+};
+
+/* Write the result and move the job to done/. */
+static void run_finish(struct run *r) __attribute__((noreturn));
+static void
+run_finish(struct run *r)
+{
+	struct buf b;
+
+	r->v.ended_us = r->v.ended_us ? r->v.ended_us : now_us();
+	buf_init(&b);
+	view_job_format(&r->v, "iar-hist", &b);
+	if (b.err || file_replace(r->jobdir, JOBDIR_RESULT, b.s, b.len, 0644,
+	    1) < 0)
+		msg_die(EX_TEMP, "cannot write result of job %s:", r->idname);
+	buf_free(&b);
+	if (renameat(r->rundir, r->idname, r->sp.fd[SD_DONE], r->idname) < 0)
+		msg_die(EX_TEMP, "cannot move job %s to done:", r->idname);
+	file_dir_sync(r->sp.fd[SD_DONE]);
+	exit(0);
+}
+
+static void run_fail(struct run *r, int state, const char *fmt,
+    const char *arg) __attribute__((noreturn));
+static void
+run_fail(struct run *r, int state, const char *fmt, const char *arg)
+{
+	r->v.state = state;
+	snprintf(r->v.cause, sizeof r->v.cause, fmt, arg);
+	run_finish(r);
+}
+
+/* Expand %j and make relative paths relative to the job's cwd. */
+static int
+path_expand(const struct run *r, const char *in, char *out, size_t n)
+{
+	size_t o = 0;
+	int w;
+
+	if (in[0] != '/') {
+		w = snprintf(out, n, "%s/", r->job.cwd);
+		if (w < 0 || (size_t)w >= n)
+			return -1;
+		o = (size_t)w;
+	}
+	for (; *in; in++) {
+		if (in[0] == '%' && in[1] == 'j') {
+			w = snprintf(out + o, n - o, "%s", r->idname);
+			if (w < 0 || (size_t)w >= n - o)
+				return -1;
+			o += (size_t)w;
+			in++;
+			continue;
+		}
+		if (o + 1 >= n)
+			return -1;
+		out[o++] = *in;
+	}
+	out[o] = 0;
+	return 0;
+}
+
+/* Default output: jobs/ID/stdout, made by root, given to the user. */
+static int
+out_default(struct run *r, const char *name)
+{
+	int fd = openat(r->jobdir, name, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	if (geteuid() == 0 && fchown(fd, r->job.uid, r->job.gid) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+env_add(char ***env, size_t *n, const char *k, const char *v)
+{
+	size_t kl = strlen(k), i;
+	char *e;
+
+	e = msg_xmalloc(kl + strlen(v) + 2);
+	sprintf(e, "%s=%s", k, v);
+	for (i = 0; i < *n; i++)
+		if (strncmp((*env)[i], k, kl) == 0 && (*env)[i][kl] == '=') {
+			(*env)[i] = e;
+			return;
+		}
+	*env = msg_xrealloc(*env, (*n + 2) * sizeof **env);
+	(*env)[(*n)++] = e;
+	(*env)[*n] = NULL;
+}
+
+/* In the child, before exec: report a failure through the pipe. */
+static void
+child_fail(int fd, const char *what)
+{
+	char m[256];
+	int e = errno, n;
+
+	n = snprintf(m, sizeof m, "%s: %s", what, strerror(e));
+	if (write(fd, m, (size_t)(n < (int)sizeof m ? n : (int)sizeof m - 1))
+	    < 0) {
+		/* nothing more to do */
+	}
+	_exit(127);
+}
+
+static void
+child_run(struct run *r, int go, int report, const struct passwd *pw,
+    int outfd, int errfd, char **env, const char *script)
+{
+	char path[JOB_PATH_MAX + 64], c;
+	int fd;
+
+	/* Wait until the parent has put us in the cgroup. */
+	if (read(go, &c, 1) != 1)
+		_exit(126);
+	close(go);
+	setpgid(0, 0);
+	if (r->cg == CG_NONE) {
+		struct rlimit rl;
+
+		if (r->v.mem) {
+			rl.rlim_cur = rl.rlim_max = r->v.mem;
+			setrlimit(RLIMIT_AS, &rl);
+		}
+		if (r->v.cpus[0]) {
+			cpu_set_t set;
+			unsigned a, b;
+			const char *p = r->v.cpus;
+
+			CPU_ZERO(&set);
+			while (*p) {
+				char *e;
+
+				a = b = (unsigned)strtoul(p, &e, 10);
+				if (*e == '-')
+					b = (unsigned)strtoul(e + 1, &e, 10);
+				for (; a <= b && a < CPU_SETSIZE; a++)
+					CPU_SET(a, &set);
+				p = *e == ',' ? e + 1 : e;
+				if (e == p && *p)
+					break;
+			}
+			sched_setaffinity(0, sizeof set, &set);
+		}
+	}
+	if (geteuid() == 0) {
+		if (initgroups(pw->pw_name, pw->pw_gid) < 0)
+			child_fail(report, "cannot set groups");
+		if (setgid(pw->pw_gid) < 0)
+			child_fail(report, "cannot set gid");
+		if (setuid(pw->pw_uid) < 0)
+			child_fail(report, "cannot set uid");
+		if (pw->pw_uid != 0 && setuid(0) == 0) {
+			errno = EPERM;
+			child_fail(report, "privileges not dropped");
+		}
+	}
+	if (chdir(r->job.cwd) < 0)
+		child_fail(report, "cannot change to the working directory");
+	/* Output the user named is opened as the user. */
+	if (outfd < 0) {
+		if (path_expand(r, r->job.out, path, sizeof path) < 0) {
+			errno = ENAMETOOLONG;
+			child_fail(report, "cannot open output");
+		}
+		outfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY,
+		    0644);
+		if (outfd < 0)
+			child_fail(report, "cannot open output");
+	}
+	if (errfd == -2)
+		errfd = outfd;
+	else if (errfd < 0) {
+		if (path_expand(r, r->job.err, path, sizeof path) < 0) {
+			errno = ENAMETOOLONG;
+			child_fail(report, "cannot open error output");
+		}
+		errfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY,
+		    0644);
+		if (errfd < 0)
+			child_fail(report, "cannot open error output");
+	}
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || dup2(fd, 0) < 0 || dup2(outfd, 1) < 0 ||
+	    dup2(errfd, 2) < 0)
+		child_fail(report, "cannot set up standard files");
+	{
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+	}
+	if (r->job.nargv > 0) {
+		/* iar-submit -- command: no shell in between. */
+		environ = env;
+		execvp(r->job.argv[0], r->job.argv);
+		snprintf(path, sizeof path, "cannot run '%.200s'",
+		    r->job.argv[0]);
+		child_fail(report, path);
+	}
+	execle(script, script, (char *)NULL, env);
+	if (errno == ENOEXEC)
+		execle("/bin/sh", "sh", script, (char *)NULL, env);
+	child_fail(report, "cannot run the job script");
+}
+
+/* Every process of the job is gone: its cores are free before the
+ * result is written (which waits for the disk), so the dispatcher may
+ * start the next job now. It learns so from jobs/ID/ended and from a byte
+ * on wakefd (a pipe it reads; -1 when run as iar-run). */
+static void
+cores_release(struct run *r, int wakefd)
+{
+	int fd = openat(r->jobdir, "ended", O_WRONLY | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+
+	if (fd >= 0)
+		close(fd);
+	if (wakefd >= 0 && write(wakefd, "e", 1) < 0) {
+		/* the dispatcher is gone; the next one sees "ended" */
+	}
+}
+
+static void
+run_kill(struct run *r, int sig)
+{
+	if (r->cg != CG_NONE)
+		cg_job_kill(r->conf.cg_parent, r->cgname, sig);
+	if (r->child > 0)
+		kill(-r->child, sig);
+}
+
+static void
+reap_all(struct run *r, int *status, struct rusage *ru, int *done)
+{
+	pid_t p;
+	int st;
+	struct rusage u;
+
+	while ((p = wait4(-1, &st, WNOHANG, &u)) > 0)
+		if (p == r->child) {
+			*status = st;
+			*ru = u;
+			*done = 1;
+		}
+}
+
+void
+shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
+{
+	struct run r;
+	char err[512], why[256], script[4096];
+	const char *root;
+	struct passwd *pw;
+	struct stat st;
+	struct buf b;
+	int go[2], rep[2], outfd = -1, errfd = -1;
+	int64_t deadline = 0;
+	struct rusage ru;
+	int status = 0, done = 0, timedout = 0, cancelled = 0, fd;
+	char **env;
+	size_t nenv;
+	sigset_t mask, old;
+	struct sigaction sa;
+
+	memset(&r, 0, sizeof r);
+	r.id = id;
+	snprintf(r.idname, sizeof r.idname, "%" PRIu64, r.id);
+	r.cg = cgkind;
+	root = paths_root();
+	if (conf_load(&r.conf, root, err, sizeof err) < 0)
+		msg_die(EX_TEMP, "%s", err);
+	if (spool_open(&r.sp, root, err, sizeof err) < 0)
+		msg_die(EX_TEMP, "%s", err);
+	if ((r.jobdir = spool_jobdir_open(&r.sp, r.id, 0)) < 0)
+		msg_die(EX_TEMP, "cannot open job directory of %s:", r.idname);
+	/* Our pid in the lock file, for iar-dispatch to signal. */
+	{
+		char pid[32];
+		int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+
+		if (ftruncate(lockfd, 0) < 0 || pwrite(lockfd, pid, (size_t)n,
+		    0) != n)
+			msg_die(EX_TEMP, "cannot write lock of job %s:",
+			    r.idname);
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+	view_job_init(&r.v);
+	r.v.id = r.id;
+	r.v.state = JS_FAILED;
+	/* alloc: node, cpus, mems, requeues, started */
+	{
+		struct buf a;
+		struct rec_kv kv[32];
+		int n, afd;
+		const char *s;
+
+		buf_init(&a);
+		afd = file_open_checked(r.jobdir, JOBDIR_ALLOC, &st);
+		if (afd < 0 || file_read_all(afd, 65536, &a) < 0 ||
+		    (n = rec_parse(a.s, a.len, "iar-alloc", kv, 32, why,
+		    sizeof why)) < 0)
+			msg_die(EX_TEMP, "cannot read alloc of job %s",
+			    r.idname);
+		close(afd);
+		if ((s = rec_get(kv, n, "node")))
+			snprintf(r.v.node, sizeof r.v.node, "%s", s);
+		if ((s = rec_get(kv, n, "cpus")))
+			snprintf(r.v.cpus, sizeof r.v.cpus, "%s", s);
+		if ((s = rec_get(kv, n, "mems")))
+			snprintf(r.mems, sizeof r.mems, "%s", s);
+		if ((s = rec_get(kv, n, "requeues")))
+			r.v.requeues = (unsigned)atoi(s);
+		buf_free(&a);
+	}
+	if ((r.rundir = spool_run_open(&r.sp, r.v.node, 0)) < 0)
+		msg_die(EX_TEMP, "cannot open run/%s:", r.v.node);
+	if ((fd = file_open_checked(r.rundir, r.idname, &st)) < 0)
+		msg_die(EX_TEMP, "cannot open job %s:", r.idname);
+	buf_init(&b);
+	if (file_read_all(fd, r.conf.max_job_size, &b) < 0) {
+		close(fd);
+		run_fail(&r, JS_FAILED, "job file unreadable: %s",
+		    strerror(errno));
+	}
+	close(fd);
+	if (job_parse(&r.job, b.s ? b.s : "", b.len, why, sizeof why) < 0)
+		run_fail(&r, JS_FAILED, "bad job file: %s", why);
+	r.job.uid = st.st_uid;
+	r.job.gid = st.st_gid;
+	{
+		struct view_job keep = r.v;
+
+		view_job_from_job(&r.v, &r.job);
+		snprintf(r.v.node, sizeof r.v.node, "%s", keep.node);
+		snprintf(r.v.cpus, sizeof r.v.cpus, "%s", keep.cpus);
+		r.v.requeues = keep.requeues;
+	}
+	if (!r.v.mem)
+		r.v.mem = r.conf.default_mem;
+	if (!r.v.time)
+		r.v.time = r.conf.default_time;
+	snprintf(r.v.limits, sizeof r.v.limits, "%s", r.cg == CG_NONE ?
+	    "rlimit" : "cgroup");
+
+	/* The owner as the kernel reports it; never from the file. */
+	if (!(pw = getpwuid(r.job.uid)))
+		run_fail(&r, JS_FAILED, "owner uid %s has no passwd entry",
+		    (snprintf(why, sizeof why, "%ld", (long)r.job.uid), why));
+	r.job.gid = pw->pw_gid;
+	if (geteuid() != 0 && r.job.uid != geteuid())
+		run_fail(&r, JS_FAILED, "%s", "job belongs to another user and "
+		    "iar-run is not root");
+
+	/* The script, readable by its user alone (it may hold secrets). */
+	if (file_replace(r.jobdir, "script", r.job.script, r.job.scriptlen,
+	    0700, 0) < 0 || (geteuid() == 0 && fchownat(r.jobdir, "script",
+	    r.job.uid, pw->pw_gid, AT_SYMLINK_NOFOLLOW) < 0))
+		run_fail(&r, JS_FAILED, "cannot write script: %s",
+		    strerror(errno));
+	if (snprintf(script, sizeof script, "%s/%s/%s/%s/script", root,
+	    IAR_SPOOL, SPOOL_JOBS, r.idname) >= (int)sizeof script)
+		run_fail(&r, JS_FAILED, "%s", "spool path too long");
+
+	/* Environment: the captured one, then ours. */
+	nenv = r.job.nenv;
+	env = msg_xmalloc((nenv + 1) * sizeof *env);
+	memcpy(env, r.job.env, nenv * sizeof *env);
+	env[nenv] = NULL;
+	env_add(&env, &nenv, "IAR_JOB_ID", r.idname);
+	env_add(&env, &nenv, "IAR_JOB_NAME", r.job.name);
+	env_add(&env, &nenv, "IAR_NODE", r.v.node);
+	env_add(&env, &nenv, "IAR_CPUS", r.v.cpus);
+	env_add(&env, &nenv, "IAR_SUBMIT_DIR", r.job.cwd);
+	env_add(&env, &nenv, "USER", pw->pw_name);
+	env_add(&env, &nenv, "LOGNAME", pw->pw_name);
+	if (!getenv("HOME") || r.job.nenv == 0)
+		env_add(&env, &nenv, "HOME", pw->pw_dir);
+	{
+		size_t k;
+		int havepath = 0;
+
+		for (k = 0; k < nenv; k++)
+			if (strncmp(env[k], "PATH=", 5) == 0)
+				havepath = 1;
+		if (!havepath)
+			env_add(&env, &nenv, "PATH",
+			    "/usr/local/bin:/usr/bin:/bin");
+	}
+
+	/* Default output files are made here, as root; named ones by the
+	 * child, as the user. -2: stderr goes where stdout goes. */
+	if (!r.job.out[0]) {
+		if ((outfd = out_default(&r, JOBDIR_OUT)) < 0)
+			run_fail(&r, JS_FAILED, "cannot create output: %s",
+			    strerror(errno));
+		snprintf(r.v.out, sizeof r.v.out, "%s/%s/%s/%s/%s", root,
+		    IAR_SPOOL, SPOOL_JOBS, r.idname, JOBDIR_OUT);
+	} else
+		path_expand(&r, r.job.out, r.v.out, sizeof r.v.out);
+	if (!r.job.err[0] && r.job.out[0]) {
+		errfd = -2;
+		snprintf(r.v.err, sizeof r.v.err, "%s", r.v.out);
+	} else if (!r.job.err[0]) {
+		if ((errfd = out_default(&r, JOBDIR_ERR)) < 0)
+			run_fail(&r, JS_FAILED, "cannot create output: %s",
+			    strerror(errno));
+		snprintf(r.v.err, sizeof r.v.err, "%s/%s/%s/%s/%s", root,
+		    IAR_SPOOL, SPOOL_JOBS, r.idname, JOBDIR_ERR);
+	} else
+		path_expand(&r, r.job.err, r.v.err, sizeof r.v.err);
+
+	if (r.cg != CG_NONE) {
+		struct cg_limits l;
+
+		memset(&l, 0, sizeof l);
+		l.mem_bytes = r.v.mem;
+		l.cpu_millis = r.v.cores * 1000;
+		l.cpus = r.v.cpus;
+		l.mems = r.mems;
+		l.pids_max = r.conf.pids_max;
+		snprintf(r.cgname, sizeof r.cgname, "%s", r.idname);
+		/* A group left by a crashed shepherd: clear it first. */
+		if (cg_job_ntasks(r.conf.cg_parent, r.cgname) >= 0) {
+			cg_job_kill(r.conf.cg_parent, r.cgname, SIGKILL);
+			cg_job_remove(r.conf.cg_parent, r.cgname, err,
+			    sizeof err);
+		}
+		if (cg_job_create(r.conf.cg_parent, r.cgname, &l, err,
+		    sizeof err) < 0)
+			run_fail(&r, JS_FAILED, "%s", err);
+	}
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0)
+		run_fail(&r, JS_FAILED, "cannot make a pipe: %s",
+		    strerror(errno));
+	r.child = fork();
+	if (r.child < 0)
+		run_fail(&r, JS_FAILED, "cannot fork: %s", strerror(errno));
+	if (r.child == 0) {
+		close(go[1]);
+		close(rep[0]);
+		close(lockfd);
+		if (wakefd >= 0)
+			close(wakefd);
+		child_run(&r, go[0], rep[1], pw, outfd, errfd, env, script);
+	}
+	close(go[0]);
+	close(rep[1]);
+	setpgid(r.child, r.child);
+	if (r.cg != CG_NONE && cg_job_attach(r.conf.cg_parent, r.cgname,
+	    r.child, err, sizeof err) < 0) {
+		close(go[1]);
+		waitpid(r.child, NULL, 0);
+		cg_job_remove(r.conf.cg_parent, r.cgname, err, sizeof err);
+		run_fail(&r, JS_FAILED, "%s", err);
+	}
+	r.v.started_us = now_us();
+	/* The marker that tells a later pass this job did start. */
+	{
+		char t[32];
+		int n = snprintf(t, sizeof t, "%" PRId64 "\n", r.v.started_us);
+
+		file_replace(r.jobdir, "started", t, (size_t)n, 0644, 0);
+	}
+	if (write(go[1], "g", 1) != 1) {
+		/* nothing more to do */
+	}
+	close(go[1]);
+	if (outfd >= 0)
+		close(outfd);
+	if (errfd >= 0)
+		close(errfd);
+	{
+		char m[256];
+		ssize_t n = read(rep[0], m, sizeof m - 1);
+
+		close(rep[0]);
+		if (n > 0) {
+			m[n] = 0;
+			waitpid(r.child, &status, 0);
+			r.child = 0;
+			if (r.cg != CG_NONE)
+				cg_job_remove(r.conf.cg_parent, r.cgname, err,
+				    sizeof err);
+			r.v.exit_code = 127;
+			run_fail(&r, JS_FAILED, "%s", m);
+		}
+	}
+	if (r.v.time)
+		deadline = r.v.started_us + (int64_t)r.v.time * 1000000;
+
+	/* Wait: for the job, the walltime, or a cancel. */
+	while (!done) {
+		struct timespec ts = { 1, 0 };
+		siginfo_t si;
+		int64_t now = now_us();
+
+		reap_all(&r, &status, &ru, &done);
+		if (done)
+			break;
+		if (got_cancel && !cancelled) {
+			cancelled = 1;
+			run_kill(&r, SIGTERM);
+			deadline = now + (int64_t)r.conf.kill_grace * 1000000;
+			timedout = 2;
+		}
+		if (deadline && now >= deadline) {
+			if (timedout == 0) {
+				timedout = 1;
+				run_kill(&r, SIGTERM);
+				deadline = now + (int64_t)r.conf.kill_grace *
+				    1000000;
+			} else {
+				run_kill(&r, SIGKILL);
+				deadline = 0;
+			}
+		}
+		if (deadline) {
+			int64_t left = deadline - now;
+
+			if (left < 1000000) {
+				ts.tv_sec = 0;
+				ts.tv_nsec = (long)(left > 0 ? left : 1) * 1000;
+			}
+		}
+		got_chld = 0;
+		if (sigtimedwait(&mask, &si, &ts) > 0 && si.si_signo !=
+		    SIGCHLD)
+			got_cancel = 1;
+	}
+	r.v.ended_us = now_us();
+	/* Whatever the job left behind dies with it. */
+	if (r.cg != CG_NONE) {
+		struct cg_stats cs;
+		int k;
+
+		for (k = 0; k < 2000; k++) {
+			int n = cg_job_ntasks(r.conf.cg_parent, r.cgname);
+			int d = 0;
+
+			if (n <= 0)
+				break;
+			cg_job_kill(r.conf.cg_parent, r.cgname, SIGKILL);
+			reap_all(&r, &status, &ru, &d);
+			usleep(1000);
+		}
+		if (cg_job_stats(r.conf.cg_parent, r.cgname, &cs) == 0) {
+			r.v.cpu_user_us = cs.cpu_user_us;
+			r.v.cpu_sys_us = cs.cpu_sys_us;
+			r.v.mem_peak = cs.mem_peak;
+			if (cs.oom_kills > 0 && WIFSIGNALED(status) &&
+			    WTERMSIG(status) == SIGKILL && !cancelled &&
+			    timedout != 1)
+				r.v.state = JS_OOM;
+		}
+		cores_release(&r, wakefd);
+		if (cg_job_remove(r.conf.cg_parent, r.cgname, err, sizeof err)
+		    < 0)
+			msg_warn("job %s: %s", r.idname, err);
+	} else {
+		int d = 0;
+
+		kill(-r.child, SIGKILL);
+		reap_all(&r, &status, &ru, &d);
+		r.v.cpu_user_us = (uint64_t)ru.ru_utime.tv_sec * 1000000 +
+		    (uint64_t)ru.ru_utime.tv_usec;
+		r.v.cpu_sys_us = (uint64_t)ru.ru_stime.tv_sec * 1000000 +
+		    (uint64_t)ru.ru_stime.tv_usec;
+		r.v.mem_peak = (uint64_t)ru.ru_maxrss * 1024;
+		cores_release(&r, wakefd);
+	}
+	if (WIFEXITED(status)) {
+		r.v.exit_code = WEXITSTATUS(status);
+		r.v.signal = 0;
+	} else if (WIFSIGNALED(status)) {
+		r.v.exit_code = -1;
+		r.v.signal = WTERMSIG(status);
+	}
+	if (r.v.state == JS_OOM)
+		snprintf(r.v.cause, sizeof r.v.cause, "out of memory (limit "
+		    "%" PRIu64 " bytes)", r.v.mem);
+	else if (cancelled) {
+		r.v.state = JS_CANCELLED;
+		snprintf(r.v.cause, sizeof r.v.cause, "cancelled");
+	} else if (timedout == 1) {
+		r.v.state = JS_TIMEOUT;
+		snprintf(r.v.cause, sizeof r.v.cause, "walltime of %" PRIu64
+		    " s reached", r.v.time);
+	} else if (WIFEXITED(status) && r.v.exit_code == 0)
+		r.v.state = JS_COMPLETED;
+	else {
+		r.v.state = JS_FAILED;
+		if (r.v.signal)
+			snprintf(r.v.cause, sizeof r.v.cause, "killed by "
+			    "signal %d", r.v.signal);
+		else
+			snprintf(r.v.cause, sizeof r.v.cause, "exit status %d",
+			    r.v.exit_code);
+	}
+	run_finish(&r);
+}

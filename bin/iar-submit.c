@@ -330,6 +330,7 @@ main(int argc, char **argv)
 	int first, tries;
 
 	cmd_setup(&c, argv[0]);
+	argv[0] = (char *)msg_prog;	/* getopt says "iar-submit: ..." */
 	job_init(&j);
 	buf_init(&script);
 	buf_init(&file);

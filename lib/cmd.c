@@ -147,6 +147,7 @@ cmd_ctl_main(int argc, char **argv, const char *verb, const char *usage)
 	int ch, i, rc = 0;
 
 	msg_prog_set(argv[0]);
+	argv[0] = (char *)msg_prog;
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		if (ch == 'h') {
 			fputs(usage, stdout);

@@ -164,6 +164,7 @@ disp_run_settle(struct disp *d)
 	DIR *dir;
 
 	d->nrun = 0;
+	d->nending = 0;
 	d->busy[0] = 0;
 	d->mem_used = 0;
 	if ((rundir = spool_run_open(&d->sp, d->conf.node, 1)) < 0) {
@@ -217,6 +218,8 @@ disp_run_settle(struct disp *d)
 			 * writing the result; the cores are free. */
 			if (fstatat(jobdir, "ended", &st, 0) < 0)
 				run_add(d, id, cores, mem, end, cpus);
+			else
+				d->nending++;
 		} else {
 			/* The shepherd is gone. Did it finish? */
 			n = rec_load(jobdir, JOBDIR_RESULT, "iar-hist", &b, kv,
@@ -261,10 +264,19 @@ static int
 qjob_read(int dirfd, const char *name, struct qjob *q)
 {
 	char head[4096], *p, *e;
-	long n;
+	struct stat st;
+	ssize_t n;
+	int fd;
 
-	if ((n = file_read_small(dirfd, name, head, sizeof head)) <= 0)
+	/* The owner may rewrite a queued file; only root (or the
+	 * dispatcher's own user) may hold a priority above 0. */
+	if ((fd = file_open_checked(dirfd, name, &st)) < 0)
 		return -1;
+	n = read(fd, head, sizeof head - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	head[n] = 0;
 	if (strncmp(head, "iar-job 1\n", 10) != 0)
 		return -1;
 	q->prio = 0;
@@ -272,7 +284,8 @@ qjob_read(int dirfd, const char *name, struct qjob *q)
 	q->mem = q->time = 0;
 	for (p = head + 10; (e = strchr(p, '\n')); p = e + 1) {
 		*e = 0;
-		if (!strncmp(p, "env=", 4) || !strncmp(p, "script=", 7))
+		if (!strncmp(p, "env=", 4) || !strncmp(p, "script=", 7) ||
+		    !strncmp(p, "argv=", 5))
 			break;
 		if (!strncmp(p, "prio=", 5))
 			q->prio = atoi(p + 5);
@@ -285,6 +298,8 @@ qjob_read(int dirfd, const char *name, struct qjob *q)
 	}
 	if (q->cores < 1)
 		q->cores = 1;
+	if (q->prio > 0 && st.st_uid != 0 && st.st_uid != geteuid())
+		q->prio = 0;
 	return 0;
 }
 
@@ -365,6 +380,10 @@ queue_load(struct disp *d, struct qjob **out, size_t *nout)
 		snprintf(name, sizeof name, "%" PRIu64, ids[i]);
 		if (qjob_read(d->sp.fd[SD_QUEUE], name, &nc[m]) < 0)
 			continue;
+		if (!nc[m].mem)
+			nc[m].mem = d->conf.default_mem;
+		if (!nc[m].time)
+			nc[m].time = d->conf.default_time;
 		nc[m++].id = ids[i];
 	}
 	free(ids);
@@ -395,8 +414,9 @@ job_start(struct disp *d, const struct qjob *q, const char *cpus,
 	req = requeues_get(jobdir);
 	buf_init(&b);
 	buf_addf(&b, "iar-alloc 1\nnode=%s\ncpus=%s\nmems=%s\ncores=%u\n"
-	    "mem=%" PRIu64 "\nend=%" PRId64 "\nrequeues=%u\nend\n",
-	    d->conf.node, cpus, mems, q->cores, q->mem, q->time ?
+	    "mem=%" PRIu64 "\ntime=%" PRIu64 "\nend=%" PRId64 "\nrequeues=%u\n"
+	    "end\n", d->conf.node, cpus, mems, q->cores, q->mem, q->time,
+	    q->time ?
 	    disp_now_us() + (int64_t)q->time * 1000000 : 0, req);
 	if (b.err || file_replace(jobdir, JOBDIR_ALLOC, b.s, b.len, 0644, 0)
 	    < 0) {

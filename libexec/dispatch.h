@@ -47,6 +47,7 @@ struct disp {
 	/* this pass's picture of the node */
 	struct running *run;
 	size_t nrun, caprun;
+	size_t nending;		/* shepherds writing results (cores free) */
 	char busy[4096];	/* PU list held by running jobs */
 	uint64_t mem_used;
 	unsigned started, reaped, accepted;

@@ -242,6 +242,7 @@ incoming_accept(struct disp *d)
 			    "priority above 0");
 			continue;
 		}
+		to = j.hold ? SD_HOLD : SD_QUEUE;
 		job_free(&j);
 		{
 			struct passwd pw, *pp = NULL;
@@ -254,7 +255,6 @@ incoming_accept(struct disp *d)
 				continue;
 			}
 		}
-		to = j.hold ? SD_HOLD : SD_QUEUE;
 		if (renameat2(d->sp.fd[SD_INCOMING], de->d_name, d->sp.fd[to],
 		    de->d_name, RENAME_NOREPLACE) < 0) {
 			if (errno == EEXIST)
@@ -568,6 +568,7 @@ main(int argc, char **argv)
 	sigset_t mask;
 
 	msg_prog_set(argv[0]);
+	argv[0] = (char *)msg_prog;
 	memset(&d, 0, sizeof d);
 	while ((c = getopt_long(argc, argv, "d1wT:vh", lo, NULL)) != -1) {
 		switch (c) {
@@ -663,7 +664,7 @@ main(int argc, char **argv)
 			;
 		if (mode == M_ONCE)
 			break;
-		if (mode == M_IDLE && d.nrun == 0 &&
+		if (mode == M_IDLE && d.nrun == 0 && d.nending == 0 &&
 		    dir_empty(d.sp.fd[SD_QUEUE]) &&
 		    dir_empty(d.sp.fd[SD_INCOMING]) &&
 		    dir_empty(d.sp.fd[SD_DONE]) && dir_empty(d.sp.fd[SD_CTL]))
@@ -676,7 +677,7 @@ main(int argc, char **argv)
 			if (left / 1000 < timeout)
 				timeout = (int)(left / 1000);
 		}
-		if (mode == M_IDLE && d.nrun > 0)
+		if (mode == M_IDLE && d.nrun + d.nending > 0)
 			timeout = timeout > 1000 ? 1000 : timeout;
 		p[0].fd = in;
 		p[0].events = POLLIN;

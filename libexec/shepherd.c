@@ -385,6 +385,8 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* The wake pipe outlives a dispatcher that exits: EPIPE, not death. */
+	signal(SIGPIPE, SIG_IGN);
 
 	view_job_init(&r.v);
 	r.v.id = r.id;
@@ -412,6 +414,14 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			snprintf(r.mems, sizeof r.mems, "%s", s);
 		if ((s = rec_get(kv, n, "requeues")))
 			r.v.requeues = (unsigned)atoi(s);
+		/* What the dispatcher scheduled with is what is enforced,
+		 * whatever the job file says now. */
+		if ((s = rec_get(kv, n, "cores")))
+			r.v.cores = (unsigned)atoi(s);
+		if ((s = rec_get(kv, n, "mem")))
+			r.v.mem = strtoull(s, NULL, 10);
+		if ((s = rec_get(kv, n, "time")))
+			r.v.time = strtoull(s, NULL, 10);
 		buf_free(&a);
 	}
 	if ((r.rundir = spool_run_open(&r.sp, r.v.node, 0)) < 0)
@@ -436,6 +446,9 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		snprintf(r.v.node, sizeof r.v.node, "%s", keep.node);
 		snprintf(r.v.cpus, sizeof r.v.cpus, "%s", keep.cpus);
 		r.v.requeues = keep.requeues;
+		r.v.cores = keep.cores;
+		r.v.mem = keep.mem;
+		r.v.time = keep.time;
 	}
 	if (!r.v.mem)
 		r.v.mem = r.conf.default_mem;

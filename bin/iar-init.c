@@ -41,6 +41,8 @@ static const char usage[] =
 
 enum { O_GROUP = 256, O_NODE };
 
+#define SHORTOPTS "h"
+
 static const struct option longopts[] = {
 	{ "group", required_argument, NULL, O_GROUP },
 	{ "node", required_argument, NULL, O_NODE },
@@ -341,6 +343,23 @@ node_record(int rootfd, const char *node)
 	close(fd);
 }
 
+/* getopt's own messages name the whole path; ours say the same in the
+ * house shape. */
+static void
+bad_option(char **argv, const char *shortopts)
+{
+	if (optopt && optopt < 256 && strchr(shortopts, optopt))
+		msg_warn("option '-%c' needs a value", optopt);
+	else if (optopt && optopt < 256)
+		msg_warn("unknown option '-%c'", optopt);
+	else if (optopt)
+		msg_warn("option '%s' needs a value", argv[optind - 1]);
+	else
+		msg_warn("unknown option '%s'", argv[optind - 1]);
+	fputs(usage, stderr);
+	exit(EX_USAGE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -353,8 +372,10 @@ main(int argc, char **argv)
 	int ch, rootfd, etc, r;
 
 	msg_prog_set(argv[0]);
+	opterr = 0;
 	umask(022);
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, SHORTOPTS, longopts, NULL))
+	    != -1) {
 		switch (ch) {
 		case O_GROUP:
 			group = optarg;
@@ -366,8 +387,7 @@ main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			fputs(usage, stderr);
-			return EX_USAGE;
+			bad_option(argv, SHORTOPTS);
 		}
 	}
 	if (argc - optind > 1) {
@@ -391,6 +411,14 @@ main(int argc, char **argv)
 		msg_die(EX_TEMP, "cannot create '%s':", root);
 	if ((rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		msg_die(EX_TEMP, "cannot open '%s':", root);
+	if (group) {
+		struct stat st;
+
+		if (fstat(rootfd, &st) == 0 && (st.st_mode & 0005) != 0005)
+			msg_warn("'%s' is mode %04o: other users cannot reach "
+			    "its spool (chmod 755 it)", root,
+			    (unsigned)(st.st_mode & 07777));
+	}
 
 	/* spool/ and nodes/ */
 	ns = seen_list(s, sizeof s / sizeof s[0]);

@@ -42,6 +42,8 @@ static const char usage[] =
 "  -n, --lines LINES  only the last LINES lines\n"
 "  -h, --help         this text\n";
 
+#define SHORTOPTS "efn:h"
+
 static const struct option longopts[] = {
 	{ "stderr", no_argument, NULL, 'e' },
 	{ "follow", no_argument, NULL, 'f' },
@@ -275,10 +277,11 @@ tail_start(int fd, off_t size, unsigned long n, const char *path)
 		if (k != end - start)
 			return 0;	/* shrank meanwhile: print it all */
 		for (i = k - 1; i >= 0; i--) {
+			/* A newline at the very end ends the last line. */
 			if (first) {
 				first = 0;
 				if (b[i] == '\n')
-					continue;	/* ends the last line */
+					continue;
 			}
 			if (b[i] == '\n' && ++seen == n)
 				return start + i + 1;
@@ -312,24 +315,42 @@ news_wait(int in)
 			;
 }
 
-/* Watch the spool's done/ (the job ends) and the directory the file will
- * appear in. */
-static int
-watch_setup(const char *path)
+/* Watch the spool's done/ (the job ends), jobs/ (its directory is made)
+ * and the directory the file will appear in, once that exists. Called
+ * again after each wake: a watch added twice is one watch. */
+static void
+watch_add(int in, const char *path)
 {
 	char p[4096], *slash;
-	int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 
 	if (in < 0)
-		return -1;
+		return;
 	snprintf(p, sizeof p, "%s/%s/%s", c.root, IAR_SPOOL, SPOOL_DONE);
+	inotify_add_watch(in, p, IN_CREATE | IN_MOVED_TO);
+	snprintf(p, sizeof p, "%s/%s/%s", c.root, IAR_SPOOL, SPOOL_JOBS);
 	inotify_add_watch(in, p, IN_CREATE | IN_MOVED_TO);
 	snprintf(p, sizeof p, "%s", path);
 	if ((slash = strrchr(p, '/')) && slash > p) {
 		*slash = 0;
 		inotify_add_watch(in, p, IN_CREATE | IN_MOVED_TO);
 	}
-	return in;
+}
+
+/* getopt's own messages name the whole path; ours say the same in the
+ * house shape. */
+static void
+bad_option(char **argv, const char *shortopts)
+{
+	if (optopt && optopt < 256 && strchr(shortopts, optopt))
+		msg_warn("option '-%c' needs a value", optopt);
+	else if (optopt && optopt < 256)
+		msg_warn("unknown option '-%c'", optopt);
+	else if (optopt)
+		msg_warn("option '%s' needs a value", argv[optind - 1]);
+	else
+		msg_warn("unknown option '%s'", argv[optind - 1]);
+	fputs(usage, stderr);
+	exit(EX_USAGE);
 }
 
 int
@@ -340,11 +361,14 @@ main(int argc, char **argv)
 	int ch, want_err = 0, follow = 0, tail = 0, inspool, fd, in = -1;
 	char path[PATH_MAX];
 	uint64_t id;
+	int first = 1;
 	off_t pos;
 	struct stat st;
 
 	msg_prog_set(argv[0]);
-	while ((ch = getopt_long(argc, argv, "efn:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, SHORTOPTS, longopts, NULL))
+	    != -1) {
 		switch (ch) {
 		case 'e':
 			want_err = 1;
@@ -367,8 +391,7 @@ main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			fputs(usage, stderr);
-			return EX_USAGE;
+			bad_option(argv, SHORTOPTS);
 		}
 	}
 	if (argc - optind != 1) {
@@ -404,8 +427,11 @@ main(int argc, char **argv)
 			errno = e;
 			msg_die(EX_NOTFOUND, "cannot open '%s':", path);
 		}
-		if (in < 0)
-			in = watch_setup(path);
+		if (first) {
+			first = 0;
+			in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+		}
+		watch_add(in, path);
 		news_wait(in);
 	}
 	if (fstat(fd, &st) < 0)
@@ -419,8 +445,9 @@ main(int argc, char **argv)
 	 * so it is this file even if the name changes) and on the job's
 	 * end; look anyway every second. Stop once the job is over and
 	 * the file has been read to its end after that. */
-	if (in < 0)
-		in = watch_setup(path);
+	if (first)
+		in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	watch_add(in, path);
 	if (in >= 0) {
 		char self[64];
 

@@ -16,7 +16,6 @@
  * See iar-stat(1). */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -51,6 +50,8 @@ static const char usage[] =
 
 enum { O_CSV = 256, O_TSV, O_JSON };
 enum { F_TABLE, F_CSV, F_TSV, F_JSON };
+
+#define SHORTOPTS "s:u:j:anh"
 
 static const struct option longopts[] = {
 	{ "state", required_argument, NULL, 's' },
@@ -140,9 +141,10 @@ user_name(uid_t uid)
 
 	if (uid == (uid_t)-1)
 		return "";
+	/* Few users, many rows: the last one found moves to the front. */
 	for (i = 0; i < ucache_n; i++)
 		if (ucache[i].uid == uid) {
-			if (i > 0) {	/* move to front: few users, many rows */
+			if (i > 0) {
 				struct ucache t = ucache[i];
 
 				ucache[i] = ucache[0];
@@ -783,6 +785,23 @@ now_us(void)
 	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
+/* getopt's own messages name the whole path; ours say the same in the
+ * house shape. */
+static void
+bad_option(char **argv, const char *shortopts)
+{
+	if (optopt && optopt < 256 && strchr(shortopts, optopt))
+		msg_warn("option '-%c' needs a value", optopt);
+	else if (optopt && optopt < 256)
+		msg_warn("unknown option '-%c'", optopt);
+	else if (optopt)
+		msg_warn("option '%s' needs a value", argv[optind - 1]);
+	else
+		msg_warn("unknown option '%s'", argv[optind - 1]);
+	fputs(usage, stderr);
+	exit(EX_USAGE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -794,12 +813,13 @@ main(int argc, char **argv)
 	int ch, rc = 0;
 
 	msg_prog_set(argv[0]);
+	opterr = 0;
 	memset(&x, 0, sizeof x);
 	x.fmt = F_TABLE;
 	x.header = 1;
 	buf_init(&x.out);
 	buf_init(&x.cells);
-	while ((ch = getopt_long(argc, argv, "s:u:j:anh", longopts, NULL))
+	while ((ch = getopt_long(argc, argv, SHORTOPTS, longopts, NULL))
 	    != -1) {
 		switch (ch) {
 		case 's':
@@ -836,8 +856,7 @@ main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			fputs(usage, stderr);
-			return EX_USAGE;
+			bad_option(argv, SHORTOPTS);
 		}
 	}
 	if (optind < argc) {
@@ -914,5 +933,13 @@ main(int argc, char **argv)
 	} else if (x.fmt == F_JSON)
 		buf_adds(&x.out, x.nrows ? "\n]}\n" : "]}\n");
 	out_flush(&x.out);
+	buf_free(&x.out);
+	buf_free(&x.cells);
+	for (i = 0; i < ucache_n; i++)
+		free(ucache[i].name);
+	free(ucache);
+	free(x.uids);
+	free(ids);
+	spool_close(&c.sp);
 	return rc;
 }

@@ -34,6 +34,8 @@ static const char usage[] =
 "  -v, --verbose          print \"ID STATE EXIT\" for each job\n"
 "  -h, --help             this text\n";
 
+#define SHORTOPTS "+t:vh"
+
 static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, 't' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -98,6 +100,23 @@ now_ms(void)
 	return (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
+/* getopt's own messages name the whole path; ours say the same in the
+ * house shape. */
+static void
+bad_option(char **argv, const char *shortopts)
+{
+	if (optopt && optopt < 256 && strchr(shortopts, optopt))
+		msg_warn("option '-%c' needs a value", optopt);
+	else if (optopt && optopt < 256)
+		msg_warn("unknown option '-%c'", optopt);
+	else if (optopt)
+		msg_warn("option '%s' needs a value", argv[optind - 1]);
+	else
+		msg_warn("unknown option '%s'", argv[optind - 1]);
+	fputs(usage, stderr);
+	exit(EX_USAGE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -107,7 +126,9 @@ main(int argc, char **argv)
 	int ch, i, n, verbose = 0, rc = 0, failed = 0;
 
 	msg_prog_set(argv[0]);
-	while ((ch = getopt_long(argc, argv, "+t:vh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, SHORTOPTS, longopts, NULL))
+	    != -1) {
 		switch (ch) {
 		case 't': {
 			char *end;
@@ -128,8 +149,7 @@ main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			fputs(usage, stderr);
-			return EX_USAGE;
+			bad_option(argv, SHORTOPTS);
 		}
 	}
 	if (optind >= argc) {
@@ -152,8 +172,10 @@ main(int argc, char **argv)
 			rc = EX_NOTFOUND;
 		}
 	}
-	if (rc)
+	if (rc) {
+		free(ids);
 		return rc;
+	}
 
 	for (i = 0; i < n; i++) {
 		struct view_job v;
@@ -208,5 +230,7 @@ main(int argc, char **argv)
 	}
 	if (hist)
 		hist_close(hist);
+	free(ids);
+	spool_close(&c.sp);
 	return rc;
 }

@@ -207,6 +207,14 @@ view_jobdir_read(struct spool *sp, uint64_t id, struct view_job *v,
 	if (fd < 0)
 		return;
 	view_rec_read(fd, JOBDIR_ALLOC, "iar-alloc", v);
+	/* The shepherd marks when the job started (one number, in
+	 * microseconds); until the result is written, it is only there. */
+	if (!v->started_us) {
+		char t[32];
+
+		if (file_read_small(fd, "started", t, sizeof t) > 0)
+			v->started_us = strtoll(t, NULL, 10);
+	}
 	if (result)
 		view_rec_read(fd, JOBDIR_RESULT, "iar-hist", v);
 	close(fd);

@@ -32,25 +32,30 @@
  * - Readers who cannot write spool/db: joining the environment needs
  *   write access to __db.register and the __db.00N regions, so an open
  *   for reading that fails with EACCES (or EPERM, EROFS) falls back to
- *   reading jobs.db and events.db directly, without an environment and
- *   without locks. Such a reader sees what the writers have flushed to
- *   the files: everything up to the last checkpoint (the dispatcher
- *   checkpoints after each pass) and possibly some later pages. A call
- *   that meets a page in mid-write can fail or miss records; try again.
- *   hist_view_stale() tells the caller to say so. Files are created mode
- *   0644 less the umask: writers must run with umask 022 for this.
+ *   opening copies, jobs.snap and events.snap, without an environment
+ *   (DB_RDONLY). Not the live files: read without locks while a writer
+ *   flushes pages, they give torn pages, errors, missed records and, in
+ *   tests, an endless loop inside BerkeleyDB's btree search. The copies
+ *   are made by hist_checkpoint under a lock every store takes too, so
+ *   they are whole and consistent, as of the last checkpoint (the
+ *   dispatcher checkpoints after each pass): such a reader's view is
+ *   stale by up to one pass, and hist_view_stale() says so. Files are
+ *   created mode 0644 less the umask: writers must run with umask 022.
  * - One handle per process and environment (DB_REGISTER allows no more).
  *   Never use a handle across fork(); open again in the child.
  * - Nothing here prints. BerkeleyDB's own messages are caught and added
  *   to the error text, which is lowercase, bounded and may be cut short.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
 #include <db.h>
 
@@ -63,6 +68,9 @@
     DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER | DB_RECOVER)
 #define HIST_JOBS	"jobs.db"
 #define HIST_EVENTS	"events.db"
+#define HIST_JOBS_SNAP	"jobs.snap"	/* copies for readers: see above */
+#define HIST_EVENTS_SNAP "events.snap"
+#define HIST_SNAP_LOCK	"iar-hist-snap"	/* stores share it, copying not */
 #define HIST_EVTEXT	192	/* > 20 + 1 + 15 + 1 + 127: one event's text */
 
 struct hist {
@@ -275,8 +283,11 @@ hist_handles_open(struct hist *h)
 		}
 		h->env = env;
 	}
-	if ((ret = hist_db_open(h, &h->jobs, HIST_JOBS)) != 0 ||
-	    (ret = hist_db_open(h, &h->events, HIST_EVENTS)) != 0)
+	/* jobs first: the copies are renamed events first, so a reader
+	 * never has jobs newer than their events */
+	if ((ret = hist_db_open(h, &h->jobs, h->direct ? HIST_JOBS_SNAP :
+	    HIST_JOBS)) != 0 || (ret = hist_db_open(h, &h->events,
+	    h->direct ? HIST_EVENTS_SNAP : HIST_EVENTS)) != 0)
 		hist_handles_close(h);
 	return ret;
 }
@@ -290,27 +301,15 @@ hist_handles_reopen(struct hist *h)
 
 /* Whether to try a failed call again: after a deadlock (HIST_TRIES times
  * in all) or, once, after DB_RUNRECOVERY, when the handles are reopened
- * first (which recovers if needed). *ret becomes the reopen's failure.
- * Reading the files directly, any failure may be a page in mid-write (a
- * parent flushed before its new child: DB_PAGE_NOTFOUND): drop our
- * cache, wait a little longer each time, and look again. */
+ * first (which recovers if needed). *ret becomes the reopen's failure. */
 static int
 hist_again(struct hist *h, int *ret, int *tries, int *reopened)
 {
-	struct timespec ts = { 0, 0 };
 	int r;
 
 	if ((*ret == DB_LOCK_DEADLOCK || *ret == DB_LOCK_NOTGRANTED) &&
 	    ++*tries < HIST_TRIES)
 		return 1;
-	if (h->direct && *ret != ENOMEM && ++*tries < HIST_TRIES) {
-		ts.tv_nsec = 10000000L * *tries;
-		nanosleep(&ts, NULL);
-		if ((r = hist_handles_reopen(h)) == 0)
-			return 1;
-		*ret = r;
-		return 0;
-	}
 	if (*ret == DB_RUNRECOVERY && !*reopened) {
 		*reopened = 1;
 		if ((r = hist_handles_reopen(h)) == 0)
@@ -352,8 +351,12 @@ hist_open(const char *dir, int rdonly, struct hist **hp, char *err,
 		h->direct = 1;
 		ret = hist_handles_open(h);
 	}
-	if (ret != 0) {
+	if (ret != 0 && h->direct)
+		hist_fail(h, err, errsz, ret, "open history '%s' (the copy "
+		    "kept for readers, %s)", dir, HIST_JOBS_SNAP);
+	else if (ret != 0)
 		hist_fail(h, err, errsz, ret, "open history '%s'", dir);
+	if (ret != 0) {
 		hist_close(h);
 		return -1;
 	}
@@ -450,7 +453,8 @@ hist_job_store(struct hist *h, uint64_t id, const char *rec, size_t len,
 {
 	unsigned char k[8];
 	DB_TXN *txn;
-	DBT key, data;
+	DB_LOCK lock;
+	DBT key, data, obj;
 	size_t i;
 	int ret, tries = 0, reopened = 0;
 
@@ -477,7 +481,13 @@ hist_job_store(struct hist *h, uint64_t id, const char *rec, size_t len,
 			key.size = sizeof k;
 			data.data = (void *)rec;
 			data.size = (u_int32_t)len;
-			if ((ret = h->jobs->put(h->jobs, txn, &key, &data,
+			memset(&obj, 0, sizeof obj);
+			obj.data = HIST_SNAP_LOCK;
+			obj.size = sizeof HIST_SNAP_LOCK - 1;
+			/* released by commit or abort */
+			if ((ret = h->env->lock_get(h->env, txn->id(txn), 0,
+			    &obj, DB_LOCK_READ, &lock)) == 0 &&
+			    (ret = h->jobs->put(h->jobs, txn, &key, &data,
 			    0)) == 0)
 				ret = hist_events_add(h, txn, id, ev, nev);
 			if (ret == 0)
@@ -661,7 +671,85 @@ hist_event_each(struct hist *h, uint64_t id,
 	return 0;
 }
 
-/* With DB_LOG_AUTO_REMOVE, a checkpoint also removes the logs it frees. */
+/* Copy dir/from to dir/to by way of a temporary and rename, unless from
+ * has not changed since to was made. */
+static int
+hist_file_copy(struct hist *h, const char *from, const char *to)
+{
+	static char buf[1 << 16];
+	char src[4096], tmp[4096], dst[4096];
+	struct stat ss, ds;
+	ssize_t n = 0;
+	int in, out, ret = 0;
+
+	if ((size_t)snprintf(src, sizeof src, "%s/%s", h->dir, from) >=
+	    sizeof src || (size_t)snprintf(tmp, sizeof tmp, "%s/%s.tmp",
+	    h->dir, to) >= sizeof tmp || (size_t)snprintf(dst, sizeof dst,
+	    "%s/%s", h->dir, to) >= sizeof dst)
+		return ENAMETOOLONG;
+	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno;
+	/* timestamps are coarse: equal means changed after the copy */
+	if (fstat(in, &ss) == 0 && stat(dst, &ds) == 0 &&
+	    (ss.st_mtim.tv_sec < ds.st_mtim.tv_sec ||
+	    (ss.st_mtim.tv_sec == ds.st_mtim.tv_sec &&
+	    ss.st_mtim.tv_nsec < ds.st_mtim.tv_nsec))) {
+		close(in);
+		return 0;
+	}
+	if ((out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, HIST_MODE)) < 0) {
+		ret = errno;
+		close(in);
+		return ret;
+	}
+	while (ret == 0 && (n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			ret = errno != 0 ? errno : EIO;
+	if (ret == 0 && n < 0)
+		ret = errno;
+	if (close(out) != 0 && ret == 0)
+		ret = errno;
+	close(in);
+	if (ret == 0 && rename(tmp, dst) != 0)
+		ret = errno;
+	if (ret != 0)
+		unlink(tmp);
+	return ret;
+}
+
+/* Checkpoint (with DB_LOG_AUTO_REMOVE this also removes the logs it
+ * frees), then copy the databases for readers who cannot join. The
+ * exclusive lock waits for stores in flight and holds off new ones, so
+ * after the checkpoint no page is dirty and the files stand still. */
+static int
+hist_snapshot_write(struct hist *h)
+{
+	DB_ENV *env = h->env;
+	DB_LOCK lock;
+	DBT obj;
+	u_int32_t locker;
+	int ret, t;
+
+	if ((ret = env->lock_id(env, &locker)) != 0)
+		return ret;
+	memset(&obj, 0, sizeof obj);
+	obj.data = HIST_SNAP_LOCK;
+	obj.size = sizeof HIST_SNAP_LOCK - 1;
+	if ((ret = env->lock_get(env, locker, 0, &obj, DB_LOCK_WRITE,
+	    &lock)) == 0) {
+		if ((ret = env->txn_checkpoint(env, 0, 0, 0)) == 0 &&
+		    (ret = hist_file_copy(h, HIST_EVENTS,
+		    HIST_EVENTS_SNAP)) == 0)
+			ret = hist_file_copy(h, HIST_JOBS, HIST_JOBS_SNAP);
+		if ((t = env->lock_put(env, &lock)) != 0 && ret == 0)
+			ret = t;
+	}
+	if ((t = env->lock_id_free(env, locker)) != 0 && ret == 0)
+		ret = t;
+	return ret;
+}
+
 int
 hist_checkpoint(struct hist *h)
 {
@@ -672,7 +760,7 @@ hist_checkpoint(struct hist *h)
 		return 0;
 	for (;;) {
 		if ((ret = hist_ready(h)) == 0 &&
-		    (ret = h->env->txn_checkpoint(h->env, 0, 0, 0)) == 0)
+		    (ret = hist_snapshot_write(h)) == 0)
 			return 0;
 		if (!hist_again(h, &ret, &tries, &reopened))
 			return hist_fail(h, NULL, 0, ret,

@@ -310,9 +310,12 @@ cores_release(struct run *r, int wakefd)
 static void
 run_kill(struct run *r, int sig)
 {
+	/* One signal per process: through the cgroup when there is one
+	 * (it holds every process, whatever its group), else the job's
+	 * process group. A second TERM would cut the job's grace short. */
 	if (r->cg != CG_NONE)
 		cg_job_kill(r->conf.cg_parent, r->cgname, sig);
-	if (r->child > 0)
+	else if (r->child > 0)
 		kill(-r->child, sig);
 }
 

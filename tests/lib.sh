@@ -19,6 +19,15 @@ chmod 755 "$IAR_ROOT"
 mkdir -p "$IAR_ROOT/etc"
 ln -s "$TOP/libexec" "$IAR_ROOT/libexec"
 T_CG=iar-test-$$
+# Under a sanitizer build: memory errors and undefined behaviour are
+# written to $T_SAN and fail the test in done_testing. Leak checking is
+# off for the shell tests (short-lived commands leave memory to exit);
+# the unit tests keep it.
+T_SAN=$IAR_ROOT.san
+mkdir -m 1777 "$T_SAN"
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:log_path=$T_SAN/asan}
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:log_path=$T_SAN/ubsan}
+export ASAN_OPTIONS UBSAN_OPTIONS
 cat > "$IAR_ROOT/etc/iar.conf" <<CONF
 cgroup_parent = $T_CG
 kill_grace = 1
@@ -38,7 +47,7 @@ t_cleanup() {
 	for h in /sys/fs/cgroup/*/"$T_CG" /sys/fs/cgroup/"$T_CG"; do
 		[ -d "$h" ] && find "$h" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
-	case $IAR_ROOT in /tmp/iar-test.*) rm -rf "$IAR_ROOT" ;; esac
+	case $IAR_ROOT in /tmp/iar-test.*) rm -rf "$IAR_ROOT" "$T_SAN" ;; esac
 }
 trap t_cleanup EXIT
 
@@ -56,7 +65,15 @@ is() {	# is GOT WANT DESCRIPTION
 		ok 1 "$3"; echo "#   got: '$1'"; echo "#  want: '$2'"; fi
 }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
-done_testing() { echo "1..$T_N"; [ "$T_FAIL" -eq 0 ]; exit $?; }
+done_testing() {
+	if [ -n "$(ls "$T_SAN" 2>/dev/null)" ]; then
+		ok 1 "no sanitizer reports"
+		cat "$T_SAN"/* | sed 's/^/# /' | head -60
+	fi
+	echo "1..$T_N"
+	[ "$T_FAIL" -eq 0 ]
+	exit $?
+}
 
 # Fields of one job from iar-stat (csv has no quoting for simple values).
 jstate() { iar-stat -n --tsv -j "$1" | cut -f4; }

@@ -29,7 +29,7 @@
 extern char **environ;
 
 static const char usage[] =
-"usage: iar-submit [options] [script [args...]]\n"
+"usage: iar-submit [options] [script]\n"
 "       iar-submit [options] -- command [args...]\n"
 "       ... | iar-submit [options]\n"
 "  -J, --name NAME       job name\n"
@@ -141,7 +141,8 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 			copy_str(o, j->cwd, sizeof j->cwd, optarg, "directory");
 			break;
 		case O_EXPORT:
-			o->export = optarg;
+			o->export = msg_xstrdup(optarg);	/* #IAR lines are
+								 * reused */
 			break;
 		case 'o':
 			copy_str(o, j->out, sizeof j->out, optarg, "output path");
@@ -209,9 +210,13 @@ directives_apply(struct job *j, struct opts *o, const char *s, size_t len)
 			memcpy(line, s + i + 5, k - 5);
 			line[k - 5] = 0;
 			argv[0] = "#IAR";
-			for (p = strtok(line, " \t"); p && argc < 63;
-			    p = strtok(NULL, " \t"))
+			for (p = strtok(line, " \t"); p;
+			    p = strtok(NULL, " \t")) {
+				if (argc >= 63)
+					msg_die(EX_USAGE, "#IAR line %zu has too "
+					    "many words", lineno);
 				argv[argc++] = p;
+			}
 			argv[argc] = NULL;
 			snprintf(where, sizeof where, "#IAR line %zu", lineno);
 			o->where = where;
@@ -267,6 +272,25 @@ env_wanted(const char *export, const char *e)
 	return 0;
 }
 
+/* Is e's name given a value (NAME=VALUE) in the export list? */
+static int
+env_assigned(const char *export, const char *e)
+{
+	size_t n = strcspn(e, "=");
+	const char *p;
+
+	for (p = export; *p; ) {
+		size_t k = strcspn(p, ",");
+
+		if (k > n && p[n] == '=' && memcmp(p, e, n) == 0)
+			return 1;
+		p += k;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
 static void
 env_capture(struct job *j, const char *export)
 {
@@ -281,6 +305,8 @@ env_capture(struct job *j, const char *export)
 				continue;
 			if (!all && !env_wanted(export, *e))
 				continue;
+			if (env_assigned(export, *e))
+				continue;	/* NAME=VALUE in the list wins */
 			if (n + 2 >= cap)
 				env = msg_xrealloc(env, (cap *= 2) * sizeof *env);
 			env[n++] = *e;
@@ -326,10 +352,17 @@ main(int argc, char **argv)
 	struct job j;
 	struct cmd c;
 	uint64_t id;
+	gid_t iar_gid;
 	char why[256];
 	int first, tries;
 
 	cmd_setup(&c, argv[0]);
+	/* Set-gid iar: the group opens the spool, never the caller's files
+	 * (a script named on the command line could be another user's job
+	 * file). It comes back only to take an id and commit. */
+	iar_gid = getegid();
+	if (iar_gid != getgid() && setegid(getgid()) < 0)
+		msg_die(EX_TEMP, "cannot drop the group privilege:");
 	argv[0] = (char *)msg_prog;	/* getopt says "iar-submit: ..." */
 	job_init(&j);
 	buf_init(&script);
@@ -360,7 +393,6 @@ main(int argc, char **argv)
 		int fd = open(argv[first], O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		struct stat st;
 		const char *base;
-		int i;
 
 		if (fd < 0)
 			msg_die(errno == ENOENT || errno == EACCES ?
@@ -374,24 +406,9 @@ main(int argc, char **argv)
 		directives_apply(&j, &o, script.s ? script.s : "",
 		    script.len);
 		first = opts_apply(&j, &o, argc, argv);
-		if (first + 1 < argc) {
-			/* Script arguments: run the script through a
-			 * wrapper that sets $1..$n. */
-			struct buf w;
-
-			buf_init(&w);
-			buf_adds(&w, "#!/bin/sh\n# iar: script arguments\n"
-			    "set --");
-			for (i = first + 1; i < argc; i++) {
-				buf_addc(&w, ' ');
-				sh_quote(&w, argv[i]);
-			}
-			buf_adds(&w, "\n");
-			(void)w;
-			buf_free(&w);
+		if (first + 1 < argc)
 			msg_die(EX_USAGE, "arguments after the script are not "
 			    "supported; use -- command args");
-		}
 		base = strrchr(argv[first], '/');
 		if (!j.name[0])
 			snprintf(j.name, sizeof j.name, "%s",
@@ -428,6 +445,8 @@ main(int argc, char **argv)
 	j.submitted_us = now_us();
 
 	for (tries = 0; ; tries++) {
+		if (iar_gid != getegid() && setegid(iar_gid) < 0)
+			msg_die(EX_TEMP, "cannot take the group privilege:");
 		if (spool_id_next(&c.sp, &id) < 0)
 			msg_die(EX_TEMP, "cannot take a job id from '%s/spool/"
 			    "seq':", c.root);

@@ -101,6 +101,10 @@ cmd_job_wait(struct cmd *c, uint64_t id, long timeout_ms, int *exit_status)
 					*exit_status = v.signal ? 128 +
 					    v.signal : v.exit_code >= 0 ?
 					    v.exit_code : 1;
+				/* A job that did not complete never says 0. */
+				if (exit_status && !*exit_status &&
+				    v.state != JS_COMPLETED)
+					*exit_status = 1;
 				if (in >= 0)
 					close(in);
 				return v.state;
@@ -180,8 +184,11 @@ cmd_ctl_main(int argc, char **argv, const char *verb, const char *usage)
 			rc = rc ? rc : EX_NOTFOUND;
 			continue;
 		}
-		if (job_state_final(v.state)) {
-			msg_warn("cannot %s job %" PRIu64 ": already %s", verb,
+		/* Requests act at the next pass, so a hold may still be on
+		 * its way: hold and release need a job that has not started. */
+		if (job_state_final(v.state) || (strcmp(verb, "cancel") &&
+		    v.state != JS_PENDING && v.state != JS_HELD)) {
+			msg_warn("cannot %s job %" PRIu64 ": it is %s", verb,
 			    id, job_state_name(v.state));
 			rc = rc ? rc : EX_REJECT;
 			continue;

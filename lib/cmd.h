@@ -2,9 +2,10 @@
  * several of them share (waiting for a job, sending a request).
  *
  * cmd_setup() is the privilege hygiene of a set-gid command (Postfix
- * postdrop style): fds 0-2 forced open, a fixed umask, and IAR_ROOT
- * honoured only if that directory belongs to root or to us, so the group
- * privilege cannot be pointed at a tree the caller made. */
+ * postdrop style): fds 0-2 forced open, a fixed umask, and the group
+ * privilege kept with IAR_ROOT only if that directory belongs to root or
+ * to the caller and is not writable by others; a root the caller owns
+ * gives nothing the caller could not do there alone. */
 #ifndef IAR_CMD_H
 #define IAR_CMD_H
 

@@ -1,50 +1,52 @@
 /* hist.c: job history and accounting in BerkeleyDB (spool/db).
  *
- * The dispatcher records here the text record of every job it has seen
- * and every change of state (time, state, cause); iar-stat and the CGI
- * list them. The spool stays the truth: this is its memory, and it can be
- * rebuilt from the spool.
+ * The dispatcher records here the text record of every job and every
+ * change of state (time, state, cause); iar-stat and the CGI list them.
+ * The spool stays the truth: this is its memory, rebuilt from it at need.
  *
  * Layout (db_dump -p shows it as text):
- *   jobs.db    btree; key: id, 8 bytes big-endian (so keys sort by id);
+ *   jobs.db    btree; key: id, 8 bytes big-endian (keys sort by id);
  *              value: the job record text, as given
  *   events.db  btree; key: id (8 bytes BE) + sequence (4 bytes BE, from 1);
  *              value: "WHEN_US STATE CAUSE", one line, no newline
+ *   jobs.snap, events.snap: copies for readers who cannot join (below)
  *
  * Promises:
  * - hist_job_store is one transaction: after a crash at any moment
  *   (kill -9 included) all of it is there or none of it. Commits are
  *   DB_TXN_WRITE_NOSYNC: they survive the death of the process, not of
- *   the kernel (an OS crash can lose the last commits; rebuild from the
- *   spool).
+ *   the kernel (an OS crash can lose the last ones: rebuild).
  * - Every opener uses the same setup, with DB_REGISTER|DB_RECOVER: the
- *   first opener after a crash runs recovery (tens of milliseconds) and
- *   no opener hangs on a dead process's locks. Recovery panics the
- *   processes still in the environment; when a call here sees
- *   DB_RUNRECOVERY it closes and reopens the environment once and tries
- *   again. A panicked environment cannot be freed (BerkeleyDB refuses),
- *   so each such reopen leaks that handle's memory and mappings.
+ *   first opener after a crash recovers (about 10 ms) and none hangs on
+ *   a dead process's locks. Recovery panics processes still inside; a
+ *   call here that sees DB_RUNRECOVERY reopens once and tries again.
+ *   BerkeleyDB frees nothing of a panicked handle: each such reopen leaks
+ *   about 15 KB and the old region mappings.
  * - Deadlocks are retried, up to HIST_TRIES times, inside each call.
- * - No lock is held between calls, nor while a walk's function runs:
- *   walks copy out one record at a time, so a slow reader (a pager, a
- *   slow web client) never stalls a writer. fn may call any hist_
- *   function. A walk sees records stored meanwhile ahead of its position.
- * - Readers who cannot write spool/db: joining the environment needs
- *   write access to __db.register and the __db.00N regions, so an open
- *   for reading that fails with EACCES (or EPERM, EROFS) falls back to
- *   opening copies, jobs.snap and events.snap, without an environment
- *   (DB_RDONLY). Not the live files: read without locks while a writer
- *   flushes pages, they give torn pages, errors, missed records and, in
- *   tests, an endless loop inside BerkeleyDB's btree search. The copies
- *   are made by hist_checkpoint under a lock every store takes too, so
- *   they are whole and consistent, as of the last checkpoint (the
- *   dispatcher checkpoints after each pass): such a reader's view is
- *   stale by up to one pass, and hist_view_stale() says so. Files are
- *   created mode 0644 less the umask: writers must run with umask 022.
+ * - No lock is held between calls, nor while a walk's fn runs (walks copy
+ *   out one record at a time): a slow reader never stalls a writer, and
+ *   fn may call any hist_ function.
+ * - Readers never join the environment: an open for reading opens
+ *   jobs.snap and events.snap without one (DB_RDONLY). Two reasons:
+ *   joining needs write access to __db.register and the __db.00N regions,
+ *   which ordinary users (iar-stat, the CGI) lack; and a process killed
+ *   while it holds a lock (a reader interrupted inside a cursor step)
+ *   blocks any process waiting on that lock for good: recovery by the
+ *   next opener panics the region but wakes no sleeper, so a dispatcher
+ *   would hang holding the spool lock. Not the live files either: read
+ *   without locks while pages are flushed, they gave errors, missed
+ *   records and, in tests, an endless loop inside BerkeleyDB's btree
+ *   search. hist_checkpoint writes the copies under a lock every store
+ *   shares, so they are whole and consistent as of the last checkpoint
+ *   (the dispatcher's last pass): hist_view_stale() is 1 for readers.
+ *   Files are created 0644 less the umask: writers need umask 022.
+ * - So only writers are in the environment; keep to one at a time (the
+ *   dispatcher, under the spool lock), and a dead writer's locks are
+ *   cleared by the next writer's open, which recovers first.
  * - One handle per process and environment (DB_REGISTER allows no more).
  *   Never use a handle across fork(); open again in the child.
- * - Nothing here prints. BerkeleyDB's own messages are caught and added
- *   to the error text, which is lowercase, bounded and may be cut short.
+ * - Nothing here prints. BerkeleyDB's messages are caught and added to
+ *   the error text, which is lowercase, bounded and may be cut short.
  */
 #include <sys/stat.h>
 
@@ -55,6 +57,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <db.h>
@@ -74,9 +77,11 @@
 #define HIST_EVTEXT	192	/* > 20 + 1 + 15 + 1 + 127: one event's text */
 
 struct hist {
-	DB_ENV *env;		/* NULL when reading the files directly */
+	DB_ENV *env;		/* NULL when reading the copies */
 	DB *jobs, *events;	/* NULL after a failed reopen */
-	int rdonly, direct;
+	int direct;		/* opened for reading: the copies */
+	dev_t dev;		/* and which copy of jobs.snap */
+	ino_t ino;
 	char *dir;
 	char err[512];		/* text of the last error */
 };
@@ -124,41 +129,33 @@ hist_fail(struct hist *h, char *err, size_t errsz, int ret, const char *fmt,
 	return -1;
 }
 
+/* Keys are big-endian: n bytes of v at p. */
 static void
-hist_be64_put(unsigned char *p, uint64_t v)
+hist_be_put(unsigned char *p, int n, uint64_t v)
 {
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = v & 0xff;
+	while (n-- > 0) {
+		p[n] = v & 0xff;
+		v >>= 8;
+	}
 }
 
 static uint64_t
-hist_be64_get(const unsigned char *p)
+hist_be_get(const unsigned char *p, int n)
 {
 	uint64_t v = 0;
-	int i;
 
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
+	while (n-- > 0)
+		v = v << 8 | *p++;
 	return v;
 }
 
-static void
-hist_key_event(unsigned char k[12], uint64_t id, uint32_t seq)
+static int
+hist_path(const struct hist *h, char *buf, size_t sz, const char *name,
+    const char *sfx)
 {
-	hist_be64_put(k, id);
-	k[8] = seq >> 24;
-	k[9] = seq >> 16 & 0xff;
-	k[10] = seq >> 8 & 0xff;
-	k[11] = seq & 0xff;
-}
-
-static uint32_t
-hist_key_seq(const unsigned char k[12])
-{
-	return (uint32_t)k[8] << 24 | (uint32_t)k[9] << 16 |
-	    (uint32_t)k[10] << 8 | k[11];
+	if ((size_t)snprintf(buf, sz, "%s/%s%s", h->dir, name, sfx) >= sz)
+		return ENAMETOOLONG;
+	return 0;
 }
 
 /* A state is one word; a cause is one line; both fit their arrays. */
@@ -230,10 +227,7 @@ hist_db_open(struct hist *h, DB **dbp, const char *name)
 	} else {
 		db->set_errcall(db, hist_bdb_catch);
 		db->set_msgcall(db, hist_bdb_quiet);
-		if ((size_t)snprintf(path, sizeof path, "%s/%s", h->dir,
-		    name) >= sizeof path)
-			ret = ENAMETOOLONG;
-		else
+		if ((ret = hist_path(h, path, sizeof path, name, "")) == 0)
 			ret = db->open(db, NULL, path, NULL, DB_BTREE,
 			    DB_RDONLY, 0);
 	}
@@ -260,12 +254,13 @@ hist_handles_close(struct hist *h)
 }
 
 /* Join (or create, or recover) the environment and open the databases;
- * with h->direct, open the database files alone, read-only. */
+ * with h->direct, open the copies alone, read-only. */
 static int
 hist_handles_open(struct hist *h)
 {
 	DB_ENV *env;
-	int ret;
+	struct stat st;
+	int fd, ret;
 
 	if (!h->direct) {
 		if ((ret = db_env_create(&env, 0)) != 0)
@@ -289,6 +284,11 @@ hist_handles_open(struct hist *h)
 	    HIST_JOBS)) != 0 || (ret = hist_db_open(h, &h->events,
 	    h->direct ? HIST_EVENTS_SNAP : HIST_EVENTS)) != 0)
 		hist_handles_close(h);
+	else if (h->direct && (ret = h->jobs->fd(h->jobs, &fd)) == 0 &&
+	    (ret = fstat(fd, &st) == 0 ? 0 : errno) == 0) {
+		h->dev = st.st_dev;
+		h->ino = st.st_ino;
+	}
 	return ret;
 }
 
@@ -326,6 +326,21 @@ hist_ready(struct hist *h)
 	return h->jobs != NULL ? 0 : hist_handles_reopen(h);
 }
 
+/* A reader's handle follows the copies as hist_checkpoint replaces them
+ * (checked once a call, so one walk reads one copy). */
+static void
+hist_fresh(struct hist *h)
+{
+	char path[4096];
+	struct stat st;
+
+	if (h->direct && h->jobs != NULL &&
+	    hist_path(h, path, sizeof path, HIST_JOBS_SNAP, "") == 0 &&
+	    stat(path, &st) == 0 && (st.st_dev != h->dev ||
+	    st.st_ino != h->ino))
+		(void)hist_handles_reopen(h);
+}
+
 int
 hist_open(const char *dir, int rdonly, struct hist **hp, char *err,
     size_t errsz)
@@ -342,15 +357,10 @@ hist_open(const char *dir, int rdonly, struct hist **hp, char *err,
 		    strerror(ENOMEM));
 		return -1;
 	}
-	h->rdonly = rdonly;
+	h->direct = rdonly != 0;
 	while ((ret = hist_handles_open(h)) == DB_LOCK_DEADLOCK &&
 	    ++tries < HIST_TRIES)
 		;
-	if (rdonly && (ret == EACCES || ret == EPERM || ret == EROFS)) {
-		hist_bdb_msg[0] = '\0';
-		h->direct = 1;
-		ret = hist_handles_open(h);
-	}
 	if (ret != 0 && h->direct)
 		hist_fail(h, err, errsz, ret, "open history '%s' (the copy "
 		    "kept for readers, %s)", dir, HIST_JOBS_SNAP);
@@ -410,15 +420,16 @@ hist_events_add(struct hist *h, DB_TXN *txn, uint64_t id,
 		key.data = k;
 		key.size = key.ulen = sizeof k;
 		key.flags = DB_DBT_USERMEM;
-		hist_key_event(k, id, 0);
+		hist_be_put(k, 8, id);
+		hist_be_put(k + 8, 4, 0);
 		seq = 0;
 		dup = 0;
 		/* DB_RMW: write-lock now, not upgrade later (deadlocks) */
 		for (ret = c->get(c, &key, &data, DB_SET_RANGE | DB_RMW);
 		    ret == 0 && key.size == sizeof k &&
-		    hist_be64_get(k) == id;
+		    hist_be_get(k, 8) == id;
 		    ret = c->get(c, &key, &data, DB_NEXT | DB_RMW)) {
-			seq = hist_key_seq(k);
+			seq = (uint32_t)hist_be_get(k + 8, 4);
 			if (hist_event_parse(data.data, data.size, id,
 			    &old) == 0 && old.when_us == ev[i].when_us &&
 			    strcmp(old.state, ev[i].state) == 0) {
@@ -434,7 +445,8 @@ hist_events_add(struct hist *h, DB_TXN *txn, uint64_t id,
 			ret = EOVERFLOW;
 			continue;
 		}
-		hist_key_event(k, id, seq + 1);
+		hist_be_put(k, 8, id);	/* k holds the key the scan ended on */
+		hist_be_put(k + 8, 4, seq + 1);
 		key.size = sizeof k;
 		memset(&data, 0, sizeof data);
 		data.data = text;
@@ -459,7 +471,7 @@ hist_job_store(struct hist *h, uint64_t id, const char *rec, size_t len,
 	int ret, tries = 0, reopened = 0;
 
 	hist_bdb_msg[0] = '\0';
-	if (h->rdonly)
+	if (h->direct)
 		return hist_fail(h, err, errsz, 0, "store job %" PRIu64
 		    " in history '%s': opened for reading only", id, h->dir);
 	if (len > UINT32_MAX)
@@ -471,7 +483,7 @@ hist_job_store(struct hist *h, uint64_t id, const char *rec, size_t len,
 			    PRIu64 " in history '%s': event %zu is not one "
 			    "word of state and one line of cause", id, h->dir,
 			    i + 1);
-	hist_be64_put(k, id);
+	hist_be_put(k, 8, id);
 	for (;;) {
 		if ((ret = hist_ready(h)) == 0 &&
 		    (ret = h->env->txn_begin(h->env, NULL, &txn, 0)) == 0) {
@@ -514,7 +526,8 @@ hist_job_get(struct hist *h, uint64_t id, char **rec, size_t *len)
 	*rec = NULL;
 	*len = 0;
 	hist_bdb_msg[0] = '\0';
-	hist_be64_put(k, id);
+	hist_fresh(h);
+	hist_be_put(k, 8, id);
 	for (;;) {
 		memset(&key, 0, sizeof key);
 		memset(&data, 0, sizeof data);
@@ -595,8 +608,9 @@ hist_job_each(struct hist *h,
 	int ret, tries = 0, reopened = 0;
 
 	hist_bdb_msg[0] = '\0';
+	hist_fresh(h);
 	for (;;) {
-		hist_be64_put(k, id);
+		hist_be_put(k, 8, id);
 		if ((ret = hist_ready(h)) == 0)
 			ret = hist_db_step(h->jobs, k, sizeof k, &buf, &cap,
 			    &len);
@@ -610,7 +624,7 @@ hist_job_each(struct hist *h,
 			break;
 		}
 		tries = 0;
-		id = hist_be64_get(k);
+		id = hist_be_get(k, 8);
 		if (fn(id, buf, len, arg) != 0 || id == UINT64_MAX)
 			break;
 		id++;
@@ -634,8 +648,10 @@ hist_event_each(struct hist *h, uint64_t id,
 	int ret, tries = 0, reopened = 0, bad = 0;
 
 	hist_bdb_msg[0] = '\0';
+	hist_fresh(h);
 	for (;;) {
-		hist_key_event(k, id, seq);
+		hist_be_put(k, 8, id);
+		hist_be_put(k + 8, 4, seq);
 		if ((ret = hist_ready(h)) == 0)
 			ret = hist_db_step(h->events, k, sizeof k, &buf, &cap,
 			    &len);
@@ -649,9 +665,9 @@ hist_event_each(struct hist *h, uint64_t id,
 			break;
 		}
 		tries = 0;
-		if (hist_be64_get(k) != id)
+		if (hist_be_get(k, 8) != id)
 			break;
-		seq = hist_key_seq(k);
+		seq = (uint32_t)hist_be_get(k + 8, 4);
 		if (hist_event_parse(buf, len, id, &ev) != 0) {
 			bad = 1;
 			break;
@@ -682,15 +698,16 @@ hist_file_copy(struct hist *h, const char *from, const char *to)
 	ssize_t n = 0;
 	int in, out, ret = 0;
 
-	if ((size_t)snprintf(src, sizeof src, "%s/%s", h->dir, from) >=
-	    sizeof src || (size_t)snprintf(tmp, sizeof tmp, "%s/%s.tmp",
-	    h->dir, to) >= sizeof tmp || (size_t)snprintf(dst, sizeof dst,
-	    "%s/%s", h->dir, to) >= sizeof dst)
-		return ENAMETOOLONG;
+	if ((ret = hist_path(h, src, sizeof src, from, "")) != 0 ||
+	    (ret = hist_path(h, tmp, sizeof tmp, to, ".tmp")) != 0 ||
+	    (ret = hist_path(h, dst, sizeof dst, to, "")) != 0)
+		return ret;
 	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
 		return errno;
-	/* timestamps are coarse: equal means changed after the copy */
+	/* unchanged: same size, older than the copy (timestamps are coarse:
+	 * equal means maybe changed), and the clock has not gone back */
 	if (fstat(in, &ss) == 0 && stat(dst, &ds) == 0 &&
+	    ss.st_size == ds.st_size && ds.st_mtim.tv_sec <= time(NULL) &&
 	    (ss.st_mtim.tv_sec < ds.st_mtim.tv_sec ||
 	    (ss.st_mtim.tv_sec == ds.st_mtim.tv_sec &&
 	    ss.st_mtim.tv_nsec < ds.st_mtim.tv_nsec))) {

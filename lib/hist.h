@@ -24,18 +24,17 @@ struct hist_event {
 	char cause[128];	/* free text, one line */
 };
 
-/* Open (creating as needed) the environment in dir. rdonly still joins
- * the environment (BerkeleyDB needs the regions) but never writes records;
- * if joining is refused (EACCES: a user who cannot write dir), it reads
- * the database files directly instead, as of about the last checkpoint.
- * One handle per process: DB_REGISTER allows no second one. */
+/* Open (creating as needed) the environment in dir, for writing. With
+ * rdonly, open instead the copies hist_checkpoint leaves for readers
+ * (jobs.snap, events.snap): consistent, as of the last checkpoint, and
+ * readable by any user; readers never join the environment (hist.c says
+ * why). One handle per process: DB_REGISTER allows no second one. */
 int hist_open(const char *dir, int rdonly, struct hist **h, char *err,
     size_t errsz);
 void hist_close(struct hist *h);
 /* The text of h's last error ("cannot ..."), for the calls without err. */
 const char *hist_error_get(const struct hist *h);
-/* 1 if h reads the files without the environment: what it shows may lag
- * behind the writers (by up to a checkpoint interval). */
+/* 1 if h reads the copies: what it shows is as of the last checkpoint. */
 int hist_view_stale(const struct hist *h);
 
 /* Store the text record of job id (replacing any older one) and append
@@ -54,7 +53,9 @@ int hist_job_each(struct hist *h,
 /* Walk the events of job id in order. */
 int hist_event_each(struct hist *h, uint64_t id,
     int (*fn)(const struct hist_event *ev, void *arg), void *arg);
-/* Checkpoint and remove logs no longer needed. */
+/* Checkpoint, remove logs no longer needed, and refresh the copies for
+ * readers (when changed; costs about 1 ms per MB of history, and holds
+ * off stores meanwhile). Call it after each dispatcher pass. */
 int hist_checkpoint(struct hist *h);
 
 #endif

@@ -173,8 +173,11 @@ job_time_parse(const char *s, uint64_t *secs)
 		*secs = days * 86400 + h * 3600 + m * 60 + sec;
 	} else if (n == 1)
 		*secs = f[0] * 60;		/* MM */
-	else if (n == 2)
+	else if (n == 2) {
+		if (f[1] > 59)
+			return -1;
 		*secs = f[0] * 60 + f[1];	/* MM:SS */
+	}
 	else
 		*secs = f[0] * 3600 + f[1] * 60 + f[2];
 	return 0;

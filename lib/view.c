@@ -175,8 +175,15 @@ view_job_file_read(int dirfd, const char *name, struct view_job *v)
 	int fd;
 
 	if ((fd = file_open_checked(dirfd, name, &st)) < 0) {
+		int e = errno;
+
+		/* Still say whose it is (never following a link), so its
+		 * owner can cancel it. */
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			v->uid = st.st_uid;
 		snprintf(v->cause, sizeof v->cause, "job file unreadable: %s",
-		    strerror(errno));
+		    strerror(e));
 		return;
 	}
 	v->uid = st.st_uid;

@@ -106,6 +106,15 @@ run_lost(struct disp *d, int rundir, uint64_t id, int jobdir)
 	unsigned retries = 0;
 
 	snprintf(name, sizeof name, "%" PRIu64, id);
+	if (d->cg == CG_NONE && started) {
+		/* No cgroup: the job's process group, from "started". */
+		char t[64], *sp;
+		long pg;
+
+		if (file_read_small(jobdir, "started", t, sizeof t) > 0 &&
+		    (sp = strchr(t, ' ')) && (pg = strtol(sp + 1, NULL, 10)) > 1)
+			kill(-(pid_t)pg, SIGKILL);
+	}
 	if (d->cg != CG_NONE) {
 		for (left = 2000; left > 0; left--) {
 			if (cg_job_ntasks(d->conf.cg_parent, name) <= 0)
@@ -260,8 +269,12 @@ disp_run_signal(struct disp *d, uint64_t id, int sig)
 	return r;
 }
 
+/* Read the head of queue/NAME. -1: gone or unreadable now; -2: not fit
+ * to stay in the queue (why says why: a link planted, a second hard link,
+ * a file rewritten into garbage), for the caller to set aside. */
 static int
-qjob_read(int dirfd, const char *name, struct qjob *q)
+qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
+    size_t whysz)
 {
 	char head[4096], *p, *e;
 	struct stat st;
@@ -270,15 +283,24 @@ qjob_read(int dirfd, const char *name, struct qjob *q)
 
 	/* The owner may rewrite a queued file; only root (or the
 	 * dispatcher's own user) may hold a priority above 0. */
-	if ((fd = file_open_checked(dirfd, name, &st)) < 0)
-		return -1;
+	if ((fd = file_open_checked(dirfd, name, &st)) < 0) {
+		if (errno == ENOENT)
+			return -1;
+		snprintf(why, whysz, "in the queue: %s", errno == ELOOP ?
+		    "a symbolic link" : errno == EMLINK ? "has more than one "
+		    "link" : errno == EINVAL ? "not a regular file" :
+		    strerror(errno));
+		return -2;
+	}
 	n = read(fd, head, sizeof head - 1);
 	close(fd);
-	if (n <= 0)
+	if (n < 0)
 		return -1;
 	head[n] = 0;
-	if (strncmp(head, "iar-job 1\n", 10) != 0)
-		return -1;
+	if (strncmp(head, "iar-job 1\n", 10) != 0) {
+		snprintf(why, whysz, "in the queue: no longer a job file");
+		return -2;
+	}
 	q->prio = 0;
 	q->cores = 1;
 	q->mem = q->time = 0;
@@ -331,8 +353,8 @@ queue_load(struct disp *d, struct qjob **out, size_t *nout)
 	size_t n = 0, cap = 0, i, k = 0, m = 0;
 	struct qjob *nc;
 	struct dirent *de;
-	char name[32];
-	int fd;
+	char name[32], why[128];
+	int fd, r;
 	DIR *dir;
 
 	if ((fd = dup(d->sp.fd[SD_QUEUE])) < 0 || !(dir = fdopendir(fd))) {
@@ -378,8 +400,12 @@ queue_load(struct disp *d, struct qjob **out, size_t *nout)
 			continue;
 		}
 		snprintf(name, sizeof name, "%" PRIu64, ids[i]);
-		if (qjob_read(d->sp.fd[SD_QUEUE], name, &nc[m]) < 0)
+		if ((r = qjob_read(d->sp.fd[SD_QUEUE], name, &nc[m], why,
+		    sizeof why)) < 0) {
+			if (r == -2)
+				disp_bad_put(d, SD_QUEUE, name, NULL, why);
 			continue;
+		}
 		if (!nc[m].mem)
 			nc[m].mem = d->conf.default_mem;
 		if (!nc[m].time)
@@ -512,6 +538,16 @@ disp_queue_schedule(struct disp *d)
 		int fits = q[i].cores <= freec && q[i].mem <= memfree &&
 		    q[i].cores <= d->node_cores;
 
+		if (q[i].cores > d->node_cores || q[i].mem > d->node_mem) {
+			char why[256];
+
+			snprintf(why, sizeof why, "cannot run here: asks for %u "
+			    "cores and %" PRIu64 " MiB; node %s has %u cores and "
+			    "%" PRIu64 " MiB", q[i].cores, q[i].mem >> 20,
+			    d->conf.node, d->node_cores, d->node_mem >> 20);
+			disp_job_end(d, SD_QUEUE, q[i].id, JS_FAILED, why);
+			continue;
+		}
 		if (fits && shadow >= 0) {
 			/* Backfill: only if it ends before the first
 			 * blocked job could start. */

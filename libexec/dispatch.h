@@ -5,6 +5,7 @@
 #define IAR_DISPATCH_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "cg.h"
@@ -52,6 +53,7 @@ struct disp {
 	uint64_t mem_used;
 	unsigned started, reaped, accepted;
 	int dirty_done, dirty_queue;
+	int hist_dirty;		/* stored since the last checkpoint */
 	/* queued jobs seen in earlier passes, sorted by id: a pass reads
 	 * only the files of jobs it has not seen */
 	struct qjob *qcache;
@@ -65,6 +67,10 @@ void disp_hist_event(struct disp *d, uint64_t id, int state,
 /* Write a result for a job that never ran and move it to done/. */
 int disp_job_end(struct disp *d, int fromdir, uint64_t id, int state,
     const char *cause);
+
+/* Set DIR/NAME aside in bad/ with the reason in bad/NAME.why. */
+void disp_bad_put(struct disp *d, int from, const char *name,
+    const struct stat *st, const char *why);
 
 /* dispatch-run.c */
 void disp_run_settle(struct disp *d);

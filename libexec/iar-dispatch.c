@@ -88,6 +88,8 @@ disp_hist_event(struct disp *d, uint64_t id, int state, const char *cause)
 	if (!b.err && hist_job_store(d->hist, id, b.s, b.len, &ev, 1, err,
 	    sizeof err) < 0)
 		msg_log("HIST", "job %" PRIu64 ": %s", id, err);
+	else
+		d->hist_dirty = 1;
 	buf_free(&b);
 }
 
@@ -133,10 +135,10 @@ out:
 	return r;
 }
 
-/* incoming/NAME → bad/, with the reason in bad/NAME.why. */
-static void
-bad_put(struct disp *d, const char *name, const struct stat *st,
-    const char *why)
+/* DIR/NAME → bad/, with the reason in bad/NAME.why. */
+void
+disp_bad_put(struct disp *d, int from, const char *name,
+    const struct stat *st, const char *why)
 {
 	char dst[64], w[96], line[512];
 	int n;
@@ -146,11 +148,11 @@ bad_put(struct disp *d, const char *name, const struct stat *st,
 	else
 		snprintf(dst, sizeof dst, "x-%llu", (unsigned long long)
 		    (st ? st->st_ino : 0));
-	if (renameat2(d->sp.fd[SD_INCOMING], name, d->sp.fd[SD_BAD], dst,
+	if (renameat2(d->sp.fd[from], name, d->sp.fd[SD_BAD], dst,
 	    RENAME_NOREPLACE) < 0) {
 		snprintf(dst + strlen(dst), sizeof dst - strlen(dst), ".%ld",
 		    (long)(disp_now_us() % 1000000000));
-		if (renameat2(d->sp.fd[SD_INCOMING], name, d->sp.fd[SD_BAD],
+		if (renameat2(d->sp.fd[from], name, d->sp.fd[SD_BAD],
 		    dst, RENAME_NOREPLACE) < 0) {
 			msg_log("BAD", "cannot set aside '%s': %s", name,
 			    strerror(errno));
@@ -161,7 +163,14 @@ bad_put(struct disp *d, const char *name, const struct stat *st,
 	n = snprintf(line, sizeof line, "%s\n", why);
 	file_replace(d->sp.fd[SD_BAD], w, line, (size_t)(n < (int)sizeof line
 	    ? n : (int)sizeof line - 1), 0644, 0);
-	msg_log("BAD", "incoming/%s: %s", name, why);
+	msg_log("BAD", "%s/%s: %s", spool_dir_names[from], name, why);
+}
+
+static void
+bad_put(struct disp *d, const char *name, const struct stat *st,
+    const char *why)
+{
+	disp_bad_put(d, SD_INCOMING, name, st, why);
 }
 
 static void
@@ -192,6 +201,10 @@ incoming_accept(struct disp *d)
 			bad_put(d, de->d_name, &st, "name is not a job id");
 			continue;
 		}
+		/* Every id seen, good or bad, is used up: iar-submit must
+		 * never hand it out again. */
+		if (id > maxid)
+			maxid = id;
 		jfd = file_open_checked(d->sp.fd[SD_INCOMING], de->d_name,
 		    &st);
 		if (jfd < 0) {
@@ -262,8 +275,6 @@ incoming_accept(struct disp *d)
 			continue;
 		}
 		d->dirty_queue = 1;
-		if (id > maxid)
-			maxid = id;
 		d->accepted++;
 		disp_hist_event(d, id, to == SD_HOLD ? JS_HELD : JS_PENDING,
 		    "accepted");
@@ -319,6 +330,9 @@ ctl_process(struct disp *d)
 		if (spool_job_locate(&d->sp, id, &loc, node, sizeof node) != 0 ||
 		    view_job_get(&d->sp, NULL, id, &v) != 0)
 			goto drop;
+		if (loc == SD_INCOMING)
+			continue;	/* arrived after this pass's accept:
+					 * keep the request for the next */
 		if (st.st_uid != 0 && st.st_uid != geteuid() &&
 		    st.st_uid != v.uid) {
 			msg_log("DENY", "%s may not %s job %" PRIu64, who, verb,
@@ -372,6 +386,8 @@ done_record(struct disp *d)
 
 		if (job_id_parse(de->d_name, &id) < 0)
 			continue;
+		if (!d->hist)
+			break;	/* they wait in done/ until it opens */
 		if (view_job_get(&d->sp, NULL, id, &v) != 0)
 			continue;
 		if (!job_state_final(v.state)) {
@@ -405,6 +421,7 @@ done_record(struct disp *d)
 				continue;	/* stays in done/ */
 			}
 			buf_free(&b);
+			d->hist_dirty = 1;
 		}
 		{
 			int jd = spool_jobdir_open(&d->sp, id, 1);
@@ -564,7 +581,8 @@ main(int argc, char **argv)
 	struct disp d;
 	char err[512], path[4096];
 	int c, in, sfd, r, wake[2];
-	int64_t start;
+	int64_t start, stale_us = 0, ckpt_us = 0;
+	int idle_wake = 0;
 	sigset_t mask;
 
 	msg_prog_set(argv[0]);
@@ -651,17 +669,30 @@ main(int argc, char **argv)
 			    IN_CLOSE_WRITE);
 		}
 	}
-	stale_remove(&d, SD_TMP);
-	stale_remove(&d, SD_CTL);
 	if (mode == M_CRON && maxsec < 0)
 		maxsec = d.conf.pass_seconds;
 	for (;;) {
 		struct pollfd p[3];
 		int stop = 0, timeout = 5000;
 
+		if (disp_now_us() - stale_us > 600 * 1000000LL) {
+			stale_remove(&d, SD_TMP);
+			stale_remove(&d, SD_CTL);
+			stale_us = disp_now_us();
+		}
 		pass_run(&d);
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
+		/* Readers see the history as of the last checkpoint (a copy
+		 * made then; see hist.h): make one when work pauses, and at
+		 * least every 5 s while it does not. */
+		if (d.hist && d.hist_dirty && (idle_wake || disp_now_us() -
+		    ckpt_us > 5000000)) {
+			hist_checkpoint(d.hist);
+			d.hist_dirty = 0;
+			ckpt_us = disp_now_us();
+		}
+		idle_wake = 0;
 		if (mode == M_ONCE)
 			break;
 		if (mode == M_IDLE && d.nrun == 0 && d.nending == 0 &&
@@ -685,7 +716,12 @@ main(int argc, char **argv)
 		p[1].events = POLLIN;
 		p[2].fd = wake[0];
 		p[2].events = POLLIN;
-		if (poll(p, 3, timeout) > 0) {
+		if (d.hist_dirty && timeout > 200)
+			timeout = 200;
+		r = poll(p, 3, timeout);
+		if (r == 0)
+			idle_wake = 1;
+		if (r > 0) {
 			char buf[4096];
 			struct signalfd_siginfo si;
 

@@ -491,8 +491,16 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	env_add(&env, &nenv, "IAR_SUBMIT_DIR", r.job.cwd);
 	env_add(&env, &nenv, "USER", pw->pw_name);
 	env_add(&env, &nenv, "LOGNAME", pw->pw_name);
-	if (!getenv("HOME") || r.job.nenv == 0)
-		env_add(&env, &nenv, "HOME", pw->pw_dir);
+	{
+		size_t k;
+		int home = 0;
+
+		for (k = 0; k < nenv; k++)
+			if (strncmp(env[k], "HOME=", 5) == 0)
+				home = 1;
+		if (!home)
+			env_add(&env, &nenv, "HOME", pw->pw_dir);
+	}
 	{
 		size_t k;
 		int havepath = 0;
@@ -574,8 +582,9 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	r.v.started_us = now_us();
 	/* The marker that tells a later pass this job did start. */
 	{
-		char t[32];
-		int n = snprintf(t, sizeof t, "%" PRId64 "\n", r.v.started_us);
+		char t[64];
+		int n = snprintf(t, sizeof t, "%" PRId64 " %ld\n",
+		    r.v.started_us, (long)r.child);
 
 		file_replace(r.jobdir, "started", t, (size_t)n, 0644, 0);
 	}

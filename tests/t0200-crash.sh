@@ -24,8 +24,8 @@ waitfor() {	# waitfor TENTHS COMMAND...: poll until COMMAND succeeds
 lines() { if [ -f "$1" ]; then wc -l < "$1" | tr -d ' '; else echo 0; fi; }
 atleast() { [ "$(lines "$1")" -ge "$2" ]; }
 lockfree() { flock -n "$S/jobs/$1/lock" true; }
-nomarker() { ! pgrep -f "$1" >/dev/null; }
-marker_up() { pgrep -f "$1" >/dev/null; }
+nomarker() { ! pgrep -xf "$1" >/dev/null; }
+marker_up() { pgrep -xf "$1" >/dev/null; }
 started() { [ -e "$S/jobs/$1/started" ]; }
 # The shepherd's pid, from its lock file.
 shepherd_pid() { tr -dc 0-9 < "$S/jobs/$1/lock"; }
@@ -106,7 +106,7 @@ cat > "$IAR_ROOT/b.sh" <<EOF
 #!/bin/sh
 exec 9>>$B.lock
 flock -n 9 || echo concurrent >> $B.conc
-pgrep -f "$M1" | wc -l >> $B.count
+pgrep -xf "$M1" | wc -l >> $B.count
 if [ ! -e $B.flag ]; then
 	: > $B.flag
 	$M1
@@ -119,9 +119,11 @@ waitfor 100 started "$b1" && waitfor 50 marker_up "$M1"
 ok $? "(b) job $b1 is running ($M1)"
 shepherd_kill "$b1"
 ok $? "(b) its shepherd is dead, the lock free"
-timeout 40 iar-dispatch -w -T 30
+timeout 40 iar-dispatch -w -T 30 2>"$IAR_ROOT/b.log"
 ok $? "(b) passes until idle"
-ok "$(pgrep -f -c "$M1")" "(b) no '$M1' left"
+grep -q "REQUEUE job $b1: shepherd lost" "$IAR_ROOT/b.log"
+ok $? "(b) the pass logs the requeue"
+ok "$(pgrep -xf -c "$M1")" "(b) no '$M1' left"
 is "$(jstate "$b1")" COMPLETED "(b) --retries 1: COMPLETED"
 is "$(jfield "$b1" requeues)" 1 "(b) requeues column = 1"
 is "$(cat "$B.count" 2>/dev/null | tr -d ' ' | tr '\n' ' ')" "0 0 " \
@@ -133,32 +135,38 @@ is "$(lines "$B.out")" 1 "(b) ran to its end once"
 # --- (c) a job in run/ whose shepherd never started -------------------
 NODE=$(ls "$S/run")
 is "$(echo "$NODE" | wc -w | tr -d ' ')" 1 "(c) one node dir in run/ ($NODE)"
-c=$(iar-submit --parsable -J crash-c -- sh -c "echo ran >> $IAR_ROOT/c.log")
+c=$(iar-submit --parsable -J crash-c -- sh -c "echo ran >> $IAR_ROOT/c.ran")
+# As if accepted, then moved to run/ by a pass that died before it took
+# the lock and wrote the alloc.
 mv "$S/incoming/$c" "$S/queue/$c" && mv "$S/queue/$c" "$S/run/$NODE/$c"
 ok $? "(c) job $c moved by hand into run/$NODE/"
 [ ! -e "$S/jobs/$c/lock" ] && [ ! -e "$S/jobs/$c/alloc" ]
 ok $? "(c) no lock, no alloc"
 is "$(jstate "$c")" RUNNING "(c) it looks RUNNING"
-timeout 40 iar-dispatch -w -T 30
+timeout 40 iar-dispatch -w -T 30 2>"$IAR_ROOT/c.log"
 ok $? "(c) passes until idle"
+grep -q "REQUEUE job $c: shepherd lost" "$IAR_ROOT/c.log"
+ok $? "(c) the pass logs the requeue"
 is "$(jstate "$c")" COMPLETED "(c) requeued and COMPLETED"
-is "$(lines "$IAR_ROOT/c.log")" 1 "(c) ran once"
+is "$(lines "$IAR_ROOT/c.ran")" 1 "(c) ran once"
 is "$(jfield "$c" requeues)" 0 "(c) never started: not counted as a requeue"
 
 # --- (d) kill -9 while the history is open and being written -----------
-D=""
 i=0
 while [ $i -lt 150 ]; do
-	D="$D $(iar-submit --parsable -J crash-d -- true)"
+	iar-submit --parsable -J crash-d -- true >/dev/null
 	i=$((i + 1))
 done
-for round in 1 2 3; do
+# Rounds 1-3 let a daemon start 10 jobs, then kill it mid-stride; rounds
+# 4-6 kill it at once, as it opens (and maybe recovers) the history.
+dead=""
+for round in 1 2 3 4 5 6; do
 	iar-dispatch -d 2>>"$IAR_ROOT/d.err" &
 	dpid=$!
 	T_PIDS="$T_PIDS $dpid"
-	# Let it record some jobs, then kill it mid-stride.
 	n0=$(ls "$S/jobs" | wc -l)
 	k=0
+	[ $round -gt 3 ] && k=100 && sleep "0.0$round"
 	while [ $k -lt 100 ] && [ $(($(ls "$S/jobs" | wc -l) - n0)) -lt 10 ]
 	do
 		sleep 0.02
@@ -167,7 +175,7 @@ for round in 1 2 3; do
 	kill -9 "$dpid" 2>/dev/null || dead="$dead $round"
 	wait "$dpid" 2>/dev/null
 done
-is "${dead:-}" "" "(d) each daemon was alive when killed"
+is "$dead" "" "(d) each daemon was alive when killed"
 left=$(ls "$S/queue" | wc -l)
 [ "$left" -gt 0 ]
 ok $? "(d) killed with work left ($left queued)"

@@ -81,7 +81,8 @@ head -c 4096 /dev/urandom | plant 1024			# noise
 good=$(iar-submit --parsable -J good -- sh -c "echo good > $IAR_ROOT/good.out")
 iar-dispatch -1 2>"$IAR_ROOT/bad.log"
 ok $? "the pass with hostile files exits 0"
-grep -q "BAD incoming/1003: unsupported job file version '2'" "$IAR_ROOT/bad.log"
+grep -q "BAD incoming/1003: unsupported job file version '2'" \
+    "$IAR_ROOT/bad.log"
 ok $? "the dispatcher logs each rejection"
 
 check_bad 1001 "truncated job file (no 'end')" "no end line"
@@ -133,6 +134,20 @@ ok $? "drain"
 is "$(jstate "$good")" COMPLETED "the good job ran beside them"
 is "$(cat "$IAR_ROOT/good.out" 2>/dev/null)" good "and wrote its output"
 
+# A rejected file's id is never given to a new job: plant a bad file
+# under the next id iar-submit would take.
+nx=$(tr -dc 0-9 < "$S/seq")
+nx=${nx:-1}
+jobfile | sed '1s/.*/iar-job 2/' | plant "$nx"
+iar-dispatch -1 2>/dev/null
+[ -e "$S/bad/$nx" ]
+ok $? "a bad file planted as the next id ($nx) is rejected"
+n=$(iar-submit --parsable -J after -- true)
+[ "$n" != "$nx" ]
+ok $? "the next job gets another id (got $n)"
+drain 30
+is "$(jstate "$n")" COMPLETED "and iar-stat shows it COMPLETED"
+
 # --- Fuzz: 2000 mutations of a valid file, in batches of 250 ----------
 command -v python3 >/dev/null || { done_testing; }
 SEED=${T_SEED:-$$}
@@ -171,18 +186,21 @@ def mutate(b):
                                       2**64, 10**30]))
         else:				# insert a byte
             i = rnd.randrange(len(b) + 1)
-            b = b[:i] + bytes([rnd.choice([0, 10, 61, 92, rnd.randrange(256)])]) + b[i:]
+            c = rnd.choice([0, 10, 61, 92, rnd.randrange(256)])
+            b = b[:i] + bytes([c]) + b[i:]
     return b
 for i in range(2000):
     with open(os.path.join(out, str(5000 + i)), 'wb') as f:
         f.write(mutate(base))
 PY
 is "$(ls "$W/fuzz" | wc -l)" 2000 "2000 mutated files made"
-# A file is somewhere a dispatcher put it: never in incoming/.
+# A file is somewhere a dispatcher put it: never in incoming/. Looked
+# for in the order a job moves (a shepherd may move it from run/ to
+# done/ meanwhile).
 placed() {
-	[ -e "$S/queue/$1" ] || [ -e "$S/hold/$1" ] || [ -e "$S/bad/$1" ] ||
-	    [ -e "$S/done/$1" ] || [ -e "$S/jobs/$1/job" ] ||
-	    ls "$S"/run/*/"$1" >/dev/null 2>&1
+	[ -e "$S/bad/$1" ] || [ -e "$S/hold/$1" ] || [ -e "$S/queue/$1" ] ||
+	    ls "$S"/run/*/"$1" >/dev/null 2>&1 || [ -e "$S/done/$1" ] ||
+	    [ -e "$S/jobs/$1/job" ]
 }
 fails=0
 stuck=0
@@ -217,8 +235,8 @@ q=$(ls "$S/queue" "$S/hold" | grep '^[0-9]')
 [ -z "$q" ] || iar-cancel $q 2>/dev/null
 timeout 40 iar-dispatch -w -T 30 2>>"$IAR_ROOT/fuzz.err"
 ok $? "fuzz: the queue drains after cancelling the leftovers"
-is "$(ls -A "$S/queue" "$S/hold" "$S/done" "$S/incoming" | grep -c '^[0-9]')" \
-    0 "fuzz: queue/, hold/, done/ and incoming/ are empty"
+n=$(ls -A "$S/queue" "$S/hold" "$S/done" "$S/incoming" | grep -c '^[0-9]')
+is "$n" 0 "fuzz: queue/, hold/, done/ and incoming/ are empty"
 grep -v ' BAD \| REQUEUE ' "$IAR_ROOT/fuzz.err" | head -5 | sed 's/^/# /'
 
 done_testing

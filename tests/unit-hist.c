@@ -21,7 +21,7 @@
 
 #include "../lib/hist.h"
 
-#define PLAN		23
+#define PLAN		26
 #define NOBODY		65534
 #define NSTORE		1000
 
@@ -316,6 +316,49 @@ nobody_run(uint64_t find, struct nobody_res *res)
 }
 
 static int
+walk_count(uint64_t id, const char *rec, size_t len, void *arg)
+{
+	(void)id;
+	(void)rec;
+	(void)len;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/* A reader walking in a loop is killed at some moment; then a writer
+ * that was open all along must still be able to store. */
+static int
+reader_kill_run(volatile uint64_t *done)
+{
+	struct hist *h, *w;
+	char err[256];
+	size_t n;
+	pid_t pid;
+	int r;
+
+	if (hist_open(dir, 0, &w, err, sizeof err) != 0)
+		return 0;
+	*done = 0;
+	if ((pid = fork()) == 0) {
+		if (hist_open(dir, 1, &h, err, sizeof err) != 0)
+			_exit(1);
+		for (;;) {
+			n = 0;
+			if (hist_job_each(h, walk_count, &n) != 0)
+				_exit(1);
+			__atomic_add_fetch(done, 1, __ATOMIC_RELEASE);
+		}
+	}
+	writer_kill(pid, done, 50 + (uint64_t)(rand() % 50));
+	alarm(10);
+	r = *done >= 50 && store2(w, 8000000, err, sizeof err) == 0 &&
+	    check2(w, 8000000);
+	alarm(0);
+	hist_close(w);
+	return r;
+}
+
+static int
 cmp64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -354,8 +397,12 @@ panic_run(volatile uint64_t *done, int *seen)
 		hist_close(h);
 		_exit(deleted ? 0 : 3);	/* _exit: the panicked env leaks */
 	}
+	close(a2p[1]);
+	close(p2a[0]);
+	alarm(10);
 	if (read(a2p[0], &c, 1) != 1)
 		return 0;
+	alarm(0);
 	*done = 0;
 	w = writer_start(6000000, done);
 	writer_kill(w, done, 6000100);
@@ -474,7 +521,11 @@ main(void)
 	ok(hist_job_each(h, id_collect, &l) == 0 && l.n == 4 &&
 	    hist_event_each(h, 256, ev_collect, &el) == 0 && el.n == 3,
 	    "fn may store while a walk runs (no lock is held)");
-	ok(hist_checkpoint(h) == 0, "checkpoint");
+	r = hist_checkpoint(h);
+	ok(r == 0 && mode_of("jobs.snap") == 0644 &&
+	    mode_of("events.snap") == 0644, "checkpoint writes the copies "
+	    "for readers, mode 0644%s%s", r ? ": " : "",
+	    r ? hist_error_get(h) : "");
 	hist_close(h);
 
 	/* read-only fallback, as a user who cannot write the directory */
@@ -501,12 +552,38 @@ main(void)
 		r = hist_open(dir, 0, &h, err, sizeof err) != 0 ||
 		    store2(h, 7000000, err, sizeof err) != 0 ||
 		    nobody_run(7000000, &nr) != 0;
-		printf("# nobody sees a record not yet checkpointed: %s\n",
-		    nr.found ? "yes" : "no");
+		seen = nr.found;
 		r = r || hist_checkpoint(h) != 0 ||
 		    nobody_run(7000000, &nr) != 0;
-		ok(!r && nr.found, "after a checkpoint, nobody sees it");
+		ok(!r && !seen && nr.found, "nobody sees a new record only "
+		    "after the next checkpoint");
+		seen = 0;
 		hist_close(h);
+	}
+
+	r = hist_open(dir, 1, &h, err, sizeof err);
+	ok(r == 0 && hist_view_stale(h) && hist_job_get(h, 256, &got,
+	    &len) == 0 && store2(h, 9, err, sizeof err) != 0, "a reader, "
+	    "root too, reads the copies and cannot store");
+	if (r == 0) {
+		free(got);
+		hist_close(h);
+	}
+	ok(reader_kill_run(done), "a reader killed mid-walk does not block "
+	    "a writer");
+	{
+		struct hist *w;
+
+		r = hist_open(dir, 1, &h, err, sizeof err) != 0 ||
+		    hist_open(dir, 0, &w, err, sizeof err) != 0;
+		if (!r) {
+			r = hist_job_get(h, 8000001, &got, &len) != 1 ||
+			    store2(w, 8000001, err, sizeof err) != 0 ||
+			    hist_checkpoint(w) != 0 || !check2(h, 8000001);
+			hist_close(w);
+			hist_close(h);
+		}
+		ok(!r, "an open reader sees what the next checkpoint copies");
 	}
 
 	crash_round(1, 100000, done);
@@ -550,10 +627,22 @@ main(void)
 		printf("# checkpoint: %.1f ms\n", (now_us() - t0) / 1000.0);
 		hist_close(h);
 		t0 = now_us();
-		r |= hist_open(dir, 1, &h, err, sizeof err);
+		r |= hist_open(dir, 0, &h, err, sizeof err);
 		hist_close(h);
-		printf("# open (join, no recovery) + close: %.2f ms\n",
+		printf("# writer open (no recovery) + close: %.2f ms\n",
 		    (now_us() - t0) / 1000.0);
+		t0 = now_us();
+		r |= hist_open(dir, 1, &h, err, sizeof err);
+		printf("# reader open: %.2f ms\n", (now_us() - t0) / 1000.0);
+		for (i = 0; i < NSTORE && r == 0; i++) {
+			t0 = now_us();
+			r |= hist_job_get(h, 10000000 + i, &got, &len);
+			free(got);
+			t[i] = now_us() - t0;
+		}
+		qsort(t, NSTORE, sizeof t[0], cmp64);
+		printf("# reader get median: %" PRId64 " us\n", t[NSTORE / 2]);
+		hist_close(h);
 		ok(r == 0, "%d stores with 2 events each", NSTORE);
 	}
 

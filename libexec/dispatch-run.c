@@ -382,7 +382,8 @@ queue_load(struct disp *d, struct qjob **out, size_t *nout)
 		ids[n++] = id;
 	}
 	closedir(dir);
-	qsort(ids, n, sizeof *ids, u64_cmp);
+	if (n > 1)
+		qsort(ids, n, sizeof *ids, u64_cmp);
 	nc = malloc((n ? n : 1) * sizeof *nc);
 	*out = malloc((n ? n : 1) * sizeof **out);
 	if (!nc || !*out) {

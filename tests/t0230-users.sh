@@ -57,8 +57,12 @@ chmod 755 "$IAR_ROOT/home"
 as() {	# as USER COMMAND...: run an iar command (or sh -c) as USER
 	a_u=$1
 	shift
+	# su clears the environment: carry the root and the sanitizer
+	# settings (a set-gid program cannot run LeakSanitizer).
 	su -s /bin/sh "$a_u" -c "cd $IAR_ROOT/home/$a_u && \
-	    IAR_ROOT=$IAR_ROOT; export IAR_ROOT; $*"
+	    IAR_ROOT=$IAR_ROOT; export IAR_ROOT; \
+	    ASAN_OPTIONS='$ASAN_OPTIONS'; UBSAN_OPTIONS='$UBSAN_OPTIONS'; \
+	    export ASAN_OPTIONS UBSAN_OPTIONS; $*"
 }
 B=$IAR_ROOT/bin
 out() { cat "$S/jobs/$1/stdout" 2>/dev/null | tr '\n' ' '; }

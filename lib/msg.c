@@ -111,3 +111,17 @@ msg_xstrdup(const char *s)
 
 	return memcpy(msg_xmalloc(n), s, n);
 }
+
+#ifdef __SANITIZE_ADDRESS__
+/* Sanitizer builds (CI): the programs are short-lived and leave memory to
+ * exit, and set-gid ones cannot run LeakSanitizer at all (it needs to
+ * ptrace itself), so leak checking is off unless ASAN_OPTIONS asks for it;
+ * the unit tests ask (tests/run). */
+const char *__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	return "detect_leaks=0";
+}
+#endif

@@ -336,23 +336,6 @@ watch_add(int in, const char *path)
 	}
 }
 
-/* getopt's own messages name the whole path; ours say the same in the
- * house shape. */
-static void
-bad_option(char **argv, const char *shortopts)
-{
-	if (optopt && optopt < 256 && strchr(shortopts, optopt))
-		msg_warn("option '-%c' needs a value", optopt);
-	else if (optopt && optopt < 256)
-		msg_warn("unknown option '-%c'", optopt);
-	else if (optopt)
-		msg_warn("option '%s' needs a value", argv[optind - 1]);
-	else
-		msg_warn("unknown option '%s'", argv[optind - 1]);
-	fputs(usage, stderr);
-	exit(EX_USAGE);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -391,7 +374,7 @@ main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			bad_option(argv, SHORTOPTS);
+			cmd_option_bad(argv, SHORTOPTS, usage);
 		}
 	}
 	if (argc - optind != 1) {

@@ -100,23 +100,6 @@ now_ms(void)
 	return (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-/* getopt's own messages name the whole path; ours say the same in the
- * house shape. */
-static void
-bad_option(char **argv, const char *shortopts)
-{
-	if (optopt && optopt < 256 && strchr(shortopts, optopt))
-		msg_warn("option '-%c' needs a value", optopt);
-	else if (optopt && optopt < 256)
-		msg_warn("unknown option '-%c'", optopt);
-	else if (optopt)
-		msg_warn("option '%s' needs a value", argv[optind - 1]);
-	else
-		msg_warn("unknown option '%s'", argv[optind - 1]);
-	fputs(usage, stderr);
-	exit(EX_USAGE);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -149,7 +132,7 @@ main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			bad_option(argv, SHORTOPTS);
+			cmd_option_bad(argv, SHORTOPTS, usage);
 		}
 	}
 	if (optind >= argc) {

@@ -201,3 +201,18 @@ cmd_ctl_main(int argc, char **argv, const char *verb, const char *usage)
 	}
 	return rc;
 }
+
+void
+cmd_option_bad(char **argv, const char *shortopts, const char *usage)
+{
+	if (optopt && optopt < 256 && strchr(shortopts, optopt))
+		msg_warn("option '-%c' needs a value", optopt);
+	else if (optopt && optopt < 256)
+		msg_warn("unknown option '-%c'", optopt);
+	else if (optopt)
+		msg_warn("option '%s' needs a value", argv[optind - 1]);
+	else
+		msg_warn("unknown option '%s'", argv[optind - 1]);
+	fputs(usage, stderr);
+	exit(EX_USAGE);
+}

@@ -36,4 +36,10 @@ int cmd_job_wait(struct cmd *c, uint64_t id, long timeout_ms,
 int cmd_ctl_main(int argc, char **argv, const char *verb,
     const char *usage);
 
+/* After getopt returned '?' (with opterr = 0): say what was wrong in the
+ * house shape (getopt's own message names the whole path), print the
+ * usage and exit 100. */
+void cmd_option_bad(char **argv, const char *shortopts, const char *usage)
+    __attribute__((noreturn));
+
 #endif

@@ -447,6 +447,42 @@ fail:
 	return -1;
 }
 
+int
+job_head_parse(struct job *j, const char *text, size_t len)
+{
+	static const char head[] = "iar-job 1\n";
+	char line[JOB_PATH_MAX * 4 + 16];
+	size_t off = sizeof head - 1;
+	int k;
+
+	job_init(j);
+	if (len < off || memcmp(text, head, off) != 0)
+		return -1;
+	while (off < len) {
+		const char *nl = memchr(text + off, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - (text + off)) : len - off;
+		char *eq;
+
+		if (!nl || n >= sizeof line)
+			break;
+		memcpy(line, text + off, n);
+		line[n] = 0;
+		off += n + 1;
+		if (!(eq = strchr(line, '=')))
+			break;
+		*eq = 0;
+		if (!strcmp(line, "env") || !strcmp(line, "argv") ||
+		    !strcmp(line, "script"))
+			break;
+		for (k = 0; k < K_NKEYS; k++)
+			if (strcmp(line, job_keys[k]) == 0) {
+				job_key_set(j, k, eq + 1, strlen(eq + 1));
+				break;
+			}
+	}
+	return 0;
+}
+
 void
 job_format(const struct job *j, struct buf *b)
 {

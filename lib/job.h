@@ -65,6 +65,11 @@ void job_free(struct job *j);
 /* Parse a job file of len bytes. On error returns -1 and a reason in why. */
 int job_parse(struct job *j, const char *text, size_t len, char *why,
     size_t whysz);
+/* Read only the scalar keys at the head of a job file (they come before
+ * env, argv and script), leniently, for listings and the scheduler: no
+ * env, no script, no end marker needed. The shepherd still runs
+ * job_parse() on the whole file before the job starts. */
+int job_head_parse(struct job *j, const char *text, size_t len);
 /* Serialise j (its env and script included) as a job file. */
 void job_format(const struct job *j, struct buf *b);
 

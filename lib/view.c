@@ -165,8 +165,9 @@ view_rec_read(int dirfd, const char *name, const char *magic,
 	return r;
 }
 
+/* Fill v from a job file; head: read only its scalar head (listings). */
 static void
-view_job_file_read(int dirfd, const char *name, struct view_job *v)
+view_job_file_read(int dirfd, const char *name, struct view_job *v, int head)
 {
 	struct stat st;
 	struct buf b;
@@ -188,7 +189,16 @@ view_job_file_read(int dirfd, const char *name, struct view_job *v)
 	}
 	v->uid = st.st_uid;
 	buf_init(&b);
-	if (file_read_all(fd, VIEW_READ_MAX, &b) < 0)
+	if (head) {
+		char h[8192];
+		ssize_t n = read(fd, h, sizeof h);
+
+		if (n >= 0 && job_head_parse(&j, h, (size_t)n) == 0) {
+			j.uid = st.st_uid;
+			view_job_from_job(v, &j);
+		} else
+			snprintf(v->cause, sizeof v->cause, "bad job file");
+	} else if (file_read_all(fd, VIEW_READ_MAX, &b) < 0)
 		snprintf(v->cause, sizeof v->cause, "job file unreadable: %s",
 		    strerror(errno));
 	else if (job_parse(&j, b.s ? b.s : "", b.len, why, sizeof why) < 0)
@@ -229,7 +239,7 @@ view_jobdir_read(struct spool *sp, uint64_t id, struct view_job *v,
 
 static int
 view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
-    struct view_job *v)
+    struct view_job *v, int head)
 {
 	char name[32];
 	int fd;
@@ -240,7 +250,7 @@ view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
 	switch (dir) {
 	case SD_INCOMING:
 	case SD_QUEUE:
-		view_job_file_read(sp->fd[dir], name, v);
+		view_job_file_read(sp->fd[dir], name, v, head);
 		v->state = JS_PENDING;
 		if (dir == SD_INCOMING && !v->cause[0])
 			snprintf(v->cause, sizeof v->cause,
@@ -249,13 +259,13 @@ view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
 			view_jobdir_read(sp, id, v, 0);
 		return 0;
 	case SD_HOLD:
-		view_job_file_read(sp->fd[dir], name, v);
+		view_job_file_read(sp->fd[dir], name, v, head);
 		v->state = JS_HELD;
 		return 0;
 	case SD_RUN:
 		if ((fd = spool_run_open(sp, node, 0)) < 0)
 			return 1;
-		view_job_file_read(fd, name, v);
+		view_job_file_read(fd, name, v, head);
 		close(fd);
 		v->state = JS_RUNNING;
 		v->cause[0] = 0;
@@ -263,7 +273,7 @@ view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
 		snprintf(v->node, sizeof v->node, "%s", node);
 		return 0;
 	case SD_DONE:
-		view_job_file_read(sp->fd[dir], name, v);
+		view_job_file_read(sp->fd[dir], name, v, head);
 		v->state = JS_FAILED;
 		view_jobdir_read(sp, id, v, 1);
 		return 0;
@@ -294,7 +304,7 @@ view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
 	case SD_JOBS:
 		if ((fd = spool_jobdir_open(sp, id, 0)) < 0)
 			return 1;
-		view_job_file_read(fd, JOBDIR_JOB, v);
+		view_job_file_read(fd, JOBDIR_JOB, v, head);
 		close(fd);
 		v->state = JS_FAILED;
 		view_jobdir_read(sp, id, v, 1);
@@ -311,7 +321,7 @@ view_job_get(struct spool *sp, struct hist *h, uint64_t id,
 	int dir, r;
 
 	r = spool_job_locate(sp, id, &dir, node, sizeof node);
-	if (r == 0 && view_live_get(sp, id, dir, node, v) == 0)
+	if (r == 0 && view_live_get(sp, id, dir, node, v, 0) == 0)
 		return 0;
 	if (h) {
 		char *rec;
@@ -485,7 +495,7 @@ view_job_each(struct spool *sp, struct hist *h,
 		/* A job moving between directories may be seen twice. */
 		if (i > 0 && l.id[ord[i - 1]] == l.id[k])
 			continue;
-		if (view_live_get(sp, l.id[k], l.dir[k], l.node[k], &v) == 0)
+		if (view_live_get(sp, l.id[k], l.dir[k], l.node[k], &v, 1) == 0)
 			r = fn(&v, arg);
 	}
 	for (i = 0; i < l.n; i++)

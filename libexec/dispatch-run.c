@@ -276,8 +276,9 @@ static int
 qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
     size_t whysz)
 {
-	char head[4096], *p, *e;
+	char head[4096];
 	struct stat st;
+	struct job j;
 	ssize_t n;
 	int fd;
 
@@ -297,29 +298,14 @@ qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
 	if (n < 0)
 		return -1;
 	head[n] = 0;
-	if (strncmp(head, "iar-job 1\n", 10) != 0) {
+	if (job_head_parse(&j, head, (size_t)n) < 0) {
 		snprintf(why, whysz, "in the queue: no longer a job file");
 		return -2;
 	}
-	q->prio = 0;
-	q->cores = 1;
-	q->mem = q->time = 0;
-	for (p = head + 10; (e = strchr(p, '\n')); p = e + 1) {
-		*e = 0;
-		if (!strncmp(p, "env=", 4) || !strncmp(p, "script=", 7) ||
-		    !strncmp(p, "argv=", 5))
-			break;
-		if (!strncmp(p, "prio=", 5))
-			q->prio = atoi(p + 5);
-		else if (!strncmp(p, "cores=", 6))
-			q->cores = (unsigned)strtoul(p + 6, NULL, 10);
-		else if (!strncmp(p, "mem=", 4))
-			q->mem = strtoull(p + 4, NULL, 10);
-		else if (!strncmp(p, "time=", 5))
-			q->time = strtoull(p + 5, NULL, 10);
-	}
-	if (q->cores < 1)
-		q->cores = 1;
+	q->prio = j.prio;
+	q->cores = j.cores ? j.cores : 1;
+	q->mem = j.mem;
+	q->time = j.time;
 	if (q->prio > 0 && st.st_uid != 0 && st.st_uid != geteuid())
 		q->prio = 0;
 	return 0;

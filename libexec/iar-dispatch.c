@@ -61,13 +61,38 @@ disp_now_us(void)
 	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
+/* Store v in the history with one event. */
+static void
+disp_hist_store(struct disp *d, struct view_job *v, int state,
+    const char *cause)
+{
+	struct hist_event ev;
+	struct buf b;
+	char err[256];
+	uint64_t id = v->id;
+
+	v->state = state;
+	if (cause && !job_state_final(state))
+		snprintf(v->cause, sizeof v->cause, "%s", cause);
+	memset(&ev, 0, sizeof ev);
+	ev.id = id;
+	ev.when_us = disp_now_us();
+	snprintf(ev.state, sizeof ev.state, "%s", job_state_name(state));
+	snprintf(ev.cause, sizeof ev.cause, "%s", cause ? cause : "");
+	buf_init(&b);
+	view_job_format(v, "iar-hist", &b);
+	if (!b.err && hist_job_store(d->hist, id, b.s, b.len, &ev, 1, err,
+	    sizeof err) < 0)
+		msg_log("HIST", "job %" PRIu64 ": %s", id, err);
+	else
+		d->hist_dirty = 1;
+	buf_free(&b);
+}
+
 void
 disp_hist_event(struct disp *d, uint64_t id, int state, const char *cause)
 {
-	struct hist_event ev;
 	struct view_job v;
-	struct buf b;
-	char err[256];
 
 	if (!d->hist)
 		return;
@@ -75,22 +100,28 @@ disp_hist_event(struct disp *d, uint64_t id, int state, const char *cause)
 		view_job_init(&v);
 		v.id = id;
 	}
-	v.state = state;
-	if (cause && !job_state_final(state))
-		snprintf(v.cause, sizeof v.cause, "%s", cause);
-	memset(&ev, 0, sizeof ev);
-	ev.id = id;
-	ev.when_us = disp_now_us();
-	snprintf(ev.state, sizeof ev.state, "%s", job_state_name(state));
-	snprintf(ev.cause, sizeof ev.cause, "%s", cause ? cause : "");
-	buf_init(&b);
-	view_job_format(&v, "iar-hist", &b);
-	if (!b.err && hist_job_store(d->hist, id, b.s, b.len, &ev, 1, err,
-	    sizeof err) < 0)
-		msg_log("HIST", "job %" PRIu64 ": %s", id, err);
-	else
-		d->hist_dirty = 1;
-	buf_free(&b);
+	disp_hist_store(d, &v, state, cause);
+}
+
+/* Does uid have a passwd entry? Cached for the pass (getpwuid_r reads
+ * /etc/passwd each time). */
+static int
+uid_known(uid_t uid)
+{
+	static uid_t seen[64];
+	static size_t nseen;
+	struct passwd pw, *pp = NULL;
+	char buf[1024];
+	size_t i;
+
+	for (i = 0; i < nseen; i++)
+		if (seen[i] == uid)
+			return 1;
+	if (getpwuid_r(uid, &pw, buf, sizeof buf, &pp) != 0 || !pp)
+		return 0;
+	if (nseen < sizeof seen / sizeof seen[0])
+		seen[nseen++] = uid;
+	return 1;
 }
 
 int
@@ -187,7 +218,8 @@ incoming_accept(struct disp *d)
 	rewinddir(dir);
 	buf_init(&b);
 	while ((de = readdir(dir))) {
-		char why[300], pwbuf[256];
+		char why[300];
+		struct view_job v;
 		struct stat st;
 		struct job j;
 		uint64_t id;
@@ -256,17 +288,17 @@ incoming_accept(struct disp *d)
 			continue;
 		}
 		to = j.hold ? SD_HOLD : SD_QUEUE;
+		j.id = id;
+		j.uid = st.st_uid;
+		view_job_init(&v);
+		v.id = id;
+		view_job_from_job(&v, &j);
 		job_free(&j);
-		{
-			struct passwd pw, *pp = NULL;
-
-			if (getpwuid_r(st.st_uid, &pw, pwbuf, sizeof pwbuf,
-			    &pp) != 0 || !pp) {
-				snprintf(why, sizeof why, "owner uid %ld has "
-				    "no passwd entry", (long)st.st_uid);
-				bad_put(d, de->d_name, &st, why);
-				continue;
-			}
+		if (!uid_known(st.st_uid)) {
+			snprintf(why, sizeof why, "owner uid %ld has no passwd "
+			    "entry", (long)st.st_uid);
+			bad_put(d, de->d_name, &st, why);
+			continue;
 		}
 		if (renameat2(d->sp.fd[SD_INCOMING], de->d_name, d->sp.fd[to],
 		    de->d_name, RENAME_NOREPLACE) < 0) {
@@ -276,8 +308,9 @@ incoming_accept(struct disp *d)
 		}
 		d->dirty_queue = 1;
 		d->accepted++;
-		disp_hist_event(d, id, to == SD_HOLD ? JS_HELD : JS_PENDING,
-		    "accepted");
+		if (d->hist)
+			disp_hist_store(d, &v, to == SD_HOLD ? JS_HELD :
+			    JS_PENDING, "accepted");
 	}
 	buf_free(&b);
 	closedir(dir);

@@ -168,6 +168,16 @@ main(void)
 		ok(rec_parse(bad, sizeof bad - 1, "iar-alloc", kv, 8, why,
 		    sizeof why) < 0, "record without end rejected");
 	}
+	{
+		static const char head[] = "iar-job 1\nname=h\\x41\ncores=3\n"
+		    "prio=-2\nenv=A=1\nscript=99\ntruncated";
+
+		ok(job_head_parse(&j, head, sizeof head - 1) == 0 &&
+		    strcmp(j.name, "hA") == 0 && j.cores == 3 && j.prio == -2,
+		    "head parse reads the scalars before env");
+		ok(job_head_parse(&j, "iar-job 2\n", 10) < 0,
+		    "head parse rejects another version");
+	}
 	printf("1..%d\n", n);
 	return fails != 0;
 }

@@ -483,7 +483,8 @@ job_start(struct disp *d, const struct qjob *q, const char *cpus,
 		 * requeues it. */
 	close(lk);
 	d->started++;
-	disp_hist_event(d, q->id, JS_RUNNING, "started");
+	/* No history write here: the spool says it runs, and recording
+	 * the end stores the RUNNING event with the time it really began. */
 	if (d->verbose)
 		msg_log("START", "job %s on %s cpus %s", name, d->conf.node,
 		    cpus);

@@ -469,10 +469,12 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		run_fail(&r, JS_FAILED, "%s", "job belongs to another user and "
 		    "iar-run is not root");
 
-	/* The script, readable by its user alone (it may hold secrets). */
-	if (file_replace(r.jobdir, "script", r.job.script, r.job.scriptlen,
-	    0700, 0) < 0 || (geteuid() == 0 && fchownat(r.jobdir, "script",
-	    r.job.uid, pw->pw_gid, AT_SYMLINK_NOFOLLOW) < 0))
+	/* The script, readable by its user alone (it may hold secrets); a
+	 * job run directly from argv needs no file. */
+	if (r.job.nargv == 0 && (file_replace(r.jobdir, "script",
+	    r.job.script, r.job.scriptlen, 0700, 0) < 0 || (geteuid() == 0 &&
+	    fchownat(r.jobdir, "script", r.job.uid, pw->pw_gid,
+	    AT_SYMLINK_NOFOLLOW) < 0)))
 		run_fail(&r, JS_FAILED, "cannot write script: %s",
 		    strerror(errno));
 	if (snprintf(script, sizeof script, "%s/%s/%s/%s/script", root,

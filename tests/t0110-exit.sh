@@ -66,7 +66,7 @@ if command -v db_dump >/dev/null 2>&1; then
 	grep -q "^ [0-9]* COMPLETED" "$IAR_ROOT/events.dump"
 	ok $? "events.db has a COMPLETED event"
 	# Three events (accepted, running, ended) per job at least.
-	n=$(grep -c '^ [0-9][0-9]* [A-Z_]* ' "$IAR_ROOT/events.dump")
+	n=$(grep -cE '^ [0-9]+ [A-Z_]+( |$)' "$IAR_ROOT/events.dump")
 	[ "$n" -ge 9 ]
 	ok $? "at least three events per job ($n)"
 else

@@ -23,7 +23,7 @@ LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
           bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log
-LIBEXEC = libexec/iar-dispatch libexec/iar-run
+LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist
 PROGS   = $(BIN) $(LIBEXEC)
 
@@ -56,11 +56,12 @@ bin/iar-log: bin/iar-log.o
 libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/shepherd.o
 libexec/iar-run: libexec/iar-run.o libexec/shepherd.o
+libexec/iar-rebuild: libexec/iar-rebuild.o
 tests/unit-job: tests/unit-job.o
 tests/unit-cg: tests/unit-cg.o
 tests/unit-topo: tests/unit-topo.o
 tests/unit-hist: tests/unit-hist.o
-$(BIN) $(UNIT):
+$(BIN) $(UNIT) libexec/iar-rebuild:
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
 libexec/iar-run:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-run.o libexec/shepherd.o \

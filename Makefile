@@ -18,14 +18,20 @@ LDFLAGS    = $(SAN) -Wl,--as-needed
 LDLIBS     = -lhwloc -ldb -lcgroup
 
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
-         lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/view.o lib/cmd.o
+         lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/view.o lib/cmd.o \
+         lib/fmt.o lib/webconf.o
 LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
           bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log
 LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist
-PROGS   = $(BIN) $(LIBEXEC)
+CGI     = cgi-bin/iar.cgi
+CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o \
+          cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
+          cgi-bin/page-stats.o cgi-bin/api.o cgi-bin/events.o \
+          cgi-bin/auth.o cgi-bin/sha256.o
+PROGS   = $(BIN) $(LIBEXEC) $(CGI)
 
 all: $(PROGS)
 
@@ -72,6 +78,11 @@ libexec/iar-dispatch:
 
 bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h
 
+# The CGI program (iar.cgi(8)); zlib for gzip.
+$(CGI): $(CGIOBJ)
+	$(CC) $(LDFLAGS) -o $@ $(CGIOBJ) lib/libiar.a $(LDLIBS) -lz
+$(CGIOBJ): $(LIBHDR) cgi-bin/cgi.h
+
 check: deps all $(UNIT)
 	tests/run
 
@@ -86,6 +97,9 @@ install: all
 	    $(DESTDIR)$(PREFIX)/nodes
 	cp $(BIN) $(DESTDIR)$(BINDIR)/
 	cp $(LIBEXEC) $(DESTDIR)$(LIBEXECDIR)/
+	mkdir -p $(DESTDIR)$(PREFIX)/cgi-bin
+	cp $(CGI) $(DESTDIR)$(PREFIX)/cgi-bin/
+	cp etc/*-iar.conf $(DESTDIR)$(PREFIX)/etc/
 	cp man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	cp man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	mkdir -p $(DESTDIR)$(MANDIR)/man8
@@ -96,6 +110,7 @@ install: all
 
 clean:
 	rm -f lib/root.stamp lib/*.o lib/libiar.a bin/*.o libexec/*.o tests/*.o \
+	    cgi-bin/*.o \
 	    $(PROGS) $(UNIT)
 
 deps:

@@ -29,6 +29,7 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "fmt.h"
 #include "hist.h"
 #include "job.h"
 #include "msg.h"
@@ -67,15 +68,6 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
-
-/* The machine columns, in order: iar-stat(1) documents them. */
-static const char *const mcols[] = {
-	"id", "name", "user", "state", "exit", "signal", "node", "cpus",
-	"submitted", "started", "ended", "cores", "mem", "time", "prio",
-	"cpu_user", "cpu_sys", "mem_peak", "requeues", "limits", "reason",
-	"uid", "elapsed"
-};
-#define NMCOL (sizeof mcols / sizeof mcols[0])
 
 /* The table columns; right-aligned ones are numbers. */
 enum { T_ID, T_NAME, T_USER, T_STATE, T_EXIT, T_NODE, T_SUB, T_START,
@@ -124,136 +116,15 @@ out_flush(struct buf *b)
 	buf_reset(b);
 }
 
-/* User names, cached per uid (getpwuid reads a file or asks NSS). */
-struct ucache {
-	uid_t uid;
-	char *name;
-};
-static struct ucache *ucache;
-static size_t ucache_n, ucache_cap;
-
+/* The owner's name, cached by fmt_user_name(). */
 static const char *
 user_name(uid_t uid)
 {
-	struct passwd *pw;
-	char num[24];
-	size_t i;
+	const char *n = fmt_user_name(uid);
 
-	if (uid == (uid_t)-1)
-		return "";
-	/* Few users, many rows: the last one found moves to the front. */
-	for (i = 0; i < ucache_n; i++)
-		if (ucache[i].uid == uid) {
-			if (i > 0) {
-				struct ucache t = ucache[i];
-
-				ucache[i] = ucache[0];
-				ucache[0] = t;
-			}
-			return ucache[0].name;
-		}
-	if (ucache_n == ucache_cap) {
-		ucache_cap = ucache_cap ? 2 * ucache_cap : 16;
-		ucache = msg_xrealloc(ucache, ucache_cap * sizeof *ucache);
-	}
-	pw = getpwuid(uid);
-	snprintf(num, sizeof num, "%lu", (unsigned long)uid);
-	ucache[ucache_n].uid = uid;
-	ucache[ucache_n].name = msg_xstrdup(pw && pw->pw_name[0] ?
-	    pw->pw_name : num);
-	return ucache[ucache_n++].name;
-}
-
-/* Times: local "YYYY-MM-DD HH:MM:SS" for people, UTC ISO 8601 with
- * milliseconds for programs. Jobs come in bursts, so the formatted
- * second is cached. */
-static const char *
-time_local(int64_t us)
-{
-	static time_t last = (time_t)-1;
-	static char s[32];
-	time_t t;
-	struct tm tm;
-
-	if (us <= 0)
-		return "-";
-	t = (time_t)(us / 1000000);
-	if (t != last) {
-		if (!localtime_r(&t, &tm) ||
-		    !strftime(s, sizeof s, "%Y-%m-%d %H:%M:%S", &tm))
-			return "?";
-		last = t;
-	}
-	return s;
-}
-
-/* into out (at least 32 bytes); "" if unknown */
-static const char *
-time_iso(int64_t us, char *out)
-{
-	static time_t last = (time_t)-1;
-	static char s[24];
-	time_t t;
-	struct tm tm;
-
-	if (us <= 0)
-		return "";
-	t = (time_t)(us / 1000000);
-	if (t != last) {
-		if (!gmtime_r(&t, &tm) ||
-		    !strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm))
-			return "";
-		last = t;
-	}
-	snprintf(out, 32, "%s.%03dZ", s, (int)(us % 1000000 / 1000));
-	return out;
-}
-
-/* "HH:MM:SS" or "D-HH:MM:SS", as Slurm shows durations. */
-static void
-duration_fmt(uint64_t secs, char *out, size_t n)
-{
-	uint64_t d = secs / 86400, h = secs / 3600 % 24, m = secs / 60 % 60;
-
-	if (d)
-		snprintf(out, n, "%" PRIu64 "-%02" PRIu64 ":%02" PRIu64
-		    ":%02" PRIu64, d, h, m, secs % 60);
-	else
-		snprintf(out, n, "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, h,
-		    m, secs % 60);
-}
-
-/* Seconds the job has run, or -1 if it has not started. */
-static int64_t
-elapsed_secs(const struct view_job *v, int64_t now_us)
-{
-	int64_t end;
-
-	if (v->started_us <= 0)
-		return -1;
-	end = v->ended_us > 0 ? v->ended_us : job_state_final(v->state) ?
-	    v->started_us : now_us;
-	return end > v->started_us ? (end - v->started_us) / 1000000 : 0;
-}
-
-static void
-size_fmt(uint64_t b, char *out, size_t n)
-{
-	static const char unit[] = "KMGT";
-	int u = -1;
-
-	if (b == 0) {
-		snprintf(out, n, "-");
-		return;
-	}
-	while (u < 3 && b % 1024 == 0) {
-		b /= 1024;
-		u++;
-	}
-	if (u < 0)
-		snprintf(out, n, "%" PRIu64 "B", b);
-	else
-		snprintf(out, n, "%" PRIu64 "%c", b, unit[u]);
+	if (!n)
+		msg_die(EX_TEMP, "cannot allocate memory for the listing");
+	return n;
 }
 
 static int
@@ -285,34 +156,6 @@ text_cols(const char *s)
 	return n;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	uint32_t c;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 /* Add a table cell, at most max columns (0 = no limit). It must not
  * drive a terminal: control characters (C0, DEL, C1) and bytes that are
  * not UTF-8 become '?'. */
@@ -324,7 +167,7 @@ cell_add(struct stat_ctx *x, int col, const char *s, size_t max)
 	size_t cols = 0, n = 0, k;
 
 	while (*p && n + 4 < sizeof t && (!max || cols < max)) {
-		k = utf8_len(p);
+		k = fmt_utf8_len(p);
 		if (k == 0 || *p < 0x20 || *p == 0x7f || (k == 2 &&
 		    p[0] == 0xc2 && p[1] < 0xa0)) {
 			t[n++] = '?';
@@ -342,39 +185,13 @@ cell_add(struct stat_ctx *x, int col, const char *s, size_t max)
 		x->w[col] = cols;
 }
 
-/* Decimal digits of v into out (at least 21 bytes); returns out. */
-static char *
-u64_fmt(uint64_t v, char *out)
-{
-	char t[24];
-	size_t n = 0, i;
-
-	do
-		t[n++] = (char)('0' + v % 10);
-	while ((v /= 10) > 0);
-	for (i = 0; i < n; i++)
-		out[i] = t[n - 1 - i];
-	out[n] = 0;
-	return out;
-}
-
-static char *
-i64_fmt(int64_t v, char *out)
-{
-	if (v >= 0)
-		return u64_fmt((uint64_t)v, out);
-	out[0] = '-';
-	u64_fmt(-(uint64_t)v, out + 1);
-	return out;
-}
-
 static void
 row_table(struct stat_ctx *x, const struct view_job *v)
 {
 	char t[320];
 	int64_t el;
 
-	cell_add(x, T_ID, u64_fmt(v->id, t), 0);
+	cell_add(x, T_ID, fmt_u64(v->id, t), 0);
 	cell_add(x, T_NAME, v->name[0] ? v->name : "-", NAME_COLS);
 	cell_add(x, T_USER, user_name(v->uid), 0);
 	cell_add(x, T_STATE, job_state_name(v->state), 0);
@@ -386,19 +203,19 @@ row_table(struct stat_ctx *x, const struct view_job *v)
 		snprintf(t, sizeof t, "-");
 	cell_add(x, T_EXIT, t, 0);
 	cell_add(x, T_NODE, v->node[0] ? v->node : "-", 0);
-	cell_add(x, T_SUB, time_local(v->submitted_us), 0);
-	cell_add(x, T_START, time_local(v->started_us), 0);
-	cell_add(x, T_END, time_local(v->ended_us), 0);
-	cell_add(x, T_CORES, u64_fmt(v->cores, t), 0);
-	size_fmt(v->mem, t, sizeof t);
+	cell_add(x, T_SUB, fmt_time_local(v->submitted_us), 0);
+	cell_add(x, T_START, fmt_time_local(v->started_us), 0);
+	cell_add(x, T_END, fmt_time_local(v->ended_us), 0);
+	cell_add(x, T_CORES, fmt_u64(v->cores, t), 0);
+	fmt_size(v->mem, t, sizeof t);
 	cell_add(x, T_MEM, t, 0);
 	if (v->time)
-		duration_fmt(v->time, t, sizeof t);
+		fmt_duration(v->time, t, sizeof t);
 	else
 		snprintf(t, sizeof t, "-");
 	cell_add(x, T_TIME, t, 0);
-	if ((el = elapsed_secs(v, x->now_us)) >= 0)
-		duration_fmt((uint64_t)el, t, sizeof t);
+	if ((el = fmt_job_elapsed(v, x->now_us)) >= 0)
+		fmt_duration((uint64_t)el, t, sizeof t);
 	else
 		snprintf(t, sizeof t, "-");
 	cell_add(x, T_ELAPSED, t, 0);
@@ -464,152 +281,16 @@ table_print(struct stat_ctx *x)
 	}
 }
 
-/* CSV (RFC 4180): quoted when it holds a comma, quote, CR or LF. */
-static void
-csv_str(struct buf *b, const char *s)
-{
-	if (!s[strcspn(s, ",\"\r\n")]) {
-		buf_adds(b, s);
-		return;
-	}
-	buf_addc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"')
-			buf_addc(b, '"');
-		buf_addc(b, *s);
-	}
-	buf_addc(b, '"');
-}
-
-/* TSV: tabs, CRs and LFs in values become spaces. */
-static void
-tsv_str(struct buf *b, const char *s)
-{
-	for (; *s; s++)
-		buf_addc(b, *s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
-}
-
-/* A JSON string: quotes, backslashes and control bytes escaped (\u00XX),
- * bytes that are not UTF-8 replaced by U+FFFD. */
-static void
-json_str(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s;
-
-	buf_addc(b, '"');
-	while (*p) {
-		size_t n;
-
-		if (*p == '"' || *p == '\\') {
-			char e[2] = { '\\', (char)*p };
-
-			buf_add(b, e, 2);
-			p++;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			char e[6] = { '\\', 'u', '0', '0', hex[*p >> 4],
-				hex[*p & 15] };
-
-			buf_add(b, e, 6);
-			p++;
-		} else if ((n = utf8_len(p)) == 0) {
-			buf_adds(b, "\\ufffd");
-			p++;
-		} else {
-			buf_add(b, p, n);
-			p += n;
-		}
-	}
-	buf_addc(b, '"');
-}
-
-/* Seconds with microseconds, from microseconds. */
-static void
-secs_fmt(uint64_t us, char *out, size_t n)
-{
-	char *p = u64_fmt(us / 1000000, out);
-	uint64_t f = us % 1000000;
-	int i;
-
-	(void)n;	/* at least 28 bytes */
-	p += strlen(p);
-	*p++ = '.';
-	for (i = 5; i >= 0; i--, f /= 10)
-		p[i] = (char)('0' + f % 10);
-	p[6] = 0;
-}
-
-/* One job in CSV, TSV or JSON. Strings are NULL for JSON null. */
+/* One job in CSV, TSV or JSON (fmt_job_row: schema iar-stat/1). */
 static void
 row_machine(struct stat_ctx *x, const struct view_job *v)
 {
-	char num[NMCOL][32], iso[3][32];
-	const char *val[NMCOL];
-	int isnum[NMCOL] = { 0 };
-	int64_t el = elapsed_secs(v, x->now_us);
 	struct buf *b = &x->out;
-	size_t i;
 
-#define U(i, val_) (isnum[i] = 1, u64_fmt((uint64_t)(val_), num[i]))
-#define I(i, val_) (isnum[i] = 1, i64_fmt((int64_t)(val_), num[i]))
-	val[0] = U(0, v->id);
-	val[1] = v->name;
-	val[2] = user_name(v->uid);
-	val[3] = job_state_name(v->state);
-	val[4] = v->exit_code >= 0 ? I(4, v->exit_code) : NULL;
-	val[5] = I(5, v->signal);
-	val[6] = v->node;
-	val[7] = v->cpus;
-	val[8] = v->submitted_us > 0 ? time_iso(v->submitted_us, iso[0]) :
-	    NULL;
-	val[9] = v->started_us > 0 ? time_iso(v->started_us, iso[1]) : NULL;
-	val[10] = v->ended_us > 0 ? time_iso(v->ended_us, iso[2]) : NULL;
-	val[11] = U(11, v->cores);
-	val[12] = U(12, v->mem);
-	val[13] = U(13, v->time);
-	val[14] = I(14, v->prio);
-	secs_fmt(v->cpu_user_us, num[15], sizeof num[15]);
-	val[15] = num[15];
-	isnum[15] = 1;
-	secs_fmt(v->cpu_sys_us, num[16], sizeof num[16]);
-	val[16] = num[16];
-	isnum[16] = 1;
-	val[17] = U(17, v->mem_peak);
-	val[18] = U(18, v->requeues);
-	val[19] = v->limits;
-	val[20] = v->cause;
-	val[21] = v->uid != (uid_t)-1 ? U(21, v->uid) : NULL;
-	val[22] = el >= 0 ? I(22, el) : NULL;
-#undef U
-#undef I
-
-	if (x->fmt == F_JSON) {
-		buf_adds(b, x->nrows ? ",\n{" : "\n{");
-		for (i = 0; i < NMCOL; i++) {
-			buf_adds(b, i ? ",\"" : "\"");
-			buf_adds(b, mcols[i]);
-			buf_adds(b, "\":");
-			if (!val[i])
-				buf_adds(b, "null");
-			else if (isnum[i])
-				buf_adds(b, val[i]);
-			else
-				json_str(b, val[i]);
-		}
-		buf_addc(b, '}');
-	} else {
-		for (i = 0; i < NMCOL; i++) {
-			if (i)
-				buf_addc(b, x->fmt == F_CSV ? ',' : '\t');
-			if (!val[i])
-				continue;
-			if (x->fmt == F_CSV)
-				csv_str(b, val[i]);
-			else
-				tsv_str(b, val[i]);
-		}
-		buf_addc(b, '\n');
-	}
+	if (x->fmt == F_JSON)
+		buf_adds(b, x->nrows ? ",\n" : "\n");
+	fmt_job_row(b, x->fmt == F_JSON ? FMT_JSON : x->fmt == F_CSV ?
+	    FMT_CSV : FMT_TSV, v, user_name(v->uid), x->now_us);
 	if (b->len >= FLUSH_AT)
 		out_flush(b);
 }
@@ -785,23 +466,6 @@ now_us(void)
 	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
-/* getopt's own messages name the whole path; ours say the same in the
- * house shape. */
-static void
-bad_option(char **argv, const char *shortopts)
-{
-	if (optopt && optopt < 256 && strchr(shortopts, optopt))
-		msg_warn("option '-%c' needs a value", optopt);
-	else if (optopt && optopt < 256)
-		msg_warn("unknown option '-%c'", optopt);
-	else if (optopt)
-		msg_warn("option '%s' needs a value", argv[optind - 1]);
-	else
-		msg_warn("unknown option '%s'", argv[optind - 1]);
-	fputs(usage, stderr);
-	exit(EX_USAGE);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -856,7 +520,7 @@ main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			bad_option(argv, SHORTOPTS);
+			cmd_option_bad(argv, SHORTOPTS, usage);
 		}
 	}
 	if (optind < argc) {
@@ -878,14 +542,8 @@ main(int argc, char **argv)
 
 	if (x.fmt == F_JSON)
 		buf_adds(&x.out, "{\"schema\":\"iar-stat/1\",\"jobs\":[");
-	else if (x.fmt != F_TABLE && x.header) {
-		for (i = 0; i < NMCOL; i++) {
-			if (i)
-				buf_addc(&x.out, x.fmt == F_CSV ? ',' : '\t');
-			buf_adds(&x.out, mcols[i]);
-		}
-		buf_addc(&x.out, '\n');
-	}
+	else if (x.fmt != F_TABLE && x.header)
+		fmt_job_header(&x.out, x.fmt == F_CSV ? FMT_CSV : FMT_TSV);
 
 	if (nids) {
 		/* Named jobs: look each up; the history only when needed. */
@@ -935,9 +593,7 @@ main(int argc, char **argv)
 	out_flush(&x.out);
 	buf_free(&x.out);
 	buf_free(&x.cells);
-	for (i = 0; i < ucache_n; i++)
-		free(ucache[i].name);
-	free(ucache);
+	fmt_user_free();
 	free(x.uids);
 	free(ids);
 	spool_close(&c.sp);

@@ -1,0 +1,859 @@
+/* data.c: what iar.cgi reads from the root: live jobs (the spool), the
+ * finished ones (the history), totals over both, and the nodes.
+ *
+ * Costs are kept to what a page needs, because every request is a new
+ * process: a job listing reads the live jobs from the spool and only the
+ * newest finished ones from the history, by id downwards from spool/seq
+ * (one lookup each); totals and charts walk the history once, reading
+ * each record with rec_parse (the library's record parser) for the few
+ * keys they need; nodes come from their small files, and running jobs'
+ * cores from jobs/ID/alloc, without reading every queued job file.
+ * Files are opened with file_open_checked (no symlinks, regular, one
+ * link); node names and ids are validated before any path is built. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgi.h"
+#include "file.h"
+#include "job.h"
+#include "paths.h"
+
+#define DATA_COPY(dst, src) data_copy((dst), sizeof (dst), (src))
+#define DATA_PROBES	50000	/* history lookups per listing, at most */
+#define DATA_TOPO_MAX	(16u << 20)
+
+/* Copy src into dst[n], cut if it is longer (node names are at most 63
+ * bytes; file text may be cut). */
+static void
+data_copy(char *dst, size_t n, const char *src)
+{
+	size_t k = strnlen(src, n - 1);
+
+	memcpy(dst, src, k);
+	dst[k] = 0;
+}
+
+struct hist *
+data_hist(struct cgi *c)
+{
+	char dir[4096], file[4200], err[600];
+	struct stat st;
+
+	if (c->h_tried)
+		return c->h;
+	c->h_tried = 1;
+	if (snprintf(dir, sizeof dir, "%s/%s/%s", c->root, IAR_SPOOL,
+	    SPOOL_DB) >= (int)sizeof dir)
+		return NULL;
+	snprintf(file, sizeof file, "%s/jobs.db", dir);
+	/* before the first job is recorded there is no history */
+	if (stat(file, &st) < 0 && errno == ENOENT)
+		return NULL;
+	if (hist_open(dir, 1, &c->h, err, sizeof err) < 0) {
+		fprintf(stderr, "iar.cgi: %s\n", err);
+		snprintf(c->hist_err, sizeof c->hist_err,
+		    "the history cannot be read; finished jobs are missing");
+		c->h = NULL;
+	}
+	return c->h;
+}
+
+int
+data_live_each(struct cgi *c, int (*fn)(const struct view_job *v, void *arg),
+    void *arg)
+{
+	return view_job_each(&c->sp, NULL, fn, arg);
+}
+
+/* The owner of a live job's file, from its inode: a web server that
+ * may not read job files (mode 0640) still learns whose job it is. */
+static void
+data_job_owner(struct cgi *c, struct view_job *v)
+{
+	char name[32], node[64];
+	struct stat st;
+	int dir, fd = -1, r = -1;
+
+	if (spool_job_locate(&c->sp, v->id, &dir, node, sizeof node) != 0)
+		return;
+	snprintf(name, sizeof name, "%" PRIu64, v->id);
+	if (dir == SD_RUN && (fd = spool_run_open(&c->sp, node, 0)) >= 0)
+		r = fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW);
+	else if (dir == SD_JOBS && (fd = spool_jobdir_open(&c->sp, v->id,
+	    0)) >= 0)
+		r = fstatat(fd, JOBDIR_JOB, &st, AT_SYMLINK_NOFOLLOW);
+	else if (dir != SD_RUN && dir != SD_JOBS)
+		r = fstatat(c->sp.fd[dir], name, &st, AT_SYMLINK_NOFOLLOW);
+	if (fd >= 0)
+		close(fd);
+	if (r == 0 && S_ISREG(st.st_mode))
+		v->uid = st.st_uid;
+}
+
+int
+data_job_get(struct cgi *c, uint64_t id, struct view_job *v)
+{
+	if (view_job_get(&c->sp, NULL, id, v) == 0) {
+		if (v->uid == (uid_t)-1)
+			data_job_owner(c, v);
+		return 0;
+	}
+	return view_job_get(&c->sp, data_hist(c), id, v);
+}
+
+/* The next id spool/seq will hand out; everything is below it. */
+static uint64_t
+data_seq_get(struct cgi *c)
+{
+	char b[32];
+	struct stat st;
+	ssize_t n;
+	int fd;
+	uint64_t v;
+
+	if ((fd = file_open_checked(c->sp.spoolfd, SPOOL_SEQ, &st)) < 0)
+		return 0;
+	n = read(fd, b, sizeof b - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	b[n] = 0;
+	b[strcspn(b, "\n")] = 0;
+	if (job_id_parse(b, &v) < 0)
+		return 0;
+	return v;
+}
+
+uint64_t
+data_done_each(struct cgi *c, uint64_t before, size_t limit,
+    int (*fn)(const struct view_job *v, void *arg), void *arg)
+{
+	struct hist *h = data_hist(c);
+	uint64_t next = data_seq_get(c), id;
+	size_t got = 0, probes = 0;
+
+	if (!h || next <= 1)
+		return 0;
+	id = before && before < next ? before - 1 : next - 1;
+	for (; id >= 1 && got < limit; id--) {
+		struct view_job v;
+		char *rec, name[32];
+		struct stat st;
+		size_t len;
+		int r;
+
+		if (++probes > DATA_PROBES)
+			return id + 1;
+		if (hist_job_get(h, id, &rec, &len) != 0)
+			continue;
+		view_job_init(&v);
+		r = view_job_parse(&v, rec, len, "iar-hist");
+		free(rec);
+		v.id = id;
+		if (r < 0 || !job_state_final(v.state))
+			continue;
+		/* still in done/: the live listing shows it */
+		snprintf(name, sizeof name, "%" PRIu64, id);
+		if (fstatat(c->sp.fd[SD_DONE], name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		if ((r = fn(&v, arg)) < 0)
+			return 0;
+		got += (size_t)r;
+	}
+	return id >= 1 ? id + 1 : 0;
+}
+
+static unsigned
+data_states_parse(struct cgi *c, const char *list)
+{
+	char tmp[256], *item, *save = NULL;
+	unsigned m = 0;
+	int s;
+
+	if (strlen(list) >= sizeof tmp)
+		cgi_die(c, 400, "bad state list");
+	snprintf(tmp, sizeof tmp, "%s", list);
+	for (item = strtok_r(tmp, ",", &save); item;
+	    item = strtok_r(NULL, ",", &save)) {
+		if (strcasecmp(item, "active") == 0) {
+			for (s = 0; s < JS_NSTATES; s++)
+				if (!job_state_final(s))
+					m |= 1u << s;
+		} else if (strcasecmp(item, "done") == 0) {
+			for (s = 0; s < JS_NSTATES; s++)
+				if (job_state_final(s))
+					m |= 1u << s;
+		} else if ((s = job_state_parse(item)) >= 0)
+			m |= 1u << s;
+		else
+			cgi_die(c, 400, "bad state");
+	}
+	if (!m)
+		cgi_die(c, 400, "bad state");
+	return m;
+}
+
+static int
+data_num_parse(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s || strlen(s) > 20 || (s[0] == '0' && s[1]))
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > max)
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+void
+data_filter_get(struct cgi *c, struct data_filter *f)
+{
+	const char *s;
+	uint64_t n;
+
+	memset(f, 0, sizeof *f);
+	f->limit = CGI_LIST_DEFAULT;
+	if ((s = http_param(c, "state")))
+		f->states = data_states_parse(c, s);
+	if ((s = http_param(c, "user"))) {
+		struct passwd *pw = NULL;
+		size_t i;
+
+		for (i = 0; s[i]; i++)
+			if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+			    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+			    strchr("._@-", s[i])) || i >= 64)
+				cgi_die(c, 400, "bad user");
+		if (s[0] != '-')
+			pw = getpwnam(s);
+		if (pw)
+			f->uid = pw->pw_uid;
+		else if (data_num_parse(s, 0xfffffffeu, &n) == 0)
+			f->uid = (uid_t)n;
+		else
+			cgi_die(c, 400, "unknown user");
+		f->has_uid = 1;
+	}
+	if ((s = http_param(c, "limit"))) {
+		if (data_num_parse(s, CGI_LIST_MAX, &n) < 0 || n == 0)
+			cgi_die(c, 400, "bad limit (1 to %d)", CGI_LIST_MAX);
+		f->limit = (size_t)n;
+	}
+	if ((s = http_param(c, "before")) && job_id_parse(s, &f->before) < 0)
+		cgi_die(c, 400, "bad job id in before");
+}
+
+int
+data_filter_match(const struct data_filter *f, const struct view_job *v)
+{
+	if (v->state < 0 || v->state >= JS_NSTATES)
+		return 0;
+	if (f->states && !(f->states & (1u << v->state)))
+		return 0;
+	if (f->has_uid && v->uid != f->uid)
+		return 0;
+	return 1;
+}
+
+/* ---- totals ---- */
+
+static struct data_node_agg *
+data_node_agg_get(struct cgi *c, struct data_agg *a, const char *name)
+{
+	size_t i;
+
+	if (!name[0])
+		return NULL;
+	/* few nodes; the last one found is tried first */
+	for (i = 0; i < a->nnodes; i++)
+		if (strcmp(a->nodes[i].name, name) == 0) {
+			if (i > 0) {
+				struct data_node_agg t = a->nodes[i];
+
+				memmove(a->nodes + 1, a->nodes, i * sizeof t);
+				a->nodes[0] = t;
+			}
+			return &a->nodes[0];
+		}
+	if (a->nnodes == a->capnodes) {
+		a->capnodes = a->capnodes ? 2 * a->capnodes : 64;
+		a->nodes = cgi_realloc(c, a->nodes, a->capnodes *
+		    sizeof *a->nodes);
+	}
+	memmove(a->nodes + 1, a->nodes, a->nnodes * sizeof *a->nodes);
+	memset(&a->nodes[0], 0, sizeof a->nodes[0]);
+	snprintf(a->nodes[0].name, sizeof a->nodes[0].name, "%s", name);
+	a->nnodes++;
+	return &a->nodes[0];
+}
+
+static int
+data_hour_of(const struct data_agg *a, int64_t us)
+{
+	int64_t d;
+
+	if (us <= 0 || us < a->hour[0].start_us)
+		return -1;
+	d = (us - a->hour[0].start_us) / 3600000000LL;
+	return d < DATA_HOURS ? (int)d : -1;
+}
+
+/* Account one job (live or finished) in the totals. */
+static void
+data_agg_add(struct cgi *c, struct data_agg *a, int state, int64_t sub,
+    int64_t start, int64_t end, unsigned cores, const char *node)
+{
+	int hs = data_hour_of(a, start), he;
+
+	a->states[state]++;
+	if (start > 0 && sub > 0) {
+		uint64_t w = start > sub ? (uint64_t)(start - sub) : 0;
+
+		a->waited++;
+		a->wait_us_sum += w;
+		if (hs >= 0) {
+			a->hour[hs].started++;
+			a->hour[hs].wait_us_sum += w;
+			if (w > a->hour[hs].wait_us_max)
+				a->hour[hs].wait_us_max = w;
+		}
+	}
+	if (!job_state_final(state))
+		return;
+	a->finished++;
+	if (state == JS_COMPLETED)
+		a->completed++;
+	if ((he = data_hour_of(a, end)) >= 0) {
+		a->hour[he].ended++;
+		if (state == JS_COMPLETED)
+			a->hour[he].completed++;
+		else
+			a->hour[he].failed++;
+	}
+	if (start > 0 && end > start) {
+		struct data_node_agg *n = data_node_agg_get(c, a, node);
+		uint64_t run = (uint64_t)(end - start);
+
+		a->ran++;
+		a->run_us_sum += run;
+		if (n) {
+			n->jobs++;
+			n->completed += state == JS_COMPLETED;
+			n->run_us += run;
+			n->core_us += run * (cores ? cores : 1);
+		}
+	} else if (node[0]) {
+		struct data_node_agg *n = data_node_agg_get(c, a, node);
+
+		if (n) {
+			n->jobs++;
+			n->completed += state == JS_COMPLETED;
+		}
+	}
+}
+
+struct agg_walk {
+	struct cgi *c;
+	struct data_agg *a;
+	uint64_t *live;
+	size_t nlive, caplive;
+	int (*fn)(const struct view_job *v, void *arg);
+	void *arg;
+};
+
+static int
+data_agg_live(const struct view_job *v, void *arg)
+{
+	struct agg_walk *w = arg;
+
+	if (v->state < 0 || v->state >= JS_NSTATES)
+		return 0;
+	if (w->nlive == w->caplive) {
+		w->caplive = w->caplive ? 2 * w->caplive : 256;
+		w->live = cgi_realloc(w->c, w->live, w->caplive *
+		    sizeof *w->live);
+	}
+	w->live[w->nlive++] = v->id;	/* in id order: view_job_each */
+	if (w->fn)
+		w->fn(v, w->arg);
+	data_agg_add(w->c, w->a, v->state, v->submitted_us, v->started_us,
+	    v->ended_us, v->cores, v->node);
+	return 0;
+}
+
+static int
+data_u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+data_agg_hist(uint64_t id, const char *rec, size_t len, void *arg)
+{
+	struct agg_walk *w = arg;
+	struct rec_kv kv[64];
+	char stack[4096], *text = stack, why[64];
+	const char *s, *node;
+	int n, state;
+
+	if (w->nlive && bsearch(&id, w->live, w->nlive, sizeof *w->live,
+	    data_u64_cmp))
+		return 0;
+	if (len >= sizeof stack && !(text = malloc(len + 1)))
+		return 0;
+	memcpy(text, rec, len);
+	text[len] = 0;
+	n = rec_parse(text, len, "iar-hist", kv, 64, why, sizeof why);
+	if (n >= 0 && (s = rec_get(kv, n, "state")) &&
+	    (state = job_state_parse(s)) >= 0 && job_state_final(state)) {
+		const char *sub = rec_get(kv, n, "submitted");
+		const char *st = rec_get(kv, n, "started");
+		const char *en = rec_get(kv, n, "ended");
+		const char *co = rec_get(kv, n, "cores");
+
+		node = rec_get(kv, n, "node");
+		data_agg_add(w->c, w->a, state, sub ? strtoll(sub, NULL, 10) :
+		    0, st ? strtoll(st, NULL, 10) : 0, en ? strtoll(en, NULL,
+		    10) : 0, co ? (unsigned)strtoul(co, NULL, 10) : 1,
+		    node ? node : "");
+	}
+	if (text != stack)
+		free(text);
+	return 0;
+}
+
+void
+data_agg_build(struct cgi *c, struct data_agg *a,
+    int (*fn)(const struct view_job *v, void *arg), void *arg)
+{
+	struct agg_walk w;
+	struct hist *h;
+	int64_t h0;
+	int i;
+
+	memset(a, 0, sizeof *a);
+	memset(&w, 0, sizeof w);
+	w.c = c;
+	w.a = a;
+	w.fn = fn;
+	w.arg = arg;
+	/* hours on the clock: the last bucket is the current hour */
+	h0 = c->now_us / 3600000000LL * 3600000000LL -
+	    (int64_t)(DATA_HOURS - 1) * 3600000000LL;
+	for (i = 0; i < DATA_HOURS; i++)
+		a->hour[i].start_us = h0 + (int64_t)i * 3600000000LL;
+	data_live_each(c, data_agg_live, &w);
+	if ((h = data_hist(c))) {
+		a->hist_ok = hist_job_each(h, data_agg_hist, &w) == 0;
+		a->stale = hist_view_stale(h);
+		if (!a->hist_ok)
+			snprintf(c->hist_err, sizeof c->hist_err, "the history "
+			    "could not be read to its end; totals are short");
+	}
+	free(w.live);
+}
+
+void
+data_agg_free(struct data_agg *a)
+{
+	free(a->nodes);
+	a->nodes = NULL;
+}
+
+/* ---- nodes ---- */
+
+static int
+data_nodes_fd(struct cgi *c)
+{
+	char path[4096];
+
+	if (c->nodes_tried)
+		return c->nodesfd;
+	c->nodes_tried = 1;
+	c->nodesfd = -1;
+	if (snprintf(path, sizeof path, "%s/%s", c->root, IAR_NODES) <
+	    (int)sizeof path)
+		c->nodesfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	return c->nodesfd;
+}
+
+/* A small regular file (no symlink) into out, NUL-terminated. */
+static long
+data_file_small(int dirfd, const char *name, char *out, size_t outsz,
+    struct stat *st)
+{
+	size_t len = 0;
+	int fd;
+
+	if ((fd = file_open_checked(dirfd, name, st)) < 0)
+		return -1;
+	while (len + 1 < outsz) {
+		ssize_t n = read(fd, out + len, outsz - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	out[len] = 0;
+	return (long)len;
+}
+
+long
+data_node_file(struct cgi *c, const char *node, const char *file, char *out,
+    size_t outsz)
+{
+	struct stat st;
+	long r;
+	int nfd, fd = data_nodes_fd(c);
+
+	out[0] = 0;
+	if (fd < 0 || !spool_node_ok(node) || (nfd = file_dir_open(fd,
+	    node)) < 0)
+		return -1;
+	r = data_file_small(nfd, file, out, outsz, &st);
+	close(nfd);
+	return r;
+}
+
+char *
+data_node_topology(struct cgi *c, const char *node, size_t *len)
+{
+	struct stat st;
+	struct buf b;
+	int nfd, fd = data_nodes_fd(c), xfd;
+
+	if (fd < 0 || !spool_node_ok(node) || (nfd = file_dir_open(fd,
+	    node)) < 0)
+		return NULL;
+	xfd = file_open_checked(nfd, "topology.xml", &st);
+	close(nfd);
+	if (xfd < 0)
+		return NULL;
+	buf_init(&b);
+	if (file_read_all(xfd, DATA_TOPO_MAX, &b) < 0 || b.err || !b.len) {
+		close(xfd);
+		buf_free(&b);
+		return NULL;
+	}
+	close(xfd);
+	*len = b.len;
+	return b.s;
+}
+
+/* The first line of s, cut at the first control character. */
+static void
+data_line1(char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			s[i] = 0;
+			break;
+		}
+}
+
+/* "load=0.52 ..." or a "load" key on a line of the heartbeat. */
+static void
+data_hb_load(const char *hb, char *out, size_t outsz)
+{
+	static const char *const keys[] = { "load=", "load1=", "loadavg=" };
+	const char *p = hb;
+	size_t k, n;
+
+	out[0] = 0;
+	while (p && *p) {
+		for (k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+			size_t kl = strlen(keys[k]);
+
+			if (strncmp(p, keys[k], kl) != 0)
+				continue;
+			p += kl;
+			n = strspn(p, "0123456789.");
+			if (n > 0 && n < outsz && n < 16) {
+				memcpy(out, p, n);
+				out[n] = 0;
+			}
+			return;
+		}
+		p += strcspn(p, " \n");
+		p += strspn(p, " \n");
+	}
+}
+
+static int
+data_node_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct data_node *)a)->name,
+	    ((const struct data_node *)b)->name);
+}
+
+/* Running jobs and their cores: run/NODE/ID, then jobs/ID/alloc. */
+static void
+data_run_scan(struct cgi *c, struct data_nodes *d)
+{
+	struct dirent *de, *je;
+	size_t cap = 0;
+	DIR *rd, *nd;
+	int fd;
+
+	if ((fd = dup(c->sp.fd[SD_RUN])) < 0)
+		return;
+	if (!(rd = fdopendir(fd))) {
+		close(fd);
+		return;
+	}
+	rewinddir(rd);
+	while ((de = readdir(rd))) {
+		int nfd;
+
+		if (!spool_node_ok(de->d_name) ||
+		    (nfd = spool_run_open(&c->sp, de->d_name, 0)) < 0)
+			continue;
+		if (!(nd = fdopendir(nfd))) {
+			close(nfd);
+			continue;
+		}
+		while ((je = readdir(nd))) {
+			struct data_job_cpus *r;
+			struct rec_kv kv[16];
+			char text[1024], why[64];
+			struct stat st;
+			const char *cpus;
+			uint64_t id;
+			long len;
+			int jd, n;
+
+			if (job_id_parse(je->d_name, &id) < 0)
+				continue;
+			if (d->nrun == cap) {
+				cap = cap ? 2 * cap : 64;
+				d->run = cgi_realloc(c, d->run, cap *
+				    sizeof *d->run);
+			}
+			r = &d->run[d->nrun++];
+			memset(r, 0, sizeof *r);
+			r->id = id;
+			DATA_COPY(r->node, de->d_name);
+			if ((jd = spool_jobdir_open(&c->sp, id, 0)) < 0)
+				continue;
+			len = data_file_small(jd, JOBDIR_ALLOC, text,
+			    sizeof text, &st);
+			close(jd);
+			if (len <= 0 || (n = rec_parse(text, (size_t)len,
+			    "iar-alloc", kv, 16, why, sizeof why)) < 0)
+				continue;
+			if ((cpus = rec_get(kv, n, "cpus")))
+				snprintf(r->cpus, sizeof r->cpus, "%s", cpus);
+		}
+		closedir(nd);
+	}
+	closedir(rd);
+}
+
+static void
+data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
+    int with_topo)
+{
+	char text[4096], *sp;
+	struct stat st;
+	size_t i;
+	int nfd;
+
+	n->hb_age = -1;
+	snprintf(n->state, sizeof n->state, "unknown");
+	if ((nfd = file_dir_open(c->nodesfd, n->name)) < 0)
+		return;
+	if (data_file_small(nfd, "state", text, sizeof text, &st) > 0) {
+		data_line1(text);
+		if ((sp = strchr(text, ' ')))
+			*sp++ = 0;
+		DATA_COPY(n->state, text[0] ? text : "unknown");
+		if (sp) {
+			sp += strspn(sp, " :");
+			DATA_COPY(n->reason, sp);
+		}
+	}
+	if (data_file_small(nfd, "limits", text, sizeof text, &st) > 0) {
+		data_line1(text);
+		DATA_COPY(n->limits, text);
+	}
+	if (data_file_small(nfd, "tags", text, sizeof text, &st) > 0) {
+		data_line1(text);
+		DATA_COPY(n->tags, text);
+	}
+	if (data_file_small(nfd, "heartbeat", text, sizeof text, &st) >= 0) {
+		int64_t m = (int64_t)st.st_mtim.tv_sec * 1000000 +
+		    st.st_mtim.tv_nsec / 1000;
+
+		n->hb_age = c->now_us > m ? (c->now_us - m) / 1000000 : 0;
+		data_hb_load(text, n->load, sizeof n->load);
+	}
+	n->up = strcmp(n->state, "up") == 0 && n->hb_age <= CGI_HB_TIMEOUT;
+	for (i = 0; i < d->nrun; i++) {
+		char u[sizeof n->busy];
+
+		if (strcmp(d->run[i].node, n->name) != 0)
+			continue;
+		n->njobs++;
+		if (d->run[i].cpus[0] && topo_cpus_union(n->busy,
+		    d->run[i].cpus, u, sizeof u) == 0)
+			snprintf(n->busy, sizeof n->busy, "%s", u);
+	}
+	if (with_topo) {
+		struct topo *t;
+		struct buf b;
+		int xfd = file_open_checked(nfd, "topology.xml", &st);
+
+		buf_init(&b);
+		if (xfd >= 0 && file_read_all(xfd, DATA_TOPO_MAX, &b) == 0 &&
+		    !b.err && b.len && topo_xml_load(&t, b.s, b.len, NULL,
+		    0) == 0) {
+			unsigned fr;
+
+			topo_summary_get(t, &n->ts);
+			fr = topo_cores_free(t, n->busy);
+			n->cores_busy = fr <= n->ts.cores ? n->ts.cores - fr : 0;
+			n->topo_ok = 1;
+			topo_free(t);
+		}
+		if (xfd >= 0)
+			close(xfd);
+		buf_free(&b);
+	}
+	close(nfd);
+}
+
+void
+data_nodes_load(struct cgi *c, struct data_nodes *d, int with_topo)
+{
+	struct dirent *de;
+	size_t cap = 0, i;
+	DIR *dir;
+	int fd;
+
+	memset(d, 0, sizeof *d);
+	data_run_scan(c, d);
+	if (data_nodes_fd(c) < 0 || (fd = dup(c->nodesfd)) < 0)
+		return;
+	if (!(dir = fdopendir(fd))) {
+		close(fd);
+		return;
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir))) {
+		struct stat st;
+
+		if (!spool_node_ok(de->d_name) || fstatat(c->nodesfd,
+		    de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		if (d->len == cap) {
+			cap = cap ? 2 * cap : 64;
+			d->n = cgi_realloc(c, d->n, cap * sizeof *d->n);
+		}
+		memset(&d->n[d->len], 0, sizeof d->n[0]);
+		DATA_COPY(d->n[d->len].name, de->d_name);
+		d->len++;
+	}
+	closedir(dir);
+	if (d->len)
+		qsort(d->n, d->len, sizeof *d->n, data_node_cmp);
+	for (i = 0; i < d->len; i++)
+		data_node_one(c, d, &d->n[i], with_topo);
+}
+
+void
+data_nodes_free(struct data_nodes *d)
+{
+	free(d->n);
+	free(d->run);
+	memset(d, 0, sizeof *d);
+}
+
+void
+data_node_read(struct cgi *c, const char *name, struct data_node *n)
+{
+	struct data_nodes none;
+
+	memset(&none, 0, sizeof none);
+	memset(n, 0, sizeof *n);
+	snprintf(n->name, sizeof n->name, "%s", name);
+	if (!spool_node_ok(name) || data_nodes_fd(c) < 0) {
+		n->hb_age = -1;
+		snprintf(n->state, sizeof n->state, "unknown");
+		return;
+	}
+	data_node_one(c, &none, n, 0);
+}
+
+struct since_walk {
+	int64_t since_us;
+	int (*fn)(const struct view_job *v, void *arg);
+	void *arg;
+	int stop;
+};
+
+static int
+data_since_one(uint64_t id, const char *rec, size_t len, void *arg)
+{
+	struct since_walk *w = arg;
+	struct rec_kv kv[64];
+	struct view_job v;
+	char *text, why[64];
+	const char *en;
+	int n;
+
+	if (!(text = malloc(len + 1)))
+		return 0;
+	memcpy(text, rec, len);
+	text[len] = 0;
+	n = rec_parse(text, len, "iar-hist", kv, 64, why, sizeof why);
+	en = n >= 0 ? rec_get(kv, n, "ended") : NULL;
+	if (!en || strtoll(en, NULL, 10) <= w->since_us) {
+		free(text);
+		return 0;
+	}
+	/* rec_parse changed text: parse a fresh copy into a view */
+	memcpy(text, rec, len);
+	text[len] = 0;
+	view_job_init(&v);
+	n = view_job_parse(&v, text, len, "iar-hist");
+	free(text);
+	v.id = id;
+	if (n < 0 || !job_state_final(v.state))
+		return 0;
+	return w->fn(&v, w->arg);
+}
+
+int
+data_hist_since(struct cgi *c, int64_t since_us,
+    int (*fn)(const struct view_job *v, void *arg), void *arg)
+{
+	struct since_walk w = { since_us, fn, arg, 0 };
+	struct hist *h = data_hist(c);
+
+	return h ? hist_job_each(h, data_since_one, &w) : 0;
+}

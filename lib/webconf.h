@@ -1,0 +1,26 @@
+/* webconf.h: etc/cgi.conf, shared by the CGI and the dispatcher; see
+ * webconf.c and iar.cgi(8). */
+#ifndef IAR_WEBCONF_H
+#define IAR_WEBCONF_H
+
+#include <stddef.h>
+
+#define CGI_CONF	"etc/cgi.conf"
+
+struct cgi_conf {
+	char **allow, **admin, **readers;
+	size_t nallow, nadmin, nreaders;
+	char cgi_user[64];		/* the account the web server runs as */
+	unsigned events_max;		/* seconds */
+	unsigned events_heartbeat;	/* seconds */
+	int loaded;
+};
+
+/* Load root/etc/cgi.conf; a missing file is an empty one. */
+int webconf_load(const char *root, struct cgi_conf *cf, char *err,
+    size_t errsz);
+void webconf_free(struct cgi_conf *cf);
+int webconf_listed(char **l, size_t n, const char *user);
+int webconf_name_ok(const char *s);
+
+#endif

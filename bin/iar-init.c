@@ -107,69 +107,6 @@ say(const char *what, const char *path)
 	printf("%s: %s %s/%s\n", msg_prog, what, root, path);
 }
 
-/* Create dirfd/name with data unless it exists: written under a
- * temporary name, then linked (link never replaces). 1 created, 0 it
- * was there, -1 error. */
-static int
-file_create_new(int dirfd, const char *name, const void *data, size_t len,
-    mode_t mode)
-{
-	char tmp[300];
-	const char *p = data;
-	struct stat st;
-	int fd, e;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return 0;
-	if (errno != ENOENT)
-		return -1;
-	if (snprintf(tmp, sizeof tmp, ".%s.%ld", name, (long)getpid()) >=
-	    (int)sizeof tmp) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	unlinkat(dirfd, tmp, 0);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, mode);
-	if (fd < 0)
-		return -1;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		p += n;
-		len -= (size_t)n;
-	}
-	if (fsync(fd) < 0 || fchmod(fd, mode) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (linkat(dirfd, tmp, dirfd, name, 0) < 0) {
-		e = errno;
-		unlinkat(dirfd, tmp, 0);
-		if (e == EEXIST)
-			return 0;
-		errno = e;
-		return -1;
-	}
-	unlinkat(dirfd, tmp, 0);
-	file_dir_sync(dirfd);
-	return 1;
-fail:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlinkat(dirfd, tmp, 0);
-	errno = e;
-	return -1;
-}
-
 /* What spool_create() may create or change, relative to the root; seen
  * before and after, so that each change is reported. */
 struct seen {

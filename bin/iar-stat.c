@@ -353,18 +353,9 @@ states_parse(const char *list)
 	while ((p = list_next(p, item, sizeof item))) {
 		if (!item[0])
 			continue;
-		if (strcasecmp(item, "active") == 0) {
-			for (s = 0; s < JS_NSTATES; s++)
-				if (!job_state_final(s))
-					m |= 1u << s;
-		} else if (strcasecmp(item, "done") == 0) {
-			for (s = 0; s < JS_NSTATES; s++)
-				if (job_state_final(s))
-					m |= 1u << s;
-		} else if ((s = job_state_parse(item)) >= 0)
-			m |= 1u << s;
-		else
+		if (!(s = job_state_mask(item)))
 			msg_die(EX_USAGE, "bad state '%s'", item);
+		m |= s;
 	}
 	if (!m)
 		msg_die(EX_USAGE, "bad state list '%s'", list);

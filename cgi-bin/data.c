@@ -185,18 +185,9 @@ data_states_parse(struct cgi *c, const char *list)
 	snprintf(tmp, sizeof tmp, "%s", list);
 	for (item = strtok_r(tmp, ",", &save); item;
 	    item = strtok_r(NULL, ",", &save)) {
-		if (strcasecmp(item, "active") == 0) {
-			for (s = 0; s < JS_NSTATES; s++)
-				if (!job_state_final(s))
-					m |= 1u << s;
-		} else if (strcasecmp(item, "done") == 0) {
-			for (s = 0; s < JS_NSTATES; s++)
-				if (job_state_final(s))
-					m |= 1u << s;
-		} else if ((s = job_state_parse(item)) >= 0)
-			m |= 1u << s;
-		else
+		if (!(s = job_state_mask(item)))
 			cgi_die(c, 400, "bad state");
+		m |= s;
 	}
 	if (!m)
 		cgi_die(c, 400, "bad state");

@@ -8,8 +8,8 @@
 
 #include "file.h"
 
-static int
-file_write_full(int fd, const void *data, size_t len)
+int
+file_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -44,7 +44,7 @@ file_replace(int dirfd, const char *name, const void *data, size_t len,
 	    O_CLOEXEC, mode);
 	if (fd < 0)
 		return -1;
-	if (file_write_full(fd, data, len) < 0 || (sync && fsync(fd) < 0))
+	if (file_write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0))
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -185,4 +185,56 @@ file_dir_make(int dirfd, const char *name, mode_t mode)
 		return -1;
 	}
 	return 0;
+}
+
+/* Create dirfd/name with data unless it exists: written under a
+ * temporary name, then linked (link never replaces). 1 created, 0 it
+ * was there, -1 error. */
+int
+file_create_new(int dirfd, const char *name, const void *data, size_t len,
+    mode_t mode)
+{
+	char tmp[300];
+	struct stat st;
+	int fd, e;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	if (snprintf(tmp, sizeof tmp, ".%s.%ld", name, (long)getpid()) >=
+	    (int)sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, mode);
+	if (fd < 0)
+		return -1;
+	if (file_write_all(fd, data, len) < 0 || fsync(fd) < 0 || fchmod(fd, mode) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (linkat(dirfd, tmp, dirfd, name, 0) < 0) {
+		e = errno;
+		unlinkat(dirfd, tmp, 0);
+		if (e == EEXIST)
+			return 0;
+		errno = e;
+		return -1;
+	}
+	unlinkat(dirfd, tmp, 0);
+	file_dir_sync(dirfd);
+	return 1;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dirfd, tmp, 0);
+	errno = e;
+	return -1;
 }

@@ -16,6 +16,12 @@
 /* Write name in dirfd atomically: ".name.PID" then rename over name. */
 int file_replace(int dirfd, const char *name, const void *data, size_t len,
     mode_t mode, int sync);
+/* write(2) all of data, through EINTR and short writes. */
+int file_write_all(int fd, const void *data, size_t len);
+/* Create dirfd/name with data (fsynced) unless it exists; never replaces
+ * a file. 1 created, 0 it was there, -1 error. */
+int file_create_new(int dirfd, const char *name, const void *data,
+    size_t len, mode_t mode);
 /* Open a regular file for reading: no symlinks, no FIFOs, no devices,
  * exactly one link. Fills st. Returns fd or -1 (errno; EINVAL for a file
  * of the wrong kind, EMLINK for extra links). */

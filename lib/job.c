@@ -64,6 +64,21 @@ job_state_parse(const char *name)
 	return -1;
 }
 
+unsigned
+job_state_mask(const char *word)
+{
+	unsigned m = 0;
+	int s;
+
+	for (s = 0; s < JS_NSTATES; s++)
+		if ((strcasecmp(word, "active") == 0 && !job_state_final(s)) ||
+		    (strcasecmp(word, "done") == 0 && job_state_final(s)))
+			m |= 1u << s;
+	if (!m && (s = job_state_parse(word)) >= 0)
+		m = 1u << s;
+	return m;
+}
+
 int
 job_state_final(int s)
 {

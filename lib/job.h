@@ -84,6 +84,9 @@ int job_state_next(enum job_state s, enum job_event e);
 const char *job_state_name(int s);
 int job_state_parse(const char *name);	/* -1 if unknown */
 int job_state_final(int s);
+/* The states a word names: a state, "active" (not final) or "done"
+ * (final), as a bit mask (1 << state); 0 if none. */
+unsigned job_state_mask(const char *word);
 
 /* "64M", "2G", "512" (MiB when no suffix, as Slurm) → bytes. */
 int job_size_parse(const char *s, uint64_t *bytes);

@@ -262,7 +262,6 @@ int
 spool_job_commit(struct spool *sp, uint64_t id, const void *data, size_t len)
 {
 	char tmp[64], name[32];
-	const char *p = data;
 	int fd, e;
 
 	snprintf(name, sizeof name, "%" PRIu64, id);
@@ -271,16 +270,8 @@ spool_job_commit(struct spool *sp, uint64_t id, const void *data, size_t len)
 	    O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -1;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		p += n;
-		len -= (size_t)n;
-	}
+	if (file_write_all(fd, data, len) < 0)
+		goto fail;
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		fd = -1;
 		goto fail;

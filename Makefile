@@ -19,7 +19,7 @@ LDLIBS     = -lhwloc -ldb -lcgroup
 
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/view.o lib/cmd.o \
-         lib/fmt.o lib/webconf.o
+         lib/fmt.o lib/webconf.o lib/node.o
 LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \

@@ -97,7 +97,13 @@ static const char conf_text[] =
 "# node_memory = 0\n"
 "\n"
 "# Cores jobs may use on this node (0 = all).\n"
-"# node_cores = 0\n";
+"# node_cores = 0\n"
+"\n"
+"# Seconds between heartbeats (nodes/NAME/heartbeat; iar-node(5)).\n"
+"# heartbeat_interval = 60\n"
+"\n"
+"# A node whose heartbeat has not advanced for this many seconds is down.\n"
+"# heartbeat_timeout = 300\n";
 
 static const char *root;
 

@@ -29,6 +29,8 @@ conf_defaults(struct conf *c)
 	c->kill_grace = 10;
 	c->pids_max = 4096;
 	c->pass_seconds = 55;
+	c->hb_interval = 60;
+	c->hb_timeout = 300;
 }
 
 static int
@@ -111,6 +113,14 @@ conf_set(struct conf *c, const char *k, const char *v)
 		if (conf_uint(v, 65536, &n) < 0)
 			return -1;
 		c->node_cores = (unsigned)n;
+	} else if (strcmp(k, "heartbeat_interval") == 0) {
+		if (conf_uint(v, 86400, &n) < 0 || n == 0)
+			return -1;
+		c->hb_interval = (unsigned)n;
+	} else if (strcmp(k, "heartbeat_timeout") == 0) {
+		if (conf_uint(v, 7 * 86400, &n) < 0 || n == 0)
+			return -1;
+		c->hb_timeout = (unsigned)n;
 	} else
 		return -2;
 	return 0;

@@ -19,6 +19,8 @@ struct conf {
 	unsigned pass_seconds;	/* pass_seconds: how long a cron pass stays */
 	uint64_t node_memory;	/* node_memory: bytes jobs may use, 0 = all */
 	unsigned node_cores;	/* node_cores: cores jobs may use, 0 = all */
+	unsigned hb_interval;	/* heartbeat_interval: seconds (60) */
+	unsigned hb_timeout;	/* heartbeat_timeout: seconds (300) */
 };
 
 void conf_defaults(struct conf *c);

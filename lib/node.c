@@ -1,0 +1,441 @@
+/* node.c: read and write the files of nodes/NAME; see node.h and
+ * iar-node(5).
+ * Promises: settings and state are replaced whole and durably (tmp, fsync,
+ * rename, fsync of the directory); the heartbeat and alive files are
+ * replaced whole but not synced (they are rewritten every interval);
+ * readers reject a heartbeat without its header and end marker. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "file.h"
+#include "job.h"
+#include "node.h"
+#include "paths.h"
+
+static const char *const node_admin_names[NA_N] = {
+	"up", "drain", "maintenance"
+};
+
+const char *
+node_admin_name(int state)
+{
+	return state >= 0 && state < NA_N ? node_admin_names[state] : "?";
+}
+
+int
+node_admin_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < NA_N; i++)
+		if (strcmp(s, node_admin_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+node_tags_ok(const char *tags)
+{
+	const char *p;
+	int word = 0;
+
+	for (p = tags; *p; p++) {
+		if (*p == ',') {
+			if (!word)
+				return 0;
+			word = 0;
+		} else if (isalnum((unsigned char)*p) || *p == '.' ||
+		    *p == '_' || *p == '-')
+			word = 1;
+		else
+			return 0;
+	}
+	return (word || !*tags) && strlen(tags) < sizeof
+	    ((struct node_settings *)0)->tags;
+}
+
+static int
+node_uint(const char *v, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return errno || *end || *out > max ? -1 : 0;
+}
+
+int
+node_settings_read(int nodefd, struct node_settings *s)
+{
+	char text[2048], *line, *next;
+	uint64_t n;
+	long len;
+
+	memset(s, 0, sizeof *s);
+	snprintf(s->kind, sizeof s->kind, "host");
+	s->weight = 1;
+	if ((len = file_read_small(nodefd, NODE_SETTINGS, text, sizeof text))
+	    < 0)
+		return errno == ENOENT ? 0 : -1;
+	if ((size_t)len >= sizeof text - 1)
+		return -1;
+	for (line = text; *line; line = next) {
+		char *eq;
+
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = 0;
+		if (!*line || *line == '#')
+			continue;
+		if (!(eq = strchr(line, '=')))
+			return -1;
+		*eq++ = 0;
+		if (!strcmp(line, "kind")) {
+			if (!*eq || strlen(eq) >= sizeof s->kind ||
+			    !node_tags_ok(eq) || strchr(eq, ','))
+				return -1;
+			snprintf(s->kind, sizeof s->kind, "%s", eq);
+		} else if (!strcmp(line, "tags")) {
+			if (!node_tags_ok(eq))
+				return -1;
+			snprintf(s->tags, sizeof s->tags, "%s", eq);
+		} else if (!strcmp(line, "weight")) {
+			if (node_uint(eq, 1000000, &n) < 0)
+				return -1;
+			s->weight = (unsigned)n;
+		} else if (!strcmp(line, "memory")) {
+			if (node_uint(eq, UINT64_MAX, &n) < 0)
+				return -1;
+			s->memory = n;
+		} else if (!strcmp(line, "gpus")) {
+			if (node_uint(eq, 65536, &n) < 0)
+				return -1;
+			s->gpus = (unsigned)n;
+		} else
+			return -1;
+	}
+	return 0;
+}
+
+int
+node_settings_write(int nodefd, const struct node_settings *s)
+{
+	char text[1024];
+	int n;
+
+	n = snprintf(text, sizeof text, "kind=%s\ntags=%s\nweight=%u\n"
+	    "memory=%" PRIu64 "\ngpus=%u\n", s->kind, s->tags, s->weight,
+	    s->memory, s->gpus);
+	if (n < 0 || (size_t)n >= sizeof text) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return file_replace(nodefd, NODE_SETTINGS, text, (size_t)n, 0644, 1);
+}
+
+int
+node_state_read(int nodefd, int *state, char *reason, size_t reasonsz)
+{
+	char text[1024], *nl, *r;
+	long len;
+
+	*state = NA_UP;
+	if (reasonsz)
+		reason[0] = 0;
+	if ((len = file_read_small(nodefd, NODE_STATE, text, sizeof text))
+	    < 0)
+		return errno == ENOENT ? 0 : -1;
+	nl = text + strcspn(text, "\n");
+	r = *nl ? nl + 1 : nl;
+	*nl = 0;
+	if ((*state = node_admin_parse(text)) < 0) {
+		*state = NA_UP;
+		return -1;
+	}
+	if (strncmp(r, "reason=", 7) == 0 && reasonsz) {
+		r += 7;
+		r[strcspn(r, "\n")] = 0;
+		snprintf(reason, reasonsz, "%s", r);
+	}
+	return 0;
+}
+
+int
+node_state_write(int nodefd, int state, const char *reason)
+{
+	char text[1024];
+	const char *p;
+	int n;
+
+	if (state < 0 || state >= NA_N) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (p = reason ? reason : ""; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			errno = EINVAL;
+			return -1;
+		}
+	n = snprintf(text, sizeof text, "%s\n%s%s%s", node_admin_name(state),
+	    reason && *reason ? "reason=" : "", reason ? reason : "",
+	    reason && *reason ? "\n" : "");
+	if (n < 0 || (size_t)n >= sizeof text) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return file_replace(nodefd, NODE_STATE, text, (size_t)n, 0644, 1);
+}
+
+/* /proc/meminfo "Key:   123 kB" in bytes. */
+static uint64_t
+node_meminfo_get(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	if (!p)
+		return 0;
+	p += strlen(key);
+	while (*p == ' ' || *p == '\t' || *p == ':')
+		p++;
+	return strtoull(p, NULL, 10) * 1024;
+}
+
+/* Read /sys/class/DIR/ENTRY/FILE (first line) into out. */
+static int
+node_sys_read(const char *dir, const char *entry, const char *file,
+    char *out, size_t outsz)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "/sys/class/%s/%s/%s", dir, entry, file);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	if (!fgets(out, (int)outsz, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	out[strcspn(out, "\n")] = 0;
+	return 0;
+}
+
+/* First battery: "85%,discharging"; "" if the host has none. */
+static void
+node_battery_get(char *out, size_t outsz)
+{
+	char type[32], cap[16], status[32];
+	struct dirent *de;
+	DIR *d;
+
+	out[0] = 0;
+	if (!(d = opendir("/sys/class/power_supply")))
+		return;
+	while ((de = readdir(d))) {
+		size_t i;
+
+		if (de->d_name[0] == '.' || node_sys_read("power_supply",
+		    de->d_name, "type", type, sizeof type) < 0 ||
+		    strcmp(type, "Battery") != 0 || node_sys_read(
+		    "power_supply", de->d_name, "capacity", cap, sizeof cap) < 0)
+			continue;
+		if (node_sys_read("power_supply", de->d_name, "status", status,
+		    sizeof status) < 0)
+			snprintf(status, sizeof status, "unknown");
+		for (i = 0; status[i]; i++)
+			status[i] = isalnum((unsigned char)status[i]) ?
+			    (char)tolower((unsigned char)status[i]) : '-';
+		snprintf(out, outsz, "%ld%%,%s", strtol(cap, NULL, 10), status);
+		break;
+	}
+	closedir(d);
+}
+
+/* Hottest thermal zone in degrees Celsius: "47.5"; "" if none. */
+static void
+node_thermal_get(char *out, size_t outsz)
+{
+	struct dirent *de;
+	long best = -1000000, t;
+	char v[32];
+	DIR *d;
+
+	out[0] = 0;
+	if (!(d = opendir("/sys/class/thermal")))
+		return;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "thermal_zone", 12) == 0 &&
+		    node_sys_read("thermal", de->d_name, "temp", v, sizeof v)
+		    == 0 && isdigit((unsigned char)v[v[0] == '-']) &&
+		    (t = strtol(v, NULL, 10)) > best)
+			best = t;
+	closedir(d);
+	if (best > -1000000)
+		snprintf(out, outsz, "%ld.%ld", best / 1000,
+		    labs(best % 1000) / 100);
+}
+
+static unsigned
+node_running_count(int runfd)
+{
+	struct dirent *de;
+	unsigned n = 0;
+	int fd;
+	DIR *d;
+
+	if (runfd < 0 || (fd = dup(runfd)) < 0)
+		return 0;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return 0;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)))
+		if (job_id_ok(de->d_name))
+			n++;
+	closedir(d);
+	return n;
+}
+
+int
+node_heartbeat_read(int nodefd, struct node_heartbeat *hb)
+{
+	char text[2048], why[64];
+	struct rec_kv kv[24];
+	const char *s;
+	long len;
+	int n;
+
+	memset(hb, 0, sizeof *hb);
+	if ((len = file_read_small(nodefd, NODE_HEARTBEAT, text, sizeof text))
+	    < 0)
+		return errno == ENOENT ? 1 : -1;
+	if ((n = rec_parse(text, (size_t)len, "iar-heartbeat", kv, 24, why,
+	    sizeof why)) < 0 || !(s = rec_get(kv, n, "seq")))
+		return -1;
+	hb->seq = strtoull(s, NULL, 10);
+#define HB_STR(k, f) if ((s = rec_get(kv, n, k))) \
+	snprintf(hb->f, sizeof hb->f, "%s", s)
+	HB_STR("load1", load1);
+	HB_STR("load5", load5);
+	HB_STR("battery", battery);
+	HB_STR("thermal", thermal);
+#undef HB_STR
+	if ((s = rec_get(kv, n, "time")))
+		hb->time = strtoll(s, NULL, 10);
+	if ((s = rec_get(kv, n, "mem_total")))
+		hb->mem_total = strtoull(s, NULL, 10);
+	if ((s = rec_get(kv, n, "mem_avail")))
+		hb->mem_avail = strtoull(s, NULL, 10);
+	if ((s = rec_get(kv, n, "running")))
+		hb->running = (unsigned)strtoul(s, NULL, 10);
+	return 0;
+}
+
+int
+node_heartbeat_write(int nodefd, int runfd, struct node_heartbeat *out)
+{
+	struct node_heartbeat hb, old;
+	char text[4096];
+	struct buf b;
+	FILE *f;
+	int r;
+
+	memset(&hb, 0, sizeof hb);
+	if (node_heartbeat_read(nodefd, &old) == 0)
+		hb.seq = old.seq;
+	hb.seq++;
+	hb.time = (int64_t)time(NULL);
+	snprintf(hb.load1, sizeof hb.load1, "0");
+	snprintf(hb.load5, sizeof hb.load5, "0");
+	if ((f = fopen("/proc/loadavg", "re"))) {
+		if (fscanf(f, "%15s %15s", hb.load1, hb.load5) != 2) {
+			snprintf(hb.load1, sizeof hb.load1, "0");
+			snprintf(hb.load5, sizeof hb.load5, "0");
+		}
+		fclose(f);
+	}
+	if ((f = fopen("/proc/meminfo", "re"))) {
+		size_t n = fread(text, 1, sizeof text - 1, f);
+
+		text[n] = 0;
+		fclose(f);
+		hb.mem_total = node_meminfo_get(text, "MemTotal");
+		hb.mem_avail = node_meminfo_get(text, "MemAvailable");
+	}
+	hb.running = node_running_count(runfd);
+	node_battery_get(hb.battery, sizeof hb.battery);
+	node_thermal_get(hb.thermal, sizeof hb.thermal);
+	buf_init(&b);
+	buf_addf(&b, "iar-heartbeat 1\nseq=%" PRIu64 "\ntime=%" PRId64
+	    "\nload1=%s\nload5=%s\nmem_total=%" PRIu64 "\nmem_avail=%" PRIu64
+	    "\nrunning=%u\n", hb.seq, hb.time, hb.load1, hb.load5,
+	    hb.mem_total, hb.mem_avail, hb.running);
+	if (hb.battery[0])
+		buf_addf(&b, "battery=%s\n", hb.battery);
+	if (hb.thermal[0])
+		buf_addf(&b, "thermal=%s\n", hb.thermal);
+	buf_addf(&b, "end\n");
+	if (b.err) {
+		buf_free(&b);
+		errno = ENOMEM;
+		return -1;
+	}
+	r = file_replace(nodefd, NODE_HEARTBEAT, b.s, b.len, 0644, 0);
+	buf_free(&b);
+	if (r == 0 && out)
+		*out = hb;
+	return r;
+}
+
+long
+node_alive_check(int nodefd, int64_t now)
+{
+	struct node_heartbeat hb;
+	struct node_alive a = { 0, 0 };
+	char text[128], *p;
+	int n;
+
+	if (node_heartbeat_read(nodefd, &hb) != 0)
+		return -1;
+	if (file_read_small(nodefd, NODE_ALIVE, text, sizeof text) > 0 &&
+	    strncmp(text, "seq=", 4) == 0) {
+		a.seq = strtoull(text + 4, &p, 10);
+		if (strncmp(p, "\nsince=", 7) == 0)
+			a.since = strtoll(p + 7, NULL, 10);
+		else
+			a.seq = 0, a.since = 0;
+	}
+	if (a.since && a.seq == hb.seq)
+		return now > a.since ? (long)(now - a.since) : 0;
+	n = snprintf(text, sizeof text, "seq=%" PRIu64 "\nsince=%" PRId64
+	    "\n", hb.seq, now);
+	file_replace(nodefd, NODE_ALIVE, text, (size_t)n, 0644, 0);
+	return 0;
+}
+
+int
+node_dir_open(const char *root, const char *name)
+{
+	char path[4096];
+	int fd;
+
+	if (snprintf(path, sizeof path, "%s/%s/%s", root, IAR_NODES, name)
+	    >= (int)sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd;
+}

@@ -1,0 +1,82 @@
+/* node.h: the files of one node, nodes/NAME/ (iar-node(5)).
+ *
+ * settings  key=value: kind, tags, weight, memory, gpus (durable)
+ * state     "up", "drain" or "maintenance", then "reason=TEXT" (durable:
+ *           tmp + fsync + rename, it must survive restarts)
+ * heartbeat "iar-heartbeat 1", seq=, time=, load and memory ..., "end";
+ *           rewritten every heartbeat_interval by tmp + rename, no fsync
+ * alive     what an observer (the dispatcher, iar-node list) last saw:
+ *           the heartbeat's seq and its own clock when that seq first
+ *           appeared; a node is down when seq has not moved for
+ *           heartbeat_timeout, judged by progress and not by the
+ *           heartbeat's own time, so the node's clock does not matter.
+ * Every function works on a directory fd of nodes/NAME and never follows
+ * a symbolic link. Nothing here prints. */
+#ifndef IAR_NODE_H
+#define IAR_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NODE_SETTINGS	"settings"
+#define NODE_STATE	"state"
+#define NODE_HEARTBEAT	"heartbeat"
+#define NODE_ALIVE	"alive"
+#define NODE_TOPOLOGY	"topology.xml"
+
+enum node_admin { NA_UP, NA_DRAIN, NA_MAINT, NA_N };
+
+struct node_settings {
+	char kind[32];		/* "host" (registered), "sim" (added) ... */
+	char tags[192];		/* comma list */
+	unsigned weight;	/* placement weight, default 1 */
+	uint64_t memory;	/* bytes for jobs; 0 = unknown (use hwloc) */
+	unsigned gpus;
+};
+
+struct node_heartbeat {
+	uint64_t seq;
+	int64_t time;		/* the node's clock, seconds */
+	char load1[16], load5[16];
+	uint64_t mem_total, mem_avail;	/* bytes */
+	unsigned running;
+	char battery[64];	/* "" where the host has none */
+	char thermal[64];
+};
+
+struct node_alive {
+	uint64_t seq;		/* last heartbeat seq seen */
+	int64_t since;		/* observer's clock when it first appeared */
+};
+
+const char *node_admin_name(int state);
+int node_admin_parse(const char *s);
+
+/* Missing file: defaults (kind "host", weight 1). -1 on a bad file. */
+int node_settings_read(int nodefd, struct node_settings *s);
+int node_settings_write(int nodefd, const struct node_settings *s);
+/* Tags: [A-Za-z0-9._-] words separated by commas. */
+int node_tags_ok(const char *tags);
+
+/* Missing file: up. -1 on a bad file. reason gets "" if none. */
+int node_state_read(int nodefd, int *state, char *reason, size_t reasonsz);
+int node_state_write(int nodefd, int state, const char *reason);
+
+/* Write nodes/NAME/heartbeat: seq is the last one there plus 1, running
+ * is the count of spool/run/NAME/ jobs (runfd, -1 for none). Fills hb
+ * if not NULL. */
+int node_heartbeat_write(int nodefd, int runfd, struct node_heartbeat *hb);
+/* 0 read, 1 absent, -1 bad (no header or end marker). */
+int node_heartbeat_read(int nodefd, struct node_heartbeat *hb);
+
+/* Record what an observer sees now: if the heartbeat's seq differs from
+ * the one in alive, alive becomes (seq, now). Returns the seconds since
+ * the seq last moved (0 if it just did), or -1 without a heartbeat.
+ * If alive cannot be written (a reader without permission), the answer
+ * still holds for this call. */
+long node_alive_check(int nodefd, int64_t now);
+
+/* Open nodes/NAME under root (no symlinks). -1 with errno. */
+int node_dir_open(const char *root, const char *name);
+
+#endif

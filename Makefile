@@ -22,7 +22,7 @@ LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/fmt.o lib/webconf.o lib/node.o
 LIBHDR = lib/*.h
 
-BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
+BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel bin/iar-node \
           bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log
 LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist
@@ -59,6 +59,7 @@ bin/iar-hold: bin/iar-hold.o
 bin/iar-release: bin/iar-release.o
 bin/iar-wait: bin/iar-wait.o
 bin/iar-log: bin/iar-log.o
+bin/iar-node: bin/iar-node.o
 libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/shepherd.o
 libexec/iar-run: libexec/iar-run.o libexec/shepherd.o

@@ -24,7 +24,8 @@ LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel bin/iar-node \
           bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log
-LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild
+LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
+          libexec/iar-heartbeat
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o \
@@ -64,11 +65,12 @@ libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/shepherd.o
 libexec/iar-run: libexec/iar-run.o libexec/shepherd.o
 libexec/iar-rebuild: libexec/iar-rebuild.o
+libexec/iar-heartbeat: libexec/iar-heartbeat.o
 tests/unit-job: tests/unit-job.o
 tests/unit-cg: tests/unit-cg.o
 tests/unit-topo: tests/unit-topo.o
 tests/unit-hist: tests/unit-hist.o
-$(BIN) $(UNIT) libexec/iar-rebuild:
+$(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-heartbeat:
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
 libexec/iar-run:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-run.o libexec/shepherd.o \

@@ -62,6 +62,7 @@ bin/iar-wait: bin/iar-wait.o
 bin/iar-log: bin/iar-log.o
 bin/iar-node: bin/iar-node.o
 libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
+    libexec/dispatch-node.o \
     libexec/shepherd.o
 libexec/iar-run: libexec/iar-run.o libexec/shepherd.o
 libexec/iar-rebuild: libexec/iar-rebuild.o
@@ -77,6 +78,7 @@ libexec/iar-run:
 	    lib/libiar.a $(LDLIBS)
 libexec/iar-dispatch:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-dispatch.o libexec/dispatch-run.o \
+	    libexec/dispatch-node.o \
 	    libexec/shepherd.o lib/libiar.a $(LDLIBS)
 
 bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h

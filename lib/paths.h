@@ -30,6 +30,7 @@
 #define SPOOL_JOBS	"jobs"		/* jobs/ID/: lock, alloc, result, logs */
 #define SPOOL_DB	"db"		/* BerkeleyDB environment (history) */
 #define SPOOL_WAKE	"wake"		/* touched to wake waiters (inotify) */
+#define SPOOL_WHY	"why"		/* why queued jobs wait (dispatcher) */
 
 /* Inside jobs/ID/. */
 #define JOBDIR_JOB	"job"		/* the job file, once recorded */

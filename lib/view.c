@@ -243,6 +243,25 @@ view_jobdir_read(struct spool *sp, uint64_t id, struct view_job *v,
 	close(fd);
 }
 
+/* spool/why: what holds every queued job, as the dispatcher last saw it
+ * ("iar-why 1", all=TEXT, "end"; iar-spool(5)). */
+static void
+view_why_read(struct spool *sp, struct view_job *v)
+{
+	char text[1024], *p, *e;
+	long n;
+
+	if ((n = file_read_small(sp->spoolfd, SPOOL_WHY, text, sizeof text))
+	    <= 0 || strncmp(text, "iar-why 1\nall=", 14) != 0 ||
+	    !strstr(text, "\nend\n"))
+		return;
+	p = text + 14;
+	if (!(e = strchr(p, '\n')))
+		return;
+	*e = 0;
+	snprintf(v->cause, sizeof v->cause, "%.250s", p);
+}
+
 static int
 view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
     struct view_job *v, int head)
@@ -263,6 +282,8 @@ view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
 			    "not yet seen by a dispatcher");
 		else if (!v->cause[0])
 			view_jobdir_read(sp, id, v, 0);
+		if (dir == SD_QUEUE && !v->cause[0])
+			view_why_read(sp, v);
 		return 0;
 	case SD_HOLD:
 		view_job_file_read(sp->fd[dir], name, v, head);

@@ -25,6 +25,7 @@
 #include "dispatch.h"
 #include "file.h"
 #include "msg.h"
+#include "node.h"
 #include "paths.h"
 #include "shepherd.h"
 #include "view.h"
@@ -501,6 +502,10 @@ disp_queue_schedule(struct disp *d)
 	unsigned blocked_cores = 0;
 	int rundir;
 
+	/* Drained or in maintenance: running jobs finish, nothing new
+	 * starts here. */
+	if (disp_node_admin(d) != NA_UP)
+		return;
 	for (i = 0; i < d->nrun; i++)
 		used += d->run[i].cores;
 	freec = topo_cores_free(d->topo, d->busy);

@@ -58,6 +58,11 @@ struct disp {
 	 * only the files of jobs it has not seen */
 	struct qjob *qcache;
 	size_t nqcache;
+	/* the node registry (dispatch-node.c) */
+	int nodefd;		/* nodes/NAME */
+	int64_t beat_us;	/* last heartbeat written */
+	char why[512];		/* what spool/why says ("" = absent) */
+	int why_known;
 };
 
 int64_t disp_now_us(void);
@@ -77,5 +82,15 @@ void disp_run_settle(struct disp *d);
 void disp_queue_schedule(struct disp *d);
 /* Signal the shepherd of a running job (cancel). 0 sent, -1 not running */
 int disp_run_signal(struct disp *d, uint64_t id, int sig);
+
+/* dispatch-node.c */
+/* Write this node's heartbeat if heartbeat_interval has passed, and note
+ * every node's heartbeat progress in its alive file. */
+void disp_node_beat(struct disp *d);
+/* Milliseconds until the next heartbeat is due. */
+int disp_node_beat_ms(struct disp *d);
+/* This node's admin state (NA_UP, NA_DRAIN, NA_MAINT), read now; keeps
+ * spool/why saying why queued jobs wait when it is not up. */
+int disp_node_admin(struct disp *d);
 
 #endif

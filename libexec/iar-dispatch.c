@@ -34,6 +34,7 @@
 #include "dispatch.h"
 #include "file.h"
 #include "msg.h"
+#include "node.h"
 #include "paths.h"
 #include "view.h"
 #include "webconf.h"
@@ -622,6 +623,17 @@ node_setup(struct disp *d)
 	topo_summary_get(d->topo, &s);
 	d->node_cores = d->conf.node_cores ? d->conf.node_cores : s.cores;
 	d->node_mem = d->conf.node_memory;
+	/* iar.conf's node_memory, else the node's settings (iar-node
+	 * --memory), else MemTotal: hwloc may see less than there is. */
+	if (!d->node_mem) {
+		struct node_settings ns;
+
+		if (node_settings_read(nd, &ns) == 0)
+			d->node_mem = ns.memory;
+		else
+			msg_log("NODE", "nodes/%s/%s: bad file, ignored",
+			    d->conf.node, NODE_SETTINGS);
+	}
 	if (!d->node_mem) {
 		long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(
 		    _SC_PAGESIZE);
@@ -639,7 +651,7 @@ node_setup(struct disp *d)
 		file_replace(nd, "limits", line, (size_t)(n < (int)sizeof line ?
 		    n : (int)sizeof line - 1), 0644, 0);
 	}
-	close(nd);
+	d->nodefd = nd;	/* kept: heartbeat and admin state */
 }
 
 int
@@ -668,6 +680,7 @@ main(int argc, char **argv)
 	msg_prog_set(argv[0]);
 	argv[0] = (char *)msg_prog;
 	memset(&d, 0, sizeof d);
+	d.nodefd = -1;
 	while ((c = getopt_long(argc, argv, "d1wT:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': mode = M_DAEMON; break;
@@ -760,6 +773,7 @@ main(int argc, char **argv)
 			stale_remove(&d, SD_CTL);
 			stale_us = disp_now_us();
 		}
+		disp_node_beat(&d);
 		pass_run(&d);
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
@@ -790,6 +804,8 @@ main(int argc, char **argv)
 		}
 		if (mode == M_IDLE && d.nrun + d.nending > 0)
 			timeout = timeout > 1000 ? 1000 : timeout;
+		if (disp_node_beat_ms(&d) < timeout)
+			timeout = disp_node_beat_ms(&d);
 		p[0].fd = in;
 		p[0].events = POLLIN;
 		p[1].fd = sfd;
@@ -821,6 +837,8 @@ main(int argc, char **argv)
 		hist_close(d.hist);
 	}
 	topo_free(d.topo);
+	if (d.nodefd >= 0)
+		close(d.nodefd);
 	free(d.run);
 	free(d.qcache);
 	spool_close(&d.sp);

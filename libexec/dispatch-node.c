@@ -1,0 +1,142 @@
+/* dispatch-node.c: the dispatcher's part in the node registry: its own
+ * node's heartbeat, the progress of every node's heartbeat (alive), and
+ * the administrator's state of its node (drain, maintenance).
+ *
+ * Promises: the heartbeat is written every heartbeat_interval while the
+ * dispatcher runs (node_heartbeat_write, the same as iar-heartbeat(8));
+ * the admin state is read again on every pass, so iar-node drain takes
+ * effect at the next pass and, being a file, survives restarts; queued
+ * jobs that cannot start because of it say why in spool/why, which
+ * iar-stat shows as their REASON. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "file.h"
+#include "msg.h"
+#include "node.h"
+#include "paths.h"
+
+/* Every node's alive file: the dispatcher is the observer that judges
+ * progress (iar-node(5)). With -v, logs the nodes it finds down. */
+static void
+disp_nodes_watch(struct disp *d)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct dirent *de;
+	char path[4096];
+	DIR *dir;
+
+	snprintf(path, sizeof path, "%s/%s", d->root, IAR_NODES);
+	if (!(dir = opendir(path)))
+		return;
+	while ((de = readdir(dir))) {
+		struct stat st;
+		long still;
+		int fd, down;
+
+		if (!spool_node_ok(de->d_name) ||
+		    (fd = node_dir_open(d->root, de->d_name)) < 0)
+			continue;
+		/* A node that never beat is not news. */
+		if (fstatat(fd, NODE_HEARTBEAT, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			close(fd);
+			continue;
+		}
+		still = node_alive_check(fd, now);
+		down = still < 0 || still > (long)d->conf.hb_timeout;
+		if (down && d->verbose)
+			msg_log("DOWN", "node %s: heartbeat still for %ld s",
+			    de->d_name, still);
+		close(fd);
+	}
+	closedir(dir);
+}
+
+void
+disp_node_beat(struct disp *d)
+{
+	int64_t now = disp_now_us();
+	int runfd;
+
+	if (d->nodefd < 0 || (d->beat_us && now - d->beat_us <
+	    (int64_t)d->conf.hb_interval * 1000000))
+		return;
+	runfd = spool_run_open(&d->sp, d->conf.node, 1);
+	if (node_heartbeat_write(d->nodefd, runfd, NULL) < 0)
+		msg_log("BEAT", "cannot write nodes/%s/%s: %s", d->conf.node,
+		    NODE_HEARTBEAT, strerror(errno));
+	if (runfd >= 0)
+		close(runfd);
+	d->beat_us = now;
+	disp_nodes_watch(d);
+}
+
+int
+disp_node_beat_ms(struct disp *d)
+{
+	int64_t left = d->beat_us + (int64_t)d->conf.hb_interval * 1000000 -
+	    disp_now_us();
+
+	return left <= 0 ? 0 : left / 1000 > 3600000 ? 3600000 :
+	    (int)(left / 1000);
+}
+
+/* spool/why: "iar-why 1", all=TEXT, "end"; absent when nothing holds
+ * the whole queue. Written only when it changes. */
+static void
+disp_why_set(struct disp *d, const char *text)
+{
+	char body[sizeof d->why + 32];
+	int n;
+
+	if (d->why_known && strcmp(d->why, text) == 0)
+		return;
+	if (!*text) {
+		if (unlinkat(d->sp.spoolfd, SPOOL_WHY, 0) < 0 &&
+		    errno != ENOENT)
+			return;
+	} else {
+		n = snprintf(body, sizeof body, "iar-why 1\nall=%s\nend\n",
+		    text);
+		if (n < 0 || (size_t)n >= sizeof body || file_replace(
+		    d->sp.spoolfd, SPOOL_WHY, body, (size_t)n, 0644, 0) < 0)
+			return;
+	}
+	snprintf(d->why, sizeof d->why, "%s", text);
+	d->why_known = 1;
+}
+
+int
+disp_node_admin(struct disp *d)
+{
+	char reason[512], why[sizeof d->why];
+	int state = NA_UP;
+
+	if (d->nodefd >= 0 && node_state_read(d->nodefd, &state, reason,
+	    sizeof reason) < 0) {
+		/* A state file that cannot be read: start nothing. */
+		state = NA_DRAIN;
+		snprintf(reason, sizeof reason, "unreadable state file");
+	}
+	if (state == NA_UP)
+		why[0] = 0;
+	else {
+		size_t i;
+
+		/* Control bytes would break the one-line record. */
+		for (i = 0; reason[i]; i++)
+			if ((unsigned char)reason[i] < 0x20)
+				reason[i] = ' ';
+		snprintf(why, sizeof why, "node %s is %s%s%.400s",
+		    d->conf.node, state == NA_DRAIN ? "drained" :
+		    "in maintenance", reason[0] ? ": " : "", reason);
+	}
+	disp_why_set(d, why);
+	return state;
+}

@@ -25,6 +25,7 @@
 #include "cgi.h"
 #include "file.h"
 #include "job.h"
+#include "node.h"
 #include "paths.h"
 
 #define DATA_COPY(dst, src) data_copy((dst), sizeof (dst), (src))
@@ -668,7 +669,7 @@ static void
 data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
     int with_topo)
 {
-	char text[4096], *sp;
+	char text[4096];
 	struct stat st;
 	size_t i;
 	int nfd;
@@ -677,23 +678,22 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 	snprintf(n->state, sizeof n->state, "unknown");
 	if ((nfd = file_dir_open(c->nodesfd, n->name)) < 0)
 		return;
-	if (data_file_small(nfd, "state", text, sizeof text, &st) > 0) {
-		data_line1(text);
-		if ((sp = strchr(text, ' ')))
-			*sp++ = 0;
-		DATA_COPY(n->state, text[0] ? text : "unknown");
-		if (sp) {
-			sp += strspn(sp, " :");
-			DATA_COPY(n->reason, sp);
+	/* state and settings: iar-node(5), read as the dispatcher does. */
+	{
+		struct node_settings ns;
+		int admin;
+
+		if (node_state_read(nfd, &admin, text, sizeof text) == 0) {
+			DATA_COPY(n->state, node_admin_name(admin));
+			data_line1(text);
+			DATA_COPY(n->reason, text);
 		}
+		if (node_settings_read(nfd, &ns) == 0 && ns.tags[0])
+			DATA_COPY(n->tags, ns.tags);
 	}
 	if (data_file_small(nfd, "limits", text, sizeof text, &st) > 0) {
 		data_line1(text);
 		DATA_COPY(n->limits, text);
-	}
-	if (data_file_small(nfd, "tags", text, sizeof text, &st) > 0) {
-		data_line1(text);
-		DATA_COPY(n->tags, text);
 	}
 	if (data_file_small(nfd, "heartbeat", text, sizeof text, &st) >= 0) {
 		int64_t m = (int64_t)st.st_mtim.tv_sec * 1000000 +

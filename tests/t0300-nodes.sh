@@ -125,6 +125,18 @@ iar-node drain "$N" --reason "disk swap"
 is $? 0 "drain exits 0"
 is "$(cat "$ND/$N/state")" "drain
 reason=disk swap" "state file: drain and the reason"
+env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO=/api/v1/nodes \
+    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
+    SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" </dev/null |
+    sed '1,/^\r*$/d' > "$IAR_ROOT/cgi.json"
+python3 - "$IAR_ROOT/cgi.json" "$N" <<'PY'
+import json, sys
+d = {n["name"]: n for n in json.load(open(sys.argv[1]))["nodes"]}
+h, b = d[sys.argv[2]], d["sim-b"]
+assert h["state"] == "drain" and h["reason"] == "disk swap", h
+assert not h["up"] and b["tags"] == "gpu,fast", (h, b)
+PY
+ok $? "the CGI reads the state, its reason and the settings' tags"
 is "$(csv "$N" state),$(csv "$N" reason)" "drain,disk swap" "list: drain"
 j=$(iar-submit --parsable -J waits -- echo ran)
 iar-dispatch -1

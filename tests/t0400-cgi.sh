@@ -131,6 +131,8 @@ d = json.load(open(sys.argv[1]))
 assert len(d["jobs"]) == 1 and d["next"], d
 ' "$W/b"
 ok $? "/api/v1/jobs?limit=1: one finished job and a next link"
+# The dispatcher wrote a heartbeat; start from none.
+rm -f "$IAR_ROOT/nodes/$NODE/heartbeat"
 cgi GET /api/v1/nodes
 json_ok && python3 -c '
 import json, sys

@@ -141,6 +141,16 @@ num_arg(const char *what, const char *s, uint64_t max)
 	return n;
 }
 
+/* Memory for people: "64G", "23.5G", "512M". */
+static void
+mem_show(uint64_t bytes, char *out, size_t n)
+{
+	if (bytes >= (1ull << 30) && bytes % (1ull << 30))
+		snprintf(out, n, "%.1fG", (double)bytes / (1ull << 30));
+	else
+		fmt_size(bytes, out, n);
+}
+
 /* Apply --tags, --weight, --memory, --gpus, --kind to s. */
 static void
 settings_apply(struct node_settings *s, const struct opts *o)
@@ -215,7 +225,7 @@ node_write(const char *name, struct topo *t, const struct opts *o,
 		    NODE_STATE);
 	close(fd);
 	topo_summary_get(t, &ts);
-	fmt_size(s.memory ? s.memory : ts.memory, mem, sizeof mem);
+	mem_show(s.memory ? s.memory : ts.memory, mem, sizeof mem);
 	printf("%s: node %s: %u cores, %u PUs, %u NUMA, %s memory, %u GPUs\n",
 	    msg_prog, name, ts.cores, ts.pus, ts.numa, mem, s.gpus);
 }
@@ -477,7 +487,7 @@ row_read(struct row *r, int fd, int64_t now)
 		close(xfd);
 	buf_free(&b);
 	r->memory = r->s.memory ? r->s.memory : r->ts.memory;
-	fmt_size(r->memory, r->mem, sizeof r->mem);
+	mem_show(r->memory, r->mem, sizeof r->mem);
 }
 
 static void

@@ -174,7 +174,13 @@ is "$(jstate "$r"),$(jstate "$q")" RUNNING,PENDING \
     "drained: the running job keeps running, the new one waits"
 is "$(jfield "$q" reason)" "node $N is drained" "REASON without a reason"
 touch "$IAR_ROOT/go"
-iar-dispatch -w -T 30
+# Not iar-dispatch -w: the drained queue never empties.
+i=0
+while [ $i -lt 200 ] && [ "$(jstate "$r")" != COMPLETED ]; do
+	iar-dispatch -1
+	sleep 0.05
+	i=$((i + 1))
+done
 is "$(jstate "$r")" COMPLETED "the running job finished under drain"
 iar-node resume "$N"
 drain 30

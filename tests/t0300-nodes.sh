@@ -186,6 +186,20 @@ iar-node resume "$N"
 drain 30
 is "$(jstate "$q")" COMPLETED "the waiting one ran after resume"
 
+# A state file that cannot be read starts nothing.
+printf 'sideways\n' > "$ND/$N/state"
+b=$(iar-submit --parsable -J badstate -- true)
+iar-dispatch -1
+is "$(jstate "$b"),$(jfield "$b" reason)" \
+    "PENDING,node $N is drained: unreadable state file" \
+    "a bad state file: nothing starts, and the reason says so"
+is "$(csv "$N" reason)" "bad state file" "list: bad state file"
+iar-node resume "$N"
+drain 30
+is "$(jstate "$b")" COMPLETED "resume rewrites it and the job runs"
+printf 'colour=blue\n' > "$ND/sim-b/settings"
+is "$(csv sim-b reason)" "bad settings file" "list: bad settings file"
+
 # The node's memory from its settings (iar-node --memory), not MemTotal.
 iar-node register --memory 100M >/dev/null
 m=$(iar-submit --parsable --mem 200M -- true)

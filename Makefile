@@ -26,7 +26,8 @@ BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel bin/iar-node \
           bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log
 LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-heartbeat
-UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist
+UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
+          tests/unit-node
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
@@ -71,6 +72,7 @@ tests/unit-job: tests/unit-job.o
 tests/unit-cg: tests/unit-cg.o
 tests/unit-topo: tests/unit-topo.o
 tests/unit-hist: tests/unit-hist.o
+tests/unit-node: tests/unit-node.o
 $(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-heartbeat:
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
 libexec/iar-run:

@@ -247,8 +247,9 @@ node_battery_get(char *out, size_t outsz)
 
 		if (de->d_name[0] == '.' || node_sys_read("power_supply",
 		    de->d_name, "type", type, sizeof type) < 0 ||
-		    strcmp(type, "Battery") != 0 || node_sys_read(
-		    "power_supply", de->d_name, "capacity", cap, sizeof cap) < 0)
+		    strcmp(type, "Battery") != 0 ||
+		    node_sys_read("power_supply", de->d_name, "capacity", cap,
+		    sizeof cap) < 0)
 			continue;
 		if (node_sys_read("power_supply", de->d_name, "status", status,
 		    sizeof status) < 0)

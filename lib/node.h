@@ -27,7 +27,7 @@
 enum node_admin { NA_UP, NA_DRAIN, NA_MAINT, NA_N };
 
 struct node_settings {
-	char kind[32];		/* "host" (registered), "sim" (added) ... */
+	char kind[32];		/* "host" (registered), "sim" (synthetic) */
 	char tags[192];		/* comma list */
 	unsigned weight;	/* placement weight, default 1 */
 	uint64_t memory;	/* bytes for jobs; 0 = unknown (use hwloc) */
@@ -46,7 +46,7 @@ struct node_heartbeat {
 
 struct node_alive {
 	uint64_t seq;		/* last heartbeat seq seen */
-	int64_t since;		/* observer's clock when it first appeared */
+	int64_t since;		/* observer's clock when seq first seen */
 };
 
 const char *node_admin_name(int state);

@@ -15,6 +15,7 @@
  * Exit codes: 0 ok, 100 usage, 101 refused (a node that exists, jobs
  * still running), 102 no such node or not permitted, 111 trouble.
  * See iar-node(1). */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -496,8 +497,13 @@ row_field(struct buf *b, const struct opts *o, const char *key,
 {
 	if (o->json) {
 		buf_addf(b, "%s\"%s\":", first ? "" : ",", key);
+		/* Numbers from a heartbeat are the node's word: only
+		 * plain decimals pass as JSON numbers. */
 		if (num)
-			buf_adds(b, *val ? val : "null");
+			buf_adds(b, *val && isdigit((unsigned char)*val) &&
+			    val[strspn(val, "0123456789.")] == 0 &&
+			    strchr(val, '.') == strrchr(val, '.') &&
+			    val[strlen(val) - 1] != '.' ? val : "null");
 		else
 			fmt_json_str(b, val);
 	} else {

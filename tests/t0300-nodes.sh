@@ -113,6 +113,13 @@ sleep 3
 is "$(csv sim-a state)" down "sim-a down: seq still for more than 2 s"
 iar-heartbeat --once --node sim-a
 is "$(csv sim-a state)" up "sim-a up again after a beat"
+sed 's/^load1=.*/load1=1e9,"x"/' "$hb" > "$hb.new" && mv "$hb.new" "$hb"
+iar-node list --json | python3 -c '
+import json, sys
+d = [n for n in json.load(sys.stdin) if n["name"] == "sim-a"][0]
+assert d["load1"] is None, d'
+ok $? "list --json: a load that is not a plain number is null"
+iar-heartbeat --once --node sim-a
 
 # The dispatcher beats for its own node.
 iar-dispatch -1

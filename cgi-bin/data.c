@@ -671,6 +671,7 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 {
 	char text[4096];
 	struct stat st;
+	uint64_t mem = 0;
 	size_t i;
 	int nfd;
 
@@ -688,8 +689,11 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 			data_line1(text);
 			DATA_COPY(n->reason, text);
 		}
-		if (node_settings_read(nfd, &ns) == 0 && ns.tags[0])
-			DATA_COPY(n->tags, ns.tags);
+		if (node_settings_read(nfd, &ns) == 0) {
+			if (ns.tags[0])
+				DATA_COPY(n->tags, ns.tags);
+			mem = ns.memory;
+		}
 	}
 	if (data_file_small(nfd, "limits", text, sizeof text, &st) > 0) {
 		data_line1(text);
@@ -725,6 +729,9 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 			unsigned fr;
 
 			topo_summary_get(t, &n->ts);
+			/* settings memory= over hwloc, which may see less */
+			if (mem)
+				n->ts.memory = mem;
 			fr = topo_cores_free(t, n->busy);
 			n->cores_busy = fr <= n->ts.cores ? n->ts.cores - fr : 0;
 			n->topo_ok = 1;

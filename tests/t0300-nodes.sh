@@ -142,8 +142,9 @@ d = {n["name"]: n for n in json.load(open(sys.argv[1]))["nodes"]}
 h, b = d[sys.argv[2]], d["sim-b"]
 assert h["state"] == "drain" and h["reason"] == "disk swap", h
 assert not h["up"] and b["tags"] == "gpu,fast", (h, b)
+assert b["memory"] == 8 << 30 and h["memory"] == 2 << 30, (h, b)
 PY
-ok $? "the CGI reads the state, its reason and the settings' tags"
+ok $? "the CGI reads the state, its reason, the settings' tags and memory"
 is "$(csv "$N" state),$(csv "$N" reason)" "drain,disk swap" "list: drain"
 j=$(iar-submit --parsable -J waits -- echo ran)
 iar-dispatch -1

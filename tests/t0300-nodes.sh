@@ -121,6 +121,23 @@ assert d["load1"] is None, d'
 ok $? "list --json: a load that is not a plain number is null"
 iar-heartbeat --once --node sim-a
 
+# Without --once it beats every heartbeat_interval until SIGTERM.
+echo "heartbeat_interval = 1" >> "$IAR_ROOT/etc/iar.conf"
+s0=$(sed -n 's/^seq=//p' "$hb")
+iar-heartbeat --node sim-a &
+hpid=$!
+T_PIDS="$T_PIDS $hpid"
+i=0
+while [ $i -lt 40 ] && [ "$(sed -n 's/^seq=//p' "$hb")" -lt $((s0 + 2)) ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ "$(sed -n 's/^seq=//p' "$hb")" -ge $((s0 + 2)) ]
+ok $? "iar-heartbeat beats every heartbeat_interval"
+kill -TERM "$hpid"
+wait "$hpid"
+is $? 0 "and exits 0 on SIGTERM"
+
 # The dispatcher beats for its own node.
 iar-dispatch -1
 is "$(head -1 "$ND/$N/heartbeat")" "iar-heartbeat 1" \

@@ -60,7 +60,7 @@ bin/iar-release: bin/iar-release.o
 bin/iar-wait: bin/iar-wait.o
 bin/iar-log: bin/iar-log.o
 libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
-    libexec/shepherd.o
+    libexec/dispatch-web.o libexec/shepherd.o
 libexec/iar-run: libexec/iar-run.o libexec/shepherd.o
 libexec/iar-rebuild: libexec/iar-rebuild.o
 tests/unit-job: tests/unit-job.o
@@ -74,7 +74,7 @@ libexec/iar-run:
 	    lib/libiar.a $(LDLIBS)
 libexec/iar-dispatch:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-dispatch.o libexec/dispatch-run.o \
-	    libexec/shepherd.o lib/libiar.a $(LDLIBS)
+	    libexec/dispatch-web.o libexec/shepherd.o lib/libiar.a $(LDLIBS)
 
 bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h
 

@@ -19,7 +19,7 @@ LDLIBS     = -lhwloc -ldb -lcgroup
 
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/view.o lib/cmd.o \
-         lib/fmt.o lib/webconf.o
+         lib/fmt.o lib/webconf.o lib/sha256.o
 LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
@@ -30,7 +30,7 @@ CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
           cgi-bin/page-stats.o cgi-bin/api.o cgi-bin/events.o \
-          cgi-bin/auth.o cgi-bin/sha256.o
+          cgi-bin/auth.o
 PROGS   = $(BIN) $(LIBEXEC) $(CGI)
 
 all: $(PROGS)

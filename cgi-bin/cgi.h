@@ -279,10 +279,7 @@ void auth_action(struct cgi *c);
 /* GET: the submit form; POST: submit a job for REMOTE_USER. */
 void auth_submit(struct cgi *c);
 
-/* sha256.c */
-#define SHA256_LEN 32
-void sha256_hmac(const void *key, size_t keylen, const void *msg,
-    size_t msglen, unsigned char out[SHA256_LEN]);
-void sha256_digest(const void *msg, size_t len, unsigned char out[SHA256_LEN]);
+/* sha256.c (in lib/) */
+#include "sha256.h"
 
 #endif

@@ -19,7 +19,12 @@ struct conf {
 	unsigned pass_seconds;	/* pass_seconds: how long a cron pass stays */
 	uint64_t node_memory;	/* node_memory: bytes jobs may use, 0 = all */
 	unsigned node_cores;	/* node_cores: cores jobs may use, 0 = all */
+	char git_schemes[128];	/* git_schemes: allowed URL schemes, spaces */
 };
+
+/* Is url allowed by git_schemes? "scheme://..." with the scheme in the
+ * list, or an absolute path when "path" is in it. */
+int conf_git_url_ok(const struct conf *c, const char *url);
 
 void conf_defaults(struct conf *c);
 /* Load root/etc/iar.conf over the defaults. -1 with err on a bad file. */

@@ -47,6 +47,9 @@ view_job_from_job(struct view_job *v, const struct job *j)
 	v->prio = j->prio;
 	snprintf(v->out, sizeof v->out, "%s", j->out);
 	snprintf(v->err, sizeof v->err, "%s", j->err);
+	snprintf(v->git_url, sizeof v->git_url, "%s", j->git_url);
+	snprintf(v->bundle_sha256, sizeof v->bundle_sha256, "%s",
+	    j->bundle_sha256);
 }
 
 static void
@@ -77,6 +80,14 @@ view_job_format(const struct view_job *v, const char *magic, struct buf *b)
 	kv_str(b, "cause", v->cause);
 	kv_str(b, "out", v->out);
 	kv_str(b, "err", v->err);
+	if (v->git_url[0])
+		kv_str(b, "git_url", v->git_url);
+	if (v->git_commit[0])
+		kv_str(b, "git_commit", v->git_commit);
+	if (v->bundle_sha256[0])
+		kv_str(b, "bundle_sha256", v->bundle_sha256);
+	if (v->script_sha256[0])
+		kv_str(b, "script_sha256", v->script_sha256);
 	buf_adds(b, "end\n");
 }
 
@@ -148,6 +159,16 @@ view_job_parse(struct view_job *v, char *text, size_t len, const char *magic)
 			snprintf(v->out, sizeof v->out, "%s", s);
 		else if (!strcmp(k, "err"))
 			snprintf(v->err, sizeof v->err, "%s", s);
+		else if (!strcmp(k, "git_url"))
+			snprintf(v->git_url, sizeof v->git_url, "%s", s);
+		else if (!strcmp(k, "git_commit"))
+			snprintf(v->git_commit, sizeof v->git_commit, "%s", s);
+		else if (!strcmp(k, "bundle_sha256"))
+			snprintf(v->bundle_sha256, sizeof v->bundle_sha256,
+			    "%s", s);
+		else if (!strcmp(k, "script_sha256"))
+			snprintf(v->script_sha256, sizeof v->script_sha256,
+			    "%s", s);
 	}
 	return 0;
 }

@@ -15,7 +15,7 @@ SAN        =
 CFLAGS     = -std=c11 $(OPT) $(SAN) -Wall -Wextra -Werror -D_GNU_SOURCE \
              -Ilib -DIAR_ROOT_DEFAULT='"$(ROOT)"'
 LDFLAGS    = $(SAN) -Wl,--as-needed
-LDLIBS     = -lhwloc -ldb -lcgroup
+LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz
 
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/view.o lib/cmd.o \
@@ -24,7 +24,8 @@ LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
           bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log
-LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild
+LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
+          libexec/iar-bundle
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o \
@@ -60,27 +61,30 @@ bin/iar-release: bin/iar-release.o
 bin/iar-wait: bin/iar-wait.o
 bin/iar-log: bin/iar-log.o
 libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
-    libexec/dispatch-web.o libexec/shepherd.o
-libexec/iar-run: libexec/iar-run.o libexec/shepherd.o
+    libexec/dispatch-web.o libexec/shepherd.o libexec/stage.o
+libexec/iar-run: libexec/iar-run.o libexec/shepherd.o libexec/stage.o
 libexec/iar-rebuild: libexec/iar-rebuild.o
+libexec/iar-bundle: libexec/iar-bundle.o
 tests/unit-job: tests/unit-job.o
 tests/unit-cg: tests/unit-cg.o
 tests/unit-topo: tests/unit-topo.o
 tests/unit-hist: tests/unit-hist.o
-$(BIN) $(UNIT) libexec/iar-rebuild:
+$(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-bundle:
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
 libexec/iar-run:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-run.o libexec/shepherd.o \
-	    lib/libiar.a $(LDLIBS)
+	    libexec/stage.o lib/libiar.a $(LDLIBS)
 libexec/iar-dispatch:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-dispatch.o libexec/dispatch-run.o \
-	    libexec/dispatch-web.o libexec/shepherd.o lib/libiar.a $(LDLIBS)
+	    libexec/dispatch-web.o libexec/shepherd.o libexec/stage.o \
+	    lib/libiar.a $(LDLIBS)
 
-bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h
+bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h \
+    libexec/stage.h
 
 # The CGI program (iar.cgi(8)); zlib for gzip.
 $(CGI): $(CGIOBJ)
-	$(CC) $(LDFLAGS) -o $@ $(CGIOBJ) lib/libiar.a $(LDLIBS) -lz
+	$(CC) $(LDFLAGS) -o $@ $(CGIOBJ) lib/libiar.a $(LDLIBS)
 $(CGIOBJ): $(LIBHDR) cgi-bin/cgi.h
 
 check: deps all $(UNIT)

@@ -29,6 +29,7 @@ conf_defaults(struct conf *c)
 	c->kill_grace = 10;
 	c->pids_max = 4096;
 	c->pass_seconds = 55;
+	c->max_bundle_size = 1ULL << 30;
 	snprintf(c->git_schemes, sizeof c->git_schemes, "https ssh file path");
 }
 
@@ -135,6 +136,9 @@ conf_set(struct conf *c, const char *k, const char *v)
 		if (strcmp(v, "0") == 0)
 			c->node_memory = 0;
 		else if (job_size_parse(v, &c->node_memory) < 0)
+			return -1;
+	} else if (strcmp(k, "max_bundle_size") == 0) {
+		if (job_size_parse(v, &c->max_bundle_size) < 0)
 			return -1;
 	} else if (strcmp(k, "git_schemes") == 0) {
 		const char *q;

@@ -19,6 +19,7 @@ struct conf {
 	unsigned pass_seconds;	/* pass_seconds: how long a cron pass stays */
 	uint64_t node_memory;	/* node_memory: bytes jobs may use, 0 = all */
 	unsigned node_cores;	/* node_cores: cores jobs may use, 0 = all */
+	uint64_t max_bundle_size; /* max_bundle_size: bytes */
 	char git_schemes[128];	/* git_schemes: allowed URL schemes, spaces */
 };
 

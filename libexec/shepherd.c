@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "buf.h"
 #include "cg.h"
@@ -220,6 +221,45 @@ run_stage(struct run *r, const struct passwd *pw, const char *root)
 		close(bfd);
 	snprintf(r->v.git_commit, sizeof r->v.git_commit, "%s", commit);
 	memcpy(r->job.cwd, src, strlen(src) + 1);
+}
+
+/* After the job: jobs/ID/NAME to NAME.gz (zlib, level 1, the user's),
+ * then the plain file goes. A crash in between leaves both; readers take
+ * the plain one while it exists. Failures leave the plain file. */
+static void
+log_gzip(struct run *r, const char *name)
+{
+	char gzname[32], buf[65536];
+	ssize_t n;
+	gzFile g;
+	int in, out;
+
+	snprintf(gzname, sizeof gzname, "%s.gz", name);
+	if ((in = openat(r->jobdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC))
+	    < 0)
+		return;
+	out = openat(r->jobdir, gzname, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0 || (geteuid() == 0 && fchown(out, r->job.uid, r->job.gid)
+	    < 0) || !(g = gzdopen(out, "wb1"))) {
+		if (out >= 0) {
+			close(out);
+			unlinkat(r->jobdir, gzname, 0);
+		}
+		close(in);
+		return;
+	}
+	gzbuffer(g, 128 * 1024);
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (gzwrite(g, buf, (unsigned)n) != (int)n)
+			break;
+	close(in);
+	if (gzclose(g) != Z_OK || n != 0) {
+		unlinkat(r->jobdir, gzname, 0);
+		msg_warn("job %s: cannot compress %s", r->idname, name);
+		return;
+	}
+	unlinkat(r->jobdir, name, 0);
 }
 
 /* Expand %j and make relative paths relative to the job's cwd. */
@@ -847,5 +887,9 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			snprintf(r.v.cause, sizeof r.v.cause, "exit status %d",
 			    r.v.exit_code);
 	}
+	if (!r.job.out[0])
+		log_gzip(&r, JOBDIR_OUT);
+	if (!r.job.err[0] && !r.job.out[0])
+		log_gzip(&r, JOBDIR_ERR);
 	run_finish(&r);
 }

@@ -23,7 +23,8 @@ LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
 LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
-          bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log
+          bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log \
+          bin/iar-fetch
 LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-bundle
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist
@@ -60,6 +61,7 @@ bin/iar-hold: bin/iar-hold.o
 bin/iar-release: bin/iar-release.o
 bin/iar-wait: bin/iar-wait.o
 bin/iar-log: bin/iar-log.o
+bin/iar-fetch: bin/iar-fetch.o
 libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/dispatch-web.o libexec/shepherd.o libexec/stage.o
 libexec/iar-run: libexec/iar-run.o libexec/shepherd.o libexec/stage.o

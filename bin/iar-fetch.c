@@ -43,6 +43,7 @@ static const struct option longopts[] = {
 };
 
 static const char *outpath;
+static int cwdfd = -1;		/* where outpath is relative to */
 
 static void fetch_die(const char *what, struct archive *a)
     __attribute__((noreturn));
@@ -50,7 +51,7 @@ static void
 fetch_die(const char *what, struct archive *a)
 {
 	if (outpath)
-		unlink(outpath);
+		unlinkat(cwdfd, outpath, 0);
 	msg_die(EX_TEMP, "cannot %s: %s", what, a ? archive_error_string(a) :
 	    strerror(errno));
 }
@@ -182,20 +183,32 @@ main(int argc, char **argv)
 	if (!job_state_final(v.state))
 		msg_die(EX_NOTFOUND, "cannot fetch job %" PRIu64 ": it is %s",
 		    id, job_state_name(v.state));
-	if ((jobdir = spool_jobdir_open(&c.sp, id, 0)) < 0 ||
-	    fchdir(jobdir) < 0)
+	if ((jobdir = spool_jobdir_open(&c.sp, id, 0)) < 0)
 		msg_die(EX_NOTFOUND, "cannot fetch job %" PRIu64 ": no job "
 		    "directory", id);
 	if (!outpath && isatty(1))
 		msg_die(EX_USAGE, "not writing an archive to a terminal; use "
 		    "-o FILE or a redirection");
+	if (outpath) {
+		int fd;
+
+		cwdfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+		    O_NOCTTY, 0644);
+		if (fd < 0)
+			msg_die(EX_TEMP, "cannot create '%s':", outpath);
+		if (dup2(fd, 1) < 0)
+			msg_die(EX_TEMP, "cannot write '%s':", outpath);
+		close(fd);
+	}
+	if (fchdir(jobdir) < 0)
+		msg_die(EX_TEMP, "cannot change to the job directory:");
 	snprintf(top, sizeof top, "iar-%" PRIu64, id);
 	w = archive_write_new();
 	archive_write_add_filter_gzip(w);
 	archive_write_set_format_pax_restricted(w);
 	archive_write_set_options(w, "gzip:compression-level=1");
-	if ((outpath ? archive_write_open_filename(w, outpath) :
-	    archive_write_open_fd(w, 1)) != ARCHIVE_OK)
+	if (archive_write_open_fd(w, 1) != ARCHIVE_OK)
 		fetch_die("open the archive", w);
 	if (fstatat(jobdir, JOBDIR_SRC, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISDIR(st.st_mode))

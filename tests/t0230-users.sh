@@ -65,7 +65,7 @@ as() {	# as USER COMMAND...: run an iar command (or sh -c) as USER
 	    export ASAN_OPTIONS UBSAN_OPTIONS; $*"
 }
 B=$IAR_ROOT/bin
-out() { cat "$S/jobs/$1/stdout" 2>/dev/null | tr '\n' ' '; }
+out() { jlog "$S/jobs/$1/stdout" 2>/dev/null | tr '\n' ' '; }
 
 # --- each job runs as its owner ----------------------------------------
 j1=$(as iartest1 "$B/iar-submit --parsable -J who1 -- sh -c 'id -u; id -un'")
@@ -86,7 +86,7 @@ is "$(out "$j2")" "$U2 iartest2 " "job $j2 ran as iartest2"
 is "$(out "$j3")" "$U1 iartest1 " "job $j3 ran as iartest1 (USER reset)"
 is "$(jfield "$j1" user)" iartest1 "iar-stat: user of $j1"
 is "$(jfield "$j2" uid)" "$U2" "iar-stat: uid of $j2"
-is "$(stat -c %U "$S/jobs/$j1/stdout")" iartest1 \
+is "$(stat -c %U "$S/jobs/$j1/stdout.gz")" iartest1 \
     "the job's stdout belongs to iartest1"
 v=$(as iartest2 "$B/iar-stat -n --tsv -j $j1" | cut -f4)
 is "$v" COMPLETED "iartest2 can see job $j1 with iar-stat"

@@ -79,7 +79,7 @@ drain 30
 is "$(jstate "$id1")" COMPLETED "the web job ran"
 is "$(jfield "$id1" name)" webjob "with its name"
 is "$(jfield "$id1" user)" "$U" "as the web user"
-is "$(cat "$IAR_ROOT/spool/jobs/$id1/stdout" | tr '\n' ' ')" "$U $IAR_ROOT/home/$U " \
+is "$(jlog "$IAR_ROOT/spool/jobs/$id1/stdout" | tr '\n' ' ')" "$U $IAR_ROOT/home/$U " \
     "in the web user's home directory"
 is "$(stat -c %U "$IAR_ROOT/spool/jobs/$id1/job")" "$U" "its job file belongs to the web user"
 

@@ -297,6 +297,13 @@ view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
 		v->state = JS_RUNNING;
 		v->cause[0] = 0;
 		view_jobdir_read(sp, id, v, 0);
+		/* A job with sources, started by a dispatcher and not yet
+		 * exec'd by its shepherd: its sources are being staged. */
+		if (!v->started_us && (v->git_url[0] || v->bundle_sha256[0])) {
+			v->state = JS_STAGING;
+			snprintf(v->cause, sizeof v->cause, "staging %.200s",
+			    v->git_url[0] ? v->git_url : "its bundle");
+		}
 		snprintf(v->node, sizeof v->node, "%s", node);
 		return 0;
 	case SD_DONE:

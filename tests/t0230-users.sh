@@ -213,4 +213,39 @@ ok $? "iartest1 cannot move its job into queue/ ($e)"
 iar-cancel "$j"
 drain 30
 
+# --- sources as the job's user (issue 5) ---------------------------------
+# A repository iartest1 owns (libgit2's owner validation would refuse it
+# to root) and a bundle directory only iartest1 can read.
+if command -v git >/dev/null 2>&1; then
+	H1=$IAR_ROOT/home/iartest1
+	G="git -c user.name=t -c user.email=t@example.org -c init.defaultBranch=main"
+	$G init -q "$H1/w" && (cd "$H1/w" && echo 'id -un; echo from-git' > run.sh &&
+	    $G add run.sh && $G commit -qm one) >/dev/null &&
+	    $G clone -q --bare "$H1/w" "$H1/r.git"
+	mkdir -p "$H1/in" && echo secret > "$H1/in/data"
+	chown -R iartest1 "$H1"
+	chmod 700 "$H1/in"
+	is "$(stat -c '%a %G' "$S/bundles")" "1770 iar" "bundles/: 1770 root:iar"
+	gj=$(as iartest1 "$B/iar-submit --parsable --git file://$H1/r.git -- sh run.sh")
+	bj=$(as iartest1 "$B/iar-submit --parsable --bundle $H1/in -- cat data")
+	is "$(stat -c %U "$S/bundles/$bj.tar.gz")" iartest1 \
+	    "the bundle file belongs to its submitter"
+	drain 30
+	is "$(jstate "$gj")" COMPLETED "a Git job of iartest1 from its own repository"
+	is "$(out "$gj")" "iartest1 from-git " "fetched and run as iartest1"
+	is "$(stat -c '%U %a' "$S/jobs/$gj/src")" "iartest1 700" \
+	    "its src belongs to iartest1, mode 700"
+	is "$(stat -c %U "$S/jobs/$gj/src/run.sh")" iartest1 \
+	    "the checkout was written by iartest1"
+	is "$(stat -c %U "$S"/cache/git/*)" iartest1 \
+	    "its cache entry belongs to iartest1"
+	is "$(out "$bj")" "secret " "a bundle of a directory only iartest1 reads"
+	e=$(as iartest2 "$B/iar-submit --parsable --bundle $H1/in -- true" 2>&1)
+	[ $? -ne 0 ]
+	ok $? "iartest2 cannot bundle it ($e)"
+	e=$(as iartest2 "$B/iar-submit --parsable --rerun $gj" 2>&1)
+	[ $? -eq 102 ]
+	ok $? "iartest2 cannot rerun iartest1's job ($e)"
+fi
+
 done_testing

@@ -246,6 +246,13 @@ if command -v git >/dev/null 2>&1; then
 	e=$(as iartest2 "$B/iar-submit --parsable --rerun $gj" 2>&1)
 	[ $? -eq 102 ]
 	ok $? "iartest2 cannot rerun iartest1's job ($e)"
+	as iartest1 "$TOP/bin/iar-fetch -o $H1/res.tgz $gj"
+	ok $? "iartest1 fetches its job's results"
+	tar tzf "$H1/res.tgz" | grep -qx "iar-$gj/src/run.sh"
+	ok $? "... with its src"
+	e=$(as iartest2 "$TOP/bin/iar-fetch -o /dev/null $gj" 2>&1)
+	[ $? -eq 102 ]
+	ok $? "iartest2 cannot fetch iartest1's job ($e)"
 fi
 
 done_testing

@@ -549,6 +549,27 @@ job_descriptor(struct cgi *c, const struct view_job *v)
 		kv_row(b, "Requeued");
 		buf_addf(b, "%u times</td></tr>", v->requeues);
 	}
+	/* Provenance (iar-submit --git, --bundle): what exactly ran. */
+	if (v->git_url[0]) {
+		kv_row(b, "Git");
+		html_text(b, v->git_url);
+		buf_adds(b, " at <code>");
+		html_text(b, v->git_commit[0] ? v->git_commit : "(not yet "
+		    "resolved)");
+		buf_adds(b, "</code></td></tr>");
+	}
+	if (v->bundle_sha256[0]) {
+		kv_row(b, "Bundle sha256");
+		buf_adds(b, "<code>");
+		html_text(b, v->bundle_sha256);
+		buf_adds(b, "</code></td></tr>");
+	}
+	if (v->script_sha256[0]) {
+		kv_row(b, "Script sha256");
+		buf_adds(b, "<code>");
+		html_text(b, v->script_sha256);
+		buf_adds(b, "</code></td></tr>");
+	}
 	buf_adds(b, "</tbody></table>\n");
 }
 

@@ -61,6 +61,11 @@ is "$(json "$m" git_commit)" "$c2" "provenance: commit of main"
 is "$(json "$b" git_commit)" "$cf" "provenance: commit of feature"
 is "$(json "$t" git_commit)" "$c1" "provenance: commit of v1.0"
 is "$(json "$b" git_url)" "file://$W/repo.git" "provenance: git_url"
+env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO="/jobs/$b" \
+    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
+    SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" </dev/null > cgi.out 2>&1
+grep -q "$cf" cgi.out
+ok $? "the CGI job page shows the commit"
 sum=$(printf '#!/bin/sh\nexec %s %s\n' "'sh'" "'run.sh'" | sha256sum | cut -c1-64)
 is "$(json "$m" script_sha256)" "$sum" "provenance: script_sha256"
 is "$(jstate "$x")" FAILED "a missing ref fails the job"

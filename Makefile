@@ -94,6 +94,7 @@ check: deps all $(UNIT)
 
 bench: all
 	bench/run
+	bench/sources
 
 install: ROOT = $(PREFIX)
 install: all

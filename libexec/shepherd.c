@@ -215,8 +215,28 @@ run_stage(struct run *r, const struct passwd *pw, const char *root)
 			close(bdir);
 		rq.bundlefd = bfd;
 	}
-	if (stage_run(&rq, commit, sizeof commit, err, sizeof err) < 0)
-		run_fail(r, JS_FAILED, "%s", err);
+	{
+		/* A cancel or the walltime ends the staging too; the
+		 * signals are blocked here, so it waits for them. */
+		sigset_t cancel;
+		int64_t deadline = r->v.time ? stage_now_us() +
+		    (int64_t)r->v.time * 1000000 : 0;
+		int rc;
+
+		sigemptyset(&cancel);
+		sigaddset(&cancel, SIGTERM);
+		sigaddset(&cancel, SIGUSR1);
+		sigaddset(&cancel, SIGINT);
+		sigaddset(&cancel, SIGHUP);
+		rc = stage_run(&rq, &cancel, deadline, commit, sizeof commit,
+		    err, sizeof err);
+		if (rc == STAGE_CANCELLED)
+			run_fail(r, JS_CANCELLED, "%s", err);
+		if (rc == STAGE_TIMEOUT)
+			run_fail(r, JS_TIMEOUT, "%s", err);
+		if (rc < 0)
+			run_fail(r, JS_FAILED, "%s", err);
+	}
 	if (bfd >= 0)
 		close(bfd);
 	snprintf(r->v.git_commit, sizeof r->v.git_commit, "%s", commit);

@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <git2.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sha256.h"
@@ -284,13 +286,23 @@ stage_child(const struct stage_req *rq)
 	_exit(0);
 }
 
+int64_t
+stage_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int
-stage_run(const struct stage_req *rq, char *commit, size_t commitsz,
-    char *err, size_t errsz)
+stage_run(const struct stage_req *rq, const sigset_t *cancel,
+    int64_t deadline_us, char *commit, size_t commitsz, char *err,
+    size_t errsz)
 {
 	char out[1024];
 	size_t len = 0;
-	int p[2], st, ok = 0;
+	int p[2], st, ok = 0, stop = 0;
 	pid_t pid;
 	char *line, *nl;
 
@@ -312,8 +324,22 @@ stage_run(const struct stage_req *rq, char *commit, size_t commitsz,
 	}
 	close(p[1]);
 	for (;;) {
-		ssize_t n = read(p[0], out + len, sizeof out - 1 - len);
+		struct pollfd pfd = { p[0], POLLIN, 0 };
+		struct timespec zero = { 0, 0 };
+		ssize_t n;
+		int pr = poll(&pfd, 1, 200);
 
+		if (cancel && sigtimedwait(cancel, NULL, &zero) > 0) {
+			stop = STAGE_CANCELLED;
+			break;
+		}
+		if (deadline_us && stage_now_us() >= deadline_us) {
+			stop = STAGE_TIMEOUT;
+			break;
+		}
+		if (pr <= 0)
+			continue;
+		n = read(p[0], out + len, sizeof out - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -324,8 +350,16 @@ stage_run(const struct stage_req *rq, char *commit, size_t commitsz,
 	}
 	close(p[0]);
 	out[len] = 0;
+	if (stop)
+		kill(pid, SIGKILL);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	if (stop) {
+		snprintf(err, errsz, "%s", stop == STAGE_CANCELLED ?
+		    "cancelled while staging" : "walltime reached while "
+		    "staging");
+		return stop;
+	}
 	for (line = out; *line; line = nl + 1) {
 		if (!(nl = strchr(line, '\n')))
 			break;

@@ -102,6 +102,34 @@ is "$(jfield "$st" reason)" "staging $W/repo.git" "the reason names the URL"
 timeout 60 iar-dispatch -w -T 30 2>/dev/null
 is "$(iar-log "$st")" v1 "it is requeued and runs"
 
+# A fetch that hangs (a server that accepts and never answers): the
+# staging can be cancelled, and the walltime bounds it.
+PORT_FILE=$W/port
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+' "$PORT_FILE" &
+T_PIDS="$T_PIDS $!"
+for k in 1 2 3 4 5 6 7 8 9 10; do [ -s "$PORT_FILE" ] && break; sleep 0.2; done
+PORT=$(cat "$PORT_FILE")
+echo "git_schemes = https ssh file path http" >> "$IAR_ROOT/etc/iar.conf"
+hc=$(iar-submit --parsable --git "http://127.0.0.1:$PORT/r.git" -- true)
+ht=$(iar-submit --parsable -t 0:02 --git "http://127.0.0.1:$PORT/r.git" -- true)
+iar-dispatch -w -T 30 2>/dev/null &
+dp=$!
+for k in $(seq 1 50); do [ "$(jstate "$hc")" = STAGING ] && break; sleep 0.1; done
+is "$(jstate "$hc")" STAGING "a hanging fetch shows STAGING"
+iar-cancel "$hc" >/dev/null
+wait "$dp"
+is "$(jstate "$hc")" CANCELLED "a job can be cancelled while staging"
+is "$(jfield "$hc" reason)" "cancelled while staging" "  and says so"
+is "$(jstate "$ht")" TIMEOUT "the walltime bounds the staging"
+is "$(jfield "$ht" reason)" "walltime reached while staging" "  and says so"
+
 # Bundles: a directory, packed at submit.
 mkdir -p in/d
 echo data > in/d/x

@@ -135,7 +135,7 @@ user_dir(int dirfd, const char *name, uid_t uid, gid_t gid)
 
 /* STAGING: the Git source and the bundle into jobs/ID/src, which becomes
  * the job's working directory. A job staged before (requeued) starts
- * from a fresh directory; the old one is kept as src.old. */
+ * from a fresh directory; the old one is kept as src.old.TIME. */
 static void
 run_stage(struct run *r, const struct passwd *pw, const char *root)
 {
@@ -150,9 +150,11 @@ run_stage(struct run *r, const struct passwd *pw, const char *root)
 		run_fail(r, JS_FAILED, "git: URL '%s' is not allowed by "
 		    "git_schemes", r->job.git_url);
 	if (faccessat(r->jobdir, JOBDIR_SRC, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		unlinkat(r->jobdir, JOBDIR_SRC ".old", AT_REMOVEDIR);
-		if (renameat(r->jobdir, JOBDIR_SRC, r->jobdir, JOBDIR_SRC
-		    ".old") < 0)
+		char old[64];
+
+		snprintf(old, sizeof old, "%s.old.%" PRId64, JOBDIR_SRC,
+		    now_us());
+		if (renameat(r->jobdir, JOBDIR_SRC, r->jobdir, old) < 0)
 			run_fail(r, JS_FAILED, "cannot set aside an old "
 			    "src: %s", strerror(errno));
 	}

@@ -453,7 +453,8 @@ main(int argc, char **argv)
 	while ((fd = out_open(path, inspool)) < 0) {
 		int e = errno;
 
-		if (e == ENOENT && inspool && job_over(id)) {
+		/* The plain file goes only once NAME.gz is complete. */
+		if (e == ENOENT && inspool) {
 			char gz[PATH_MAX + 4];
 			int gfd;
 

@@ -34,6 +34,8 @@ b=$(iar-submit --parsable --git "file://$W/repo.git#feature" -- sh run.sh)
 t=$(iar-submit --parsable --git "$W/repo.git#v1.0" -- sh run.sh)
 a=$(iar-submit --parsable --git "$W/repo.git#v2.0" -- sh run.sh)
 s=$(iar-submit --parsable --git "$W/repo.git#$short" -- sh -c 'sh run.sh; pwd')
+printf '#!/bin/sh\n#IAR -J fromscript\nsh run.sh\n' > job.sh
+f=$(iar-submit --parsable --git "$W/repo.git#v1.0" job.sh)
 x=$(iar-submit --parsable --git "$W/repo.git#nope" -- sh run.sh)
 y=$(iar-submit --parsable --git "$W/missing.git" -- sh run.sh)
 out=$(iar-submit --git "http://example.org/r.git" -- true 2>&1); rc=$?
@@ -54,6 +56,8 @@ is "$(jstate "$m")" COMPLETED "default branch job COMPLETED"
 is "$(iar-log "$m")" v2 "default branch: checked out main"
 is "$(iar-log "$b")" feature "branch ref (file:// URL)"
 is "$(iar-log "$t")" v1 "lightweight tag ref"
+is "$(iar-log "$f")" v1 "--git with a script file"
+is "$(jfield "$f" name)" fromscript "  its #IAR lines apply"
 is "$(iar-log "$a")" v2 "annotated tag ref"
 is "$(iar-log "$s" | head -1)" v1 "short commit ref"
 is "$(iar-log "$s" | tail -1)" "$J/$s/src" "the job runs in spool/jobs/ID/src"

@@ -38,6 +38,7 @@
 #include "stage.h"
 
 static int report_fd = -1;
+static const char *stage_user = "git";	/* the job's user, in the child */
 
 static void stage_die(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
@@ -90,6 +91,34 @@ git_local_check(const char *url)
 		stage_die("git: no repository at '%s': not a directory", url);
 }
 
+/* ssh:// credentials: the job user's default key files (no passphrase;
+ * there is no agent for a batch job), each tried once. */
+static int
+stage_git_cred(git_credential **out, const char *url, const char *user,
+    unsigned int allowed, void *payload)
+{
+	static const char *const keys[] = { "id_ed25519", "id_ecdsa",
+	    "id_rsa" };
+	unsigned *tries = payload;
+	const char *home = getenv("HOME");
+	char path[4096];
+
+	(void)url;
+	if (!user || !*user)
+		user = stage_user;
+	if (allowed & GIT_CREDENTIAL_USERNAME)
+		return git_credential_username_new(out, user);
+	if (!(allowed & GIT_CREDENTIAL_SSH_KEY) || !home)
+		return GIT_PASSTHROUGH;
+	while (*tries < sizeof keys / sizeof keys[0]) {
+		snprintf(path, sizeof path, "%s/.ssh/%s", home, keys[(*tries)++]);
+		if (access(path, R_OK) == 0)
+			return git_credential_ssh_key_new(out, user, NULL, path,
+			    NULL);
+	}
+	return GIT_PASSTHROUGH;
+}
+
 static void
 git_stage(const struct stage_req *rq, char *sha)
 {
@@ -101,6 +130,7 @@ git_stage(const struct stage_req *rq, char *sha)
 	git_object *obj = NULL;
 	char spec[JOB_REF_MAX + 32];
 	const char *ref = rq->git_ref[0] ? rq->git_ref : "HEAD";
+	unsigned tries = 0;
 	int lock;
 
 	git_local_check(rq->git_url);
@@ -120,6 +150,8 @@ git_stage(const struct stage_req *rq, char *sha)
 	} else if (git_remote_lookup(&remote, cache, "origin") < 0)
 		stage_die("git: bad cache '%s': %s", rq->cachedir, git_msg());
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	fo.callbacks.credentials = stage_git_cred;
+	fo.callbacks.payload = &tries;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
 	fo.prune = GIT_FETCH_PRUNE;
 	if (git_remote_fetch(remote, NULL, &fo, "iar: fetch") < 0)
@@ -133,8 +165,9 @@ git_stage(const struct stage_req *rq, char *sha)
 		size_t n;
 
 		if (git_remote_lookup(&r2, cache, "origin") == 0) {
-			if (git_remote_connect(r2, GIT_DIRECTION_FETCH, NULL,
-			    NULL, NULL) == 0 && git_remote_ls(&heads, &n, r2)
+			tries = 0;
+			if (git_remote_connect(r2, GIT_DIRECTION_FETCH,
+			    &fo.callbacks, NULL, NULL) == 0 && git_remote_ls(&heads, &n, r2)
 			    == 0 && n > 0 && heads[0]->symref_target)
 				git_repository_set_head(cache,
 				    heads[0]->symref_target);
@@ -266,6 +299,7 @@ stage_child(const struct stage_req *rq)
 	}
 	/* libgit2 reads the user's configuration, not ours. */
 	setenv("HOME", rq->pw->pw_dir, 1);
+	stage_user = rq->pw->pw_name;
 	umask(022);
 	if (chdir(rq->srcdir) < 0)
 		stage_die("cannot change to '%s': %s", rq->srcdir,

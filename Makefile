@@ -15,24 +15,25 @@ SAN        =
 CFLAGS     = -std=c11 $(OPT) $(SAN) -Wall -Wextra -Werror -D_GNU_SOURCE \
              -Ilib -DIAR_ROOT_DEFAULT='"$(ROOT)"'
 LDFLAGS    = $(SAN) -Wl,--as-needed
-LDLIBS     = -lhwloc -ldb -lcgroup
+LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz
 
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/view.o lib/cmd.o \
-         lib/fmt.o lib/webconf.o lib/node.o
+         lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o
 LIBHDR = lib/*.h
 
-BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel bin/iar-node \
-          bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log
+BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
+          bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log \
+          bin/iar-fetch bin/iar-node
 LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
-          libexec/iar-heartbeat
+          libexec/iar-bundle libexec/iar-heartbeat
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
           tests/unit-node
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
           cgi-bin/page-stats.o cgi-bin/api.o cgi-bin/events.o \
-          cgi-bin/auth.o cgi-bin/sha256.o
+          cgi-bin/auth.o
 PROGS   = $(BIN) $(LIBEXEC) $(CGI)
 
 all: $(PROGS)
@@ -61,33 +62,36 @@ bin/iar-hold: bin/iar-hold.o
 bin/iar-release: bin/iar-release.o
 bin/iar-wait: bin/iar-wait.o
 bin/iar-log: bin/iar-log.o
+bin/iar-fetch: bin/iar-fetch.o
 bin/iar-node: bin/iar-node.o
 libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
-    libexec/dispatch-node.o \
-    libexec/shepherd.o
-libexec/iar-run: libexec/iar-run.o libexec/shepherd.o
+    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o \
+    libexec/stage.o
+libexec/iar-run: libexec/iar-run.o libexec/shepherd.o libexec/stage.o
 libexec/iar-rebuild: libexec/iar-rebuild.o
+libexec/iar-bundle: libexec/iar-bundle.o
 libexec/iar-heartbeat: libexec/iar-heartbeat.o
 tests/unit-job: tests/unit-job.o
 tests/unit-cg: tests/unit-cg.o
 tests/unit-topo: tests/unit-topo.o
 tests/unit-hist: tests/unit-hist.o
 tests/unit-node: tests/unit-node.o
-$(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-heartbeat:
+$(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-bundle libexec/iar-heartbeat:
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
 libexec/iar-run:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-run.o libexec/shepherd.o \
-	    lib/libiar.a $(LDLIBS)
+	    libexec/stage.o lib/libiar.a $(LDLIBS)
 libexec/iar-dispatch:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-dispatch.o libexec/dispatch-run.o \
-	    libexec/dispatch-node.o \
-	    libexec/shepherd.o lib/libiar.a $(LDLIBS)
+	    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o \
+	    libexec/stage.o lib/libiar.a $(LDLIBS)
 
-bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h
+bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h \
+    libexec/stage.h
 
 # The CGI program (iar.cgi(8)); zlib for gzip.
 $(CGI): $(CGIOBJ)
-	$(CC) $(LDFLAGS) -o $@ $(CGIOBJ) lib/libiar.a $(LDLIBS) -lz
+	$(CC) $(LDFLAGS) -o $@ $(CGIOBJ) lib/libiar.a $(LDLIBS)
 $(CGIOBJ): $(LIBHDR) cgi-bin/cgi.h
 
 check: deps all $(UNIT)
@@ -95,6 +99,7 @@ check: deps all $(UNIT)
 
 bench: all
 	bench/run
+	bench/sources
 
 install: ROOT = $(PREFIX)
 install: all

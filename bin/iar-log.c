@@ -25,6 +25,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "buf.h"
 #include "cmd.h"
@@ -291,6 +292,63 @@ tail_start(int fd, off_t size, unsigned long n, const char *path)
 	return 0;
 }
 
+/* A finished job's log compressed by its shepherd (NAME.gz beside where
+ * NAME was): print it, or its last n lines. */
+static void
+gz_print(int fd, const char *path, int tail, unsigned long n)
+{
+	gzFile g = gzdopen(fd, "rb");
+	struct buf b;
+	size_t start = 0, i;
+	unsigned long seen = 0;
+	int k;
+
+	if (!g)
+		msg_die(EX_TEMP, "cannot read '%s':", path);
+	buf_init(&b);
+	for (;;) {
+		char t[CHUNK];
+
+		k = gzread(g, t, sizeof t);
+		if (k < 0) {
+			int e;
+
+			msg_die(EX_TEMP, "cannot read '%s': %s", path,
+			    gzerror(g, &e));
+		}
+		if (k == 0)
+			break;
+		if (!tail) {
+			out_write(t, (size_t)k);
+			continue;
+		}
+		buf_add(&b, t, (size_t)k);
+		if (b.err)
+			msg_die(EX_TEMP, "cannot read '%s': out of memory",
+			    path);
+	}
+	gzclose(g);
+	if (!tail)
+		return;
+	start = b.len;
+	if (n > 0 && b.len > 0) {
+		i = b.len;
+		if (b.s[i - 1] == '\n')
+			i--;
+		start = 0;
+		while (i > 0) {
+			if (b.s[i - 1] == '\n' && ++seen == n) {
+				start = i;
+				break;
+			}
+			i--;
+		}
+	}
+	if (b.len > start)
+		out_write(b.s + start, b.len - start);
+	buf_free(&b);
+}
+
 static int
 job_over(uint64_t id)
 {
@@ -394,6 +452,18 @@ main(int argc, char **argv)
 	/* Open it; with -f, wait for it to appear while the job lives. */
 	while ((fd = out_open(path, inspool)) < 0) {
 		int e = errno;
+
+		/* The plain file goes only once NAME.gz is complete. */
+		if (e == ENOENT && inspool) {
+			char gz[PATH_MAX + 4];
+			int gfd;
+
+			snprintf(gz, sizeof gz, "%s.gz", path);
+			if ((gfd = out_open(gz, 1)) >= 0) {
+				gz_print(gfd, gz, tail, lines);
+				return 0;
+			}
+		}
 
 		if (e == EINVAL)
 			msg_die(EX_NOTFOUND, "cannot read '%s': not a regular "

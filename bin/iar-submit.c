@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -25,6 +26,9 @@
 #include "file.h"
 #include "job.h"
 #include "msg.h"
+#include "paths.h"
+#include "sha256.h"
+#include "view.h"
 
 extern char **environ;
 
@@ -43,11 +47,15 @@ static const char usage[] =
 "  -o, --output PATH     standard output (%j = job id)\n"
 "  -e, --error PATH      standard error (%j = job id)\n"
 "      --retries N       requeue up to N times if its node is lost\n"
+"      --git URL[#REF]   run in a checkout of URL at REF (branch, tag, commit)\n"
+"      --bundle DIR|FILE.tar.gz  unpack these inputs where the job runs\n"
+"      --rerun JOB       submit JOB again, exactly (Git commit pinned)\n"
 "  -W, --wait            wait for the job to end; exit with its status\n"
 "      --parsable        print only the id\n"
 "  -h, --help            this text\n";
 
-enum { O_MEM = 256, O_EXPORT, O_PARSABLE, O_RETRIES };
+enum { O_MEM = 256, O_EXPORT, O_PARSABLE, O_RETRIES, O_GIT, O_BUNDLE,
+	O_RERUN };
 
 static const struct option longopts[] = {
 	{ "name", required_argument, NULL, 'J' },
@@ -63,6 +71,9 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "error", required_argument, NULL, 'e' },
 	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "git", required_argument, NULL, O_GIT },
+	{ "bundle", required_argument, NULL, O_BUNDLE },
+	{ "rerun", required_argument, NULL, O_RERUN },
 	{ "wait", no_argument, NULL, 'W' },
 	{ "parsable", no_argument, NULL, O_PARSABLE },
 	{ "help", no_argument, NULL, 'h' },
@@ -73,6 +84,10 @@ struct opts {
 	int wait, parsable;
 	const char *export;
 	const char *where;	/* "" for the command line, else "#IAR" */
+	int chdir;		/* -D given */
+	const char *git;	/* URL[#REF] */
+	const char *bundle;	/* DIR or FILE.tar.gz */
+	const char *rerun;	/* job id */
 };
 
 static void
@@ -139,6 +154,16 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 			break;
 		case 'D':
 			copy_str(o, j->cwd, sizeof j->cwd, optarg, "directory");
+			o->chdir = 1;
+			break;
+		case O_GIT:
+			o->git = msg_xstrdup(optarg);
+			break;
+		case O_BUNDLE:
+			o->bundle = msg_xstrdup(optarg);
+			break;
+		case O_RERUN:
+			o->rerun = msg_xstrdup(optarg);
 			break;
 		case O_EXPORT:
 			o->export = msg_xstrdup(optarg);	/* #IAR lines are
@@ -335,6 +360,198 @@ env_capture(struct job *j, const char *export)
 	j->nenv = n;
 }
 
+/* --git URL[#REF]: the URL's scheme must be in git_schemes. */
+static void
+git_apply(struct job *j, const struct conf *conf, const char *arg)
+{
+	const char *hash = strrchr(arg, '#');
+	size_t n = hash ? (size_t)(hash - arg) : strlen(arg);
+
+	if (n == 0 || n >= sizeof j->git_url)
+		msg_die(EX_USAGE, "bad git URL '%s'", arg);
+	memcpy(j->git_url, arg, n);
+	j->git_url[n] = 0;
+	if (!conf_git_url_ok(conf, j->git_url))
+		msg_die(EX_REJECT, "git URL '%s' is not allowed: its scheme is "
+		    "not in git_schemes (%s)", j->git_url, conf->git_schemes);
+	j->git_ref[0] = 0;
+	if (hash) {
+		if (strlen(hash + 1) >= sizeof j->git_ref ||
+		    !job_ref_ok(hash + 1))
+			msg_die(EX_USAGE, "bad git ref '%s'", hash + 1);
+		strcpy(j->git_ref, hash + 1);
+	}
+}
+
+/* The bundle, written to tmp/bundle.PID as the user (the iar group is
+ * taken only to create the file) and hashed. src is a directory (packed
+ * by libexec/iar-bundle) or a .tar.gz copied as it is; srcfd >= 0 is an
+ * already open bundle (--rerun). */
+static void
+bundle_make(struct cmd *c, gid_t iar_gid, const char *src, int srcfd,
+    char *tmpname, size_t tmpsz, char hex[SHA256_HEX])
+{
+	unsigned char buf[65536], d[SHA256_LEN];
+	struct sha256 h;
+	struct stat st;
+	ssize_t n;
+	int fd, in = srcfd;
+
+	snprintf(tmpname, tmpsz, "bundle.%ld", (long)getpid());
+	if (iar_gid != getegid() && setegid(iar_gid) < 0)
+		msg_die(EX_TEMP, "cannot take the group privilege:");
+	unlinkat(c->sp.fd[SD_TMP], tmpname, 0);
+	fd = openat(c->sp.fd[SD_TMP], tmpname, O_RDWR | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0)
+		msg_die(EX_TEMP, "cannot create '%s/spool/tmp/%s':", c->root,
+		    tmpname);
+	if (iar_gid != getgid() && setegid(getgid()) < 0)
+		msg_die(EX_TEMP, "cannot drop the group privilege:");
+	if (in < 0) {
+		in = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (in < 0)
+			goto fail_src;
+		if (fstat(in, &st) < 0)
+			goto fail_src;
+	} else
+		st.st_mode = S_IFREG;
+	if (S_ISDIR(st.st_mode)) {
+		char helper[4096];
+		pid_t pid;
+		int status;
+
+		close(in);
+		in = -1;
+		snprintf(helper, sizeof helper, "%s/%s/iar-bundle", c->root,
+		    IAR_LIBEXEC);
+		if ((pid = fork()) < 0)
+			msg_die(EX_TEMP, "cannot fork:");
+		if (pid == 0) {
+			if (dup2(fd, 1) < 0)
+				_exit(111);
+			execl(helper, "iar-bundle", src, (char *)NULL);
+			msg_warn("cannot run '%s': %s", helper,
+			    strerror(errno));
+			_exit(111);
+		}
+		if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0) {
+			unlinkat(c->sp.fd[SD_TMP], tmpname, 0);
+			msg_die(EX_TEMP, "cannot pack '%s'", src);
+		}
+	} else if (S_ISREG(st.st_mode)) {
+		unsigned char magic[2];
+
+		if (pread(in, magic, 2, 0) != 2 || magic[0] != 0x1f ||
+		    magic[1] != 0x8b) {
+			unlinkat(c->sp.fd[SD_TMP], tmpname, 0);
+			msg_die(EX_REJECT, "cannot use '%s' as a bundle: not a "
+			    "directory or a .tar.gz", src);
+		}
+		lseek(in, 0, SEEK_SET);
+		while ((n = read(in, buf, sizeof buf)) > 0)
+			if (file_write_all(fd, buf, (size_t)n) < 0)
+				msg_die(EX_TEMP, "cannot write the bundle:");
+		if (n < 0)
+			goto fail_src;
+		close(in);
+	} else {
+		unlinkat(c->sp.fd[SD_TMP], tmpname, 0);
+		msg_die(EX_REJECT, "cannot use '%s' as a bundle: not a "
+		    "directory or a .tar.gz", src);
+	}
+	if (fstat(fd, &st) == 0 && st.st_size > (off_t)c->conf.max_bundle_size)
+	{
+		unlinkat(c->sp.fd[SD_TMP], tmpname, 0);
+		msg_die(EX_REJECT, "bundle is %lld bytes, larger than "
+		    "max_bundle_size (%" PRIu64 ")", (long long)st.st_size,
+		    c->conf.max_bundle_size);
+	}
+	sha256_init(&h);
+	lseek(fd, 0, SEEK_SET);
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		sha256_add(&h, buf, (size_t)n);
+	if (n < 0 || fsync(fd) < 0 || close(fd) < 0)
+		msg_die(EX_TEMP, "cannot write the bundle:");
+	sha256_end(&h, d);
+	sha256_hex(d, hex);
+	return;
+fail_src:
+	unlinkat(c->sp.fd[SD_TMP], tmpname, 0);
+	msg_die(errno == ENOENT || errno == EACCES ? EX_NOTFOUND : EX_TEMP,
+	    "cannot read '%s':", src);
+}
+
+/* --rerun: the job file of id as it was submitted (its owner or root
+ * only), with the commit it ran pinned in place of its ref; bfd gets its
+ * bundle when it has one. */
+static void
+rerun_load(struct cmd *c, gid_t iar_gid, const char *arg, struct job *j,
+    struct buf *file, int *bfd)
+{
+	uint64_t id = cmd_id_arg(arg);
+	char node[64], why[256], name[40];
+	struct view_job v;
+	struct stat st;
+	int dir, dfd = -1, fd = -1, own = 0, r;
+
+	if (iar_gid != getegid() && setegid(iar_gid) < 0)
+		msg_die(EX_TEMP, "cannot take the group privilege:");
+	r = spool_job_locate(&c->sp, id, &dir, node, sizeof node);
+	if (r < 0)
+		msg_die(EX_TEMP, "cannot look for job %" PRIu64 ":", id);
+	if (r == 1)
+		msg_die(EX_NOTFOUND, "no such job %" PRIu64 " in the spool",
+		    id);
+	if (dir == SD_RUN)
+		dfd = spool_run_open(&c->sp, node, 0), own = 1;
+	else if (dir == SD_JOBS)
+		dfd = spool_jobdir_open(&c->sp, id, 0), own = 1;
+	else
+		dfd = c->sp.fd[dir];
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	if (dfd >= 0)
+		fd = file_open_checked(dfd, dir == SD_JOBS ? JOBDIR_JOB : name,
+		    &st);
+	if (fd < 0 || file_read_all(fd, c->conf.max_job_size, file) < 0)
+		msg_die(EX_TEMP, "cannot read job %" PRIu64 ":", id);
+	close(fd);
+	if (own)
+		close(dfd);
+	if (getuid() != 0 && st.st_uid != getuid())
+		msg_die(EX_NOTFOUND, "cannot rerun job %" PRIu64 ": not your "
+		    "job", id);
+	if (job_parse(j, file->s, file->len, why, sizeof why) < 0)
+		msg_die(EX_REJECT, "cannot rerun job %" PRIu64 ": %s", id, why);
+	view_job_init(&v);
+	if (j->git_url[0] && view_job_get(&c->sp, NULL, id, &v) == 0 &&
+	    v.git_commit[0])
+		snprintf(j->git_ref, sizeof j->git_ref, "%s", v.git_commit);
+	*bfd = -1;
+	if (j->bundle_sha256[0]) {
+		int jd = spool_jobdir_open(&c->sp, id, 0), bd;
+
+		snprintf(name, sizeof name, "%" PRIu64 ".tar.gz", id);
+		if (jd >= 0)
+			*bfd = file_open_checked(jd, JOBDIR_BUNDLE, &st);
+		if (*bfd < 0 && (bd = openat(c->sp.spoolfd, SPOOL_BUNDLES,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+			*bfd = file_open_checked(bd, name, &st);
+			close(bd);
+		}
+		if (jd >= 0)
+			close(jd);
+		if (*bfd < 0)
+			msg_die(EX_NOTFOUND, "cannot rerun job %" PRIu64 ": its "
+			    "bundle is gone", id);
+	}
+	if (iar_gid != getgid() && setegid(getgid()) < 0)
+		msg_die(EX_TEMP, "cannot drop the group privilege:");
+	j->id = 0;
+	j->mem_block = NULL;	/* kept alive: j points into file */
+}
+
 static int64_t
 now_us(void)
 {
@@ -347,14 +564,14 @@ now_us(void)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { 0, 0, "ALL", "" };
+	struct opts o = { 0, 0, "ALL", "", 0, NULL, NULL, NULL };
 	struct buf script, file;
 	struct job j;
 	struct cmd c;
 	uint64_t id;
 	gid_t iar_gid;
-	char why[256];
-	int first, tries;
+	char why[256], bundle_tmp[64];
+	int first, tries, have_bundle = 0;
 
 	cmd_setup(&c, argv[0]);
 	/* Set-gid iar: the group opens the spool, never the caller's files
@@ -368,6 +585,27 @@ main(int argc, char **argv)
 	buf_init(&script);
 	buf_init(&file);
 	first = opts_apply(&j, &o, argc, argv);
+
+	if (o.rerun) {
+		struct buf old;
+		int bfd;
+
+		if (first < argc || o.git || o.bundle)
+			msg_die(EX_USAGE, "--rerun takes no script, command, "
+			    "--git or --bundle");
+		buf_init(&old);
+		rerun_load(&c, iar_gid, o.rerun, &j, &old, &bfd);
+		if (bfd >= 0) {
+			bundle_make(&c, iar_gid, o.rerun, bfd, bundle_tmp,
+			    sizeof bundle_tmp, j.bundle_sha256);
+			have_bundle = 1;
+		}
+		j.submitted_us = now_us();
+		goto commit;
+	}
+	if (o.chdir && (o.git || o.bundle))
+		msg_die(EX_USAGE, "-D cannot be used with --git or --bundle: "
+		    "the job runs where its sources are staged");
 
 	if (first < argc && strcmp(argv[first - 1], "--") == 0) {
 		/* iar-submit [options] -- command args... */
@@ -443,7 +681,15 @@ main(int argc, char **argv)
 	}
 	env_capture(&j, o.export);
 	j.submitted_us = now_us();
+	if (o.git)
+		git_apply(&j, &c.conf, o.git);
+	if (o.bundle) {
+		bundle_make(&c, iar_gid, o.bundle, -1, bundle_tmp,
+		    sizeof bundle_tmp, j.bundle_sha256);
+		have_bundle = 1;
+	}
 
+commit:
 	for (tries = 0; ; tries++) {
 		if (iar_gid != getegid() && setegid(iar_gid) < 0)
 			msg_die(EX_TEMP, "cannot take the group privilege:");
@@ -451,6 +697,14 @@ main(int argc, char **argv)
 			msg_die(EX_TEMP, "cannot take a job id from '%s/spool/"
 			    "seq':", c.root);
 		j.id = id;
+		/* The bundle first: a job file never names a missing one. */
+		if (have_bundle && spool_bundle_commit(&c.sp, bundle_tmp, id)
+		    < 0) {
+			if (errno == EEXIST && tries <= 100)
+				continue;
+			msg_die(EX_TEMP, "cannot commit the bundle of job %"
+			    PRIu64 " to '%s/spool/bundles':", id, c.root);
+		}
 		buf_reset(&file);
 		job_format(&j, &file);
 		if (file.err)
@@ -470,6 +724,8 @@ main(int argc, char **argv)
 		}
 		if (spool_job_commit(&c.sp, id, file.s, file.len) == 0)
 			break;
+		if (have_bundle)
+			spool_bundle_uncommit(&c.sp, bundle_tmp, id);
 		if (errno != EEXIST || tries > 100)
 			msg_die(EX_TEMP, "cannot commit job %" PRIu64 " to '%s/"
 			    "spool/incoming':", id, c.root);

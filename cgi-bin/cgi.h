@@ -276,11 +276,10 @@ int auth_may_act(struct cgi *c, uid_t uid);
  * -1 if writes are not set up. */
 int auth_token_make(struct cgi *c, char *out, size_t outsz);
 void auth_action(struct cgi *c);
+/* GET: the submit form; POST: submit a job for REMOTE_USER. */
+void auth_submit(struct cgi *c);
 
-/* sha256.c */
-#define SHA256_LEN 32
-void sha256_hmac(const void *key, size_t keylen, const void *msg,
-    size_t msglen, unsigned char out[SHA256_LEN]);
-void sha256_digest(const void *msg, size_t len, unsigned char out[SHA256_LEN]);
+/* sha256.c (in lib/) */
+#include "sha256.h"
 
 #endif

@@ -49,6 +49,7 @@ static const struct route routes[] = {
 	{ "/jobs/#/cancel", M_POST, auth_action, "", "cancel", 0 },
 	{ "/jobs/#/hold", M_POST, auth_action, "", "hold", 0 },
 	{ "/jobs/#/release", M_POST, auth_action, "", "release", 0 },
+	{ "/submit", M_GET | M_HEAD | M_POST, auth_submit, "", NULL, 0 },
 	{ "/nodes", M_GET | M_HEAD, page_nodes, "", NULL, 0 },
 	{ "/nodes/@", M_GET | M_HEAD, page_node, "", NULL, 0 },
 	{ "/stats", M_GET | M_HEAD, page_stats, "", NULL, 0 },

@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "cgi.h"
 #include "file.h"
@@ -313,6 +315,39 @@ job_provenance(struct cgi *c, const struct view_job *v)
 	buf_free(&text);
 }
 
+/* A log the shepherd compressed when the job ended (stream.gz): its text
+ * in a memory file, so it is served like the plain one. st keeps the .gz
+ * file's owner, inode and time (for the ETag) with the text's size. */
+static int
+job_log_gz_open(int dfd, const char *stream, struct stat *st)
+{
+	char name[32], t[65536];
+	off_t total = 0;
+	gzFile g;
+	int fd, mfd, k;
+
+	snprintf(name, sizeof name, "%s.gz", stream);
+	if ((fd = file_open_checked(dfd, name, st)) < 0)
+		return -1;
+	if ((mfd = memfd_create("iar-log", MFD_CLOEXEC)) < 0 ||
+	    !(g = gzdopen(fd, "rb"))) {
+		if (mfd >= 0)
+			close(mfd);
+		close(fd);
+		return -1;
+	}
+	while ((k = gzread(g, t, sizeof t)) > 0) {
+		if (file_write_all(mfd, t, (size_t)k) < 0)
+			break;
+		total += k;
+		if (total > (off_t)256 << 20)
+			break;		/* enough to show; the rest is cut */
+	}
+	gzclose(g);
+	st->st_size = total;
+	return mfd;
+}
+
 /* Open jobs/ID/stream if it belongs to the job's owner. */
 static int
 job_log_open(struct cgi *c, const struct view_job *v, const char *stream,
@@ -323,6 +358,8 @@ job_log_open(struct cgi *c, const struct view_job *v, const char *stream,
 	if ((dfd = spool_jobdir_open(&c->sp, v->id, 0)) < 0)
 		return -1;
 	fd = file_open_checked(dfd, stream, st);
+	if (fd < 0 && errno == ENOENT)
+		fd = job_log_gz_open(dfd, stream, st);
 	close(dfd);
 	if (fd >= 0 && v->uid != (uid_t)-1 && st->st_uid != v->uid &&
 	    st->st_uid != 0) {
@@ -511,6 +548,27 @@ job_descriptor(struct cgi *c, const struct view_job *v)
 	if (v->requeues) {
 		kv_row(b, "Requeued");
 		buf_addf(b, "%u times</td></tr>", v->requeues);
+	}
+	/* Provenance (iar-submit --git, --bundle): what exactly ran. */
+	if (v->git_url[0]) {
+		kv_row(b, "Git");
+		html_text(b, v->git_url);
+		buf_adds(b, " at <code>");
+		html_text(b, v->git_commit[0] ? v->git_commit : "(not yet "
+		    "resolved)");
+		buf_adds(b, "</code></td></tr>");
+	}
+	if (v->bundle_sha256[0]) {
+		kv_row(b, "Bundle sha256");
+		buf_adds(b, "<code>");
+		html_text(b, v->bundle_sha256);
+		buf_adds(b, "</code></td></tr>");
+	}
+	if (v->script_sha256[0]) {
+		kv_row(b, "Script sha256");
+		buf_adds(b, "<code>");
+		html_text(b, v->script_sha256);
+		buf_adds(b, "</code></td></tr>");
 	}
 	buf_adds(b, "</tbody></table>\n");
 }

@@ -31,6 +31,36 @@ conf_defaults(struct conf *c)
 	c->pass_seconds = 55;
 	c->hb_interval = 60;
 	c->hb_timeout = 300;
+	c->max_bundle_size = 1ULL << 30;
+	snprintf(c->git_schemes, sizeof c->git_schemes, "https ssh file path");
+}
+
+int
+conf_git_url_ok(const struct conf *c, const char *url)
+{
+	const char *p = c->git_schemes, *sep;
+	size_t n;
+
+	if (!*url || strchr(url, '\n') || url[0] == '-')
+		return 0;
+	if (url[0] == '/')
+		n = 0;			/* a plain absolute path: "path" */
+	else {
+		sep = strstr(url, "://");
+		if (!sep || sep == url || !sep[3])
+			return 0;	/* scp-style host:path is not taken */
+		n = (size_t)(sep - url);
+	}
+	while (*p) {
+		size_t k = strcspn(p, " ");
+
+		if (n == 0 ? k == 4 && memcmp(p, "path", 4) == 0 :
+		    k == n && memcmp(p, url, n) == 0)
+			return 1;
+		p += k;
+		p += strspn(p, " ");
+	}
+	return 0;
 }
 
 static int
@@ -109,6 +139,19 @@ conf_set(struct conf *c, const char *k, const char *v)
 			c->node_memory = 0;
 		else if (job_size_parse(v, &c->node_memory) < 0)
 			return -1;
+	} else if (strcmp(k, "max_bundle_size") == 0) {
+		if (job_size_parse(v, &c->max_bundle_size) < 0)
+			return -1;
+	} else if (strcmp(k, "git_schemes") == 0) {
+		const char *q;
+
+		if (strlen(v) >= sizeof c->git_schemes)
+			return -1;
+		for (q = v; *q; q++)
+			if (!islower((unsigned char)*q) && !isdigit(
+			    (unsigned char)*q) && *q != ' ' && *q != '+')
+				return -1;
+		strcpy(c->git_schemes, v);
 	} else if (strcmp(k, "node_cores") == 0) {
 		if (conf_uint(v, 65536, &n) < 0)
 			return -1;

@@ -21,7 +21,13 @@ struct conf {
 	unsigned node_cores;	/* node_cores: cores jobs may use, 0 = all */
 	unsigned hb_interval;	/* heartbeat_interval: seconds (60) */
 	unsigned hb_timeout;	/* heartbeat_timeout: seconds (300) */
+	uint64_t max_bundle_size; /* max_bundle_size: bytes */
+	char git_schemes[128];	/* git_schemes: allowed URL schemes, spaces */
 };
+
+/* Is url allowed by git_schemes? "scheme://..." with the scheme in the
+ * list, or an absolute path when "path" is in it. */
+int conf_git_url_ok(const struct conf *c, const char *url);
 
 void conf_defaults(struct conf *c);
 /* Load root/etc/iar.conf over the defaults. -1 with err on a bad file. */

@@ -280,7 +280,8 @@ const char *const fmt_job_cols[FMT_JOB_NCOLS] = {
 	"id", "name", "user", "state", "exit", "signal", "node", "cpus",
 	"submitted", "started", "ended", "cores", "mem", "time", "prio",
 	"cpu_user", "cpu_sys", "mem_peak", "requeues", "limits", "reason",
-	"uid", "elapsed"
+	"uid", "elapsed", "git_url", "git_commit", "bundle_sha256",
+	"script_sha256"
 };
 
 void
@@ -337,6 +338,10 @@ fmt_job_row(struct buf *b, enum fmt_kind kind, const struct view_job *v,
 	val[20] = v->cause;
 	val[21] = v->uid != (uid_t)-1 ? U(21, v->uid) : NULL;
 	val[22] = el >= 0 ? I(22, el) : NULL;
+	val[23] = v->git_url[0] ? v->git_url : NULL;
+	val[24] = v->git_commit[0] ? v->git_commit : NULL;
+	val[25] = v->bundle_sha256[0] ? v->bundle_sha256 : NULL;
+	val[26] = v->script_sha256[0] ? v->script_sha256 : NULL;
 #undef U
 #undef I
 

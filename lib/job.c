@@ -236,11 +236,36 @@ str_set(char *dst, size_t dstsz, char *v, size_t vlen)
 }
 
 enum { K_NAME, K_CORES, K_MEM, K_TIME, K_PRIO, K_HOLD, K_RETRIES, K_CWD,
-	K_OUT, K_ERR, K_SUBMITTED, K_NKEYS };
+	K_OUT, K_ERR, K_SUBMITTED, K_GIT_URL, K_GIT_REF, K_BUNDLE, K_NKEYS };
 static const char *const job_keys[K_NKEYS] = {
 	"name", "cores", "mem", "time", "prio", "hold", "retries", "cwd",
-	"out", "err", "submitted"
+	"out", "err", "submitted", "git_url", "git_ref", "bundle_sha256"
 };
+
+/* A Git ref as iar takes it: what git check-ref-format allows, roughly,
+ * and never anything revparse would read as an operator. */
+int
+job_ref_ok(const char *s)
+{
+	if (!*s || *s == '-' || *s == '/' || strstr(s, "..") ||
+	    strstr(s, "@{") || strstr(s, "//"))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._-/+", *s))
+			return 0;
+	return 1;
+}
+
+static int
+hex64_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < JOB_SHA256_HEX; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return 0;
+	return s[i] == 0;
+}
 
 static int
 job_key_set(struct job *j, int k, char *v, size_t vlen)
@@ -256,6 +281,15 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 		return str_set(j->out, sizeof j->out, v, vlen);
 	if (k == K_ERR)
 		return str_set(j->err, sizeof j->err, v, vlen);
+	if (k == K_GIT_URL)
+		return str_set(j->git_url, sizeof j->git_url, v, vlen) < 0 ||
+		    !j->git_url[0] ? -1 : 0;
+	if (k == K_GIT_REF)
+		return str_set(j->git_ref, sizeof j->git_ref, v, vlen) < 0 ||
+		    !job_ref_ok(j->git_ref) ? -1 : 0;
+	if (k == K_BUNDLE)
+		return str_set(j->bundle_sha256, sizeof j->bundle_sha256, v,
+		    vlen) < 0 || !hex64_ok(j->bundle_sha256) ? -1 : 0;
 	if (k == K_PRIO) {
 		int neg = v[0] == '-';
 
@@ -455,6 +489,10 @@ job_parse(struct job *j, const char *text, size_t len, char *why,
 		why_set(why, whysz, "no cwd");
 		goto fail;
 	}
+	if ((seen & (1u << K_GIT_REF)) && !(seen & (1u << K_GIT_URL))) {
+		why_set(why, whysz, "git_ref without git_url");
+		goto fail;
+	}
 	j->env[j->nenv] = NULL;
 	return 0;
 fail:
@@ -519,6 +557,15 @@ job_format(const struct job *j, struct buf *b)
 	buf_adds(b, "\nerr=");
 	buf_add_escaped(b, j->err, strlen(j->err));
 	buf_addf(b, "\nsubmitted=%" PRId64 "\n", j->submitted_us);
+	if (j->git_url[0]) {
+		buf_adds(b, "git_url=");
+		buf_add_escaped(b, j->git_url, strlen(j->git_url));
+		buf_addc(b, '\n');
+	}
+	if (j->git_ref[0])
+		buf_addf(b, "git_ref=%s\n", j->git_ref);
+	if (j->bundle_sha256[0])
+		buf_addf(b, "bundle_sha256=%s\n", j->bundle_sha256);
 	for (i = 0; i < j->nenv; i++) {
 		buf_adds(b, "env=");
 		buf_add_escaped(b, j->env[i], strlen(j->env[i]));

@@ -23,6 +23,8 @@
 #define JOB_ARGV_MAX	4096		/* words */
 #define JOB_ID_MAX	999999999999ULL
 #define JOB_PRIO_MAX	10000
+#define JOB_REF_MAX	255		/* git_ref */
+#define JOB_SHA256_HEX	64		/* bundle_sha256 */
 
 enum job_state {
 	JS_PENDING, JS_HELD, JS_STAGING, JS_RUNNING, JS_SUSPENDED,
@@ -49,6 +51,9 @@ struct job {
 	char out[JOB_PATH_MAX + 1];	/* "" = spool/jobs/ID/stdout */
 	char err[JOB_PATH_MAX + 1];	/* "" = spool/jobs/ID/stderr */
 	int64_t submitted_us;	/* as the submitter claimed; display only */
+	char git_url[JOB_PATH_MAX + 1];	/* "" = no Git source */
+	char git_ref[JOB_REF_MAX + 1];	/* branch, tag or commit; "" = HEAD */
+	char bundle_sha256[JOB_SHA256_HEX + 1];	/* "" = no bundle */
 	char **env;		/* nenv pointers into buf */
 	size_t nenv;
 	char **argv;		/* nargv words: run directly, no shell */
@@ -77,6 +82,9 @@ void job_format(const struct job *j, struct buf *b);
  * any path is built from one. */
 int job_id_ok(const char *s);
 int job_id_parse(const char *s, uint64_t *id);
+/* A Git ref iar accepts in git_ref: [A-Za-z0-9._+/-], no "..", "@{",
+ * "//", no leading '-' or '/'. */
+int job_ref_ok(const char *s);
 
 /* Transition table: the state after event e in state s, or -1 if e is
  * not allowed there. */

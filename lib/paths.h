@@ -31,6 +31,9 @@
 #define SPOOL_DB	"db"		/* BerkeleyDB environment (history) */
 #define SPOOL_WAKE	"wake"		/* touched to wake waiters (inotify) */
 #define SPOOL_WHY	"why"		/* why queued jobs wait (dispatcher) */
+#define SPOOL_BUNDLES	"bundles"	/* bundles/ID.tar.gz: committed before
+					 * the job file; moved into jobs/ID/ */
+#define SPOOL_CACHE	"cache"		/* cache/git/<hash>: bare clones */
 
 /* Inside jobs/ID/. */
 #define JOBDIR_JOB	"job"		/* the job file, once recorded */
@@ -39,6 +42,8 @@
 #define JOBDIR_RESULT	"result"	/* outcome: written at the end */
 #define JOBDIR_OUT	"stdout"	/* default output */
 #define JOBDIR_ERR	"stderr"	/* default error output */
+#define JOBDIR_SRC	"src"		/* staged sources: the job's cwd */
+#define JOBDIR_BUNDLE	"bundle.tar.gz"	/* the bundle, once staged */
 
 /* The root in use; never NULL. */
 const char *paths_root(void);

@@ -148,6 +148,13 @@ spool_create(const char *root, gid_t gid, char *err, size_t errsz)
 		    (gid_t)-1) < 0)
 			goto fail;
 	}
+	/* Bundles are dropped like jobs; the git cache is the shepherd's. */
+	what = SPOOL_BUNDLES;
+	if (spool_dir_setup(sfd, SPOOL_BUNDLES, drop, gid) < 0)
+		goto fail;
+	what = SPOOL_CACHE;
+	if (spool_dir_setup(sfd, SPOOL_CACHE, 0755, (gid_t)-1) < 0)
+		goto fail;
 	what = SPOOL_DB;
 	if (file_dir_make(sfd, SPOOL_DB, 0755) < 0)
 		goto fail;
@@ -250,6 +257,43 @@ int
 spool_id_next(struct spool *sp, uint64_t *id)
 {
 	return spool_seq_update(sp, id, 0);
+}
+
+int
+spool_bundle_commit(struct spool *sp, const char *tmpname, uint64_t id)
+{
+	char name[40];
+	int bfd, r;
+
+	snprintf(name, sizeof name, "%" PRIu64 ".tar.gz", id);
+	bfd = openat(sp->spoolfd, SPOOL_BUNDLES, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (bfd < 0)
+		return -1;
+	r = renameat2(sp->fd[SD_TMP], tmpname, bfd, name, RENAME_NOREPLACE);
+	if (r < 0 && errno == EINVAL && (r = linkat(sp->fd[SD_TMP], tmpname,
+	    bfd, name, 0)) == 0)
+		unlinkat(sp->fd[SD_TMP], tmpname, 0);
+	if (r == 0)
+		r = file_dir_sync(bfd);
+	close(bfd);
+	return r;
+}
+
+int
+spool_bundle_uncommit(struct spool *sp, const char *tmpname, uint64_t id)
+{
+	char name[40];
+	int bfd, r;
+
+	snprintf(name, sizeof name, "%" PRIu64 ".tar.gz", id);
+	bfd = openat(sp->spoolfd, SPOOL_BUNDLES, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (bfd < 0)
+		return -1;
+	r = renameat(bfd, name, sp->fd[SD_TMP], tmpname);
+	close(bfd);
+	return r;
 }
 
 int

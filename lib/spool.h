@@ -48,6 +48,13 @@ int spool_id_seen(struct spool *sp, uint64_t id);
 int spool_job_commit(struct spool *sp, uint64_t id, const void *data,
     size_t len);
 
+/* Commit a bundle before its job: tmp/TMPNAME (written and fsynced by
+ * the caller) renamed, never over another, to bundles/ID.tar.gz, and the
+ * directory fsynced; -1 with errno EEXIST if the id has one. Uncommit
+ * puts it back (the job's id was taken meanwhile). */
+int spool_bundle_commit(struct spool *sp, const char *tmpname, uint64_t id);
+int spool_bundle_uncommit(struct spool *sp, const char *tmpname,
+    uint64_t id);
 /* Where a job is: its directory (SD_INCOMING, SD_QUEUE, SD_HOLD, SD_RUN,
  * SD_DONE, SD_BAD, or SD_JOBS once recorded) and for SD_RUN the node.
  * 0 found, 1 not found, -1 error. */

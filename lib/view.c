@@ -47,6 +47,9 @@ view_job_from_job(struct view_job *v, const struct job *j)
 	v->prio = j->prio;
 	snprintf(v->out, sizeof v->out, "%s", j->out);
 	snprintf(v->err, sizeof v->err, "%s", j->err);
+	snprintf(v->git_url, sizeof v->git_url, "%s", j->git_url);
+	snprintf(v->bundle_sha256, sizeof v->bundle_sha256, "%s",
+	    j->bundle_sha256);
 }
 
 static void
@@ -77,6 +80,14 @@ view_job_format(const struct view_job *v, const char *magic, struct buf *b)
 	kv_str(b, "cause", v->cause);
 	kv_str(b, "out", v->out);
 	kv_str(b, "err", v->err);
+	if (v->git_url[0])
+		kv_str(b, "git_url", v->git_url);
+	if (v->git_commit[0])
+		kv_str(b, "git_commit", v->git_commit);
+	if (v->bundle_sha256[0])
+		kv_str(b, "bundle_sha256", v->bundle_sha256);
+	if (v->script_sha256[0])
+		kv_str(b, "script_sha256", v->script_sha256);
 	buf_adds(b, "end\n");
 }
 
@@ -148,6 +159,16 @@ view_job_parse(struct view_job *v, char *text, size_t len, const char *magic)
 			snprintf(v->out, sizeof v->out, "%s", s);
 		else if (!strcmp(k, "err"))
 			snprintf(v->err, sizeof v->err, "%s", s);
+		else if (!strcmp(k, "git_url"))
+			snprintf(v->git_url, sizeof v->git_url, "%s", s);
+		else if (!strcmp(k, "git_commit"))
+			snprintf(v->git_commit, sizeof v->git_commit, "%s", s);
+		else if (!strcmp(k, "bundle_sha256"))
+			snprintf(v->bundle_sha256, sizeof v->bundle_sha256,
+			    "%s", s);
+		else if (!strcmp(k, "script_sha256"))
+			snprintf(v->script_sha256, sizeof v->script_sha256,
+			    "%s", s);
 	}
 	return 0;
 }
@@ -297,6 +318,13 @@ view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
 		v->state = JS_RUNNING;
 		v->cause[0] = 0;
 		view_jobdir_read(sp, id, v, 0);
+		/* A job with sources, started by a dispatcher and not yet
+		 * exec'd by its shepherd: its sources are being staged. */
+		if (!v->started_us && (v->git_url[0] || v->bundle_sha256[0])) {
+			v->state = JS_STAGING;
+			snprintf(v->cause, sizeof v->cause, "staging %.200s",
+			    v->git_url[0] ? v->git_url : "its bundle");
+		}
 		snprintf(v->node, sizeof v->node, "%s", node);
 		return 0;
 	case SD_DONE:

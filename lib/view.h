@@ -35,6 +35,11 @@ struct view_job {
 	char cause[256];		/* why it ended, or why it waits */
 	char out[JOB_PATH_MAX + 1];	/* where its output went */
 	char err[JOB_PATH_MAX + 1];
+	/* Provenance (empty when not known or not used). */
+	char git_url[JOB_PATH_MAX + 1];
+	char git_commit[41];		/* the commit the job ran */
+	char bundle_sha256[65];
+	char script_sha256[65];		/* of the job's script text */
 };
 
 void view_job_init(struct view_job *v);

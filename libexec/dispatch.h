@@ -77,6 +77,16 @@ int disp_job_end(struct disp *d, int fromdir, uint64_t id, int state,
 void disp_bad_put(struct disp *d, int from, const char *name,
     const struct stat *st, const char *why);
 
+/* dispatch-web.c */
+#define DISP_CTL_MAX 16384	/* largest request read from ctl/ */
+/* May a request owned by requester act for the user its body names, on a
+ * job owned by jobuid? Sets who to name that user. */
+int disp_web_ok(struct disp *d, const char *body, uid_t requester,
+    uid_t jobuid, char *who, size_t whosz);
+/* Write the job a web user submitted as incoming/ID, owned by them. */
+int disp_web_submit(struct disp *d, uint64_t id, char *body,
+    const struct stat *st);
+
 /* dispatch-run.c */
 void disp_run_settle(struct disp *d);
 void disp_queue_schedule(struct disp *d);

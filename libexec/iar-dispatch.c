@@ -37,7 +37,6 @@
 #include "node.h"
 #include "paths.h"
 #include "view.h"
-#include "webconf.h"
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -320,51 +319,6 @@ incoming_accept(struct disp *d)
 		spool_id_seen(&d->sp, maxid);
 }
 
-/* A request the CGI dropped for a web user (iar.cgi(8)): honoured only
- * if etc/cgi.conf names the request file's owner as cgi_user (the web
- * server's account), the body names exactly one user, and that user is
- * an admin there, or is allowed there and owns the job. who then names
- * the person. */
-static int
-ctl_web_ok(struct disp *d, const char *body, uid_t requester, uid_t jobuid,
-    char *who, size_t whosz)
-{
-	struct cgi_conf cf;
-	struct passwd *pw;
-	char err[256], user[72];
-	const char *p;
-	size_t n;
-	int ok = 0;
-
-	if (webconf_load(d->root, &cf, err, sizeof err) < 0) {
-		msg_log("DENY", "%s", err);
-		return 0;
-	}
-	if (!cf.cgi_user[0] || !(pw = getpwnam(cf.cgi_user)) ||
-	    pw->pw_uid != requester)
-		goto out;
-	if (!(p = strstr(body, "\nuser=")) || strstr(p + 1, "\nuser="))
-		goto out;
-	p += 6;
-	n = strcspn(p, "\n");
-	if (n == 0 || n >= sizeof user || p[n] != '\n')
-		goto out;
-	memcpy(user, p, n);
-	user[n] = 0;
-	if (!webconf_name_ok(user))
-		goto out;
-	if (webconf_listed(cf.admin, cf.nadmin, user))
-		ok = 1;
-	else if (webconf_listed(cf.allow, cf.nallow, user) &&
-	    (pw = getpwnam(user)) && pw->pw_uid == jobuid)
-		ok = 1;
-	if (ok)
-		snprintf(who, whosz, "web user %s", user);
-out:
-	webconf_free(&cf);
-	return ok;
-}
-
 /* Requests in ctl/: ID.VERB.PID, owned by whoever asked. */
 static void
 ctl_process(struct disp *d)
@@ -377,7 +331,8 @@ ctl_process(struct disp *d)
 		return;
 	rewinddir(dir);
 	while ((de = readdir(dir))) {
-		char name[256], *verb, *dot, node[64], body[256], who[96];
+		char name[256], *verb, *dot, node[64], body[DISP_CTL_MAX],
+		    who[96];
 		struct view_job v;
 		struct stat st;
 		uint64_t id;
@@ -407,6 +362,10 @@ ctl_process(struct disp *d)
 		    10) != 0 || !strstr(body, "\nend\n"))
 			goto drop;
 		snprintf(who, sizeof who, "uid %ld", (long)st.st_uid);
+		if (!strcmp(verb, "submit")) {
+			ok = disp_web_submit(d, id, body, &st) == 0;
+			goto drop;
+		}
 		if (spool_job_locate(&d->sp, id, &loc, node, sizeof node) != 0 ||
 		    view_job_get(&d->sp, NULL, id, &v) != 0)
 			goto drop;
@@ -414,7 +373,7 @@ ctl_process(struct disp *d)
 			continue;	/* arrived after this pass's accept:
 					 * keep the request for the next */
 		if (st.st_uid != 0 && st.st_uid != geteuid() &&
-		    st.st_uid != v.uid && !ctl_web_ok(d, body, st.st_uid,
+		    st.st_uid != v.uid && !disp_web_ok(d, body, st.st_uid,
 		    v.uid, who, sizeof who)) {
 			msg_log("DENY", "%s may not %s job %" PRIu64, who, verb,
 			    id);

@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "buf.h"
 #include "cg.h"
@@ -40,7 +41,9 @@
 #include "msg.h"
 #include "paths.h"
 #include "spool.h"
+#include "sha256.h"
 #include "shepherd.h"
+#include "stage.h"
 #include "view.h"
 
 extern char **environ;
@@ -107,6 +110,178 @@ run_fail(struct run *r, int state, const char *fmt, const char *arg)
 	r->v.state = state;
 	snprintf(r->v.cause, sizeof r->v.cause, fmt, arg);
 	run_finish(r);
+}
+
+/* A directory for the job's user: made (0700) or checked to be a real
+ * directory the user owns. */
+static int
+user_dir(int dirfd, const char *name, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+		return -1;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	if (st.st_uid != uid && (geteuid() != 0 ||
+	    fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0))
+		return -1;
+	return 0;
+}
+
+/* STAGING: the Git source and the bundle into jobs/ID/src, which becomes
+ * the job's working directory. A job staged before (requeued) starts
+ * from a fresh directory; the old one is kept as src.old.TIME. */
+static void
+run_stage(struct run *r, const struct passwd *pw, const char *root)
+{
+	struct stage_req rq;
+	char src[4096], cache[4096], err[512], commit[64] = "", bname[40];
+	int bfd = -1, bdir = -1, cfd = -1;
+	struct stat st;
+
+	memset(&rq, 0, sizeof rq);
+	/* The job file may not have come through iar-submit. */
+	if (r->job.git_url[0] && !conf_git_url_ok(&r->conf, r->job.git_url))
+		run_fail(r, JS_FAILED, "git: URL '%s' is not allowed by "
+		    "git_schemes", r->job.git_url);
+	if (faccessat(r->jobdir, JOBDIR_SRC, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		char old[64];
+
+		snprintf(old, sizeof old, "%s.old.%" PRId64, JOBDIR_SRC,
+		    now_us());
+		if (renameat(r->jobdir, JOBDIR_SRC, r->jobdir, old) < 0)
+			run_fail(r, JS_FAILED, "cannot set aside an old "
+			    "src: %s", strerror(errno));
+	}
+	if (user_dir(r->jobdir, JOBDIR_SRC, r->job.uid, pw->pw_gid) < 0)
+		run_fail(r, JS_FAILED, "cannot make src: %s", strerror(errno));
+	if (snprintf(src, sizeof src, "%s/%s/%s/%s/%s", root, IAR_SPOOL,
+	    SPOOL_JOBS, r->idname, JOBDIR_SRC) >= (int)sizeof r->job.cwd)
+		run_fail(r, JS_FAILED, "%s", "spool path too long");
+	rq.pw = pw;
+	rq.srcdir = src;
+	rq.git_url = r->job.git_url;
+	rq.git_ref = r->job.git_ref;
+	rq.bundlefd = -1;
+	rq.bundle_sha256 = r->job.bundle_sha256;
+	if (r->job.git_url[0]) {
+		/* One cache entry per user and URL: a user can neither read
+		 * nor poison another's. */
+		unsigned char d[SHA256_LEN];
+		char key[JOB_PATH_MAX + 32], hex[SHA256_HEX];
+		int n = snprintf(key, sizeof key, "%ld\n%s",
+		    (long)r->job.uid, r->job.git_url);
+		int gfd;
+
+		sha256_digest(key, (size_t)n, d);
+		sha256_hex(d, hex);
+		hex[32] = 0;
+		mkdirat(r->sp.spoolfd, SPOOL_CACHE, 0755);
+		if ((cfd = openat(r->sp.spoolfd, SPOOL_CACHE, O_RDONLY |
+		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			run_fail(r, JS_FAILED, "cannot open the git cache: %s",
+			    strerror(errno));
+		mkdirat(cfd, "git", 0755);
+		if ((gfd = openat(cfd, "git", O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) < 0 || user_dir(gfd, hex,
+		    r->job.uid, pw->pw_gid) < 0)
+			run_fail(r, JS_FAILED, "cannot make a git cache "
+			    "entry: %s", strerror(errno));
+		close(gfd);
+		close(cfd);
+		snprintf(cache, sizeof cache, "%s/%s/%s/git/%s", root,
+		    IAR_SPOOL, SPOOL_CACHE, hex);
+		rq.cachedir = cache;
+	}
+	if (r->job.bundle_sha256[0]) {
+		snprintf(bname, sizeof bname, "%s.tar.gz", r->idname);
+		bdir = openat(r->sp.spoolfd, SPOOL_BUNDLES, O_RDONLY |
+		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (bdir >= 0 && (bfd = file_open_checked(bdir, bname, &st))
+		    >= 0) {
+			/* Kept with the job (iar-submit --rerun, iar-fetch). */
+			unlinkat(r->jobdir, JOBDIR_BUNDLE, 0);
+			if (renameat(bdir, bname, r->jobdir, JOBDIR_BUNDLE) < 0)
+				run_fail(r, JS_FAILED, "cannot move the bundle: "
+				    "%s", strerror(errno));
+		} else if ((bfd = file_open_checked(r->jobdir, JOBDIR_BUNDLE,
+		    &st)) < 0)
+			run_fail(r, JS_FAILED, "bundle of job %s is missing",
+			    r->idname);
+		if (bdir >= 0)
+			close(bdir);
+		rq.bundlefd = bfd;
+	}
+	{
+		/* A cancel or the walltime ends the staging too; the
+		 * signals are blocked here, so it waits for them. */
+		sigset_t cancel;
+		int64_t deadline = r->v.time ? stage_now_us() +
+		    (int64_t)r->v.time * 1000000 : 0;
+		int rc;
+
+		sigemptyset(&cancel);
+		sigaddset(&cancel, SIGTERM);
+		sigaddset(&cancel, SIGUSR1);
+		sigaddset(&cancel, SIGINT);
+		sigaddset(&cancel, SIGHUP);
+		rc = stage_run(&rq, &cancel, deadline, commit, sizeof commit,
+		    err, sizeof err);
+		if (rc == STAGE_CANCELLED)
+			run_fail(r, JS_CANCELLED, "%s", err);
+		if (rc == STAGE_TIMEOUT)
+			run_fail(r, JS_TIMEOUT, "%s", err);
+		if (rc < 0)
+			run_fail(r, JS_FAILED, "%s", err);
+	}
+	if (bfd >= 0)
+		close(bfd);
+	snprintf(r->v.git_commit, sizeof r->v.git_commit, "%s", commit);
+	memcpy(r->job.cwd, src, strlen(src) + 1);
+}
+
+/* After the job: jobs/ID/NAME to NAME.gz (zlib, level 1, the user's),
+ * then the plain file goes. A crash in between leaves both; readers take
+ * the plain one while it exists. Failures leave the plain file. */
+static void
+log_gzip(struct run *r, const char *name)
+{
+	char gzname[32], buf[65536];
+	ssize_t n;
+	gzFile g;
+	int in, out;
+
+	snprintf(gzname, sizeof gzname, "%s.gz", name);
+	if ((in = openat(r->jobdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC))
+	    < 0)
+		return;
+	out = openat(r->jobdir, gzname, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0 || (geteuid() == 0 && fchown(out, r->job.uid, r->job.gid)
+	    < 0) || !(g = gzdopen(out, "wb1"))) {
+		if (out >= 0) {
+			close(out);
+			unlinkat(r->jobdir, gzname, 0);
+		}
+		close(in);
+		return;
+	}
+	gzbuffer(g, 128 * 1024);
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (gzwrite(g, buf, (unsigned)n) != (int)n)
+			break;
+	close(in);
+	if (gzclose(g) != Z_OK || n != 0) {
+		unlinkat(r->jobdir, gzname, 0);
+		msg_warn("job %s: cannot compress %s", r->idname, name);
+		return;
+	}
+	unlinkat(r->jobdir, name, 0);
 }
 
 /* Expand %j and make relative paths relative to the job's cwd. */
@@ -515,6 +690,15 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			    "/usr/local/bin:/usr/bin:/bin");
 	}
 
+	if (r.job.script) {
+		unsigned char d[SHA256_LEN];
+
+		sha256_digest(r.job.script, r.job.scriptlen, d);
+		sha256_hex(d, r.v.script_sha256);
+	}
+	if (r.job.git_url[0] || r.job.bundle_sha256[0])
+		run_stage(&r, pw, root);
+
 	/* Default output files are made here, as root; named ones by the
 	 * child, as the user. -2: stderr goes where stdout goes. */
 	if (!r.job.out[0]) {
@@ -725,5 +909,9 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			snprintf(r.v.cause, sizeof r.v.cause, "exit status %d",
 			    r.v.exit_code);
 	}
+	if (!r.job.out[0])
+		log_gzip(&r, JOBDIR_OUT);
+	if (!r.job.err[0] && !r.job.out[0])
+		log_gzip(&r, JOBDIR_ERR);
 	run_finish(&r);
 }

@@ -75,6 +75,13 @@ done_testing() {
 	exit $?
 }
 
+# A default log of a job, plain or as its shepherd compressed it at the
+# end (jobs/ID/stdout.gz).
+jlog() {
+	if [ -f "$1" ]; then cat "$1"
+	elif [ -f "$1.gz" ]; then gzip -dc "$1.gz"
+	else cat "$1"; fi
+}
 # Fields of one job from iar-stat (csv has no quoting for simple values).
 jstate() { iar-stat -n --tsv -j "$1" | cut -f4; }
 jfield() {	# jfield ID COLUMN-NAME

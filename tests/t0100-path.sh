@@ -65,18 +65,18 @@ is "$(jfield "$c" name)" echo "a command job is named after the command"
 is "$(jfield "$i" name)" stdin "a job from stdin is named 'stdin'"
 is "$(res "$s" state)" COMPLETED "result file says COMPLETED"
 is "$(res "$s" name)" pathjob "result file has the name"
-is "$(cat "$IAR_ROOT/spool/jobs/$s/stdout")" "out of script" \
+is "$(jlog "$IAR_ROOT/spool/jobs/$s/stdout")" "out of script" \
     "script output in spool/jobs/ID/stdout"
-is "$(cat "$IAR_ROOT/spool/jobs/$s/stderr")" "err of script" \
+is "$(jlog "$IAR_ROOT/spool/jobs/$s/stderr")" "err of script" \
     "script error output in spool/jobs/ID/stderr"
-is "$(cat "$IAR_ROOT/spool/jobs/$c/stdout")" "hello world" \
+is "$(jlog "$IAR_ROOT/spool/jobs/$c/stdout")" "hello world" \
     "command output (arguments kept)"
-is "$(cat "$IAR_ROOT/spool/jobs/$i/stdout")" "from stdin" "stdin job output"
+is "$(jlog "$IAR_ROOT/spool/jobs/$i/stdout")" "from stdin" "stdin job output"
 is "$(cat "$W/sub/out.$d" 2>/dev/null)" "$(printf '%s\nFOO=bar\nID=%s' \
     "$W/sub" "$d")" "-D sets the cwd, -o out.%j is relative to it, env kept"
 [ ! -e "$IAR_ROOT/spool/jobs/$d/stdout" ]
 ok $? "no default stdout when -o is given"
-is "$(cat "$IAR_ROOT/spool/jobs/$n/stdout")" "$(printf 'FOO=unset\nID=%s' \
+is "$(jlog "$IAR_ROOT/spool/jobs/$n/stdout")" "$(printf 'FOO=unset\nID=%s' \
     "$n")" "--export=NONE drops FOO; IAR_JOB_ID is still set"
 for k in started ended submitted; do
 	v=$(jfield "$s" $k)

@@ -16,7 +16,7 @@ is "$(jstate "$e")" FAILED "exit 3: FAILED"
 is "$(jfield "$e" exit)" 3 "exit 3: exit column 3"
 is "$(jfield "$e" signal)" 0 "exit 3: no signal"
 is "$(jfield "$e" reason)" "exit status 3" "exit 3: reason"
-is "$(cat "$S/jobs/$e/stdout")" before "exit 3: output kept"
+is "$(jlog "$S/jobs/$e/stdout")" before "exit 3: output kept"
 is "$(res "$e" state)" FAILED "exit 3: result file state"
 is "$(res "$e" exit)" 3 "exit 3: result file exit"
 

@@ -21,7 +21,7 @@ iar-release "$h"
 is $? 0 "iar-release exits 0"
 drain 30
 is "$(jstate "$h")" COMPLETED "released: runs to COMPLETED"
-is "$(cat "$S/jobs/$h/stdout" 2>/dev/null)" released-and-ran "its output"
+is "$(jlog "$S/jobs/$h/stdout" 2>/dev/null)" released-and-ran "its output"
 
 # Held from the queue, with every core busy.
 N=$(nproc)
@@ -58,7 +58,7 @@ iar-release "$q"
 is $? 0 "iar-release exits 0"
 drain 30
 is "$(jstate "$q")" COMPLETED "released: COMPLETED"
-is "$(cat "$S/jobs/$q/stdout" 2>/dev/null)" ran-after-release "its output"
+is "$(jlog "$S/jobs/$q/stdout" 2>/dev/null)" ran-after-release "its output"
 is "$(ls -A "$S/done" "$S/ctl" "$S/hold" "$S/queue" | grep -v ':$' | grep .)" "" \
     "nothing left in done/, ctl/, hold/ or queue/"
 

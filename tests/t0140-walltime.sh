@@ -43,7 +43,7 @@ is $? 143 "iar-wait: 128+15"
 
 is "$(jstate "$b")" TIMEOUT "a job that ignores TERM: TIMEOUT"
 is "$(jfield "$b" signal)" 9 "killed by KILL"
-is "$(cat "$S/jobs/$b/stdout")" "$(printf 'started\ngot TERM')" \
+is "$(jlog "$S/jobs/$b/stdout")" "$(printf 'started\ngot TERM')" \
     "it got TERM first, and one TERM only"
 rt=$(runsecs "$b")
 within "$rt" 2.9 4.5

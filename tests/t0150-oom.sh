@@ -65,7 +65,7 @@ iar-wait "$o"
 is $? 137 "iar-wait: 128+9"
 
 is "$(jstate "$s")" COMPLETED "a small job under --mem 64M: COMPLETED"
-is "$(cat "$S/jobs/$s/stdout")" "$(printf '67108864\nsmall done')" \
+is "$(jlog "$S/jobs/$s/stdout")" "$(printf '67108864\nsmall done')" \
     "the job's memory cgroup has the 64 MiB limit"
 p=$(jfield "$s" mem_peak)
 [ "${p:-0}" -gt 0 ] && [ "$p" -lt $((64 << 20)) ]

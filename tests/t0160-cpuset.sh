@@ -23,7 +23,7 @@ j=$(iar-submit --parsable -J where -- sh -c '
 	cat /sys/fs/cgroup/cpuset/'"$T_CG"'/$IAR_JOB_ID/cpuset.cpus')
 drain 30
 is "$(jstate "$j")" COMPLETED "the job COMPLETED"
-O=$S/jobs/$j/stdout
+O=$IAR_ROOT/work.out; jlog "$S/jobs/$j/stdout" > "$O"
 c=$(jfield "$j" cpus)
 [ -n "$c" ]
 ok $? "iar-stat gives its cpus ($c)"
@@ -53,8 +53,8 @@ if [ "$N" -ge 2 ]; then
 	drain 30
 	is "$(jstate "$a")" COMPLETED "first one-core job COMPLETED"
 	is "$(jstate "$b")" COMPLETED "second one-core job COMPLETED"
-	ca=$(allowed "$S/jobs/$a/stdout")
-	cb=$(allowed "$S/jobs/$b/stdout")
+	ca=$(jlog "$S/jobs/$a/stdout" | sed -n "s/^Cpus_allowed_list:[[:space:]]*//p")
+	cb=$(jlog "$S/jobs/$b/stdout" | sed -n "s/^Cpus_allowed_list:[[:space:]]*//p")
 	if [ "$(res "$b" started)" -lt "$(res "$a" ended)" ]; then
 		ok 0 "they ran at the same time"
 		[ -n "$ca" ] && [ -n "$cb" ] && [ "$ca" != "$cb" ]

@@ -65,7 +65,7 @@ as() {	# as USER COMMAND...: run an iar command (or sh -c) as USER
 	    export ASAN_OPTIONS UBSAN_OPTIONS; $*"
 }
 B=$IAR_ROOT/bin
-out() { cat "$S/jobs/$1/stdout" 2>/dev/null | tr '\n' ' '; }
+out() { jlog "$S/jobs/$1/stdout" 2>/dev/null | tr '\n' ' '; }
 
 # --- each job runs as its owner ----------------------------------------
 j1=$(as iartest1 "$B/iar-submit --parsable -J who1 -- sh -c 'id -u; id -un'")
@@ -86,7 +86,7 @@ is "$(out "$j2")" "$U2 iartest2 " "job $j2 ran as iartest2"
 is "$(out "$j3")" "$U1 iartest1 " "job $j3 ran as iartest1 (USER reset)"
 is "$(jfield "$j1" user)" iartest1 "iar-stat: user of $j1"
 is "$(jfield "$j2" uid)" "$U2" "iar-stat: uid of $j2"
-is "$(stat -c %U "$S/jobs/$j1/stdout")" iartest1 \
+is "$(stat -c %U "$S/jobs/$j1/stdout.gz")" iartest1 \
     "the job's stdout belongs to iartest1"
 v=$(as iartest2 "$B/iar-stat -n --tsv -j $j1" | cut -f4)
 is "$v" COMPLETED "iartest2 can see job $j1 with iar-stat"
@@ -212,5 +212,47 @@ e=$(as iartest1 "mv $S/incoming/$j $S/queue/$j" 2>&1)
 ok $? "iartest1 cannot move its job into queue/ ($e)"
 iar-cancel "$j"
 drain 30
+
+# --- sources as the job's user (issue 5) ---------------------------------
+# A repository iartest1 owns (libgit2's owner validation would refuse it
+# to root) and a bundle directory only iartest1 can read.
+if command -v git >/dev/null 2>&1; then
+	H1=$IAR_ROOT/home/iartest1
+	G="git -c user.name=t -c user.email=t@example.org -c init.defaultBranch=main"
+	$G init -q "$H1/w" && (cd "$H1/w" && echo 'id -un; echo from-git' > run.sh &&
+	    $G add run.sh && $G commit -qm one) >/dev/null &&
+	    $G clone -q --bare "$H1/w" "$H1/r.git"
+	mkdir -p "$H1/in" && echo secret > "$H1/in/data"
+	chown -R iartest1 "$H1"
+	chmod 700 "$H1/in"
+	is "$(stat -c '%a %G' "$S/bundles")" "1770 iar" "bundles/: 1770 root:iar"
+	gj=$(as iartest1 "$B/iar-submit --parsable --git file://$H1/r.git -- sh run.sh")
+	bj=$(as iartest1 "$B/iar-submit --parsable --bundle $H1/in -- cat data")
+	is "$(stat -c %U "$S/bundles/$bj.tar.gz")" iartest1 \
+	    "the bundle file belongs to its submitter"
+	drain 30
+	is "$(jstate "$gj")" COMPLETED "a Git job of iartest1 from its own repository"
+	is "$(out "$gj")" "iartest1 from-git " "fetched and run as iartest1"
+	is "$(stat -c '%U %a' "$S/jobs/$gj/src")" "iartest1 700" \
+	    "its src belongs to iartest1, mode 700"
+	is "$(stat -c %U "$S/jobs/$gj/src/run.sh")" iartest1 \
+	    "the checkout was written by iartest1"
+	is "$(stat -c %U "$S"/cache/git/*)" iartest1 \
+	    "its cache entry belongs to iartest1"
+	is "$(out "$bj")" "secret " "a bundle of a directory only iartest1 reads"
+	e=$(as iartest2 "$B/iar-submit --parsable --bundle $H1/in -- true" 2>&1)
+	[ $? -ne 0 ]
+	ok $? "iartest2 cannot bundle it ($e)"
+	e=$(as iartest2 "$B/iar-submit --parsable --rerun $gj" 2>&1)
+	[ $? -eq 102 ]
+	ok $? "iartest2 cannot rerun iartest1's job ($e)"
+	as iartest1 "$TOP/bin/iar-fetch -o $H1/res.tgz $gj"
+	ok $? "iartest1 fetches its job's results"
+	tar tzf "$H1/res.tgz" | grep -qx "iar-$gj/src/run.sh"
+	ok $? "... with its src"
+	e=$(as iartest2 "$TOP/bin/iar-fetch -o /dev/null $gj" 2>&1)
+	[ $? -eq 102 ]
+	ok $? "iartest2 cannot fetch iartest1's job ($e)"
+fi
 
 done_testing

@@ -179,7 +179,7 @@ iar-node resume "$N"
 is "$(cat "$ND/$N/state")" up "resume: state up, reason gone"
 drain 30
 is "$(jstate "$j")" COMPLETED "after resume the job runs"
-is "$(cat "$IAR_ROOT/spool/jobs/$j/stdout")" ran "its output"
+is "$(jlog "$IAR_ROOT/spool/jobs/$j/stdout")" ran "its output"
 [ ! -e "$IAR_ROOT/spool/why" ]
 ok $? "spool/why is gone when nothing holds the queue"
 

@@ -114,6 +114,45 @@ main(void)
 		ok(variant("name=t", big, why) == 0, "oversized name rejected");
 	}
 
+	/* Job sources (issue 5). */
+	{
+		static const char h[] = "0123456789abcdef0123456789abcdef"
+		    "0123456789abcdef0123456789abcdef";
+		char kv[300];
+
+		snprintf(kv, sizeof kv, "submitted=1\ngit_url=/srv/r.git\n"
+		    "git_ref=v1.0\nbundle_sha256=%s", h);
+		ok(variant("submitted=1", kv, why) == 1, "git and bundle keys "
+		    "parse");
+		ok(variant("submitted=1", "submitted=1\ngit_ref=main", why) ==
+		    0 && strstr(why, "git_ref without git_url"),
+		    "git_ref without git_url rejected");
+		ok(variant("submitted=1", "submitted=1\nbundle_sha256=abc",
+		    why) == 0, "short bundle_sha256 rejected");
+		ok(job_ref_ok("main") && job_ref_ok("v1.0") &&
+		    job_ref_ok("feature/x") && job_ref_ok("0027c5b") &&
+		    !job_ref_ok("") && !job_ref_ok("-x") &&
+		    !job_ref_ok("a..b") && !job_ref_ok("a@{1}") &&
+		    !job_ref_ok("/a") && !job_ref_ok("a b") &&
+		    !job_ref_ok("a^{tree}") && !job_ref_ok("a:b"),
+		    "job_ref_ok");
+		job_init(&j);
+		strcpy(j.cwd, "/tmp");
+		strcpy(j.git_url, "file:///srv/r.git");
+		strcpy(j.git_ref, "feature");
+		strcpy(j.bundle_sha256, h);
+		j.script = "true\n";
+		j.scriptlen = 5;
+		buf_init(&b);
+		job_format(&j, &b);
+		ok(job_parse(&k, b.s, b.len, why, sizeof why) == 0 &&
+		    !strcmp(k.git_url, j.git_url) &&
+		    !strcmp(k.git_ref, j.git_ref) &&
+		    !strcmp(k.bundle_sha256, h), "sources round-trip");
+		job_free(&k);
+		buf_free(&b);
+	}
+
 	ok(job_id_ok("1") && job_id_ok("123456789012") && !job_id_ok("0") &&
 	    !job_id_ok("01") && !job_id_ok("-1") && !job_id_ok("1a") &&
 	    !job_id_ok("") && !job_id_ok("1234567890123") &&

@@ -1,18 +1,12 @@
 /* sha256.c: SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), for the
- * request tokens of iar.cgi (auth.c). Small and slow enough: a token is
- * a few dozen bytes. Checked in tests/t0400-cgi.sh against Python's
- * hmac module. */
+ * request tokens of iar.cgi (auth.c) and the provenance hashes of job
+ * scripts and bundles (iar-submit, the shepherd). Small, not fast (about
+ * 200 MB/s). Checked in tests/t0400-cgi.sh against Python's hmac module
+ * and in tests/t0500-source.sh against sha256sum. */
 #include <stdint.h>
 #include <string.h>
 
-#include "cgi.h"
-
-struct sha256 {
-	uint32_t h[8];
-	unsigned char blk[64];
-	size_t n;		/* bytes in blk */
-	uint64_t len;		/* bytes in all */
-};
+#include "sha256.h"
 
 static const uint32_t sha256_k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -57,7 +51,7 @@ sha256_block(struct sha256 *s, const unsigned char *p)
 	s->h[4] += e; s->h[5] += f; s->h[6] += g; s->h[7] += h;
 }
 
-static void
+void
 sha256_init(struct sha256 *s)
 {
 	static const uint32_t h0[8] = {
@@ -70,7 +64,7 @@ sha256_init(struct sha256 *s)
 	s->len = 0;
 }
 
-static void
+void
 sha256_add(struct sha256 *s, const void *data, size_t len)
 {
 	const unsigned char *p = data;
@@ -90,7 +84,7 @@ sha256_add(struct sha256 *s, const void *data, size_t len)
 	}
 }
 
-static void
+void
 sha256_end(struct sha256 *s, unsigned char out[SHA256_LEN])
 {
 	uint64_t bits = s->len * 8;
@@ -146,4 +140,17 @@ sha256_hmac(const void *key, size_t keylen, const void *msg, size_t msglen,
 	sha256_add(&s, pad, 64);
 	sha256_add(&s, inner, SHA256_LEN);
 	sha256_end(&s, out);
+}
+
+void
+sha256_hex(const unsigned char d[SHA256_LEN], char out[SHA256_HEX])
+{
+	static const char hx[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < SHA256_LEN; i++) {
+		out[2 * i] = hx[d[i] >> 4];
+		out[2 * i + 1] = hx[d[i] & 15];
+	}
+	out[2 * SHA256_LEN] = 0;
 }

@@ -675,6 +675,13 @@ main(int argc, char **argv)
 	if (spool_open(&d.sp, d.root, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
 	r = spool_lock_take(&d.sp, mode == M_DAEMON);
+	/* Asked for by hand (-1, -w), a pass waits a little for one that is
+	 * ending; from cron it leaves at once and lets the other work. */
+	for (c = 0; r == 0 && (mode == M_ONCE || mode == M_IDLE) && c < 500;
+	    c++) {
+		poll(NULL, 0, 10);
+		r = spool_lock_take(&d.sp, 0);
+	}
 	if (r < 0)
 		msg_die(EX_TEMP, "cannot lock '%s/spool/lock':", d.root);
 	if (r == 0)

@@ -332,16 +332,17 @@ cgi GET "/jobs/$p" REMOTE_USER="$ME"
 tok=$(sed -n 's/.*name="token" value="\([^"]*\)".*/\1/p' "$W/b" | head -1)
 [ -n "$tok" ] && body_has "action=\"/cgi-bin/iar.cgi/jobs/$p/hold\""
 ok $? "owner's job page: a hold form with a token"
-pytok() {	# pytok USER SECONDS-AGO: a token made by Python's hmac
+pytok() {	# pytok USER SECONDS-AGO|@TIME: a token made by Python's hmac
 	python3 -c '
 import hmac, hashlib, sys, time
 key = open(sys.argv[1], "rb").read().rstrip(b"\r\n")
-t = int(time.time()) - int(sys.argv[3])
+a = sys.argv[3]
+t = int(a[1:]) if a.startswith("@") else int(time.time()) - int(a)
 msg = ("iar-cgi-token 1\n%s\n%d" % (sys.argv[2], t)).encode()
 print("%d.%s" % (t, hmac.new(key, msg, hashlib.sha256).hexdigest()))
 ' "$IAR_ROOT/etc/cgi.secret" "$1" "$2"
 }
-is "${tok#*.}" "$(pytok "$ME" $(( $(date +%s) - ${tok%%.*} )) | cut -d. -f2)" \
+is "${tok#*.}" "$(pytok "$ME" @"${tok%%.*}" | cut -d. -f2)" \
     "the token is HMAC-SHA256 as Python computes it"
 post hold "$p" "$tok"
 is "$st" 403 "POST without REMOTE_USER: 403"

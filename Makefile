@@ -26,7 +26,7 @@ BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
           bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log \
           bin/iar-fetch bin/iar-node
 LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
-          libexec/iar-bundle libexec/iar-heartbeat
+          libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
           tests/unit-node
 CGI     = cgi-bin/iar.cgi
@@ -70,13 +70,15 @@ libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
 libexec/iar-run: libexec/iar-run.o libexec/shepherd.o libexec/stage.o
 libexec/iar-rebuild: libexec/iar-rebuild.o
 libexec/iar-bundle: libexec/iar-bundle.o
+libexec/iar-stage: libexec/iar-stage.o
 libexec/iar-heartbeat: libexec/iar-heartbeat.o
 tests/unit-job: tests/unit-job.o
 tests/unit-cg: tests/unit-cg.o
 tests/unit-topo: tests/unit-topo.o
 tests/unit-hist: tests/unit-hist.o
 tests/unit-node: tests/unit-node.o
-$(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-bundle libexec/iar-heartbeat:
+$(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-bundle libexec/iar-heartbeat \
+    libexec/iar-stage:
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
 libexec/iar-run:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-run.o libexec/shepherd.o \

@@ -57,33 +57,6 @@ static const struct option longopts[] = {
 #define CHUNK 65536
 
 static struct cmd c;
-static struct hist *hist;
-static int hist_tried;
-
-/* The job from the spool, else from the history (opened when first
- * needed). 0 found. */
-static int
-job_get(uint64_t id, struct view_job *v)
-{
-	char dir[4096], file[4200], err[600];
-	struct stat st;
-
-	if (view_job_get(&c.sp, NULL, id, v) == 0)
-		return 0;
-	if (!hist_tried) {
-		hist_tried = 1;
-		snprintf(dir, sizeof dir, "%s/%s/%s", c.root, IAR_SPOOL,
-		    SPOOL_DB);
-		snprintf(file, sizeof file, "%s/jobs.db", dir);
-		if (stat(file, &st) == 0 && hist_open(dir, 1, &hist, err,
-		    sizeof err) < 0) {
-			msg_warn("%s", err);
-			hist = NULL;
-		}
-	}
-	return hist ? view_job_get(&c.sp, hist, id, v) : 1;
-}
-
 /* The job's working directory, from its job file in the spool. */
 static int
 job_cwd_get(uint64_t id, char *cwd, size_t n)
@@ -354,7 +327,7 @@ job_over(uint64_t id)
 {
 	struct view_job v;
 
-	return job_get(id, &v) != 0 || job_state_final(v.state);
+	return cmd_job_find(&c, id, &v) != 0 || job_state_final(v.state);
 }
 
 /* Wait for news: inotify (if any) with a 1 s timeout; drain events. */
@@ -442,7 +415,7 @@ main(int argc, char **argv)
 	id = cmd_id_arg(argv[optind]);
 	cmd_setup(&c, argv[0]);
 
-	if (job_get(id, &v) != 0)
+	if (cmd_job_find(&c, id, &v) != 0)
 		msg_die(EX_NOTFOUND, "no such job %" PRIu64, id);
 	if (getuid() != 0 && v.uid != (uid_t)-1 && v.uid != getuid())
 		msg_die(EX_NOTFOUND, "cannot read the output of job %" PRIu64
@@ -472,7 +445,7 @@ main(int argc, char **argv)
 			msg_die(e == EACCES || e == EPERM || e == ELOOP ?
 			    EX_NOTFOUND : EX_TEMP, "cannot open '%s':", path);
 		if (!follow || job_over(id)) {
-			if (job_get(id, &v) == 0 && (v.state == JS_PENDING ||
+			if (cmd_job_find(&c, id, &v) == 0 && (v.state == JS_PENDING ||
 			    v.state == JS_HELD))
 				msg_die(EX_NOTFOUND, "no output yet: job %"
 				    PRIu64 " is %s", id,
@@ -522,7 +495,7 @@ main(int argc, char **argv)
 			break;
 		news_wait(in);
 	}
-	if (hist)
-		hist_close(hist);
+	if (c.hist)
+		hist_close(c.hist);
 	return 0;
 }

@@ -426,28 +426,6 @@ ids_parse(const char *list, uint64_t **ids)
 	return k;
 }
 
-/* The history, or NULL (after one warning) if it cannot be read. Before
- * the first job is recorded there is no history: that is not trouble. */
-static struct hist *
-hist_get(const char *root)
-{
-	char dir[4096], file[4200], err[600];
-	struct hist *h;
-	struct stat st;
-
-	if (snprintf(dir, sizeof dir, "%s/%s/%s", root, IAR_SPOOL, SPOOL_DB)
-	    >= (int)sizeof dir)
-		return NULL;
-	snprintf(file, sizeof file, "%s/jobs.db", dir);
-	if (stat(file, &st) < 0 && errno == ENOENT)
-		return NULL;
-	if (hist_open(dir, 1, &h, err, sizeof err) < 0) {
-		msg_warn("%s (listing live jobs only)", err);
-		return NULL;
-	}
-	return h;
-}
-
 static int64_t
 now_us(void)
 {
@@ -547,7 +525,7 @@ main(int argc, char **argv)
 
 			if (r != 0 && !tried) {
 				tried = 1;
-				h = hist_get(c.root);
+				h = cmd_hist_get(&c, " (listing live jobs only)");
 			}
 			if (r != 0 && h)
 				r = view_job_get(&c.sp, h, ids[i], &v);
@@ -559,7 +537,7 @@ main(int argc, char **argv)
 			row_add(&v, &x);
 		}
 	} else {
-		h = hist_get(c.root);
+		h = cmd_hist_get(&c, " (listing live jobs only)");
 		/* On trouble, what was read is still printed, and well
 		 * formed; the exit code tells. */
 		if (view_job_each(&c.sp, h, row_add, &x) < 0) {

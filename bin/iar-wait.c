@@ -43,45 +43,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static struct hist *hist;
-static int hist_tried;
-
-/* The history, opened the first time a job is not in the spool. */
-static struct hist *
-hist_get(const char *root)
-{
-	char dir[4096], file[4200], err[600];
-	struct stat st;
-
-	if (hist_tried)
-		return hist;
-	hist_tried = 1;
-	if (snprintf(dir, sizeof dir, "%s/%s/%s", root, IAR_SPOOL, SPOOL_DB)
-	    >= (int)sizeof dir)
-		return NULL;
-	snprintf(file, sizeof file, "%s/jobs.db", dir);
-	if (stat(file, &st) < 0 && errno == ENOENT)
-		return NULL;
-	if (hist_open(dir, 1, &hist, err, sizeof err) < 0) {
-		msg_warn("%s", err);
-		hist = NULL;
-	}
-	return hist;
-}
-
-/* Look a job up in the spool, then in the history. 0 found. */
-static int
-job_get(struct cmd *c, uint64_t id, struct view_job *v)
-{
-	struct hist *h;
-
-	if (view_job_get(&c->sp, NULL, id, v) == 0)
-		return 0;
-	if ((h = hist_get(c->root)) == NULL)
-		return 1;
-	return view_job_get(&c->sp, h, id, v);
-}
-
 /* As a shell would report it: the exit code, 128+signal, 1 if none. */
 static int
 job_status(const struct view_job *v)
@@ -150,7 +111,7 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		struct view_job v;
 
-		if (job_get(&c, ids[i], &v) != 0) {
+		if (cmd_job_find(&c, ids[i], &v) != 0) {
 			msg_warn("no such job %" PRIu64, ids[i]);
 			rc = EX_NOTFOUND;
 		}
@@ -165,7 +126,7 @@ main(int argc, char **argv)
 		long left = -1;
 		int st, status = 1;
 
-		if (job_get(&c, ids[i], &v) != 0)
+		if (cmd_job_find(&c, ids[i], &v) != 0)
 			msg_die(EX_NOTFOUND, "no such job %" PRIu64, ids[i]);
 		if (!job_state_final(v.state)) {
 			if (timeout_ms >= 0) {
@@ -178,7 +139,7 @@ main(int argc, char **argv)
 				msg_die(EX_TEMP, "timed out waiting for job %"
 				    PRIu64, ids[i]);
 			/* Gone from the spool meanwhile: into the history. */
-			if (job_get(&c, ids[i], &v) != 0 ||
+			if (cmd_job_find(&c, ids[i], &v) != 0 ||
 			    !job_state_final(v.state)) {
 				if (st < 0)
 					msg_die(EX_NOTFOUND, "no such job %"
@@ -211,8 +172,8 @@ main(int argc, char **argv)
 				rc = 1;
 		}
 	}
-	if (hist)
-		hist_close(hist);
+	if (c.hist)
+		hist_close(c.hist);
 	free(ids);
 	spool_close(&c.sp);
 	return rc;

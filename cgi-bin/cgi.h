@@ -253,6 +253,8 @@ enum {
 void page_job_head(struct cgi *c, unsigned cols);
 void page_job_row(struct cgi *c, const struct view_job *v, unsigned cols);
 void page_cores_svg(struct buf *b, unsigned cores, unsigned busy);
+/* A node's heartbeat age, load, jobs and cores in use, as table cells. */
+void page_node_usage(struct buf *b, const struct data_node *n);
 
 /* api.c */
 void api_jobs(struct cgi *c);

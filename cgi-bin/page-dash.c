@@ -501,16 +501,7 @@ dash_nodes(struct cgi *c, const struct data_nodes *d)
 			buf_adds(b, "</span>");
 		}
 		buf_adds(b, "</td><td class=\"n\">");
-		html_age(b, n->hb_age);
-		buf_adds(b, "</td><td class=\"n\">");
-		html_text(b, n->load[0] ? n->load : "-");
-		buf_addf(b, "</td><td class=\"n\">%u</td><td>", n->njobs);
-		if (n->topo_ok) {
-			page_cores_svg(b, n->ts.cores, n->cores_busy);
-			buf_addf(b, " <span class=\"small\">%u/%u</span>",
-			    n->cores_busy, n->ts.cores);
-		} else
-			buf_adds(b, "<span class=\"muted\">no topology</span>");
+		page_node_usage(b, n);
 		buf_adds(b, "</td></tr>\n");
 	}
 	buf_adds(b, "</tbody></table>\n");

@@ -21,6 +21,25 @@
 #define GAP	6
 #define COLS	8	/* cores in a row */
 
+
+/* A node's heartbeat age, load, jobs and cores in use, as table cells
+ * (the dashboard and the node list show the same). Ends inside the last
+ * cell, after the cores picture. */
+void
+page_node_usage(struct buf *b, const struct data_node *n)
+{
+	html_age(b, n->hb_age);
+	buf_adds(b, "</td><td class=\"n\">");
+	html_text(b, n->load[0] ? n->load : "-");
+	buf_addf(b, "</td><td class=\"n\">%u</td><td>", n->njobs);
+	if (n->topo_ok) {
+		page_cores_svg(b, n->ts.cores, n->cores_busy);
+		buf_addf(b, " <span class=\"small\">%u/%u</span>",
+		    n->cores_busy, n->ts.cores);
+	} else
+		buf_adds(b, "<span class=\"muted\">no topology</span>");
+}
+
 static void
 nodes_state(struct cgi *c, const struct data_node *n)
 {
@@ -62,16 +81,7 @@ page_nodes(struct cgi *c)
 		buf_adds(b, "</td><td>");
 		nodes_state(c, n);
 		buf_adds(b, "</td><td class=\"n\">");
-		html_age(b, n->hb_age);
-		buf_adds(b, "</td><td class=\"n\">");
-		html_text(b, n->load[0] ? n->load : "-");
-		buf_addf(b, "</td><td class=\"n\">%u</td><td>", n->njobs);
-		if (n->topo_ok) {
-			page_cores_svg(b, n->ts.cores, n->cores_busy);
-			buf_addf(b, " <span class=\"small\">%u/%u</span>",
-			    n->cores_busy, n->ts.cores);
-		} else
-			buf_adds(b, "<span class=\"muted\">no topology</span>");
+		page_node_usage(b, n);
 		buf_addf(b, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td>"
 		    "<td class=\"n\">", n->ts.pus, n->ts.numa);
 		html_bytes(b, n->topo_ok ? n->ts.memory : 0);

@@ -37,6 +37,8 @@ cmd_setup(struct cmd *c, const char *argv0)
 		close(fd);
 	umask(022);
 	c->root = paths_root();
+	c->hist = NULL;
+	c->hist_tried = 0;
 	if (getegid() != getgid() && env && *env) {
 		struct stat st;
 

@@ -14,10 +14,15 @@
 #include "conf.h"
 #include "spool.h"
 
+struct hist;
+struct view_job;
+
 struct cmd {
 	const char *root;
 	struct conf conf;
 	struct spool sp;
+	struct hist *hist;	/* cmd_hist_get(): opened when first needed */
+	int hist_tried;
 };
 
 /* Set the program name, clean up the process, load the configuration and
@@ -35,6 +40,13 @@ int cmd_job_wait(struct cmd *c, uint64_t id, long timeout_ms,
 /* Send verb for each id in argv (iar-cancel, iar-hold, iar-release). */
 int cmd_ctl_main(int argc, char **argv, const char *verb,
     const char *usage);
+
+/* cmdhist.c: the history, read-only, opened the first time it is
+ * asked for; NULL when there is none yet or it cannot be opened (warned
+ * once, with note appended). */
+struct hist *cmd_hist_get(struct cmd *c, const char *note);
+/* The job from the spool, else from the history. 0 found, 1 not. */
+int cmd_job_find(struct cmd *c, uint64_t id, struct view_job *v);
 
 /* After getopt returned '?' (with opterr = 0): say what was wrong in the
  * house shape (getopt's own message names the whole path), print the

@@ -348,6 +348,18 @@ env_add(char ***env, size_t *n, const char *k, const char *v)
 	(*env)[*n] = NULL;
 }
 
+/* Set k only if the job's environment does not have it. */
+static void
+env_default(char ***env, size_t *n, const char *k, const char *v)
+{
+	size_t kl = strlen(k), i;
+
+	for (i = 0; i < *n; i++)
+		if (strncmp((*env)[i], k, kl) == 0 && (*env)[i][kl] == '=')
+			return;
+	env_add(env, n, k, v);
+}
+
 /* In the child, before exec: report a failure through the pipe. */
 static void
 child_fail(int fd, const char *what)
@@ -668,27 +680,8 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	env_add(&env, &nenv, "IAR_SUBMIT_DIR", r.job.cwd);
 	env_add(&env, &nenv, "USER", pw->pw_name);
 	env_add(&env, &nenv, "LOGNAME", pw->pw_name);
-	{
-		size_t k;
-		int home = 0;
-
-		for (k = 0; k < nenv; k++)
-			if (strncmp(env[k], "HOME=", 5) == 0)
-				home = 1;
-		if (!home)
-			env_add(&env, &nenv, "HOME", pw->pw_dir);
-	}
-	{
-		size_t k;
-		int havepath = 0;
-
-		for (k = 0; k < nenv; k++)
-			if (strncmp(env[k], "PATH=", 5) == 0)
-				havepath = 1;
-		if (!havepath)
-			env_add(&env, &nenv, "PATH",
-			    "/usr/local/bin:/usr/bin:/bin");
-	}
+	env_default(&env, &nenv, "HOME", pw->pw_dir);
+	env_default(&env, &nenv, "PATH", "/usr/local/bin:/usr/bin:/bin");
 
 	if (r.job.script) {
 		unsigned char d[SHA256_LEN];

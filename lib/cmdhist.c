@@ -1,0 +1,48 @@
+/* cmdhist.c: the history as the commands that read it see it: opened
+ * read-only the first time a job is not in the spool, with one warning if
+ * it cannot be. Apart from cmd.c so that commands that never read the
+ * history (iar-submit, iar-cancel, ...) do not load BerkeleyDB. */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "cmd.h"
+#include "msg.h"
+#include "paths.h"
+#include "view.h"
+
+struct hist *
+cmd_hist_get(struct cmd *c, const char *note)
+{
+	char dir[4096], file[4200], err[600];
+	struct stat st;
+
+	if (c->hist_tried)
+		return c->hist;
+	c->hist_tried = 1;
+	if (snprintf(dir, sizeof dir, "%s/%s/%s", c->root, IAR_SPOOL,
+	    SPOOL_DB) >= (int)sizeof dir)
+		return NULL;
+	/* Before the first job is recorded there is no history: that is
+	 * not trouble. */
+	snprintf(file, sizeof file, "%s/jobs.db", dir);
+	if (stat(file, &st) < 0 && errno == ENOENT)
+		return NULL;
+	if (hist_open(dir, 1, &c->hist, err, sizeof err) < 0) {
+		msg_warn("%s%s", err, note ? note : "");
+		c->hist = NULL;
+	}
+	return c->hist;
+}
+
+int
+cmd_job_find(struct cmd *c, uint64_t id, struct view_job *v)
+{
+	struct hist *h;
+
+	if (view_job_get(&c->sp, NULL, id, v) == 0)
+		return 0;
+	if (!(h = cmd_hist_get(c, NULL)))
+		return 1;
+	return view_job_get(&c->sp, h, id, v);
+}

@@ -19,7 +19,7 @@ LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz
 
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/view.o lib/cmd.o lib/cmdhist.o \
-         lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o
+         lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o lib/place.o
 LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
@@ -28,7 +28,7 @@ BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
 LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
-          tests/unit-node
+          tests/unit-node tests/unit-place
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
@@ -66,7 +66,7 @@ bin/iar-fetch: bin/iar-fetch.o
 bin/iar-node: bin/iar-node.o
 libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o \
-    libexec/stage.o
+    libexec/stage.o libexec/dispatch-match.o
 libexec/iar-run: libexec/iar-run.o libexec/shepherd.o libexec/stage.o
 libexec/iar-rebuild: libexec/iar-rebuild.o
 libexec/iar-bundle: libexec/iar-bundle.o
@@ -77,6 +77,7 @@ tests/unit-cg: tests/unit-cg.o
 tests/unit-topo: tests/unit-topo.o
 tests/unit-hist: tests/unit-hist.o
 tests/unit-node: tests/unit-node.o
+tests/unit-place: tests/unit-place.o
 $(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-bundle libexec/iar-heartbeat \
     libexec/iar-stage:
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
@@ -86,7 +87,7 @@ libexec/iar-run:
 libexec/iar-dispatch:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-dispatch.o libexec/dispatch-run.o \
 	    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o \
-	    libexec/stage.o lib/libiar.a $(LDLIBS)
+	    libexec/stage.o libexec/dispatch-match.o lib/libiar.a $(LDLIBS)
 
 bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h \
     libexec/stage.h

@@ -47,6 +47,11 @@ static const char usage[] =
 "  -o, --output PATH     standard output (%j = job id)\n"
 "  -e, --error PATH      standard error (%j = job id)\n"
 "      --retries N       requeue up to N times if its node is lost\n"
+"      --gpus N          GPUs (counted from the node's settings)\n"
+"      --numa            all its cores in one NUMA node\n"
+"  -C, --constraint TAGS only on nodes with every tag (comma list)\n"
+"  -w, --nodelist NODES  only on these nodes (comma list)\n"
+"  -x, --exclude NODES   never on these nodes (comma list)\n"
 "      --git URL[#REF]   run in a checkout of URL at REF (branch, tag, commit)\n"
 "      --bundle DIR|FILE.tar.gz  unpack these inputs where the job runs\n"
 "      --rerun JOB       submit JOB again, exactly (Git commit pinned)\n"
@@ -55,7 +60,7 @@ static const char usage[] =
 "  -h, --help            this text\n";
 
 enum { O_MEM = 256, O_EXPORT, O_PARSABLE, O_RETRIES, O_GIT, O_BUNDLE,
-	O_RERUN };
+	O_RERUN, O_GPUS, O_NUMA };
 
 static const struct option longopts[] = {
 	{ "name", required_argument, NULL, 'J' },
@@ -71,6 +76,11 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "error", required_argument, NULL, 'e' },
 	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "gpus", required_argument, NULL, O_GPUS },
+	{ "numa", no_argument, NULL, O_NUMA },
+	{ "constraint", required_argument, NULL, 'C' },
+	{ "nodelist", required_argument, NULL, 'w' },
+	{ "exclude", required_argument, NULL, 'x' },
 	{ "git", required_argument, NULL, O_GIT },
 	{ "bundle", required_argument, NULL, O_BUNDLE },
 	{ "rerun", required_argument, NULL, O_RERUN },
@@ -114,7 +124,7 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+J:c:t:p:HD:o:e:Wh", longopts,
+	while ((c = getopt_long(argc, argv, "+J:c:t:p:HD:o:e:WhC:w:x:", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'J':
@@ -184,6 +194,36 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 			j->retries = (unsigned)v;
 			break;
 		}
+		case O_GPUS: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !*optarg || v > 64)
+				bad(o, "GPU count", optarg);
+			j->gpus = (unsigned)v;
+			break;
+		}
+		case O_NUMA:
+			j->numa = 1;
+			break;
+		case 'C':
+			copy_str(o, j->constraint, sizeof j->constraint, optarg,
+			    "constraint");
+			if (!job_words_ok(j->constraint))
+				bad(o, "constraint", optarg);
+			break;
+		case 'w':
+			copy_str(o, j->nodelist, sizeof j->nodelist, optarg,
+			    "node list");
+			if (!job_words_ok(j->nodelist))
+				bad(o, "node list", optarg);
+			break;
+		case 'x':
+			copy_str(o, j->exclude, sizeof j->exclude, optarg,
+			    "node list");
+			if (!job_words_ok(j->exclude))
+				bad(o, "node list", optarg);
+			break;
 		case 'W':
 			o->wait = 1;
 			break;

@@ -12,6 +12,21 @@
 #include "job.h"
 #include "paths.h"
 
+const char *const conf_placement_names[PL_N] = {
+	"pack", "spread", "round-robin", "weighted", "fastest"
+};
+
+int
+conf_cg_parent(const struct conf *c, const char *node, char *out,
+    size_t outsz)
+{
+	int n = strcmp(node, c->host_node) == 0 ?
+	    snprintf(out, outsz, "%s", c->cg_parent) :
+	    snprintf(out, outsz, "%s/%s", c->cg_parent, node);
+
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
 void
 conf_defaults(struct conf *c)
 {
@@ -23,6 +38,7 @@ conf_defaults(struct conf *c)
 	host[sizeof host - 1] = 0;
 	host[strcspn(host, ".")] = 0;
 	snprintf(c->node, sizeof c->node, "%s", host[0] ? host : "local");
+	snprintf(c->host_node, sizeof c->host_node, "%s", c->node);
 	snprintf(c->cg_parent, sizeof c->cg_parent, "iar");
 	c->cgroups = 1;
 	c->max_job_size = JOB_MAX_SIZE;
@@ -96,6 +112,7 @@ conf_set(struct conf *c, const char *k, const char *v)
 		if (!conf_name_ok(v, 0) || strlen(v) >= sizeof c->node)
 			return -1;
 		strcpy(c->node, v);
+		strcpy(c->host_node, v);
 	} else if (strcmp(k, "cgroup_parent") == 0) {
 		if (!conf_name_ok(v, 1) || v[0] == '/' ||
 		    strlen(v) >= sizeof c->cg_parent)
@@ -160,6 +177,17 @@ conf_set(struct conf *c, const char *k, const char *v)
 		if (conf_uint(v, 86400, &n) < 0 || n == 0)
 			return -1;
 		c->hb_interval = (unsigned)n;
+	} else if (strcmp(k, "placement") == 0) {
+		for (n = 0; n < PL_N; n++)
+			if (strcmp(v, conf_placement_names[n]) == 0)
+				break;
+		if (n == PL_N)
+			return -1;
+		c->placement = (int)n;
+	} else if (strcmp(k, "head_node") == 0) {
+		if (!conf_name_ok(v, 0) || strlen(v) >= sizeof c->head_node)
+			return -1;
+		strcpy(c->head_node, v);
 	} else if (strcmp(k, "heartbeat_timeout") == 0) {
 		if (conf_uint(v, 7 * 86400, &n) < 0 || n == 0)
 			return -1;

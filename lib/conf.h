@@ -23,7 +23,20 @@ struct conf {
 	unsigned hb_timeout;	/* heartbeat_timeout: seconds (300) */
 	uint64_t max_bundle_size; /* max_bundle_size: bytes */
 	char git_schemes[128];	/* git_schemes: allowed URL schemes, spaces */
+	int placement;		/* placement: PL_PACK ... (pack) */
+	char head_node[64];	/* head_node: only it matches and records;
+				 * "" = whichever node holds the lock */
+	char host_node[64];	/* node_name as configured, before any
+				 * iar-dispatch --node */
 };
+
+enum { PL_PACK, PL_SPREAD, PL_RR, PL_WEIGHTED, PL_FASTEST, PL_N };
+extern const char *const conf_placement_names[PL_N];
+
+/* The cgroup parent for jobs of node: cg_parent for this host's own
+ * node, cg_parent/NODE for another (simulated) node run here. */
+int conf_cg_parent(const struct conf *c, const char *node, char *out,
+    size_t outsz);
 
 /* Is url allowed by git_schemes? "scheme://..." with the scheme in the
  * list, or an absolute path when "path" is in it. */

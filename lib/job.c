@@ -236,11 +236,32 @@ str_set(char *dst, size_t dstsz, char *v, size_t vlen)
 }
 
 enum { K_NAME, K_CORES, K_MEM, K_TIME, K_PRIO, K_HOLD, K_RETRIES, K_CWD,
-	K_OUT, K_ERR, K_SUBMITTED, K_GIT_URL, K_GIT_REF, K_BUNDLE, K_NKEYS };
+	K_OUT, K_ERR, K_SUBMITTED, K_GIT_URL, K_GIT_REF, K_BUNDLE, K_GPUS,
+	K_NUMA, K_CONSTRAINT, K_NODELIST, K_EXCLUDE, K_NKEYS };
 static const char *const job_keys[K_NKEYS] = {
 	"name", "cores", "mem", "time", "prio", "hold", "retries", "cwd",
-	"out", "err", "submitted", "git_url", "git_ref", "bundle_sha256"
+	"out", "err", "submitted", "git_url", "git_ref", "bundle_sha256",
+	"gpus", "numa", "constraint", "nodelist", "exclude"
 };
+
+/* Tag and node lists: words of [A-Za-z0-9._-] joined by commas. */
+int
+job_words_ok(const char *s)
+{
+	int word = 0;
+
+	for (; *s; s++) {
+		if (*s == ',') {
+			if (!word)
+				return 0;
+			word = 0;
+		} else if (isalnum((unsigned char)*s) || strchr("._-", *s))
+			word = 1;
+		else
+			return 0;
+	}
+	return word;
+}
 
 /* A Git ref as iar takes it: what git check-ref-format allows, roughly,
  * and never anything revparse would read as an operator. */
@@ -290,6 +311,15 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 	if (k == K_BUNDLE)
 		return str_set(j->bundle_sha256, sizeof j->bundle_sha256, v,
 		    vlen) < 0 || !hex64_ok(j->bundle_sha256) ? -1 : 0;
+	if (k == K_CONSTRAINT)
+		return str_set(j->constraint, sizeof j->constraint, v, vlen) <
+		    0 || !job_words_ok(j->constraint) ? -1 : 0;
+	if (k == K_NODELIST)
+		return str_set(j->nodelist, sizeof j->nodelist, v, vlen) <
+		    0 || !job_words_ok(j->nodelist) ? -1 : 0;
+	if (k == K_EXCLUDE)
+		return str_set(j->exclude, sizeof j->exclude, v, vlen) <
+		    0 || !job_words_ok(j->exclude) ? -1 : 0;
 	if (k == K_PRIO) {
 		int neg = v[0] == '-';
 
@@ -316,6 +346,16 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 		if (n > 1)
 			return -1;
 		j->hold = (int)n;
+		return 0;
+	case K_GPUS:
+		if (n > 64)
+			return -1;
+		j->gpus = (unsigned)n;
+		return 0;
+	case K_NUMA:
+		if (n > 1)
+			return -1;
+		j->numa = (int)n;
 		return 0;
 	case K_RETRIES:
 		if (n > 100)
@@ -566,6 +606,16 @@ job_format(const struct job *j, struct buf *b)
 		buf_addf(b, "git_ref=%s\n", j->git_ref);
 	if (j->bundle_sha256[0])
 		buf_addf(b, "bundle_sha256=%s\n", j->bundle_sha256);
+	if (j->gpus)
+		buf_addf(b, "gpus=%u\n", j->gpus);
+	if (j->numa)
+		buf_adds(b, "numa=1\n");
+	if (j->constraint[0])
+		buf_addf(b, "constraint=%s\n", j->constraint);
+	if (j->nodelist[0])
+		buf_addf(b, "nodelist=%s\n", j->nodelist);
+	if (j->exclude[0])
+		buf_addf(b, "exclude=%s\n", j->exclude);
 	for (i = 0; i < j->nenv; i++) {
 		buf_adds(b, "env=");
 		buf_add_escaped(b, j->env[i], strlen(j->env[i]));

@@ -63,6 +63,12 @@ struct job {
 	uid_t uid;		/* from fstat, never from the file */
 	gid_t gid;
 	char *mem_block;	/* owns env, script */
+	/* placement (iar-job(5)); "" / 0 = anywhere */
+	unsigned gpus;
+	int numa;		/* all cores in one NUMA node */
+	char constraint[192];	/* node tags, all required */
+	char nodelist[256];	/* only these nodes */
+	char exclude[256];	/* never these nodes */
 };
 
 void job_init(struct job *j);
@@ -85,6 +91,8 @@ int job_id_parse(const char *s, uint64_t *id);
 /* A Git ref iar accepts in git_ref: [A-Za-z0-9._+/-], no "..", "@{",
  * "//", no leading '-' or '/'. */
 int job_ref_ok(const char *s);
+/* Tag and node lists: [A-Za-z0-9._-] words joined by commas. */
+int job_words_ok(const char *s);
 
 /* Transition table: the state after event e in state s, or -1 if e is
  * not allowed there. */

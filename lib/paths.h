@@ -44,6 +44,8 @@
 #define JOBDIR_ERR	"stderr"	/* default error output */
 #define JOBDIR_SRC	"src"		/* staged sources: the job's cwd */
 #define JOBDIR_BUNDLE	"bundle.tar.gz"	/* the bundle, once staged */
+#define JOBDIR_LAUNCHED	"launched"	/* its executor forked a shepherd */
+#define JOBDIR_CANCEL	"cancel"	/* cancel asked: who, for its shepherd */
 
 /* The root in use; never NULL. */
 const char *paths_root(void);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "file.h"
 #include "paths.h"
 #include "view.h"
@@ -264,23 +265,124 @@ view_jobdir_read(struct spool *sp, uint64_t id, struct view_job *v,
 	close(fd);
 }
 
-/* spool/why: what holds every queued job, as the dispatcher last saw it
- * ("iar-why 1", all=TEXT, "end"; iar-spool(5)). */
+/* spool/why: why each queued job waits, as the head last saw it
+ * ("iar-why 2", ID=TEXT lines in queue order, "end"; iar-spool(5)). Read
+ * once per process, and again when the file changes; looked up by id. */
+struct why_line {
+	uint64_t id;
+	size_t off;
+};
+static struct {
+	char *text;
+	struct why_line *lines;
+	size_t nlines;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtim;
+	int loaded;
+} view_why;
+
+static int
+why_line_cmp(const void *a, const void *b)
+{
+	const struct why_line *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void
+view_why_load(struct spool *sp, const struct stat *st)
+{
+	struct stat fst;
+	struct buf b;
+	size_t off, cap = 0;
+	int fd;
+
+	free(view_why.text);
+	free(view_why.lines);
+	memset(&view_why, 0, sizeof view_why);
+	view_why.loaded = 1;
+	view_why.dev = st->st_dev;
+	view_why.ino = st->st_ino;
+	view_why.size = st->st_size;
+	view_why.mtim = st->st_mtim;
+	if ((fd = file_open_checked(sp->spoolfd, SPOOL_WHY, &fst)) < 0)
+		return;
+	buf_init(&b);
+	if (file_read_all(fd, 16u << 20, &b) < 0 || b.len < 14 ||
+	    memcmp(b.s, "iar-why 2\n", 10) != 0 ||
+	    memcmp(b.s + b.len - 4, "end\n", 4) != 0) {
+		close(fd);
+		buf_free(&b);
+		return;
+	}
+	close(fd);
+	view_why.text = b.s;	/* kept: lines point into it */
+	for (off = 10; off < b.len;) {
+		char *nl = memchr(b.s + off, '\n', b.len - off), *eq, *e;
+		uint64_t id;
+
+		if (!nl)
+			break;
+		*nl = 0;
+		if ((eq = strchr(b.s + off, '=')) && (id = strtoull(b.s + off,
+		    &e, 10)) > 0 && e == eq) {
+			if (view_why.nlines == cap) {
+				struct why_line *nw;
+
+				cap = cap ? 2 * cap : 256;
+				if (!(nw = realloc(view_why.lines, cap *
+				    sizeof *nw)))
+					break;
+				view_why.lines = nw;
+			}
+			view_why.lines[view_why.nlines].id = id;
+			view_why.lines[view_why.nlines++].off =
+			    (size_t)(eq + 1 - b.s);
+		}
+		off = (size_t)(nl + 1 - b.s);
+	}
+	if (view_why.nlines > 1)
+		qsort(view_why.lines, view_why.nlines, sizeof *view_why.lines,
+		    why_line_cmp);
+}
+
 static void
 view_why_read(struct spool *sp, struct view_job *v)
 {
-	char text[1024], *p, *e;
-	long n;
+	struct stat st;
+	size_t lo = 0, hi;
 
-	if ((n = file_read_small(sp->spoolfd, SPOOL_WHY, text, sizeof text))
-	    <= 0 || strncmp(text, "iar-why 1\nall=", 14) != 0 ||
-	    !strstr(text, "\nend\n"))
+	if (fstatat(sp->spoolfd, SPOOL_WHY, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st.st_mode))
 		return;
-	p = text + 14;
-	if (!(e = strchr(p, '\n')))
-		return;
-	*e = 0;
-	snprintf(v->cause, sizeof v->cause, "%.250s", p);
+	if (!view_why.loaded || st.st_dev != view_why.dev || st.st_ino !=
+	    view_why.ino || st.st_size != view_why.size ||
+	    st.st_mtim.tv_sec != view_why.mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != view_why.mtim.tv_nsec)
+		view_why_load(sp, &st);
+	hi = view_why.nlines;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (view_why.lines[mid].id == v->id) {
+			char t[sizeof v->cause];
+			long n;
+
+			snprintf(t, sizeof t, "%s", view_why.text +
+			    view_why.lines[mid].off);
+			if ((n = buf_unescape(t, strlen(t))) >= 0) {
+				t[n] = 0;
+				snprintf(v->cause, sizeof v->cause, "%s", t);
+			}
+			return;
+		}
+		if (view_why.lines[mid].id < v->id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 }
 
 static int
@@ -318,6 +420,21 @@ view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
 		v->state = JS_RUNNING;
 		v->cause[0] = 0;
 		view_jobdir_read(sp, id, v, 0);
+		/* Assigned by the head, not yet launched by its executor. */
+		{
+			char lp[48];
+			struct stat st;
+
+			snprintf(lp, sizeof lp, "%" PRIu64 "/launched", id);
+			if (!v->started_us && fstatat(sp->fd[SD_JOBS], lp, &st,
+			    AT_SYMLINK_NOFOLLOW) < 0) {
+				snprintf(v->node, sizeof v->node, "%s", node);
+				v->state = JS_PENDING;
+				snprintf(v->cause, sizeof v->cause, "assigned to "
+				    "node %s; waiting for its executor", node);
+				return 0;
+			}
+		}
 		/* A job with sources, started by a dispatcher and not yet
 		 * exec'd by its shepherd: its sources are being staged. */
 		if (!v->started_us && (v->git_url[0] || v->bundle_sha256[0])) {

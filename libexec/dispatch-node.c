@@ -1,13 +1,10 @@
 /* dispatch-node.c: the dispatcher's part in the node registry: its own
  * node's heartbeat, the progress of every node's heartbeat (alive), and
- * the administrator's state of its node (drain, maintenance).
+ * and the wake-up of another node's executor.
  *
  * Promises: the heartbeat is written every heartbeat_interval while the
  * dispatcher runs (node_heartbeat_write, the same as iar-heartbeat(8));
- * the admin state is read again on every pass, so iar-node drain takes
- * effect at the next pass and, being a file, survives restarts; queued
- * jobs that cannot start because of it say why in spool/why, which
- * iar-stat shows as their REASON. */
+ * every node's heartbeat progress is judged by this observer's clock. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -87,56 +84,12 @@ disp_node_beat_ms(struct disp *d)
 	    (int)(left / 1000);
 }
 
-/* spool/why: "iar-why 1", all=TEXT, "end"; absent when nothing holds
- * the whole queue. Written only when it changes. */
-static void
-disp_why_set(struct disp *d, const char *text)
+void
+disp_node_kick(int rundir)
 {
-	char body[sizeof d->why + 32];
-	int n;
+	int fd = openat(rundir, ".kick", O_WRONLY | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW | O_CLOEXEC, 0644);
 
-	if (d->why_known && strcmp(d->why, text) == 0)
-		return;
-	if (!*text) {
-		if (unlinkat(d->sp.spoolfd, SPOOL_WHY, 0) < 0 &&
-		    errno != ENOENT)
-			return;
-	} else {
-		n = snprintf(body, sizeof body, "iar-why 1\nall=%s\nend\n",
-		    text);
-		if (n < 0 || (size_t)n >= sizeof body || file_replace(
-		    d->sp.spoolfd, SPOOL_WHY, body, (size_t)n, 0644, 0) < 0)
-			return;
-	}
-	snprintf(d->why, sizeof d->why, "%s", text);
-	d->why_known = 1;
-}
-
-int
-disp_node_admin(struct disp *d)
-{
-	char reason[512], why[sizeof d->why];
-	int state = NA_UP;
-
-	if (d->nodefd >= 0 && node_state_read(d->nodefd, &state, reason,
-	    sizeof reason) < 0) {
-		/* A state file that cannot be read: start nothing. */
-		state = NA_DRAIN;
-		snprintf(reason, sizeof reason, "unreadable state file");
-	}
-	if (state == NA_UP)
-		why[0] = 0;
-	else {
-		size_t i;
-
-		/* Control bytes would break the one-line record. */
-		for (i = 0; reason[i]; i++)
-			if ((unsigned char)reason[i] < 0x20)
-				reason[i] = ' ';
-		snprintf(why, sizeof why, "node %s is %s%s%.400s",
-		    d->conf.node, state == NA_DRAIN ? "drained" :
-		    "in maintenance", reason[0] ? ": " : "", reason);
-	}
-	disp_why_set(d, why);
-	return state;
+	if (fd >= 0)
+		close(fd);
 }

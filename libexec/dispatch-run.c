@@ -1,12 +1,13 @@
-/* dispatch-run.c: the half of iar-dispatch that deals with running jobs:
- * settling run/NODE (live shepherds, dead ones), ordering the queue and
- * starting jobs where their cores and memory fit.
+/* dispatch-run.c: the executor's half of iar-dispatch: the jobs of this
+ * process's node, in run/NODE. Settling (live shepherds, finished and lost
+ * ones), launching the jobs the head assigned here, passing on cancels.
  *
- * Promises: a job is started only after its lock is taken by this pass and
- * handed to its shepherd, so a job never runs twice at once; a job whose
- * shepherd died is settled exactly once (result kept, requeued, or ended
- * as NODE_FAIL after its retries); cores are chosen with hwloc so running
- * jobs never share a core. */
+ * Promises: a job is launched only after its lock is taken by this process
+ * and handed to its shepherd, and only while it is still in run/NODE, so a
+ * job never runs twice at once; a job whose shepherd died is settled
+ * exactly once (result kept, requeued, or ended as NODE_FAIL after its
+ * retries), whichever process (its executor, or the head when the node is
+ * down) gets its lock first. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -92,12 +93,11 @@ requeues_get(int jobdir)
 	return (unsigned)strtoul(t, NULL, 10);
 }
 
-/* The job's shepherd is gone and left no result: kill what is left of
- * the job, then requeue it or end it. */
-static void
-run_lost(struct disp *d, int rundir, uint64_t id, int jobdir)
+void
+disp_run_lost(struct disp *d, const char *node, int rundir, uint64_t id,
+    int jobdir, const char *cause)
 {
-	char name[32], err[256], t[32], why[256];
+	char name[32], err[256], t[256], why[256], cg[192];
 	struct stat st;
 	unsigned req = requeues_get(jobdir);
 	int started = fstatat(jobdir, "started", &st, 0) == 0, n, left;
@@ -116,17 +116,20 @@ run_lost(struct disp *d, int rundir, uint64_t id, int jobdir)
 		    (sp = strchr(t, ' ')) && (pg = strtol(sp + 1, NULL, 10)) > 1)
 			kill(-(pid_t)pg, SIGKILL);
 	}
-	if (d->cg != CG_NONE) {
+	/* The job's cgroup, where it is on this host (another host's are
+	 * not here, and that host's shepherd has fenced itself). */
+	if (d->cg != CG_NONE && conf_cg_parent(&d->conf, node, cg,
+	    sizeof cg) == 0) {
 		for (left = 2000; left > 0; left--) {
-			if (cg_job_ntasks(d->conf.cg_parent, name) <= 0)
+			if (cg_job_ntasks(cg, name) <= 0)
 				break;
-			cg_job_kill(d->conf.cg_parent, name, SIGKILL);
+			cg_job_kill(cg, name, SIGKILL);
 			while (waitpid(-1, NULL, WNOHANG) > 0)
 				;
 			usleep(1000);
 		}
-		if (cg_job_ntasks(d->conf.cg_parent, name) >= 0 &&
-		    cg_job_remove(d->conf.cg_parent, name, err, sizeof err) < 0)
+		if (cg_job_ntasks(cg, name) >= 0 &&
+		    cg_job_remove(cg, name, err, sizeof err) < 0)
 			msg_log("LOST", "job %s: %s", name, err);
 	}
 	buf_init(&b);
@@ -139,9 +142,15 @@ run_lost(struct disp *d, int rundir, uint64_t id, int jobdir)
 		close(fd);
 	}
 	buf_free(&b);
+	/* Cancelled while it was being lost: it ends so. */
+	if (file_read_small(jobdir, JOBDIR_CANCEL, t, sizeof t) > 0) {
+		t[strcspn(t, "\n")] = 0;
+		disp_job_end(d, SD_RUN, id, JS_CANCELLED, t);
+		return;
+	}
 	if (started && req >= retries) {
-		disp_job_end(d, -1, id, JS_NODE_FAIL, started ?
-		    "shepherd lost while the job ran" : "shepherd lost");
+		snprintf(t, sizeof t, "%s while the job ran", cause);
+		disp_job_end(d, SD_RUN, id, JS_NODE_FAIL, t);
 		return;
 	}
 	if (started) {
@@ -150,6 +159,7 @@ run_lost(struct disp *d, int rundir, uint64_t id, int jobdir)
 	}
 	unlinkat(jobdir, "started", 0);
 	unlinkat(jobdir, "ended", 0);
+	unlinkat(jobdir, JOBDIR_LAUNCHED, 0);
 	unlinkat(jobdir, JOBDIR_ALLOC, 0);
 	if (renameat2(rundir, name, d->sp.fd[SD_QUEUE], name,
 	    RENAME_NOREPLACE) < 0) {
@@ -158,10 +168,10 @@ run_lost(struct disp *d, int rundir, uint64_t id, int jobdir)
 		return;
 	}
 	d->dirty_queue = 1;
-	disp_hist_event(d, id, JS_PENDING, started ?
-	    "requeued: shepherd lost while the job ran" :
-	    "requeued: shepherd lost before the job started");
-	msg_log("REQUEUE", "job %s: shepherd lost", name);
+	snprintf(t, sizeof t, "requeued: %s %s", cause, started ?
+	    "while the job ran" : "before the job started");
+	disp_hist_event(d, id, JS_PENDING, t);
+	msg_log("REQUEUE", "job %s: %s", name, cause);
 }
 
 void
@@ -170,6 +180,8 @@ disp_run_settle(struct disp *d)
 	struct rec_kv kv[32];
 	struct dirent *de;
 	struct buf b;
+	uint64_t *todo = NULL;
+	size_t ntodo = 0, cap = 0, i;
 	int rundir, fd;
 	DIR *dir;
 
@@ -188,6 +200,7 @@ disp_run_settle(struct disp *d)
 	}
 	buf_init(&b);
 	while ((de = readdir(dir))) {
+		struct stat st;
 		uint64_t id;
 		int jobdir, lk, n;
 
@@ -203,7 +216,6 @@ disp_run_settle(struct disp *d)
 		}
 		if (flock(lk, LOCK_EX | LOCK_NB) < 0) {
 			/* A live shepherd holds it. */
-			struct stat st;
 			const char *s;
 			unsigned cores = 1;
 			uint64_t mem = 0;
@@ -230,16 +242,38 @@ disp_run_settle(struct disp *d)
 				run_add(d, id, cores, mem, end, cpus);
 			else
 				d->nending++;
+			/* The head asked for a cancel (maybe from another
+			 * host): pass it on. */
+			if (fstatat(jobdir, JOBDIR_CANCEL, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0)
+				disp_run_signal(d, id, SIGUSR1);
 		} else {
-			/* The shepherd is gone. Did it finish? */
+			/* The shepherd is gone, or there never was one. */
 			n = rec_load(jobdir, JOBDIR_RESULT, "iar-hist", &b, kv,
 			    64);
 			if (n > 0) {
 				if (renameat(rundir, de->d_name,
 				    d->sp.fd[SD_DONE], de->d_name) == 0)
 					d->dirty_done = 1;
-			} else
-				run_lost(d, rundir, id, jobdir);
+			} else if (fstatat(jobdir, JOBDIR_LAUNCHED, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0)
+				disp_run_lost(d, d->conf.node, rundir, id,
+				    jobdir, "shepherd lost");
+			else if (ntodo < 100000) {
+				/* Assigned here and not launched yet. */
+				if (ntodo == cap) {
+					uint64_t *nt;
+
+					cap = cap ? 2 * cap : 64;
+					if (!(nt = realloc(todo, cap *
+					    sizeof *todo)))
+						cap = ntodo;
+					else
+						todo = nt;
+				}
+				if (ntodo < cap)
+					todo[ntodo++] = id;
+			}
 			flock(lk, LOCK_UN);
 		}
 		close(lk);
@@ -247,222 +281,82 @@ disp_run_settle(struct disp *d)
 	}
 	buf_free(&b);
 	closedir(dir);
+	for (i = 0; i < ntodo; i++)
+		disp_run_launch(d, rundir, todo[i]);
+	free(todo);
 	close(rundir);
 }
 
 int
-disp_run_signal(struct disp *d, uint64_t id, int sig)
+disp_run_launch(struct disp *d, int rundir, uint64_t id)
 {
-	char t[32];
-	int jobdir, lk, r = -1;
-	long pid;
-
-	if ((jobdir = spool_jobdir_open(&d->sp, id, 0)) < 0)
-		return -1;
-	lk = openat(jobdir, JOBDIR_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (lk >= 0 && flock(lk, LOCK_SH | LOCK_NB) < 0 &&
-	    file_read_small(jobdir, JOBDIR_LOCK, t, sizeof t) > 0 &&
-	    (pid = strtol(t, NULL, 10)) > 1)
-		r = kill((pid_t)pid, sig);
-	if (lk >= 0)
-		close(lk);
-	close(jobdir);
-	return r;
-}
-
-/* Read the head of queue/NAME. -1: gone or unreadable now; -2: not fit
- * to stay in the queue (why says why: a link planted, a second hard link,
- * a file rewritten into garbage), for the caller to set aside. */
-static int
-qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
-    size_t whysz)
-{
-	char head[4096];
+	char name[32], t[256], cpus[128] = "";
+	struct rec_kv kv[32];
 	struct stat st;
-	struct job j;
-	ssize_t n;
-	int fd;
-
-	/* The owner may rewrite a queued file; only root (or the
-	 * dispatcher's own user) may hold a priority above 0. */
-	if ((fd = file_open_checked(dirfd, name, &st)) < 0) {
-		if (errno == ENOENT)
-			return -1;
-		snprintf(why, whysz, "in the queue: %s", errno == ELOOP ?
-		    "a symbolic link" : errno == EMLINK ? "has more than one "
-		    "link" : errno == EINVAL ? "not a regular file" :
-		    strerror(errno));
-		return -2;
-	}
-	n = read(fd, head, sizeof head - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	head[n] = 0;
-	if (job_head_parse(&j, head, (size_t)n) < 0) {
-		snprintf(why, whysz, "in the queue: no longer a job file");
-		return -2;
-	}
-	q->prio = j.prio;
-	q->cores = j.cores ? j.cores : 1;
-	q->mem = j.mem;
-	q->time = j.time;
-	if (q->prio > 0 && st.st_uid != 0 && st.st_uid != geteuid())
-		q->prio = 0;
-	return 0;
-}
-
-static int
-qjob_cmp(const void *a, const void *b)
-{
-	const struct qjob *x = a, *y = b;
-
-	if (x->prio != y->prio)
-		return x->prio > y->prio ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static int
-u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The queue as this pass sees it: the ids in queue/ (one readdir), with
- * what the cache already knows and the head of each new file read once.
- * Returns a malloc'd copy for the caller to order. */
-static int
-queue_load(struct disp *d, struct qjob **out, size_t *nout)
-{
-	uint64_t *ids = NULL;
-	size_t n = 0, cap = 0, i, k = 0, m = 0;
-	struct qjob *nc;
-	struct dirent *de;
-	char name[32], why[128];
-	int fd, r;
-	DIR *dir;
-
-	if ((fd = dup(d->sp.fd[SD_QUEUE])) < 0 || !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	rewinddir(dir);
-	while ((de = readdir(dir))) {
-		uint64_t id;
-
-		if (job_id_parse(de->d_name, &id) < 0)
-			continue;
-		if (n == cap) {
-			uint64_t *ni;
-
-			cap = cap ? 2 * cap : 1024;
-			if (!(ni = realloc(ids, cap * sizeof *ids))) {
-				closedir(dir);
-				free(ids);
-				return -1;
-			}
-			ids = ni;
-		}
-		ids[n++] = id;
-	}
-	closedir(dir);
-	if (n > 1)
-		qsort(ids, n, sizeof *ids, u64_cmp);
-	nc = malloc((n ? n : 1) * sizeof *nc);
-	*out = malloc((n ? n : 1) * sizeof **out);
-	if (!nc || !*out) {
-		free(nc);
-		free(*out);
-		*out = NULL;
-		free(ids);
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		while (k < d->nqcache && d->qcache[k].id < ids[i])
-			k++;
-		if (k < d->nqcache && d->qcache[k].id == ids[i]) {
-			nc[m++] = d->qcache[k];
-			continue;
-		}
-		snprintf(name, sizeof name, "%" PRIu64, ids[i]);
-		if ((r = qjob_read(d->sp.fd[SD_QUEUE], name, &nc[m], why,
-		    sizeof why)) < 0) {
-			if (r == -2)
-				disp_bad_put(d, SD_QUEUE, name, NULL, why);
-			continue;
-		}
-		if (!nc[m].mem)
-			nc[m].mem = d->conf.default_mem;
-		if (!nc[m].time)
-			nc[m].time = d->conf.default_time;
-		nc[m++].id = ids[i];
-	}
-	free(ids);
-	free(d->qcache);
-	d->qcache = nc;
-	d->nqcache = m;
-	memcpy(*out, nc, m * sizeof *nc);
-	*nout = m;
-	return 0;
-}
-
-static int
-job_start(struct disp *d, const struct qjob *q, const char *cpus,
-    const char *mems, int rundir)
-{
-	char name[32];
 	struct buf b;
-	unsigned req;
-	int jobdir, lk;
+	int jobdir, lk, n;
+	unsigned cores = 1;
+	uint64_t mem = 0;
+	int64_t wall = 0;
+	const char *s;
 	pid_t pid;
 
-	snprintf(name, sizeof name, "%" PRIu64, q->id);
-	if ((jobdir = spool_jobdir_open(&d->sp, q->id, 1)) < 0) {
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	if ((jobdir = spool_jobdir_open(&d->sp, id, 1)) < 0) {
 		msg_log("ERROR", "cannot make jobs/%s: %s", name,
 		    strerror(errno));
 		return -1;
 	}
-	req = requeues_get(jobdir);
-	buf_init(&b);
-	buf_addf(&b, "iar-alloc 1\nnode=%s\ncpus=%s\nmems=%s\ncores=%u\n"
-	    "mem=%" PRIu64 "\ntime=%" PRIu64 "\nend=%" PRId64 "\nrequeues=%u\n"
-	    "end\n", d->conf.node, cpus, mems, q->cores, q->mem, q->time,
-	    q->time ?
-	    disp_now_us() + (int64_t)q->time * 1000000 : 0, req);
-	if (b.err || file_replace(jobdir, JOBDIR_ALLOC, b.s, b.len, 0644, 0)
-	    < 0) {
-		buf_free(&b);
+	/* Not O_CLOEXEC: the shepherd inherits the lock. */
+	lk = openat(jobdir, JOBDIR_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
+	if (lk < 0) {
 		close(jobdir);
 		return -1;
 	}
+	if (flock(lk, LOCK_EX | LOCK_NB) < 0)
+		goto skip;	/* someone holds it: not ours to start */
+	/* Still assigned here and not launched (the lock makes this and
+	 * the head's cancel or down-requeue exclusive). */
+	if (fstatat(rundir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fstatat(jobdir, JOBDIR_LAUNCHED, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		goto skip;
+	if (file_read_small(jobdir, JOBDIR_CANCEL, t, sizeof t) > 0) {
+		t[strcspn(t, "\n")] = 0;
+		disp_job_end(d, SD_RUN, id, JS_CANCELLED, t);
+		goto skip;
+	}
+	buf_init(&b);
+	n = rec_load(jobdir, JOBDIR_ALLOC, "iar-alloc", &b, kv, 32);
+	if (n > 0) {
+		if ((s = rec_get(kv, n, "cpus")))
+			snprintf(cpus, sizeof cpus, "%s", s);
+		if ((s = rec_get(kv, n, "cores")))
+			cores = (unsigned)atoi(s);
+		if ((s = rec_get(kv, n, "mem")))
+			mem = strtoull(s, NULL, 10);
+		if ((s = rec_get(kv, n, "time")))
+			wall = strtoll(s, NULL, 10);
+	}
 	buf_free(&b);
+	if (n <= 0) {
+		/* an assignment without its alloc: back to the queue */
+		disp_run_lost(d, d->conf.node, rundir, id, jobdir,
+		    "assigned without an allocation");
+		goto skip;
+	}
+	n = snprintf(t, sizeof t, "%ld\n", (long)getpid());
+	if (file_replace(jobdir, JOBDIR_LAUNCHED, t, (size_t)n, 0644, 0) < 0)
+		goto skip;
 	unlinkat(jobdir, "started", 0);
 	unlinkat(jobdir, "ended", 0);
 	unlinkat(jobdir, JOBDIR_RESULT, 0);
-	/* Not O_CLOEXEC: the shepherd inherits the lock. */
-	lk = openat(jobdir, JOBDIR_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
 	close(jobdir);
-	if (lk < 0)
-		return -1;
-	if (flock(lk, LOCK_EX | LOCK_NB) < 0) {
-		close(lk);
-		return -1;	/* someone holds it: not ours to start */
-	}
-	if (renameat2(d->sp.fd[SD_QUEUE], name, rundir, name,
-	    RENAME_NOREPLACE) < 0) {
-		close(lk);
-		return -1;	/* gone (cancelled?) */
-	}
 	/* Fork the shepherd (no exec): it keeps the lock, leaves our
 	 * session, and drops every other fd we hold (the spool lock above
 	 * all, so the next pass can run while this job does). */
 	pid = fork();
 	if (pid == 0) {
 		sigset_t none;
-
 		int a, w;
 
 		setsid();
@@ -475,123 +369,87 @@ job_start(struct disp *d, const struct qjob *q, const char *cpus,
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		prctl(PR_SET_NAME, "iar-run");
-		shepherd_main(q->id, 3, w >= 0 ? 4 : -1, d->cg);
+		shepherd_main(id, 3, w >= 0 ? 4 : -1, d->cg);
 	}
 	if (pid < 0)
 		msg_log("ERROR", "cannot fork the shepherd of job %s: %s",
 		    name, strerror(errno));
-		/* Left in run/: the next pass finds the free lock and
-		 * requeues it. */
+		/* Left in run/ with "launched": the next pass finds the
+		 * free lock and requeues it. */
 	close(lk);
 	d->started++;
-	/* No history write here: the spool says it runs, and recording
-	 * the end stores the RUNNING event with the time it really began. */
+	run_add(d, id, cores, mem, wall ? disp_now_us() + wall * 1000000 : 0,
+	    cpus);
 	if (d->verbose)
 		msg_log("START", "job %s on %s cpus %s", name, d->conf.node,
 		    cpus);
 	return 0;
+skip:
+	close(lk);
+	close(jobdir);
+	return -1;
 }
 
 void
-disp_queue_schedule(struct disp *d)
+disp_run_cancel(struct disp *d, uint64_t id, const char *node,
+    const char *cause)
 {
-	unsigned used = 0, freec;
-	struct qjob *q = NULL;
-	size_t n = 0, i;
-	int64_t shadow = -1, now = disp_now_us();
-	unsigned blocked_cores = 0;
-	int rundir;
+	struct stat st;
+	int jobdir, lk, rundir, n;
+	char line[256];
 
-	/* Drained or in maintenance: running jobs finish, nothing new
-	 * starts here. */
-	if (disp_node_admin(d) != NA_UP)
+	if ((jobdir = spool_jobdir_open(&d->sp, id, 1)) < 0)
 		return;
-	for (i = 0; i < d->nrun; i++)
-		used += d->run[i].cores;
-	freec = topo_cores_free(d->topo, d->busy);
-	if (d->node_cores < used + freec && d->node_cores >= used)
-		freec = d->node_cores - used;
-	else if (d->node_cores < used)
-		freec = 0;
-	if (freec == 0)
-		return;
-	if (queue_load(d, &q, &n) < 0 || n == 0) {
-		free(q);
+	lk = openat(jobdir, JOBDIR_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (lk >= 0 && flock(lk, LOCK_EX | LOCK_NB) == 0 &&
+	    fstatat(jobdir, JOBDIR_LAUNCHED, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		/* Assigned, not launched: it ends here and now. */
+		disp_job_end(d, SD_RUN, id, JS_CANCELLED, cause);
+		close(lk);
+		close(jobdir);
 		return;
 	}
-	qsort(q, n, sizeof *q, qjob_cmp);
-	if ((rundir = spool_run_open(&d->sp, d->conf.node, 1)) < 0) {
-		free(q);
-		return;
+	/* Launched (or being launched): the marker tells its shepherd and
+	 * its executor, wherever they run; the signal is the fast way when
+	 * the shepherd is here. */
+	n = snprintf(line, sizeof line, "%s\n", cause);
+	file_replace(jobdir, JOBDIR_CANCEL, line, (size_t)(n < (int)sizeof line
+	    ? n : (int)sizeof line - 1), 0644, 0);
+	if (lk >= 0)
+		close(lk);
+	close(jobdir);
+	disp_run_signal(d, id, SIGUSR1);
+	if (strcmp(node, d->conf.node) != 0 &&
+	    (rundir = spool_run_open(&d->sp, node, 0)) >= 0) {
+		disp_node_kick(rundir);
+		close(rundir);
 	}
-	for (i = 0; i < n && freec > 0; i++) {
-		char cpus[128], mems[64];
-		uint64_t memfree = d->node_mem > d->mem_used ?
-		    d->node_mem - d->mem_used : 0;
-		int fits = q[i].cores <= freec && q[i].mem <= memfree &&
-		    q[i].cores <= d->node_cores;
-
-		if (q[i].cores > d->node_cores || q[i].mem > d->node_mem) {
-			char why[256];
-
-			snprintf(why, sizeof why, "cannot run here: asks for %u "
-			    "cores and %" PRIu64 " MiB; node %s has %u cores and "
-			    "%" PRIu64 " MiB", q[i].cores, q[i].mem >> 20,
-			    d->conf.node, d->node_cores, d->node_mem >> 20);
-			disp_job_end(d, SD_QUEUE, q[i].id, JS_FAILED, why);
-			continue;
-		}
-		if (fits && shadow >= 0) {
-			/* Backfill: only if it ends before the first
-			 * blocked job could start. */
-			fits = q[i].time > 0 && (shadow > 0 && now +
-			    (int64_t)q[i].time * 1000000 <= shadow);
-		}
-		if (!fits) {
-			if (shadow < 0) {
-				/* The first job that does not fit: when could
-				 * it start? When enough running jobs end. */
-				unsigned have = freec;
-				size_t k;
-				int64_t t = 0;
-
-				blocked_cores = q[i].cores;
-				shadow = 0;
-				if (q[i].cores > d->node_cores ||
-				    q[i].mem > d->node_mem)
-					shadow = -1;	/* never here */
-				for (k = 0; shadow == 0 && have <
-				    blocked_cores; k++) {
-					size_t m, best = d->nrun;
-
-					for (m = 0; m < d->nrun; m++)
-						if (d->run[m].end_us > t &&
-						    (best == d->nrun ||
-						    d->run[m].end_us <
-						    d->run[best].end_us))
-							best = m;
-					if (best == d->nrun ||
-					    d->run[best].end_us == 0)
-						break;
-					t = d->run[best].end_us;
-					have += d->run[best].cores;
-				}
-				if (shadow == 0 && have >= blocked_cores)
-					shadow = t;
-				/* With no known end, no backfill: shadow 0
-				 * lets nothing pass. */
-			}
-			continue;
-		}
-		if (topo_cores_pick(d->topo, d->busy, q[i].cores, 0, cpus,
-		    sizeof cpus, mems, sizeof mems) != 0)
-			continue;
-		if (job_start(d, &q[i], cpus, mems, rundir) == 0) {
-			run_add(d, q[i].id, q[i].cores, q[i].mem, q[i].time ?
-			    now + (int64_t)q[i].time * 1000000 : 0, cpus);
-			freec -= q[i].cores;
-		}
-	}
-	close(rundir);
-	free(q);
 }
+
+int
+disp_run_signal(struct disp *d, uint64_t id, int sig)
+{
+	char t[320], host[256], *sp;
+	int jobdir, lk, r = -1;
+	long pid;
+
+	if ((jobdir = spool_jobdir_open(&d->sp, id, 0)) < 0)
+		return -1;
+	/* "PID HOST": a pid means something only on its own host. */
+	if (gethostname(host, sizeof host) < 0)
+		host[0] = 0;
+	host[sizeof host - 1] = 0;
+	lk = openat(jobdir, JOBDIR_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (lk >= 0 && flock(lk, LOCK_SH | LOCK_NB) < 0 &&
+	    file_read_small(jobdir, JOBDIR_LOCK, t, sizeof t) > 0 &&
+	    (pid = strtol(t, &sp, 10)) > 1 && *sp == ' ' &&
+	    strncmp(sp + 1, host, strlen(host)) == 0 &&
+	    sp[1 + strlen(host)] == '\n')
+		r = kill((pid_t)pid, sig);
+	if (lk >= 0)
+		close(lk);
+	close(jobdir);
+	return r;
+}
+

@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "hist.h"
 #include "job.h"
+#include "place.h"
 #include "spool.h"
 #include "topo.h"
 
@@ -26,11 +27,39 @@ struct running {
 /* What the scheduler needs of a queued job, read from the head of its
  * file: the scalar keys come before env and script (iar-job(5)). The
  * whole file is checked again by the shepherd before it runs. */
+struct qsel {			/* placement lists, when a job has any */
+	char constraint[192], nodelist[256], exclude[256];
+};
 struct qjob {
 	uint64_t id;
 	int prio;
 	unsigned cores;
 	uint64_t mem, time;
+	unsigned gpus;
+	int numa;
+	struct qsel *sel;	/* NULL = none; owned by the queue cache */
+	unsigned gen;		/* node generation it was checked against */
+};
+
+/* A node as the matching pass sees it (dispatch-match.c). */
+struct mjob {			/* a job in run/NODE, from its alloc */
+	uint64_t id;
+	unsigned cores, gpus_n;
+	uint64_t mem, gpus;	/* gpus: bit mask */
+	int64_t end_us;
+	char cpus[128];
+};
+struct mnode {
+	struct topo *topo;	/* cached while topology.xml is unchanged */
+	int64_t topo_mtime;
+	int64_t topo_size;
+	int bind;		/* kind host: pin jobs to the chosen cores */
+	struct mjob *jobs;	/* sorted by id */
+	size_t njobs;
+	long still;		/* seconds its heartbeat has not moved */
+	uint64_t hb_mem;	/* MemTotal its heartbeat reports */
+	int noexec;		/* no executor holds nodes/NAME/lock */
+	char reason[256];	/* the admin state's reason */
 };
 
 struct disp {
@@ -61,8 +90,23 @@ struct disp {
 	/* the node registry (dispatch-node.c) */
 	int nodefd;		/* nodes/NAME */
 	int64_t beat_us;	/* last heartbeat written */
-	char why[512];		/* what spool/why says ("" = absent) */
-	int why_known;
+	int why_known;		/* whytext is what spool/why holds */
+	/* roles: every process executes its node's jobs; the one holding the
+	 * spool lock is the head (accepts, matches for all nodes, records) */
+	int head;
+	int nodelock;		/* fd holding nodes/NAME/lock */
+	char cgparent[192];	/* this node's jobs' cgroup parent */
+	int bind;		/* pin this node's jobs to their cores */
+	/* the registry as the head sees it: mn[i] and pn[i] are one node,
+	 * sorted by name */
+	struct mnode *mn;
+	struct place_node *pn;
+	size_t nn;
+	unsigned gen;		/* bumped when the set of nodes changes */
+	size_t rr;		/* round-robin cursor */
+	int64_t watch_us;	/* last heartbeat progress check */
+	int64_t whyw_us;	/* last spool/why write */
+	struct buf *whytext;	/* what spool/why holds now */
 };
 
 int64_t disp_now_us(void);
@@ -87,11 +131,26 @@ int disp_web_ok(struct disp *d, const char *body, uid_t requester,
 int disp_web_submit(struct disp *d, uint64_t id, char *body,
     const struct stat *st);
 
-/* dispatch-run.c */
+/* dispatch-run.c: this node's jobs */
+/* Settle run/NODE: finished jobs to done/, lost ones requeued or ended,
+ * jobs the head assigned here launched, cancel requests passed on. */
 void disp_run_settle(struct disp *d);
-void disp_queue_schedule(struct disp *d);
+/* Launch job id, assigned to this node (in rundir = run/NODE). 0 ok. */
+int disp_run_launch(struct disp *d, int rundir, uint64_t id);
 /* Signal the shepherd of a running job (cancel). 0 sent, -1 not running */
 int disp_run_signal(struct disp *d, uint64_t id, int sig);
+/* Cancel a job in run/NODE: one not yet launched ends at once; else its
+ * shepherd is told (a cancel marker its node's executor also sees). */
+void disp_run_cancel(struct disp *d, uint64_t id, const char *node,
+    const char *cause);
+/* Node's job id has no live shepherd and no result: kill what is left
+ * (cgroup), then requeue it or end it as NODE_FAIL. cause says why. */
+void disp_run_lost(struct disp *d, const char *node, int rundir,
+    uint64_t id, int jobdir, const char *cause);
+
+/* dispatch-match.c: the head's matching for every node */
+void disp_queue_schedule(struct disp *d);
+void disp_match_free(struct disp *d);
 
 /* dispatch-node.c */
 /* Write this node's heartbeat if heartbeat_interval has passed, and note
@@ -99,8 +158,7 @@ int disp_run_signal(struct disp *d, uint64_t id, int sig);
 void disp_node_beat(struct disp *d);
 /* Milliseconds until the next heartbeat is due. */
 int disp_node_beat_ms(struct disp *d);
-/* This node's admin state (NA_UP, NA_DRAIN, NA_MAINT), read now; keeps
- * spool/why saying why queued jobs wait when it is not up. */
-int disp_node_admin(struct disp *d);
+/* Wake the executor watching run/NODE (rundir): touch run/NODE/.kick. */
+void disp_node_kick(int rundir);
 
 #endif

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -387,7 +388,7 @@ ctl_process(struct disp *d)
 			if (loc == SD_QUEUE || loc == SD_HOLD)
 				disp_job_end(d, loc, id, JS_CANCELLED, c);
 			else if (loc == SD_RUN)
-				disp_run_signal(d, id, SIGUSR1);
+				disp_run_cancel(d, id, node, c);
 		} else if (!strcmp(verb, "hold") && loc == SD_QUEUE) {
 			if (renameat(d->sp.fd[SD_QUEUE], name, d->sp.fd[SD_HOLD],
 			    name) == 0)
@@ -508,10 +509,33 @@ stale_remove(struct disp *d, int which)
 	closedir(dir);
 }
 
+/* Become the head if no one else is: the spool lock (only head_node may
+ * take it, when iar.conf names one), and the history it writes. */
+static void
+head_take(struct disp *d)
+{
+	char path[4096], err[512];
+
+	if (d->head || (d->conf.head_node[0] && strcmp(d->conf.head_node,
+	    d->conf.node) != 0) || spool_lock_take(&d->sp, 0) != 1)
+		return;
+	d->head = 1;
+	snprintf(path, sizeof path, "%s/%s/%s", d->root, IAR_SPOOL, SPOOL_DB);
+	if (hist_open(path, 0, &d->hist, err, sizeof err) < 0) {
+		msg_log("HIST", "%s; ended jobs wait in done/", err);
+		d->hist = NULL;
+	}
+	if (d->verbose)
+		msg_log("HEAD", "node %s is the head", d->conf.node);
+}
+
 static void
 pass_run(struct disp *d)
 {
 	disp_run_settle(d);
+	head_take(d);
+	if (!d->head)
+		return;
 	incoming_accept(d);
 	ctl_process(d);
 	done_record(d);
@@ -613,6 +637,37 @@ node_setup(struct disp *d)
 	d->nodefd = nd;	/* kept: heartbeat and admin state */
 }
 
+/* Take nodes/NAME/lock: 1 taken, 0 held by another executor, -1 error. */
+static int
+node_lock_take(struct disp *d, int wait)
+{
+	char path[4096];
+	int nodes, nd;
+
+	if (d->nodelock < 0) {
+		snprintf(path, sizeof path, "%s/%s", d->root, IAR_NODES);
+		if ((nodes = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return -1;
+		if (file_dir_make(nodes, d->conf.node, 0755) < 0 ||
+		    (nd = file_dir_open(nodes, d->conf.node)) < 0) {
+			close(nodes);
+			return -1;
+		}
+		close(nodes);
+		d->nodelock = openat(nd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
+		close(nd);
+		if (d->nodelock < 0)
+			return -1;
+	}
+	while (flock(d->nodelock, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		if (errno == EINTR)
+			continue;
+		return errno == EWOULDBLOCK ? 0 : -1;
+	}
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -640,6 +695,7 @@ main(int argc, char **argv)
 	argv[0] = (char *)msg_prog;
 	memset(&d, 0, sizeof d);
 	d.nodefd = -1;
+	d.nodelock = -1;
 	while ((c = getopt_long(argc, argv, "d1wT:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': mode = M_DAEMON; break;
@@ -674,22 +730,28 @@ main(int argc, char **argv)
 	}
 	if (spool_open(&d.sp, d.root, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
-	r = spool_lock_take(&d.sp, mode == M_DAEMON);
+	/* One executor per node: nodes/NAME/lock. */
+	r = node_lock_take(&d, mode == M_DAEMON);
 	/* Asked for by hand (-1, -w), a pass waits a little for one that is
 	 * ending; from cron it leaves at once and lets the other work. */
 	for (c = 0; r == 0 && (mode == M_ONCE || mode == M_IDLE) && c < 500;
 	    c++) {
 		poll(NULL, 0, 10);
-		r = spool_lock_take(&d.sp, 0);
+		r = node_lock_take(&d, 0);
 	}
 	if (r < 0)
-		msg_die(EX_TEMP, "cannot lock '%s/spool/lock':", d.root);
+		msg_die(EX_TEMP, "cannot lock '%s/%s/%s/lock':", d.root,
+		    IAR_NODES, d.conf.node);
 	if (r == 0)
 		return 0;	/* another pass is at work */
+	if (conf_cg_parent(&d.conf, d.conf.node, d.cgparent,
+	    sizeof d.cgparent) < 0)
+		msg_die(EX_USAGE, "cgroup parent too long for node '%s'",
+		    d.conf.node);
 	start = disp_now_us();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (d.conf.cgroups) {
-		d.cg = cg_sys_probe(d.conf.cg_parent, d.cg_why,
+		d.cg = cg_sys_probe(d.cgparent, d.cg_why,
 		    sizeof d.cg_why);
 		if (d.cg == CG_NONE)
 			msg_log("LIMITS", "limits not enforced: %s", d.cg_why);
@@ -699,11 +761,6 @@ main(int argc, char **argv)
 		    "iar.conf");
 	}
 	node_setup(&d);
-	snprintf(path, sizeof path, "%s/%s/%s", d.root, IAR_SPOOL, SPOOL_DB);
-	if (hist_open(path, 0, &d.hist, err, sizeof err) < 0) {
-		msg_log("HIST", "%s; ended jobs wait in done/", err);
-		d.hist = NULL;
-	}
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -727,6 +784,10 @@ main(int argc, char **argv)
 			inotify_add_watch(in, path, IN_MOVED_TO | IN_CREATE |
 			    IN_CLOSE_WRITE);
 		}
+		/* Jobs the head assigns here, and its kicks. */
+		snprintf(path, sizeof path, "%s/%s/%s/%s", d.root, IAR_SPOOL,
+		    spool_dir_names[SD_RUN], d.conf.node);
+		inotify_add_watch(in, path, IN_MOVED_TO | IN_CLOSE_WRITE);
 	}
 	if (mode == M_CRON && maxsec < 0)
 		maxsec = d.conf.pass_seconds;
@@ -768,7 +829,7 @@ main(int argc, char **argv)
 			if (left / 1000 < timeout)
 				timeout = (int)(left / 1000);
 		}
-		if (mode == M_IDLE && d.nrun + d.nending > 0)
+		if ((mode == M_IDLE && d.nrun + d.nending > 0) || !d.head)
 			timeout = timeout > 1000 ? 1000 : timeout;
 		if (disp_node_beat_ms(&d) < timeout)
 			timeout = disp_node_beat_ms(&d);
@@ -806,7 +867,7 @@ main(int argc, char **argv)
 	if (d.nodefd >= 0)
 		close(d.nodefd);
 	free(d.run);
-	free(d.qcache);
+	disp_match_free(&d);
 	spool_close(&d.sp);
 	return 0;
 }

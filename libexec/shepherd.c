@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -39,6 +40,7 @@
 #include "file.h"
 #include "job.h"
 #include "msg.h"
+#include "node.h"
 #include "paths.h"
 #include "spool.h"
 #include "sha256.h"
@@ -79,7 +81,13 @@ struct run {
 	int cg;			/* enum cg_kind in use */
 	char cgname[40];
 	char mems[64];
+	char gpus[256];		/* GPU indexes the head gave the job */
 	pid_t child;
+	int bind;		/* pin to the chosen cores (not on simulated
+				 * nodes, whose cores are not this host's) */
+	int nodefd;		/* nodes/NODE, for fencing */
+	uint64_t hb_seq;	/* the node's heartbeat as last seen */
+	int64_t hb_since;	/* our clock when it last moved */
 };
 
 /* Write the result and move the job to done/. */
@@ -394,7 +402,7 @@ child_run(struct run *r, int go, int report, const struct passwd *pw,
 			rl.rlim_cur = rl.rlim_max = r->v.mem;
 			setrlimit(RLIMIT_AS, &rl);
 		}
-		if (r->v.cpus[0]) {
+		if (r->bind && r->v.cpus[0]) {
 			cpu_set_t set;
 			unsigned a, b;
 			const char *p = r->v.cpus;
@@ -521,6 +529,72 @@ reap_all(struct run *r, int *status, struct rusage *ru, int *done)
 		}
 }
 
+/* Must the job stop because its node is about to be called down? The
+ * node's executor beats in nodes/NODE/heartbeat; when the beat has stood
+ * still (by our clock) for 3/4 of heartbeat_timeout while a head holds
+ * the spool lock, that head will soon requeue the job elsewhere, so it
+ * must not be running here then. Also when the job has left run/NODE,
+ * which only a head that took it from us does. With no head running,
+ * nobody can requeue it, and the job runs on. */
+static int
+run_fenced(struct run *r, int64_t now)
+{
+	struct node_heartbeat hb;
+	struct stat st;
+	int fd, held;
+
+	if (fstatat(r->rundir, r->idname, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    errno == ENOENT)
+		return 1;
+	if (r->nodefd < 0 || node_heartbeat_read(r->nodefd, &hb) != 0)
+		return 0;
+	if (!r->hb_since || hb.seq != r->hb_seq) {
+		r->hb_seq = hb.seq;
+		r->hb_since = now;
+		return 0;
+	}
+	if (now - r->hb_since < (int64_t)r->conf.hb_timeout * 750000)
+		return 0;
+	if ((fd = openat(r->sp.spoolfd, SPOOL_LOCK, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		return 0;
+	held = flock(fd, LOCK_SH | LOCK_NB) < 0;
+	close(fd);
+	return held;
+}
+
+/* Stop the job and leave without a result: the head requeues it (or
+ * ends it as NODE_FAIL) once our lock is free. */
+static void run_fence(struct run *r) __attribute__((noreturn));
+static void
+run_fence(struct run *r)
+{
+	char err[256];
+	int k, st;
+
+	msg_warn("job %s: node %s has not beaten for %u s and a head is "
+	    "running: stopping the job so that it never runs twice",
+	    r->idname, r->v.node, r->conf.hb_timeout * 3 / 4);
+	for (k = 0; k < 2000; k++) {
+		if (r->cg != CG_NONE) {
+			if (cg_job_ntasks(r->conf.cg_parent, r->cgname) <= 0)
+				break;
+			cg_job_kill(r->conf.cg_parent, r->cgname, SIGKILL);
+		} else if (r->child > 0)
+			kill(-r->child, SIGKILL);
+		while (waitpid(-1, &st, WNOHANG) > 0)
+			;
+		if (r->cg == CG_NONE && (r->child <= 0 || kill(r->child, 0) <
+		    0))
+			break;
+		usleep(1000);
+	}
+	if (r->cg != CG_NONE)
+		cg_job_remove(r->conf.cg_parent, r->cgname, err, sizeof err);
+	_exit(EX_TEMP);
+}
+
+
 void
 shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 {
@@ -531,7 +605,7 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	struct stat st;
 	struct buf b;
 	int go[2], rep[2], outfd = -1, errfd = -1;
-	int64_t deadline = 0;
+	int64_t deadline = 0, fence_us = 0;
 	struct rusage ru;
 	int status = 0, done = 0, timedout = 0, cancelled = 0, fd;
 	char **env;
@@ -552,8 +626,13 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		msg_die(EX_TEMP, "cannot open job directory of %s:", r.idname);
 	/* Our pid in the lock file, for iar-dispatch to signal. */
 	{
-		char pid[32];
-		int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+		char pid[320], host[256];
+		int n;
+
+		if (gethostname(host, sizeof host) < 0)
+			host[0] = 0;
+		host[sizeof host - 1] = 0;
+		n = snprintf(pid, sizeof pid, "%ld %s\n", (long)getpid(), host);
 
 		if (ftruncate(lockfd, 0) < 0 || pwrite(lockfd, pid, (size_t)n,
 		    0) != n)
@@ -575,6 +654,9 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* A cancel asked before we could be signalled. */
+	if (faccessat(r.jobdir, JOBDIR_CANCEL, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		got_cancel = 1;
 	/* The wake pipe outlives a dispatcher that exits: EPIPE, not death. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -602,6 +684,9 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			snprintf(r.v.cpus, sizeof r.v.cpus, "%s", s);
 		if ((s = rec_get(kv, n, "mems")))
 			snprintf(r.mems, sizeof r.mems, "%s", s);
+		if ((s = rec_get(kv, n, "gpus")))
+			snprintf(r.gpus, sizeof r.gpus, "%s", s);
+		r.bind = !(s = rec_get(kv, n, "bind")) || strcmp(s, "0") != 0;
 		if ((s = rec_get(kv, n, "requeues")))
 			r.v.requeues = (unsigned)atoi(s);
 		/* What the dispatcher scheduled with is what is enforced,
@@ -614,6 +699,16 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			r.v.time = strtoull(s, NULL, 10);
 		buf_free(&a);
 	}
+	/* This node's cgroup parent (another level for a simulated node). */
+	{
+		char cg[sizeof r.conf.cg_parent];
+
+		if (conf_cg_parent(&r.conf, r.v.node, cg, sizeof cg) < 0)
+			msg_die(EX_TEMP, "cgroup parent too long for node %s",
+			    r.v.node);
+		memcpy(r.conf.cg_parent, cg, sizeof cg);
+	}
+	r.nodefd = node_dir_open(root, r.v.node);
 	if ((r.rundir = spool_run_open(&r.sp, r.v.node, 0)) < 0)
 		msg_die(EX_TEMP, "cannot open run/%s:", r.v.node);
 	if ((fd = file_open_checked(r.rundir, r.idname, &st)) < 0)
@@ -677,6 +772,10 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	env_add(&env, &nenv, "IAR_JOB_NAME", r.job.name);
 	env_add(&env, &nenv, "IAR_NODE", r.v.node);
 	env_add(&env, &nenv, "IAR_CPUS", r.v.cpus);
+	if (r.gpus[0]) {
+		env_add(&env, &nenv, "IAR_GPUS", r.gpus);
+		env_add(&env, &nenv, "CUDA_VISIBLE_DEVICES", r.gpus);
+	}
 	env_add(&env, &nenv, "IAR_SUBMIT_DIR", r.job.cwd);
 	env_add(&env, &nenv, "USER", pw->pw_name);
 	env_add(&env, &nenv, "LOGNAME", pw->pw_name);
@@ -720,8 +819,8 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		memset(&l, 0, sizeof l);
 		l.mem_bytes = r.v.mem;
 		l.cpu_millis = r.v.cores * 1000;
-		l.cpus = r.v.cpus;
-		l.mems = r.mems;
+		l.cpus = r.bind ? r.v.cpus : NULL;
+		l.mems = r.bind ? r.mems : NULL;
 		l.pids_max = r.conf.pids_max;
 		snprintf(r.cgname, sizeof r.cgname, "%s", r.idname);
 		/* A group left by a crashed shepherd: clear it first. */
@@ -803,6 +902,11 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		reap_all(&r, &status, &ru, &done);
 		if (done)
 			break;
+		if (now - fence_us >= 2000000) {
+			fence_us = now;
+			if (run_fenced(&r, now))
+				run_fence(&r);
+		}
 		if (got_cancel && !cancelled) {
 			cancelled = 1;
 			run_kill(&r, SIGTERM);

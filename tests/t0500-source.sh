@@ -96,11 +96,14 @@ is "$(iar-log "$r")" v2 "--rerun reproduces the output at the old commit"
 is "$(json "$r" git_commit)" "$c2" "--rerun ran the same commit"
 
 # STAGING: a Git job in run/ that its shepherd has not run yet (moved by
-# hand, as if a pass died after the move; the next pass requeues it).
+# hand and marked launched, as if its executor died after the fork; the
+# next pass requeues it).
 NODE=$(ls "$IAR_ROOT/spool/run" | head -1)
 st=$(iar-submit --parsable --git "$W/repo.git#v1.0" -- sh run.sh)
 mv "$IAR_ROOT/spool/incoming/$st" "$IAR_ROOT/spool/queue/$st" &&
-    mv "$IAR_ROOT/spool/queue/$st" "$IAR_ROOT/spool/run/$NODE/$st"
+    mv "$IAR_ROOT/spool/queue/$st" "$IAR_ROOT/spool/run/$NODE/$st" &&
+    mkdir -p "$IAR_ROOT/spool/jobs/$st" &&
+    echo 1 > "$IAR_ROOT/spool/jobs/$st/launched"
 is "$(jstate "$st")" STAGING "a started Git job not yet run is STAGING"
 is "$(jfield "$st" reason)" "staging $W/repo.git" "the reason names the URL"
 timeout 60 iar-dispatch -w -T 30 2>/dev/null

@@ -1,0 +1,480 @@
+/* place.c: node choice and why-pending text; see place.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "node.h"
+#include "place.h"
+
+const char *const place_reason_names[PR_N] = {
+	"ok", "not in its node list", "excluded", "lacks a tag",
+	"too few cores in all", "too little memory in all",
+	"too few GPUs in all", "no NUMA node that large", "down",
+	"no executor running", "in maintenance", "drained", "cores busy", "no NUMA node free enough",
+	"memory in use", "GPUs in use", "reserved for a job before it"
+};
+
+int
+place_list_has(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+
+	if (!list || !n)
+		return 0;
+	while (*p) {
+		size_t k = strcspn(p, ",");
+
+		if (k == n && memcmp(p, word, n) == 0)
+			return 1;
+		p += k;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* Every tag of want is among have's. */
+static int
+place_tags_have(const char *have, const char *want)
+{
+	char w[64];
+	const char *p = want;
+
+	while (p && *p) {
+		size_t k = strcspn(p, ",");
+
+		if (k >= sizeof w)
+			return 0;
+		memcpy(w, p, k);
+		w[k] = 0;
+		if (!place_list_has(have, w))
+			return 0;
+		p += k;
+		if (*p == ',')
+			p++;
+	}
+	return 1;
+}
+
+static unsigned
+place_gpus_free(const struct place_node *n)
+{
+	unsigned i, f = 0;
+
+	for (i = 0; i < n->gpus && i < 64; i++)
+		if (!(n->gpus_used >> i & 1))
+			f++;
+	return f;
+}
+
+/* Do cores whole cores fit in one NUMA node, busy as given? */
+static int
+place_numa_fits(const struct place_node *n, const char *busy,
+    unsigned cores)
+{
+	char cpus[4096], mems[256];
+
+	if (!n->topo)
+		return 1;
+	return topo_cores_pick(n->topo, busy, cores, 1, cpus, sizeof cpus,
+	    mems, sizeof mems) == 0;
+}
+
+int
+place_fit_ever(const struct place_node *n, const struct place_req *r)
+{
+	if (r->nodelist && *r->nodelist && !place_list_has(r->nodelist,
+	    n->name))
+		return PR_NODELIST;
+	if (r->exclude && place_list_has(r->exclude, n->name))
+		return PR_EXCLUDE;
+	if (r->constraint && *r->constraint && !place_tags_have(n->tags,
+	    r->constraint))
+		return PR_TAG;
+	if (r->cores > n->cores)
+		return PR_CORES_ALL;
+	if (r->mem > n->mem)
+		return PR_MEM_ALL;
+	if (r->gpus > n->gpus)
+		return PR_GPUS_ALL;
+	if (r->numa && !place_numa_fits(n, "", r->cores))
+		return PR_NUMA_ALL;
+	return PR_OK;
+}
+
+int
+place_fit(const struct place_node *n, const struct place_req *r)
+{
+	int k = place_fit_ever(n, r);
+
+	if (k != PR_OK)
+		return k;
+	if (n->down)
+		return n->down == 2 ? PR_NOEXEC : PR_DOWN;
+	if (n->admin == NA_MAINT)
+		return PR_MAINT;
+	if (n->admin != NA_UP)
+		return PR_DRAIN;
+	if (r->cores > n->cores_free)
+		return PR_CORES;
+	if (r->numa && !place_numa_fits(n, n->busy, r->cores))
+		return PR_NUMA;
+	if (n->mem_used + r->mem > n->mem)
+		return PR_MEM;
+	if (r->gpus > place_gpus_free(n))
+		return PR_GPUS;
+	/* Backfill: a reserved node takes only jobs that end in time. */
+	if (n->until && (r->end_us == 0 || r->end_us > n->until))
+		return PR_RESERVED;
+	return PR_OK;
+}
+
+/* Is a better than b for policy? Both fit. */
+static int
+place_better(int policy, const struct place_node *a,
+    const struct place_node *b, const struct place_req *r, double known)
+{
+	double wa, wb;
+
+	switch (policy) {
+	case PL_SPREAD:
+		wa = (double)(a->cores_free - r->cores) / (a->cores ? a->cores :
+		    1);
+		wb = (double)(b->cores_free - r->cores) / (b->cores ? b->cores :
+		    1);
+		if (wa != wb)
+			return wa > wb;
+		return a->njobs < b->njobs;
+	case PL_WEIGHTED:
+		wa = (a->njobs + 1.0) / (a->weight ? a->weight : 1);
+		wb = (b->njobs + 1.0) / (b->weight ? b->weight : 1);
+		if (wa != wb)
+			return wa < wb;
+		return a->cores_free > b->cores_free;
+	case PL_FASTEST:
+		wa = a->runtime > 0 ? a->runtime : known;
+		wb = b->runtime > 0 ? b->runtime : known;
+		if (wa != wb)
+			return wa < wb;
+		break;
+	}
+	/* pack: the tightest fit */
+	if (a->cores_free != b->cores_free)
+		return a->cores_free < b->cores_free;
+	return a->mem - a->mem_used < b->mem - b->mem_used;
+}
+
+int
+place_choose(int policy, const struct place_node *nodes, size_t n,
+    const struct place_req *r, size_t *rr)
+{
+	double known = 0;
+	size_t i, k, nknown = 0;
+	int best = -1;
+
+	if (n == 0)
+		return -1;
+	if (policy == PL_RR) {
+		size_t start = rr && *rr < n ? *rr + 1 : 0;
+
+		for (k = 0; k < n; k++) {
+			i = (start + k) % n;
+			if (place_fit(&nodes[i], r) == PR_OK) {
+				if (rr)
+					*rr = i;
+				return (int)i;
+			}
+		}
+		return -1;
+	}
+	if (policy == PL_FASTEST) {
+		/* A node not yet seen counts as the average one. */
+		for (i = 0; i < n; i++)
+			if (nodes[i].runtime > 0) {
+				known += nodes[i].runtime;
+				nknown++;
+			}
+		known = nknown ? known / (double)nknown : 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (place_fit(&nodes[i], r) != PR_OK)
+			continue;
+		if (best < 0 || place_better(policy, &nodes[i], &nodes[best],
+		    r, known))
+			best = (int)i;
+	}
+	return best;
+}
+
+int
+place_take(struct place_node *node, const struct place_req *r, char *cpus,
+    size_t cpussz, char *mems, size_t memssz, char *gpus, size_t gpussz)
+{
+	unsigned i, got = 0;
+	size_t off = 0;
+
+	if (cpussz)
+		*cpus = 0;
+	if (memssz)
+		*mems = 0;
+	if (gpussz)
+		*gpus = 0;
+	if (place_fit(node, r) != PR_OK)
+		return -1;
+	if (node->topo) {
+		char u[sizeof node->busy];
+
+		if (topo_cores_pick(node->topo, node->busy, r->cores, r->numa,
+		    cpus, cpussz, mems, memssz) != 0 ||
+		    topo_cpus_union(node->busy, cpus, u, sizeof u) < 0)
+			return -1;
+		memcpy(node->busy, u, sizeof u);
+	}
+	for (i = 0; i < node->gpus && i < 64 && got < r->gpus; i++) {
+		int n;
+
+		if (node->gpus_used >> i & 1)
+			continue;
+		n = snprintf(gpus + off, gpussz - off, "%s%u", got ? "," : "",
+		    i);
+		if (n < 0 || (size_t)n >= gpussz - off)
+			return -1;
+		off += (size_t)n;
+		node->gpus_used |= 1ULL << i;
+		got++;
+	}
+	node->cores_free -= r->cores;
+	node->mem_used += r->mem;
+	node->njobs++;
+	return 0;
+}
+
+static int
+place_end_cmp(const void *a, const void *b)
+{
+	const struct place_end *x = a, *y = b;
+
+	return x->end_us < y->end_us ? -1 : x->end_us > y->end_us;
+}
+
+int64_t
+place_start_time(const struct place_node *node, const struct place_req *r,
+    int64_t now_us)
+{
+	struct place_end *e;
+	unsigned have = node->cores_free;
+	uint64_t used = node->mem_used;
+	int64_t t = -1;
+	size_t i;
+	int k = place_fit(node, r);
+
+	if (k == PR_OK)
+		return 0;
+	if (k != PR_CORES && k != PR_MEM && k != PR_NUMA)
+		return -1;
+	if (!node->nends || !(e = malloc(node->nends * sizeof *e)))
+		return -1;
+	memcpy(e, node->ends, node->nends * sizeof *e);
+	qsort(e, node->nends, sizeof *e, place_end_cmp);
+	for (i = 0; i < node->nends; i++) {
+		if (e[i].end_us <= 0)
+			continue;	/* unknown: may never end */
+		have += e[i].cores;
+		used = used > e[i].mem ? used - e[i].mem : 0;
+		if (have >= r->cores && used + r->mem <= node->mem) {
+			t = e[i].end_us > now_us ? e[i].end_us : now_us + 1;
+			break;
+		}
+	}
+	free(e);
+	return t;
+}
+
+static void
+place_mem_fmt(uint64_t b, char *out, size_t outsz)
+{
+	if (b >= 1ULL << 30 && b % (1ULL << 30) == 0)
+		snprintf(out, outsz, "%lluG", (unsigned long long)(b >> 30));
+	else
+		snprintf(out, outsz, "%lluM", (unsigned long long)(b >> 20));
+}
+
+/* The smallest change to r that fits on node now; cost (0..n) or -1. */
+static double
+place_change(const struct place_node *nd, const struct place_req *r,
+    char *out, size_t outsz)
+{
+	struct place_req t = *r;
+	double cost = 0;
+	size_t off = 0;
+	char m[32];
+	int n;
+
+	*out = 0;
+	if (nd->down || nd->admin != NA_UP || (r->nodelist && *r->nodelist &&
+	    !place_list_has(r->nodelist, nd->name)) || (r->exclude &&
+	    place_list_has(r->exclude, nd->name)))
+		return -1;
+#define PLACE_SAY(...) do { n = snprintf(out + off, outsz - off, \
+	__VA_ARGS__); if (n > 0 && (size_t)n < outsz - off) off += (size_t)n; \
+	} while (0)
+	if (t.constraint && *t.constraint && !place_tags_have(nd->tags,
+	    t.constraint)) {
+		t.constraint = NULL;
+		cost += 1;
+		PLACE_SAY(" without --constraint");
+	}
+	if (t.numa && !place_numa_fits(nd, nd->busy, t.cores)) {
+		t.numa = 0;
+		cost += 0.3;
+		PLACE_SAY(" without --numa");
+	}
+	if (t.cores > nd->cores_free) {
+		if (nd->cores_free == 0)
+			return -1;
+		cost += (double)(t.cores - nd->cores_free) / t.cores;
+		t.cores = nd->cores_free;
+		PLACE_SAY(" --cores %u", t.cores);
+	}
+	if (nd->mem_used + t.mem > nd->mem) {
+		uint64_t f = nd->mem > nd->mem_used ? nd->mem - nd->mem_used :
+		    0;
+
+		f &= ~((1ULL << 20) - 1);
+		if (f == 0)
+			return -1;
+		cost += (double)(t.mem - f) / (double)t.mem;
+		t.mem = f;
+		place_mem_fmt(f, m, sizeof m);
+		PLACE_SAY(" --mem %s", m);
+	}
+	if (t.gpus > place_gpus_free(nd)) {
+		cost += (double)(t.gpus - place_gpus_free(nd)) / t.gpus;
+		t.gpus = place_gpus_free(nd);
+		PLACE_SAY(" --gpus %u", t.gpus);
+	}
+	if (nd->until && (t.end_us == 0 || t.end_us > nd->until)) {
+		int64_t now = t.end_us - (int64_t)t.time * 1000000;
+		int64_t left = (nd->until - now) / 1000000;
+
+		if (t.end_us == 0 || left < 1)
+			return -1;
+		cost += 0.5;
+		t.time = (uint64_t)left;
+		t.end_us = now + left * 1000000;
+		PLACE_SAY(" --time %llds", (long long)left);
+	}
+#undef PLACE_SAY
+	if (place_fit(nd, &t) != PR_OK)
+		return -1;
+	return cost;
+}
+
+void
+place_why(const struct place_node *nodes, size_t n,
+    const struct place_req *r, char *out, size_t outsz)
+{
+	unsigned count[PR_N] = { 0 };
+	const char *first[PR_N][3];
+	char change[256], best[256] = "";
+	double bestcost = -1;
+	size_t i, off = 0;
+	int k, w;
+
+	if (!outsz)
+		return;
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		double c;
+
+		k = place_fit(&nodes[i], r);
+		if (count[k] < 3)
+			first[k][count[k]] = nodes[i].name;
+		count[k]++;
+		if (k == PR_OK || (c = place_change(&nodes[i], r, change,
+		    sizeof change)) < 0)
+			continue;
+		if (bestcost < 0 || c < bestcost) {
+			bestcost = c;
+			snprintf(best, sizeof best, "%s with%s", nodes[i].name,
+			    change);
+		}
+	}
+	if (n == 0) {
+		snprintf(out, outsz, "no nodes");
+		return;
+	}
+	for (k = PR_N - 1; k > PR_OK; k--) {
+		size_t j;
+
+		if (!count[k])
+			continue;
+		if ((k == PR_DRAIN || k == PR_MAINT) && count[k] == 1) {
+			/* "node a is drained: disk swap" */
+			const struct place_node *d = NULL;
+
+			for (j = 0; j < n && !d; j++)
+				if (nodes[j].name == first[k][0])
+					d = &nodes[j];
+			w = snprintf(out + off, outsz - off, "%snode %s is %s%s"
+			    "%.200s", off ? "; " : "", first[k][0],
+			    k == PR_DRAIN ? "drained" : "in maintenance",
+			    d && d->reason && *d->reason ? ": " : "",
+			    d && d->reason ? d->reason : "");
+			if (w < 0 || (size_t)w >= outsz - off)
+				break;
+			off += (size_t)w;
+			continue;
+		}
+		w = snprintf(out + off, outsz - off, "%s%s: ", off ? "; " : "",
+		    place_reason_names[k]);
+		if (w < 0 || (size_t)w >= outsz - off)
+			break;
+		off += (size_t)w;
+		for (j = 0; j < count[k] && j < 3; j++) {
+			const struct place_node *d = NULL;
+			char cap[48] = "";
+			size_t x;
+
+			/* what there is in all, where that is the obstacle */
+			for (x = 0; x < n && !d; x++)
+				if (nodes[x].name == first[k][j])
+					d = &nodes[x];
+			if (d && k == PR_CORES_ALL)
+				snprintf(cap, sizeof cap, " (%u cores)",
+				    d->cores);
+			else if (d && k == PR_MEM_ALL) {
+				place_mem_fmt(d->mem, cap + 2, sizeof cap - 3);
+				memcpy(cap, " (", 2);
+				strcat(cap, ")");
+			} else if (d && k == PR_GPUS_ALL)
+				snprintf(cap, sizeof cap, " (%u GPUs)",
+				    d->gpus);
+			w = snprintf(out + off, outsz - off, "%s%s%s", j ? ", " :
+			    "", first[k][j], cap);
+			if (w < 0 || (size_t)w >= outsz - off)
+				break;
+			off += (size_t)w;
+		}
+		if (count[k] > 3) {
+			w = snprintf(out + off, outsz - off, " and %u more",
+			    count[k] - 3);
+			if (w > 0 && (size_t)w < outsz - off)
+				off += (size_t)w;
+		}
+	}
+	if (count[PR_OK]) {
+		w = snprintf(out + off, outsz - off, "%sfits on %u node%s now",
+		    off ? "; " : "", count[PR_OK], count[PR_OK] == 1 ? "" :
+		    "s");
+		if (w > 0 && (size_t)w < outsz - off)
+			off += (size_t)w;
+	} else if (best[0]) {
+		w = snprintf(out + off, outsz - off, "; would start now on %s",
+		    best);
+		if (w > 0 && (size_t)w < outsz - off)
+			off += (size_t)w;
+	}
+}

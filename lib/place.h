@@ -1,0 +1,110 @@
+/* place.h: choosing a node for a job, and saying why none will do.
+ *
+ * Pure functions over a picture of the pool that the caller builds (the
+ * dispatcher from nodes/ and spool/run/, tests from literals): nothing
+ * here reads the spool or prints. Promises: a node is chosen only if the
+ * job fits there now (state, tags, node list, cores, memory, GPUs, one
+ * NUMA node when asked); the policies are deterministic (ties go to the
+ * node first in the array, which the dispatcher sorts by name); the
+ * reason text names, for each kind of obstacle, the nodes it holds back
+ * and the smallest change to the request that would start the job now. */
+#ifndef IAR_PLACE_H
+#define IAR_PLACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "topo.h"
+
+struct place_end {
+	int64_t end_us;		/* when a running job's walltime runs out;
+				 * 0 = unknown */
+	unsigned cores;
+	uint64_t mem;
+};
+
+struct place_node {
+	char name[64];
+	struct topo *topo;	/* not owned; NULL = count cores only */
+	int admin;		/* NA_UP, NA_DRAIN, NA_MAINT (node.h) */
+	int down;		/* 1: heartbeat absent or stale; 2: beating,
+				 * but no executor holds its lock */
+	char tags[192];
+	unsigned weight;	/* 0 is taken as 1 */
+	unsigned cores;		/* usable in all */
+	uint64_t mem;		/* usable bytes in all */
+	unsigned gpus;		/* in all, at most 64 */
+	/* now */
+	char busy[4096];	/* PUs held by running jobs */
+	unsigned cores_free;
+	uint64_t mem_used;
+	uint64_t gpus_used;	/* bit i: GPU i held */
+	unsigned njobs;
+	double runtime;		/* fastest: observed mean run time, s; 0 =
+				 * not known */
+	struct place_end *ends;	/* running jobs, for backfill */
+	size_t nends;
+	const char *reason;	/* the admin state's reason, "" or NULL */
+	int64_t until;		/* reserved for a waiting job from this time
+				 * (microseconds); 0 = not reserved */
+};
+
+struct place_req {
+	unsigned cores;
+	uint64_t mem;
+	unsigned gpus;
+	int numa;
+	const char *constraint;	/* "" or NULL = none */
+	const char *nodelist;
+	const char *exclude;
+	int64_t end_us;		/* when its walltime would run out if it
+				 * started now; 0 = no walltime */
+	uint64_t time;		/* its walltime, seconds; 0 = none */
+};
+
+/* Why a node will not take a job, in the order they are checked. The
+ * first group can never change by waiting for jobs to end. */
+enum place_reason {
+	PR_OK,
+	PR_NODELIST, PR_EXCLUDE, PR_TAG, PR_CORES_ALL, PR_MEM_ALL,
+	PR_GPUS_ALL, PR_NUMA_ALL,
+	PR_DOWN, PR_NOEXEC, PR_MAINT, PR_DRAIN,
+	PR_CORES, PR_NUMA, PR_MEM, PR_GPUS, PR_RESERVED,
+	PR_N
+};
+extern const char *const place_reason_names[PR_N];
+
+/* Is word in the comma list? */
+int place_list_has(const char *list, const char *word);
+/* The first reason node n cannot take r now (PR_OK if it can). */
+int place_fit(const struct place_node *n, const struct place_req *r);
+/* Could n ever take r (state and load aside)? */
+int place_fit_ever(const struct place_node *n, const struct place_req *r);
+
+/* Among the nodes where r fits now, the one policy (PL_* of conf.h)
+ * prefers; -1 if it fits nowhere. *rr is the round-robin cursor (the
+ * index chosen last), kept by the caller across calls. */
+int place_choose(int policy, const struct place_node *nodes, size_t n,
+    const struct place_req *r, size_t *rr);
+
+/* Take r's resources on node: cores chosen with hwloc (cpus, mems get
+ * the lists; "" when the node has no topology), GPUs (gpus gets a list
+ * such as "0,1"), memory. 0 ok, -1 if they are not there after all. */
+int place_take(struct place_node *node, const struct place_req *r,
+    char *cpus, size_t cpussz, char *mems, size_t memssz, char *gpus,
+    size_t gpussz);
+
+/* When could r start on node, counting only the running jobs' known
+ * ends (no new arrivals)? 0 = now, -1 = not by waiting (unknown ends or
+ * not enough in all), else the time in microseconds. */
+int64_t place_start_time(const struct place_node *node,
+    const struct place_req *r, int64_t now_us);
+
+/* One line for people and scripts: each obstacle with the nodes it holds
+ * back ("cores: 3 nodes (a, b, c); drained: d"), then the smallest change
+ * to the request that would start it now, if there is one ("; would start
+ * now on a with --cores 2"). */
+void place_why(const struct place_node *nodes, size_t n,
+    const struct place_req *r, char *out, size_t outsz);
+
+#endif

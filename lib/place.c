@@ -398,7 +398,8 @@ place_why(const struct place_node *nodes, size_t n,
 			continue;
 		if (bestcost < 0 || c < bestcost) {
 			bestcost = c;
-			snprintf(best, sizeof best, "%s with%s", nodes[i].name,
+			snprintf(best, sizeof best, "%s%s%s", nodes[i].name,
+			    strncmp(change, " --", 3) == 0 ? " with" : "",
 			    change);
 		}
 	}

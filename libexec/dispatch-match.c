@@ -35,6 +35,7 @@
 #include "msg.h"
 #include "node.h"
 #include "paths.h"
+#include "view.h"
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -95,6 +96,138 @@ dir_ids(int dirfd, size_t *np)
 	return ids;
 }
 
+/* ---- run times, for placement = fastest ---- */
+
+static uint64_t
+speed_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static uint64_t
+speed_key(uint64_t node, uint64_t name)
+{
+	uint64_t k = node ^ (name * 0x9E3779B97F4A7C15ULL);
+
+	return k ? k : 1;
+}
+
+/* Open addressing; the table doubles at half full. */
+static struct speed *
+speed_slot(struct disp *d, uint64_t key, int create)
+{
+	size_t i;
+
+	if (create && 2 * (d->nspeeds + 1) > d->capspeeds) {
+		size_t cap = d->capspeeds ? 2 * d->capspeeds : 256, k;
+		struct speed *t = calloc(cap, sizeof *t);
+
+		if (!t)
+			return NULL;
+		for (k = 0; k < d->capspeeds; k++) {
+			if (!d->speeds[k].key)
+				continue;
+			for (i = d->speeds[k].key % cap; t[i].key;
+			    i = (i + 1) % cap)
+				;
+			t[i] = d->speeds[k];
+		}
+		free(d->speeds);
+		d->speeds = t;
+		d->capspeeds = cap;
+	}
+	if (!d->capspeeds)
+		return NULL;
+	for (i = key % d->capspeeds; d->speeds[i].key; i = (i + 1) %
+	    d->capspeeds)
+		if (d->speeds[i].key == key)
+			return &d->speeds[i];
+	if (!create)
+		return NULL;
+	d->speeds[i].key = key;
+	d->nspeeds++;
+	return &d->speeds[i];
+}
+
+static void
+speed_add(struct disp *d, uint64_t key, double secs)
+{
+	struct speed *s = speed_slot(d, key, 1);
+
+	if (!s)
+		return;
+	/* the mean of the first ten, then a moving average */
+	s->n++;
+	s->mean += (secs - s->mean) / (s->n < 10 ? s->n : 10);
+}
+
+void
+disp_speed_note(struct disp *d, const char *node, const char *name,
+    double secs)
+{
+	uint64_t nh = speed_hash(node);
+
+	if (d->conf.placement != PL_FASTEST || secs < 0)
+		return;
+	speed_add(d, speed_key(nh, speed_hash(name)), secs);
+	speed_add(d, speed_key(nh, 0), secs);
+}
+
+static int
+speed_hist_one(uint64_t id, const char *rec, size_t len, void *arg)
+{
+	struct view_job v;
+	char *t = malloc(len + 1);
+
+	(void)id;
+	if (!t)
+		return 1;
+	memcpy(t, rec, len);
+	t[len] = 0;
+	view_job_init(&v);
+	if (view_job_parse(&v, t, len, "iar-hist") == 0 &&
+	    v.state == JS_COMPLETED && v.started_us && v.ended_us >=
+	    v.started_us && v.node[0])
+		disp_speed_note(arg, v.node, v.name, (double)(v.ended_us -
+		    v.started_us) / 1e6);
+	free(t);
+	return 0;
+}
+
+/* Each node's expected run time for a job of this name: its own mean for
+ * the name where known; where only other nodes know the name, 0 (the
+ * average); where no node does, the node's mean over all jobs. */
+static void
+speed_fill(struct disp *d, uint64_t namekey)
+{
+	size_t i, known = 0;
+
+	if (!d->speeds_loaded) {
+		d->speeds_loaded = 1;
+		if (d->hist)
+			hist_job_each(d->hist, speed_hist_one, d);
+	}
+	for (i = 0; i < d->nn; i++) {
+		struct speed *s = speed_slot(d, speed_key(speed_hash(
+		    d->pn[i].name), namekey), 0);
+
+		d->pn[i].runtime = s ? s->mean : 0;
+		known += s != NULL;
+	}
+	if (known)
+		return;
+	for (i = 0; i < d->nn; i++) {
+		struct speed *s = speed_slot(d, speed_key(speed_hash(
+		    d->pn[i].name), 0), 0);
+
+		d->pn[i].runtime = s ? s->mean : 0;
+	}
+}
+
 /* ---- the registry ---- */
 
 static void
@@ -126,6 +259,9 @@ disp_match_free(struct disp *d)
 	free(d->qcache);
 	d->qcache = NULL;
 	d->nqcache = 0;
+	free(d->speeds);
+	d->speeds = NULL;
+	d->nspeeds = d->capspeeds = 0;
 	if (d->whytext) {
 		buf_free(d->whytext);
 		free(d->whytext);
@@ -528,6 +664,7 @@ qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
 	q->time = j.time;
 	q->gpus = j.gpus;
 	q->numa = j.numa;
+	q->namekey = speed_hash(j.name);
 	if (j.constraint[0] || j.nodelist[0] || j.exclude[0]) {
 		if (!(q->sel = malloc(sizeof *q->sel)))
 			return -1;
@@ -809,6 +946,8 @@ disp_queue_schedule(struct disp *d)
 			if (cq)
 				cq->gen = d->gen;
 		}
+		if (r.cores <= maxfree && d->conf.placement == PL_FASTEST)
+			speed_fill(d, q[i].namekey);
 		if (r.cores <= maxfree)
 			c = place_choose(d->conf.placement, d->pn, d->nn, &r,
 			    &d->rr);

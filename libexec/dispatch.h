@@ -38,6 +38,7 @@ struct qjob {
 	unsigned gpus;
 	int numa;
 	struct qsel *sel;	/* NULL = none; owned by the queue cache */
+	uint64_t namekey;	/* hash of its name (placement = fastest) */
 	unsigned gen;		/* node generation it was checked against */
 };
 
@@ -107,6 +108,15 @@ struct disp {
 	int64_t watch_us;	/* last heartbeat progress check */
 	int64_t whyw_us;	/* last spool/why write */
 	struct buf *whytext;	/* what spool/why holds now */
+	/* placement = fastest: mean run times per node and job name */
+	struct speed *speeds;
+	size_t nspeeds, capspeeds;
+	int speeds_loaded;
+};
+struct speed {
+	uint64_t key;		/* node and name hashed; 0 = empty slot */
+	double mean;		/* seconds, moving average */
+	unsigned n;
 };
 
 int64_t disp_now_us(void);
@@ -151,6 +161,9 @@ void disp_run_lost(struct disp *d, const char *node, int rundir,
 /* dispatch-match.c: the head's matching for every node */
 void disp_queue_schedule(struct disp *d);
 void disp_match_free(struct disp *d);
+/* A job named name ran secs seconds on node: for placement = fastest. */
+void disp_speed_note(struct disp *d, const char *node, const char *name,
+    double secs);
 
 /* dispatch-node.c */
 /* Write this node's heartbeat if heartbeat_interval has passed, and note

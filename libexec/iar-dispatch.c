@@ -451,6 +451,10 @@ done_record(struct disp *d)
 		    job_state_name(v.state));
 		snprintf(ev[nev].cause, sizeof ev[nev].cause, "%.120s", v.cause);
 		nev++;
+		if (v.state == JS_COMPLETED && v.started_us && v.ended_us >=
+		    v.started_us)
+			disp_speed_note(d, v.node, v.name, (double)(v.ended_us -
+			    v.started_us) / 1e6);
 		if (d->hist) {
 			buf_init(&b);
 			view_job_format(&v, "iar-hist", &b);

@@ -103,6 +103,7 @@ check: deps all $(UNIT)
 bench: all
 	bench/run
 	bench/sources
+	bench/nodes
 
 install: ROOT = $(PREFIX)
 install: all

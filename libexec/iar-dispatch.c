@@ -805,7 +805,15 @@ main(int argc, char **argv)
 			stale_us = disp_now_us();
 		}
 		disp_node_beat(&d);
-		pass_run(&d);
+		{
+			int64_t t0 = disp_now_us();
+
+			pass_run(&d);
+			if (d.verbose && d.head)
+				msg_log("PASS", "%.1f ms, %zu nodes, %zu queued, "
+				    "%u started", (double)(disp_now_us() - t0) /
+				    1000.0, d.nn, d.nqcache, d.started);
+		}
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
 		/* Readers see the history as of the last checkpoint (a copy

@@ -436,7 +436,7 @@ struct row {
 	struct node_settings s;
 	struct node_heartbeat hb;
 	struct topo_summary ts;
-	int admin, topo_ok, has_hb;
+	int admin, topo_ok, has_hb, exec;
 	long age;		/* seconds since seq moved; -1 no heartbeat */
 	uint64_t memory;
 	unsigned running, freec;
@@ -464,6 +464,7 @@ row_read(struct row *r, int fd, int64_t now)
 		snprintf(r->reason, sizeof r->reason, "bad settings file");
 	r->has_hb = node_heartbeat_read(fd, &r->hb) == 0;
 	r->age = node_alive_check(fd, now);
+	r->exec = node_executor_running(fd);
 	if (r->age < 0 || r->age > (long)cmd.conf.hb_timeout)
 		snprintf(r->state, sizeof r->state, "down");
 	else
@@ -553,6 +554,7 @@ row_machine(struct buf *b, const struct opts *o, const struct row *r)
 	row_field(b, o, "free_cores", r->topo_ok ? n[7] : "", 1, 0);
 	row_field(b, o, "battery", r->hb.battery, 0, 0);
 	row_field(b, o, "thermal", r->hb.thermal, 1, 0);
+	row_field(b, o, "executor", r->exec ? "1" : "0", 1, 0);
 	buf_adds(b, o->json ? "}" : "\n");
 }
 
@@ -561,7 +563,7 @@ node_list(const struct opts *o)
 {
 	static const char hdr[] = "name,state,admin,reason,kind,tags,weight,"
 	    "cores,pus,numa,memory,gpus,load1,heartbeat_age,heartbeat_seq,"
-	    "seq_still,running,free_cores,battery,thermal\n";
+	    "seq_still,running,free_cores,battery,thermal,executor\n";
 	struct row *rows = NULL;
 	size_t n = 0, cap = 0, i;
 	int64_t now = (int64_t)time(NULL);
@@ -622,7 +624,8 @@ node_list(const struct opts *o)
 		    r->s.gpus, r->load[0] ? r->load : "-",
 		    r->hbage[0] ? r->hbage : "-", r->running,
 		    r->topo_ok ? fr : "-", r->s.tags[0] ? r->s.tags : "-",
-		    r->reason[0] ? " " : "", r->reason);
+		    r->reason[0] ? " " : "", r->reason[0] || r->exec ||
+		    strcmp(r->state, "up") ? r->reason : "(no executor)");
 	}
 	if (o->json)
 		buf_adds(&b, "]\n");

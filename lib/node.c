@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -439,4 +440,19 @@ node_dir_open(const char *root, const char *name)
 	}
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd;
+}
+
+int
+node_executor_running(int nodefd)
+{
+	int fd = openat(nodefd, NODE_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC),
+	    held;
+
+	if (fd < 0)
+		return 0;
+	/* A shared lock is refused while an executor holds it exclusively;
+	 * when it is granted, closing the file drops it at once. */
+	held = flock(fd, LOCK_SH | LOCK_NB) < 0;
+	close(fd);
+	return held;
 }

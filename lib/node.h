@@ -23,6 +23,7 @@
 #define NODE_HEARTBEAT	"heartbeat"
 #define NODE_ALIVE	"alive"
 #define NODE_TOPOLOGY	"topology.xml"
+#define NODE_LOCK	"lock"
 
 enum node_admin { NA_UP, NA_DRAIN, NA_MAINT, NA_N };
 
@@ -75,6 +76,9 @@ int node_heartbeat_read(int nodefd, struct node_heartbeat *hb);
  * If alive cannot be written (a reader without permission), the answer
  * still holds for this call. */
 long node_alive_check(int nodefd, int64_t now);
+
+/* Does an executor (iar-dispatch --node NAME) hold nodes/NAME/lock? */
+int node_executor_running(int nodefd);
 
 /* Open nodes/NAME under root (no symlinks). -1 with errno. */
 int node_dir_open(const char *root, const char *name);

@@ -335,17 +335,12 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 	if (check_alive) {
 		struct node_heartbeat hb;
 
-		int lk;
-
 		m->still = node_alive_check(fd, (int64_t)time(NULL));
 		if (node_heartbeat_read(fd, &hb) == 0)
 			m->hb_mem = hb.mem_total;
 		/* An executor (iar-dispatch --node NAME) holds its lock; a
 		 * node that only beats (iar-heartbeat) gets no new jobs. */
-		lk = openat(fd, "lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		m->noexec = lk < 0 || flock(lk, LOCK_SH | LOCK_NB) == 0;
-		if (lk >= 0)
-			close(lk);
+		m->noexec = !node_executor_running(fd);
 	}
 	p->down = own ? 0 : m->still < 0 || m->still >
 	    (long)d->conf.hb_timeout ? 1 : m->noexec ? 2 : 0;

@@ -658,7 +658,7 @@ node_lock_take(struct disp *d, int wait)
 			return -1;
 		}
 		close(nodes);
-		d->nodelock = openat(nd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW |
+		d->nodelock = openat(nd, NODE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
 		    O_CLOEXEC, 0644);
 		close(nd);
 		if (d->nodelock < 0)

@@ -185,6 +185,10 @@ sleep 2
 x=$(iar-submit --parsable --nodelist n3 -- true)
 sleep 2
 is "$(jstate "$x")" PENDING "no executor on n3: the job waits"
+is "$(iar-node list --csv | grep '^n3,' | awk -F, '{print $2 "," $NF}')" up,0 \
+    "iar-node list: n3 up, executor 0"
+iar-node list | grep -q '^n3 .*(no executor)$'
+ok $? "the table says (no executor)"
 jfield "$x" reason | grep -q 'no executor running: n3'
 ok $? "and says 'no executor running: n3'"
 exec_start n3

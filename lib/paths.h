@@ -37,14 +37,14 @@
 
 /* Inside jobs/ID/. */
 #define JOBDIR_JOB	"job"		/* the job file, once recorded */
-#define JOBDIR_LOCK	"lock"		/* held by the job's shepherd */
+#define JOBDIR_LOCK	"lock"		/* held by the job's shepherd; not
+					 * empty once its executor launched it */
 #define JOBDIR_ALLOC	"alloc"		/* node, cpus: written at start */
 #define JOBDIR_RESULT	"result"	/* outcome: written at the end */
 #define JOBDIR_OUT	"stdout"	/* default output */
 #define JOBDIR_ERR	"stderr"	/* default error output */
 #define JOBDIR_SRC	"src"		/* staged sources: the job's cwd */
 #define JOBDIR_BUNDLE	"bundle.tar.gz"	/* the bundle, once staged */
-#define JOBDIR_LAUNCHED	"launched"	/* its executor forked a shepherd */
 #define JOBDIR_CANCEL	"cancel"	/* cancel asked: who, for its shepherd */
 
 /* The root in use; never NULL. */

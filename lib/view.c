@@ -425,9 +425,9 @@ view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
 			char lp[48];
 			struct stat st;
 
-			snprintf(lp, sizeof lp, "%" PRIu64 "/launched", id);
-			if (!v->started_us && fstatat(sp->fd[SD_JOBS], lp, &st,
-			    AT_SYMLINK_NOFOLLOW) < 0) {
+			snprintf(lp, sizeof lp, "%" PRIu64 "/" JOBDIR_LOCK, id);
+			if (!v->started_us && (fstatat(sp->fd[SD_JOBS], lp, &st,
+			    AT_SYMLINK_NOFOLLOW) < 0 || st.st_size == 0)) {
 				snprintf(v->node, sizeof v->node, "%s", node);
 				v->state = JS_PENDING;
 				snprintf(v->cause, sizeof v->cause, "assigned to "

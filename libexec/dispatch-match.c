@@ -351,52 +351,93 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 	return 0;
 }
 
-/* nodes/: the names, sorted; the last pass's caches carried over by name. */
+static int
+ts_eq(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* nodes/: the names, sorted; read again only when nodes/ changes (a node
+ * added or removed). */
+static char **
+nodes_names(struct disp *d, int nodesfd, size_t *np)
+{
+	char **names = NULL, **nn2;
+	size_t n = 0, cap = 0, i;
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+	int fd;
+
+	*np = 0;
+	if (fstat(nodesfd, &st) == 0 && d->nn && ts_eq(&st.st_mtim,
+	    &d->nodes_mtime)) {
+		if (!(names = calloc(d->nn, sizeof *names)))
+			return NULL;
+		for (i = 0; i < d->nn; i++)
+			if (!(names[i] = strdup(d->pn[i].name)))
+				break;
+		*np = i;
+		return names;
+	}
+	d->nodes_mtime = st.st_mtim;
+	if ((fd = dup(nodesfd)) < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((de = readdir(dir))) {
+		if (!spool_node_ok(de->d_name))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			if (!(nn2 = realloc(names, cap * sizeof *names)))
+				break;
+			names = nn2;
+		}
+		if (!(names[n] = strdup(de->d_name)))
+			break;
+		n++;
+	}
+	closedir(dir);
+	if (n > 1)
+		qsort(names, n, sizeof *names, str_cmp);
+	*np = n;
+	return names;
+}
+
+/* The registry, the last pass's caches carried over by name; a node's
+ * files are read again when its directory changed (every file there is
+ * replaced by a rename) or, once a second, to judge its heartbeat. */
 static void
 match_nodes_load(struct disp *d)
 {
-	char path[4096], **names = NULL, **nn2;
+	char path[4096], **names;
 	struct mnode *mn = NULL;
 	struct place_node *pn = NULL;
-	size_t n = 0, cap = 0, i, k = 0, m = 0;
+	size_t n = 0, i, k = 0, m = 0;
 	int64_t now = disp_now_us();
-	int check = now - d->watch_us >= 1000000, changed = 0;
-	struct dirent *de;
-	DIR *dir;
+	int check = now - d->watch_us >= 1000000, changed = 0, nodesfd;
 
 	snprintf(path, sizeof path, "%s/%s", d->root, IAR_NODES);
-	if ((dir = opendir(path))) {
-		while ((de = readdir(dir))) {
-			if (!spool_node_ok(de->d_name))
-				continue;
-			if (n == cap) {
-				cap = cap ? 2 * cap : 16;
-				if (!(nn2 = realloc(names, cap *
-				    sizeof *names)))
-					break;
-				names = nn2;
-			}
-			if (!(names[n] = strdup(de->d_name)))
-				break;
-			n++;
-		}
-		closedir(dir);
-	}
-	if (n > 1)
-		qsort(names, n, sizeof *names, str_cmp);
+	if ((nodesfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	names = nodes_names(d, nodesfd, &n);
 	mn = calloc(n ? n : 1, sizeof *mn);
 	pn = calloc(n ? n : 1, sizeof *pn);
-	if (!mn || !pn) {
+	if (!names || !mn || !pn) {
 		free(mn);
 		free(pn);
-		for (i = 0; i < n; i++)
+		for (i = 0; names && i < n; i++)
 			free(names[i]);
 		free(names);
+		close(nodesfd);
 		return;
 	}
 	if (check)
 		d->watch_us = now;
 	for (i = 0; i < n; i++) {
+		struct stat st;
 		int c = 1;
 
 		while (k < d->nn && (c = strcmp(d->pn[k].name, names[i])) < 0) {
@@ -405,14 +446,30 @@ match_nodes_load(struct disp *d)
 			k++;
 			changed = 1;
 		}
+		if (fstatat(nodesfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode)) {
+			if (k < d->nn && c == 0) {
+				mnode_free(&d->mn[k]);
+				free(d->pn[k].ends);
+				k++;
+			}
+			changed = 1;
+			continue;
+		}
 		if (k < d->nn && c == 0) {
 			mn[m] = d->mn[k];
-			pn[m].ends = d->pn[k].ends;
+			pn[m] = d->pn[k];
+			pn[m].reason = mn[m].reason;
 			k++;
+			if (!check && ts_eq(&st.st_mtim, &mn[m].dir_mtime)) {
+				m++;
+				continue;	/* nothing there changed */
+			}
 		} else {
 			mn[m].still = -1;
 			changed = 1;
 		}
+		mn[m].dir_mtime = st.st_mtim;
 		snprintf(pn[m].name, sizeof pn[m].name, "%s", names[i]);
 		if (node_read(d, &mn[m], &pn[m], check || c != 0) < 0) {
 			mnode_free(&mn[m]);
@@ -424,6 +481,7 @@ match_nodes_load(struct disp *d)
 		}
 		m++;
 	}
+	close(nodesfd);
 	for (; k < d->nn; k++) {
 		mnode_free(&d->mn[k]);
 		free(d->pn[k].ends);
@@ -488,6 +546,41 @@ mjob_read(struct disp *d, uint64_t id, struct mjob *j)
 		}
 	}
 	buf_free(&b);
+}
+
+/* Keep what the head just assigned in the node's cache, so that the next
+ * pass does not read back the alloc it wrote. */
+static void
+mjob_add(struct mnode *m, const struct qjob *q, const struct place_req *r,
+    const char *cpus, const char *gpus)
+{
+	struct mjob *nj, j;
+	size_t i;
+
+	memset(&j, 0, sizeof j);
+	j.id = q->id;
+	j.cores = q->cores;
+	j.mem = q->mem;
+	j.end_us = r->end_us;
+	snprintf(j.cpus, sizeof j.cpus, "%s", cpus);
+	while (*gpus) {
+		char *e;
+		unsigned long g = strtoul(gpus, &e, 10);
+
+		if (e == gpus)
+			break;
+		if (g < 64)
+			j.gpus |= 1ULL << g;
+		j.gpus_n++;
+		gpus = *e == ',' ? e + 1 : e;
+	}
+	if (!(nj = realloc(m->jobs, (m->njobs + 1) * sizeof *nj)))
+		return;
+	m->jobs = nj;
+	for (i = m->njobs; i > 0 && nj[i - 1].id > j.id; i--)
+		nj[i] = nj[i - 1];
+	nj[i] = j;
+	m->njobs++;
 }
 
 /* What runs on each node now: run/NAME, allocs cached by id. */
@@ -782,7 +875,7 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	struct place_node *p = &d->pn[k];
 	struct buf b;
 	unsigned req = 0;
-	int jobdir, rundir, ok;
+	int jobdir, rundir, ok, lk;
 
 	if (place_take(p, r, cpus, sizeof cpus, mems, sizeof mems, gpus,
 	    sizeof gpus) < 0)
@@ -795,8 +888,12 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	}
 	if (file_read_small(jobdir, "requeues", t, sizeof t) > 0)
 		req = (unsigned)strtoul(t, NULL, 10);
-	/* A fresh attempt: nothing of the last one may confuse it. */
-	unlinkat(jobdir, JOBDIR_LAUNCHED, 0);
+	/* A fresh attempt: nothing of the last one may confuse it. An
+	 * empty lock file says "not launched" (the lock is free: the job
+	 * is queued). */
+	if ((lk = openat(jobdir, JOBDIR_LOCK, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW | O_CLOEXEC, 0644)) >= 0)
+		close(lk);
 	unlinkat(jobdir, JOBDIR_CANCEL, 0);
 	unlinkat(jobdir, "started", 0);
 	unlinkat(jobdir, "ended", 0);
@@ -822,6 +919,7 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	else
 		*kick = 1;
 	close(rundir);
+	mjob_add(&d->mn[k], q, r, cpus, gpus);
 	if (d->verbose)
 		msg_log("ASSIGN", "job %s to %s cpus %s", name, p->name, cpus);
 	return 0;

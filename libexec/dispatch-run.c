@@ -159,7 +159,6 @@ disp_run_lost(struct disp *d, const char *node, int rundir, uint64_t id,
 	}
 	unlinkat(jobdir, "started", 0);
 	unlinkat(jobdir, "ended", 0);
-	unlinkat(jobdir, JOBDIR_LAUNCHED, 0);
 	unlinkat(jobdir, JOBDIR_ALLOC, 0);
 	if (renameat2(rundir, name, d->sp.fd[SD_QUEUE], name,
 	    RENAME_NOREPLACE) < 0) {
@@ -255,8 +254,7 @@ disp_run_settle(struct disp *d)
 				if (renameat(rundir, de->d_name,
 				    d->sp.fd[SD_DONE], de->d_name) == 0)
 					d->dirty_done = 1;
-			} else if (fstatat(jobdir, JOBDIR_LAUNCHED, &st,
-			    AT_SYMLINK_NOFOLLOW) == 0)
+			} else if (fstat(lk, &st) == 0 && st.st_size > 0)
 				disp_run_lost(d, d->conf.node, rundir, id,
 				    jobdir, "shepherd lost");
 			else if (ntodo < 100000) {
@@ -318,7 +316,7 @@ disp_run_launch(struct disp *d, int rundir, uint64_t id)
 	/* Still assigned here and not launched (the lock makes this and
 	 * the head's cancel or down-requeue exclusive). */
 	if (fstatat(rundir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    fstatat(jobdir, JOBDIR_LAUNCHED, &st, AT_SYMLINK_NOFOLLOW) == 0)
+	    fstat(lk, &st) < 0 || st.st_size > 0)
 		goto skip;
 	if (file_read_small(jobdir, JOBDIR_CANCEL, t, sizeof t) > 0) {
 		t[strcspn(t, "\n")] = 0;
@@ -344,8 +342,10 @@ disp_run_launch(struct disp *d, int rundir, uint64_t id)
 		    "assigned without an allocation");
 		goto skip;
 	}
-	n = snprintf(t, sizeof t, "%ld\n", (long)getpid());
-	if (file_replace(jobdir, JOBDIR_LAUNCHED, t, (size_t)n, 0644, 0) < 0)
+	/* Launched: the lock file is no longer empty (the shepherd writes
+	 * its pid over this). */
+	n = snprintf(t, sizeof t, "launched\n");
+	if (pwrite(lk, t, (size_t)n, 0) != n)
 		goto skip;
 	unlinkat(jobdir, "started", 0);
 	unlinkat(jobdir, "ended", 0);
@@ -403,7 +403,7 @@ disp_run_cancel(struct disp *d, uint64_t id, const char *node,
 	lk = openat(jobdir, JOBDIR_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC, 0644);
 	if (lk >= 0 && flock(lk, LOCK_EX | LOCK_NB) == 0 &&
-	    fstatat(jobdir, JOBDIR_LAUNCHED, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+	    fstat(lk, &st) == 0 && st.st_size == 0) {
 		/* Assigned, not launched: it ends here and now. */
 		disp_job_end(d, SD_RUN, id, JS_CANCELLED, cause);
 		close(lk);

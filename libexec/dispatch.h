@@ -60,6 +60,7 @@ struct mnode {
 	long still;		/* seconds its heartbeat has not moved */
 	uint64_t hb_mem;	/* MemTotal its heartbeat reports */
 	int noexec;		/* no executor holds nodes/NAME/lock */
+	struct timespec dir_mtime;	/* nodes/NAME when last read */
 	char reason[256];	/* the admin state's reason */
 };
 
@@ -106,6 +107,7 @@ struct disp {
 	unsigned gen;		/* bumped when the set of nodes changes */
 	size_t rr;		/* round-robin cursor */
 	int64_t watch_us;	/* last heartbeat progress check */
+	struct timespec nodes_mtime;	/* nodes/ when its names were read */
 	int64_t whyw_us;	/* last spool/why write */
 	struct buf *whytext;	/* what spool/why holds now */
 	/* placement = fastest: mean run times per node and job name */

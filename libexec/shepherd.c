@@ -634,8 +634,9 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		host[sizeof host - 1] = 0;
 		n = snprintf(pid, sizeof pid, "%ld %s\n", (long)getpid(), host);
 
-		if (ftruncate(lockfd, 0) < 0 || pwrite(lockfd, pid, (size_t)n,
-		    0) != n)
+		/* Over "launched", never empty in between. */
+		if (pwrite(lockfd, pid, (size_t)n, 0) != n ||
+		    ftruncate(lockfd, n) < 0)
 			msg_die(EX_TEMP, "cannot write lock of job %s:",
 			    r.idname);
 	}

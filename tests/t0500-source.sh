@@ -103,7 +103,7 @@ st=$(iar-submit --parsable --git "$W/repo.git#v1.0" -- sh run.sh)
 mv "$IAR_ROOT/spool/incoming/$st" "$IAR_ROOT/spool/queue/$st" &&
     mv "$IAR_ROOT/spool/queue/$st" "$IAR_ROOT/spool/run/$NODE/$st" &&
     mkdir -p "$IAR_ROOT/spool/jobs/$st" &&
-    echo 1 > "$IAR_ROOT/spool/jobs/$st/launched"
+    echo launched > "$IAR_ROOT/spool/jobs/$st/lock"
 is "$(jstate "$st")" STAGING "a started Git job not yet run is STAGING"
 is "$(jfield "$st" reason)" "staging $W/repo.git" "the reason names the URL"
 timeout 60 iar-dispatch -w -T 30 2>/dev/null

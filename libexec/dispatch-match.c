@@ -503,49 +503,15 @@ match_nodes_load(struct disp *d)
 static void
 mjob_read(struct disp *d, uint64_t id, struct mjob *j)
 {
-	struct rec_kv kv[32];
-	struct stat st;
-	char why[64];
-	const char *s;
-	struct buf b;
-	int jd, fd, n = -1;
+	int jd;
 
 	memset(j, 0, sizeof *j);
 	j->id = id;
 	j->cores = 1;
 	if ((jd = spool_jobdir_open(&d->sp, id, 0)) < 0)
 		return;
-	buf_init(&b);
-	if ((fd = file_open_checked(jd, JOBDIR_ALLOC, &st)) >= 0 &&
-	    file_read_all(fd, 65536, &b) == 0 && b.len)
-		n = rec_parse(b.s, b.len, "iar-alloc", kv, 32, why, sizeof why);
-	if (fd >= 0)
-		close(fd);
+	disp_alloc_read(jd, id, j, NULL);
 	close(jd);
-	if (n > 0) {
-		if ((s = rec_get(kv, n, "cpus")))
-			snprintf(j->cpus, sizeof j->cpus, "%s", s);
-		if ((s = rec_get(kv, n, "cores")))
-			j->cores = (unsigned)atoi(s);
-		if ((s = rec_get(kv, n, "mem")))
-			j->mem = strtoull(s, NULL, 10);
-		if ((s = rec_get(kv, n, "end")))
-			j->end_us = strtoll(s, NULL, 10);
-		if ((s = rec_get(kv, n, "gpus"))) {
-			while (*s) {
-				char *e;
-				unsigned long g = strtoul(s, &e, 10);
-
-				if (e == s)
-					break;
-				if (g < 64)
-					j->gpus |= 1ULL << g;
-				j->gpus_n++;
-				s = *e == ',' ? e + 1 : e;
-			}
-		}
-	}
-	buf_free(&b);
 }
 
 /* Keep what the head just assigned in the node's cache, so that the next
@@ -563,17 +529,7 @@ mjob_add(struct mnode *m, const struct qjob *q, const struct place_req *r,
 	j.mem = q->mem;
 	j.end_us = r->end_us;
 	snprintf(j.cpus, sizeof j.cpus, "%s", cpus);
-	while (*gpus) {
-		char *e;
-		unsigned long g = strtoul(gpus, &e, 10);
-
-		if (e == gpus)
-			break;
-		if (g < 64)
-			j.gpus |= 1ULL << g;
-		j.gpus_n++;
-		gpus = *e == ',' ? e + 1 : e;
-	}
+	disp_gpus_parse(gpus, &j);
 	if (!(nj = realloc(m->jobs, (m->njobs + 1) * sizeof *nj)))
 		return;
 	m->jobs = nj;

@@ -83,6 +83,55 @@ rec_load(int dirfd, const char *name, const char *magic, struct buf *b,
 	return n;
 }
 
+void
+disp_gpus_parse(const char *s, struct mjob *j)
+{
+	while (*s) {
+		char *e;
+		unsigned long g = strtoul(s, &e, 10);
+
+		if (e == s)
+			break;
+		if (g < 64)
+			j->gpus |= 1ULL << g;
+		j->gpus_n++;
+		s = *e == ',' ? e + 1 : e;
+	}
+}
+
+int
+disp_alloc_read(int jobdir, uint64_t id, struct mjob *j, int64_t *wall)
+{
+	struct rec_kv kv[32];
+	const char *s;
+	struct buf b;
+	int n;
+
+	memset(j, 0, sizeof *j);
+	j->id = id;
+	j->cores = 1;
+	if (wall)
+		*wall = 0;
+	buf_init(&b);
+	n = rec_load(jobdir, JOBDIR_ALLOC, "iar-alloc", &b, kv, 32);
+	if (n > 0) {
+		if ((s = rec_get(kv, n, "cpus")))
+			snprintf(j->cpus, sizeof j->cpus, "%s", s);
+		if ((s = rec_get(kv, n, "cores")))
+			j->cores = (unsigned)atoi(s);
+		if ((s = rec_get(kv, n, "mem")))
+			j->mem = strtoull(s, NULL, 10);
+		if ((s = rec_get(kv, n, "end")))
+			j->end_us = strtoll(s, NULL, 10);
+		if (wall && (s = rec_get(kv, n, "time")))
+			*wall = strtoll(s, NULL, 10);
+		if ((s = rec_get(kv, n, "gpus")))
+			disp_gpus_parse(s, j);
+	}
+	buf_free(&b);
+	return n > 0 ? 0 : -1;
+}
+
 static unsigned
 requeues_get(int jobdir)
 {
@@ -215,30 +264,15 @@ disp_run_settle(struct disp *d)
 		}
 		if (flock(lk, LOCK_EX | LOCK_NB) < 0) {
 			/* A live shepherd holds it. */
-			const char *s;
-			unsigned cores = 1;
-			uint64_t mem = 0;
-			int64_t end = 0;
-			char cpus[128] = "";
+			struct mjob a;
 
-			n = rec_load(jobdir, JOBDIR_ALLOC, "iar-alloc", &b, kv,
-			    32);
-			if (n > 0) {
-				if ((s = rec_get(kv, n, "cpus")))
-					snprintf(cpus, sizeof cpus, "%s", s);
-				if ((s = rec_get(kv, n, "cores")))
-					cores = (unsigned)atoi(s);
-				if ((s = rec_get(kv, n, "mem")))
-					mem = strtoull(s, NULL, 10);
-				if ((s = rec_get(kv, n, "end")))
-					end = strtoll(s, NULL, 10);
-			}
+			disp_alloc_read(jobdir, id, &a, NULL);
 			if (fstatat(jobdir, "started", &st, 0) < 0)
-				end = 0;
+				a.end_us = 0;
 			/* "ended": the job is gone, its shepherd is only
 			 * writing the result; the cores are free. */
 			if (fstatat(jobdir, "ended", &st, 0) < 0)
-				run_add(d, id, cores, mem, end, cpus);
+				run_add(d, id, a.cores, a.mem, a.end_us, a.cpus);
 			else
 				d->nending++;
 			/* The head asked for a cancel (maybe from another
@@ -288,15 +322,11 @@ disp_run_settle(struct disp *d)
 int
 disp_run_launch(struct disp *d, int rundir, uint64_t id)
 {
-	char name[32], t[256], cpus[128] = "";
-	struct rec_kv kv[32];
+	char name[32], t[256];
 	struct stat st;
-	struct buf b;
+	struct mjob a;
 	int jobdir, lk, n;
-	unsigned cores = 1;
-	uint64_t mem = 0;
 	int64_t wall = 0;
-	const char *s;
 	pid_t pid;
 
 	snprintf(name, sizeof name, "%" PRIu64, id);
@@ -323,20 +353,7 @@ disp_run_launch(struct disp *d, int rundir, uint64_t id)
 		disp_job_end(d, SD_RUN, id, JS_CANCELLED, t);
 		goto skip;
 	}
-	buf_init(&b);
-	n = rec_load(jobdir, JOBDIR_ALLOC, "iar-alloc", &b, kv, 32);
-	if (n > 0) {
-		if ((s = rec_get(kv, n, "cpus")))
-			snprintf(cpus, sizeof cpus, "%s", s);
-		if ((s = rec_get(kv, n, "cores")))
-			cores = (unsigned)atoi(s);
-		if ((s = rec_get(kv, n, "mem")))
-			mem = strtoull(s, NULL, 10);
-		if ((s = rec_get(kv, n, "time")))
-			wall = strtoll(s, NULL, 10);
-	}
-	buf_free(&b);
-	if (n <= 0) {
+	if (disp_alloc_read(jobdir, id, &a, &wall) < 0) {
 		/* an assignment without its alloc: back to the queue */
 		disp_run_lost(d, d->conf.node, rundir, id, jobdir,
 		    "assigned without an allocation");
@@ -378,11 +395,11 @@ disp_run_launch(struct disp *d, int rundir, uint64_t id)
 		 * free lock and requeues it. */
 	close(lk);
 	d->started++;
-	run_add(d, id, cores, mem, wall ? disp_now_us() + wall * 1000000 : 0,
-	    cpus);
+	run_add(d, id, a.cores, a.mem, wall ? disp_now_us() + wall * 1000000 :
+	    0, a.cpus);
 	if (d->verbose)
 		msg_log("START", "job %s on %s cpus %s", name, d->conf.node,
-		    cpus);
+		    a.cpus);
 	return 0;
 skip:
 	close(lk);

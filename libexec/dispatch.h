@@ -147,6 +147,12 @@ int disp_web_submit(struct disp *d, uint64_t id, char *body,
 /* Settle run/NODE: finished jobs to done/, lost ones requeued or ended,
  * jobs the head assigned here launched, cancel requests passed on. */
 void disp_run_settle(struct disp *d);
+/* Add a GPU list ("0,2") to j's mask and count. */
+void disp_gpus_parse(const char *s, struct mjob *j);
+/* Read jobs/ID/alloc (jobdir) into j (cpus, cores, mem, GPUs, end) and
+ * *wall (walltime, seconds; may be NULL). 0 read, -1 absent or bad (j
+ * then holds defaults: one core). */
+int disp_alloc_read(int jobdir, uint64_t id, struct mjob *j, int64_t *wall);
 /* Launch job id, assigned to this node (in rundir = run/NODE). 0 ok. */
 int disp_run_launch(struct disp *d, int rundir, uint64_t id);
 /* Signal the shepherd of a running job (cancel). 0 sent, -1 not running */

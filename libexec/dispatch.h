@@ -166,6 +166,19 @@ void disp_run_cancel(struct disp *d, uint64_t id, const char *node,
 void disp_run_lost(struct disp *d, const char *node, int rundir,
     uint64_t id, int jobdir, const char *cause);
 
+/* dispatch-pool.c: the head's picture of the pool */
+/* Read the registry and what runs on each node into d->mn, d->pn;
+ * requeue the jobs of nodes that are down. */
+void disp_pool_load(struct disp *d);
+/* Note a job the head just assigned to node m. */
+void disp_pool_add(struct mnode *m, const struct qjob *q,
+    const struct place_req *r, const char *cpus, const char *gpus);
+/* The ids in a directory, sorted; malloc'd (NULL with *np = 0). */
+uint64_t *disp_dir_ids(int dirfd, size_t *np);
+uint64_t disp_speed_hash(const char *s);
+/* Fill d->pn[].runtime for jobs named by namekey (placement = fastest). */
+void disp_speed_fill(struct disp *d, uint64_t namekey);
+
 /* dispatch-match.c: the head's matching for every node */
 void disp_queue_schedule(struct disp *d);
 void disp_match_free(struct disp *d);

@@ -373,7 +373,8 @@ api_node_json(struct cgi *c, struct buf *b, const struct data_nodes *d,
 	fmt_json_str(b, n->name);
 	buf_adds(b, ",\"state\":");
 	fmt_json_str(b, n->state);
-	buf_addf(b, ",\"up\":%s,\"reason\":", n->up ? "true" : "false");
+	buf_addf(b, ",\"up\":%s,\"executor\":%s,\"reason\":", n->up ?
+	    "true" : "false", n->exec ? "true" : "false");
 	fmt_json_str(b, n->reason);
 	if (n->hb_age >= 0)
 		buf_addf(b, ",\"heartbeat_age\":%lld", (long long)n->hb_age);

@@ -211,6 +211,7 @@ struct data_node {
 	char load[32];		/* from the heartbeat, "" if unknown */
 	int64_t hb_age;		/* seconds; -1 without a heartbeat */
 	int up;			/* state "up" and the heartbeat is fresh */
+	int exec;		/* an executor holds nodes/NAME/lock */
 	int topo_ok;
 	struct topo_summary ts;
 	char busy[1024];	/* PUs held by running jobs */

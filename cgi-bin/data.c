@@ -707,6 +707,7 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 		data_hb_load(text, n->load, sizeof n->load);
 	}
 	n->up = strcmp(n->state, "up") == 0 && n->hb_age <= CGI_HB_TIMEOUT;
+	n->exec = node_executor_running(nfd);
 	for (i = 0; i < d->nrun; i++) {
 		char u[sizeof n->busy];
 

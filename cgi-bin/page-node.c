@@ -49,6 +49,8 @@ nodes_state(struct cgi *c, const struct data_node *n)
 	html_text(b, n->state);
 	if (!n->up && !strcmp(n->state, "up"))
 		buf_adds(b, " (no heartbeat)");
+	else if (n->up && !n->exec)
+		buf_adds(b, " (no executor)");
 	buf_adds(b, "</span>");
 	if (n->reason[0]) {
 		buf_adds(b, " <span class=\"muted small\">");

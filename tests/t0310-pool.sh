@@ -189,6 +189,14 @@ is "$(iar-node list --csv | grep '^n3,' | awk -F, '{print $2 "," $NF}')" up,0 \
     "iar-node list: n3 up, executor 0"
 iar-node list | grep -q '^n3 .*(no executor)$'
 ok $? "the table says (no executor)"
+env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO=/api/v1/nodes \
+    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
+    SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" | sed '1,/^\r*$/d' |
+    python3 -c 'import json, sys
+n = {x["name"]: x for x in json.load(sys.stdin)["nodes"]}
+assert n["n3"]["executor"] is False and n["n1"]["executor"] is True, n
+'
+ok $? "the CGI's /api/v1/nodes says executor false for n3, true for n1"
 jfield "$x" reason | grep -q 'no executor running: n3'
 ok $? "and says 'no executor running: n3'"
 exec_start n3

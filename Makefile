@@ -122,7 +122,8 @@ install: all
 	cp man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	[ -f $(DESTDIR)$(PREFIX)/etc/iar.conf ] || \
 	    cp etc/iar.conf $(DESTDIR)$(PREFIX)/etc/
-	cp etc/crontab etc/iar-dispatch.service $(DESTDIR)$(PREFIX)/etc/
+	cp etc/crontab etc/iar-dispatch.service etc/iar-dispatch@.service \
+	    $(DESTDIR)$(PREFIX)/etc/
 
 clean:
 	rm -f lib/root.stamp lib/*.o lib/libiar.a bin/*.o libexec/*.o tests/*.o \

@@ -66,7 +66,8 @@ bin/iar-fetch: bin/iar-fetch.o
 bin/iar-node: bin/iar-node.o
 libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o \
-    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o
+    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o \
+    libexec/dispatch-dep.o libexec/dispatch-retry.o
 libexec/iar-run: libexec/iar-run.o libexec/shepherd.o libexec/stage.o
 libexec/iar-rebuild: libexec/iar-rebuild.o
 libexec/iar-bundle: libexec/iar-bundle.o
@@ -87,7 +88,8 @@ libexec/iar-run:
 libexec/iar-dispatch:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-dispatch.o libexec/dispatch-run.o \
 	    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o \
-	    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o lib/libiar.a $(LDLIBS)
+	    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o \
+	    libexec/dispatch-dep.o libexec/dispatch-retry.o lib/libiar.a $(LDLIBS)
 
 bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h \
     libexec/stage.h

@@ -71,10 +71,10 @@ static const struct option longopts[] = {
 
 /* The table columns; right-aligned ones are numbers. */
 enum { T_ID, T_NAME, T_USER, T_STATE, T_EXIT, T_NODE, T_SUB, T_START,
-	T_END, T_CORES, T_MEM, T_TIME, T_ELAPSED, T_REASON, NTCOL };
+	T_END, T_CORES, T_MEM, T_TIME, T_ELAPSED, T_RETRY, T_REASON, NTCOL };
 static const char *const tcols[NTCOL] = {
 	"ID", "NAME", "USER", "STATE", "EXIT", "NODE", "SUBMITTED", "STARTED",
-	"ENDED", "CORES", "MEM", "TIME", "ELAPSED", "REASON"
+	"ENDED", "CORES", "MEM", "TIME", "ELAPSED", "RETRY", "REASON"
 };
 static const char tright[NTCOL] = {
 	[T_ID] = 1, [T_EXIT] = 1, [T_CORES] = 1, [T_MEM] = 1, [T_TIME] = 1,
@@ -219,6 +219,11 @@ row_table(struct stat_ctx *x, const struct view_job *v)
 	else
 		snprintf(t, sizeof t, "-");
 	cell_add(x, T_ELAPSED, t, 0);
+	if (v->retries)
+		snprintf(t, sizeof t, "%u/%u", v->requeues, v->retries);
+	else
+		snprintf(t, sizeof t, "-");
+	cell_add(x, T_RETRY, t, 0);
 	reason_fmt(v, t, sizeof t);
 	cell_add(x, T_REASON, t, 0);
 }

@@ -46,7 +46,8 @@ static const char usage[] =
 "      --export WHAT     ALL (default), NONE, or NAME[=VALUE],...\n"
 "  -o, --output PATH     standard output (%j = job id)\n"
 "  -e, --error PATH      standard error (%j = job id)\n"
-"      --retries N       requeue up to N times if its node is lost\n"
+"      --retries N       requeue up to N times if it fails or its node is lost\n"
+"      --after JOB[:ok|notok|any][,...]  start only once JOB ended so\n"
 "      --gpus N          GPUs (counted from the node's settings)\n"
 "      --numa            all its cores in one NUMA node\n"
 "  -C, --constraint TAGS only on nodes with every tag (comma list)\n"
@@ -60,7 +61,7 @@ static const char usage[] =
 "  -h, --help            this text\n";
 
 enum { O_MEM = 256, O_EXPORT, O_PARSABLE, O_RETRIES, O_GIT, O_BUNDLE,
-	O_RERUN, O_GPUS, O_NUMA };
+	O_RERUN, O_GPUS, O_NUMA, O_AFTER };
 
 static const struct option longopts[] = {
 	{ "name", required_argument, NULL, 'J' },
@@ -76,6 +77,8 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "error", required_argument, NULL, 'e' },
 	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "after", required_argument, NULL, O_AFTER },
+	{ "dependency", required_argument, NULL, O_AFTER },
 	{ "gpus", required_argument, NULL, O_GPUS },
 	{ "numa", no_argument, NULL, O_NUMA },
 	{ "constraint", required_argument, NULL, 'C' },
@@ -194,6 +197,11 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 			j->retries = (unsigned)v;
 			break;
 		}
+		case O_AFTER:
+			if (job_after_parse(j, optarg) < 0)
+				bad(o, "dependency (at most 64 of JOB[:ok|"
+				    "notok|any])", optarg);
+			break;
 		case O_GPUS: {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
@@ -526,6 +534,32 @@ fail_src:
 /* --rerun: the job file of id as it was submitted (its owner or root
  * only), with the commit it ran pinned in place of its ref; bfd gets its
  * bundle when it has one. */
+/* Every dependency must name a job that exists: in the spool, else in
+ * the history (opened only then). */
+static void
+after_check(struct cmd *c, gid_t iar_gid, const struct job *j)
+{
+	char node[64];
+	struct view_job v;
+	unsigned i;
+	int dir, r;
+
+	if (j->nafter && iar_gid != getegid() && setegid(iar_gid) < 0)
+		msg_die(EX_TEMP, "cannot take the group privilege:");
+	for (i = 0; i < j->nafter; i++) {
+		r = spool_job_locate(&c->sp, j->after[i].id, &dir, node,
+		    sizeof node);
+		if (r < 0)
+			msg_die(EX_TEMP, "cannot look for job %" PRIu64 ":",
+			    j->after[i].id);
+		if (r == 0)
+			continue;
+		if (cmd_job_find(c, j->after[i].id, &v) != 0)
+			msg_die(EX_NOTFOUND, "cannot depend on job %" PRIu64
+			    ": no such job", j->after[i].id);
+	}
+}
+
 static void
 rerun_load(struct cmd *c, gid_t iar_gid, const char *arg, struct job *j,
     struct buf *file, int *bfd)
@@ -730,6 +764,7 @@ main(int argc, char **argv)
 	}
 
 commit:
+	after_check(&c, iar_gid, &j);
 	for (tries = 0; ; tries++) {
 		if (iar_gid != getegid() && setegid(iar_gid) < 0)
 			msg_die(EX_TEMP, "cannot take the group privilege:");

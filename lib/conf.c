@@ -47,6 +47,8 @@ conf_defaults(struct conf *c)
 	c->pass_seconds = 55;
 	c->hb_interval = 60;
 	c->hb_timeout = 300;
+	c->retry_backoff = 10;
+	c->retry_backoff_max = 3600;
 	c->max_bundle_size = 1ULL << 30;
 	snprintf(c->git_schemes, sizeof c->git_schemes, "https ssh file path");
 }
@@ -147,6 +149,12 @@ conf_set(struct conf *c, const char *k, const char *v)
 		if (conf_uint(v, 1 << 22, &n) < 0)
 			return -1;
 		c->pids_max = (long)n;
+	} else if (strcmp(k, "retry_backoff") == 0 ||
+	    strcmp(k, "retry_backoff_max") == 0) {
+		if (conf_uint(v, 7 * 86400, &n) < 0)
+			return -1;
+		*(k[13] ? &c->retry_backoff_max : &c->retry_backoff) =
+		    (unsigned)n;
 	} else if (strcmp(k, "pass_seconds") == 0) {
 		if (conf_uint(v, 3600, &n) < 0)
 			return -1;

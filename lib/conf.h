@@ -28,6 +28,9 @@ struct conf {
 				 * "" = whichever node holds the lock */
 	char host_node[64];	/* node_name as configured, before any
 				 * iar-dispatch --node */
+	unsigned retry_backoff;	/* retry_backoff: seconds before a first
+				 * retry (10), doubled each retry */
+	unsigned retry_backoff_max;	/* retry_backoff_max: cap (3600) */
 };
 
 enum { PL_PACK, PL_SPREAD, PL_RR, PL_WEIGHTED, PL_FASTEST, PL_N };

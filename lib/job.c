@@ -237,11 +237,11 @@ str_set(char *dst, size_t dstsz, char *v, size_t vlen)
 
 enum { K_NAME, K_CORES, K_MEM, K_TIME, K_PRIO, K_HOLD, K_RETRIES, K_CWD,
 	K_OUT, K_ERR, K_SUBMITTED, K_GIT_URL, K_GIT_REF, K_BUNDLE, K_GPUS,
-	K_NUMA, K_CONSTRAINT, K_NODELIST, K_EXCLUDE, K_NKEYS };
+	K_NUMA, K_CONSTRAINT, K_NODELIST, K_EXCLUDE, K_AFTER, K_NKEYS };
 static const char *const job_keys[K_NKEYS] = {
 	"name", "cores", "mem", "time", "prio", "hold", "retries", "cwd",
 	"out", "err", "submitted", "git_url", "git_ref", "bundle_sha256",
-	"gpus", "numa", "constraint", "nodelist", "exclude"
+	"gpus", "numa", "constraint", "nodelist", "exclude", "after"
 };
 
 /* Tag and node lists: words of [A-Za-z0-9._-] joined by commas. */
@@ -261,6 +261,47 @@ job_words_ok(const char *s)
 			return 0;
 	}
 	return word;
+}
+
+static const char *const job_dep_needs[] = { "ok", "notok", "any" };
+
+const char *
+job_dep_need_name(int need)
+{
+	return need >= DEP_OK && need <= DEP_ANY ? job_dep_needs[need] : "?";
+}
+
+int
+job_after_parse(struct job *j, const char *s)
+{
+	while (*s) {
+		char id[24];
+		size_t n = strcspn(s, ":,"), m;
+		int need = DEP_OK;
+
+		if (n == 0 || n >= sizeof id || j->nafter >= JOB_AFTER_MAX)
+			return -1;
+		memcpy(id, s, n);
+		id[n] = 0;
+		if (job_id_parse(id, &j->after[j->nafter].id) < 0)
+			return -1;
+		s += n;
+		if (*s == ':') {
+			s++;
+			m = strcspn(s, ",");
+			for (need = DEP_OK; need <= DEP_ANY; need++)
+				if (strlen(job_dep_needs[need]) == m &&
+				    !strncmp(s, job_dep_needs[need], m))
+					break;
+			if (need > DEP_ANY)
+				return -1;
+			s += m;
+		}
+		j->after[j->nafter++].need = need;
+		if (*s == ',' && !*++s)
+			return -1;
+	}
+	return 0;
 }
 
 /* A Git ref as iar takes it: what git check-ref-format allows, roughly,
@@ -320,6 +361,9 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 	if (k == K_EXCLUDE)
 		return str_set(j->exclude, sizeof j->exclude, v, vlen) <
 		    0 || !job_words_ok(j->exclude) ? -1 : 0;
+	if (k == K_AFTER)
+		return j->nafter || job_after_parse(j, v) < 0 || !j->nafter ?
+		    -1 : 0;
 	if (k == K_PRIO) {
 		int neg = v[0] == '-';
 
@@ -582,6 +626,11 @@ job_format(const struct job *j, struct buf *b)
 	size_t i;
 
 	buf_addf(b, "iar-job %d\n", JOB_VERSION);
+	/* First, so that a scheduler reading only the head sees it. */
+	for (i = 0; i < j->nafter; i++)
+		buf_addf(b, "%s%" PRIu64 ":%s%s", i ? "" : "after=",
+		    j->after[i].id, job_dep_need_name(j->after[i].need),
+		    i + 1 < j->nafter ? "," : "\n");
 	if (j->name[0]) {
 		buf_adds(b, "name=");
 		buf_add_escaped(b, j->name, strlen(j->name));

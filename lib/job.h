@@ -25,6 +25,7 @@
 #define JOB_PRIO_MAX	10000
 #define JOB_REF_MAX	255		/* git_ref */
 #define JOB_SHA256_HEX	64		/* bundle_sha256 */
+#define JOB_AFTER_MAX	64		/* dependencies in after= */
 
 enum job_state {
 	JS_PENDING, JS_HELD, JS_STAGING, JS_RUNNING, JS_SUSPENDED,
@@ -36,6 +37,13 @@ enum job_event {
 	JE_HOLD, JE_RELEASE, JE_START, JE_EXEC, JE_EXIT_OK, JE_EXIT_FAIL,
 	JE_CANCEL, JE_TIMEOUT, JE_OOM, JE_LOST, JE_REQUEUE, JE_SUSPEND,
 	JE_RESUME, JE_NEVENTS
+};
+
+/* A dependency (after=ID:COND): what the job waits for. */
+enum job_dep_need { DEP_OK, DEP_NOTOK, DEP_ANY };
+struct job_dep {
+	uint64_t id;
+	int need;		/* enum job_dep_need */
 };
 
 struct job {
@@ -69,6 +77,9 @@ struct job {
 	char constraint[192];	/* node tags, all required */
 	char nodelist[256];	/* only these nodes */
 	char exclude[256];	/* never these nodes */
+	/* dependencies (iar-job(5) after=); nafter = 0: none */
+	struct job_dep after[JOB_AFTER_MAX];
+	unsigned nafter;
 };
 
 void job_init(struct job *j);
@@ -91,6 +102,11 @@ int job_id_parse(const char *s, uint64_t *id);
 /* A Git ref iar accepts in git_ref: [A-Za-z0-9._+/-], no "..", "@{",
  * "//", no leading '-' or '/'. */
 int job_ref_ok(const char *s);
+/* Add the dependencies of s ("12", "12:ok,13:any") to j->after. -1 if s
+ * is malformed or they would be more than JOB_AFTER_MAX. */
+int job_after_parse(struct job *j, const char *s);
+/* "ok", "notok", "any" */
+const char *job_dep_need_name(int need);
 /* Tag and node lists: [A-Za-z0-9._-] words joined by commas. */
 int job_words_ok(const char *s);
 

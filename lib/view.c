@@ -46,6 +46,7 @@ view_job_from_job(struct view_job *v, const struct job *j)
 	v->mem = j->mem;
 	v->time = j->time;
 	v->prio = j->prio;
+	v->retries = j->retries;
 	snprintf(v->out, sizeof v->out, "%s", j->out);
 	snprintf(v->err, sizeof v->err, "%s", j->err);
 	snprintf(v->git_url, sizeof v->git_url, "%s", j->git_url);
@@ -89,6 +90,8 @@ view_job_format(const struct view_job *v, const char *magic, struct buf *b)
 		kv_str(b, "bundle_sha256", v->bundle_sha256);
 	if (v->script_sha256[0])
 		kv_str(b, "script_sha256", v->script_sha256);
+	if (v->retries)
+		buf_addf(b, "retries=%u\n", v->retries);
 	buf_adds(b, "end\n");
 }
 
@@ -152,6 +155,8 @@ view_job_parse(struct view_job *v, char *text, size_t len, const char *magic)
 			v->mem_peak = (uint64_t)num64(s);
 		else if (!strcmp(k, "requeues"))
 			v->requeues = (unsigned)num64(s);
+		else if (!strcmp(k, "retries"))
+			v->retries = (unsigned)num64(s);
 		else if (!strcmp(k, "limits"))
 			snprintf(v->limits, sizeof v->limits, "%s", s);
 		else if (!strcmp(k, "cause"))
@@ -262,6 +267,14 @@ view_jobdir_read(struct spool *sp, uint64_t id, struct view_job *v,
 	}
 	if (result)
 		view_rec_read(fd, JOBDIR_RESULT, "iar-hist", v);
+	else {
+		/* Requeued for a retry: the count is ahead of the alloc's. */
+		char t[32];
+
+		if (file_read_small(fd, "requeues", t, sizeof t) > 0 &&
+		    strtoul(t, NULL, 10) > v->requeues)
+			v->requeues = (unsigned)strtoul(t, NULL, 10);
+	}
 	close(fd);
 }
 

@@ -40,6 +40,7 @@ struct view_job {
 	char git_commit[41];		/* the commit the job ran */
 	char bundle_sha256[65];
 	char script_sha256[65];		/* of the job's script text */
+	unsigned retries;		/* --retries: requeues allowed */
 };
 
 void view_job_init(struct view_job *v);

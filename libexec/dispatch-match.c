@@ -92,6 +92,7 @@ qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
 		memcpy(q->sel->nodelist, j.nodelist, sizeof j.nodelist);
 		memcpy(q->sel->exclude, j.exclude, sizeof j.exclude);
 	}
+	q->dep = j.nafter > 0 || st.st_mtime > time(NULL);
 	if (q->prio > 0 && st.st_uid != 0 && st.st_uid != geteuid())
 		q->prio = 0;
 	return 0;
@@ -348,6 +349,9 @@ disp_queue_schedule(struct disp *d)
 		struct place_req r;
 		int c = -1;
 
+		if (q[i].dep && disp_dep_ready(d, &q[i], want_why ? &why :
+		    NULL, &nwhy) <= 0)
+			continue;
 		req_from(&q[i], &r, now);
 		/* Once per job and set of nodes: could any node ever? */
 		if (q[i].gen != d->gen || !d->gen) {

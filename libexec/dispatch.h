@@ -40,6 +40,7 @@ struct qjob {
 	struct qsel *sel;	/* NULL = none; owned by the queue cache */
 	uint64_t namekey;	/* hash of its name (placement = fastest) */
 	unsigned gen;		/* node generation it was checked against */
+	int dep;		/* may have to wait: dispatch-dep.c */
 };
 
 /* A node as the matching pass sees it (dispatch-match.c). */
@@ -185,6 +186,25 @@ void disp_match_free(struct disp *d);
 /* A job named name ran secs seconds on node: for placement = fastest. */
 void disp_speed_note(struct disp *d, const char *node, const char *name,
     double secs);
+
+/* dispatch-dep.c: jobs that wait for others, or for a retry's backoff */
+/* Can queued job q (q->dep set) start? 1 yes, 0 not yet (a line for
+ * spool/why added to why, when not NULL, counted in *nwhy), -1 never: it
+ * was ended CANCELLED. */
+int disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
+    size_t *nwhy);
+/* Forget what is known of what job id waits for (it was requeued). */
+void disp_dep_forget(uint64_t id);
+/* Milliseconds until the next retry may start, at most max. */
+int disp_dep_wake_ms(int max);
+/* Job id has ended in state (final): its dependants need not look. */
+void disp_dep_final_note(uint64_t id, int state);
+
+/* dispatch-retry.c */
+struct view_job;
+/* Job id in done/ (seen as v): requeue it for a retry? 1 requeued (or
+ * to be, next pass), 0 record it as final. */
+int disp_retry_check(struct disp *d, uint64_t id, const struct view_job *v);
 
 /* dispatch-node.c */
 /* Write this node's heartbeat if heartbeat_interval has passed, and note

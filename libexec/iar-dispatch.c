@@ -431,6 +431,8 @@ done_record(struct disp *d)
 			break;	/* they wait in done/ until it opens */
 		if (view_job_get(&d->sp, NULL, id, &v) != 0)
 			continue;
+		if (job_state_final(v.state) && disp_retry_check(d, id, &v))
+			continue;
 		if (!job_state_final(v.state)) {
 			v.state = JS_FAILED;
 			snprintf(v.cause, sizeof v.cause, "no result");
@@ -845,6 +847,8 @@ main(int argc, char **argv)
 			timeout = timeout > 1000 ? 1000 : timeout;
 		if (disp_node_beat_ms(&d) < timeout)
 			timeout = disp_node_beat_ms(&d);
+		if (d.head)
+			timeout = disp_dep_wake_ms(timeout);
 		p[0].fd = in;
 		p[0].events = POLLIN;
 		p[1].fd = sfd;

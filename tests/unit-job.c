@@ -217,6 +217,44 @@ main(void)
 		ok(job_head_parse(&j, "iar-job 2\n", 10) < 0,
 		    "head parse rejects another version");
 	}
+	{
+		/* after=: dependencies */
+		struct job a;
+		struct buf b;
+		char many[1200];
+		size_t k, o = 0;
+
+		ok(variant("hold=0\n", "after=12:ok,13:any,14\n", why) == 1,
+		    "after= with conditions parses");
+		ok(variant("hold=0\n", "after=12:maybe\n", why) == 0 &&
+		    variant("hold=0\n", "after=12,\n", why) == 0 &&
+		    variant("hold=0\n", "after=\n", why) == 0 &&
+		    variant("hold=0\n", "after=012\n", why) == 0 &&
+		    variant("hold=0\n", "after=:ok\n", why) == 0,
+		    "bad after= rejected");
+		for (k = 0; k < 65; k++)
+			o += (size_t)snprintf(many + o, sizeof many - o, "%s%zu",
+			    k ? "," : "", k + 1);
+		job_init(&a);
+		ok(job_after_parse(&a, many) < 0, "more than 64 refused");
+		job_init(&a);
+		ok(job_after_parse(&a, "5:notok") == 0 &&
+		    job_after_parse(&a, "6,7:any") == 0 && a.nafter == 3 &&
+		    a.after[0].id == 5 && a.after[0].need == DEP_NOTOK &&
+		    a.after[1].need == DEP_OK && a.after[2].need == DEP_ANY,
+		    "after lists add up");
+		a.script = "x";
+		a.scriptlen = 1;
+		strcpy(a.cwd, "/");
+		buf_init(&b);
+		job_format(&a, &b);
+		ok(b.len > 30 && memcmp(b.s, "iar-job 1\nafter=5:notok,6:ok,"
+		    "7:any\n", 30) == 0, "after= formatted right after the "
+		    "version");
+		ok(job_head_parse(&j, b.s, b.len) == 0 && j.nafter == 3 &&
+		    j.after[2].id == 7, "head parse reads after=");
+		buf_free(&b);
+	}
 	printf("1..%d\n", n);
 	return fails != 0;
 }

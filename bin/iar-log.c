@@ -327,7 +327,8 @@ job_over(uint64_t id)
 {
 	struct view_job v;
 
-	return cmd_job_find(&c, id, &v) != 0 || job_state_final(v.state);
+	return cmd_job_find(&c, id, &v) != 0 || (job_state_final(v.state) &&
+	    !view_job_retry_due(&c.sp, &v));
 }
 
 /* Wait for news: inotify (if any) with a 1 s timeout; drain events. */

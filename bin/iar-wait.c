@@ -128,7 +128,7 @@ main(int argc, char **argv)
 
 		if (cmd_job_find(&c, ids[i], &v) != 0)
 			msg_die(EX_NOTFOUND, "no such job %" PRIu64, ids[i]);
-		if (!job_state_final(v.state)) {
+		if (!job_state_final(v.state) || view_job_retry_due(&c.sp, &v)) {
 			if (timeout_ms >= 0) {
 				left = timeout_ms - (now_ms() - start);
 				if (left < 0)

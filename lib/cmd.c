@@ -98,7 +98,8 @@ cmd_job_wait(struct cmd *c, uint64_t id, long timeout_ms, int *exit_status)
 
 		if (view_job_get(&c->sp, NULL, id, &v) == 0) {
 			seen = 1;
-			if (job_state_final(v.state)) {
+			if (job_state_final(v.state) &&
+			    !view_job_retry_due(&c->sp, &v)) {
 				if (exit_status)
 					*exit_status = v.signal ? 128 +
 					    v.signal : v.exit_code >= 0 ?

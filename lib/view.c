@@ -499,6 +499,22 @@ view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
 }
 
 int
+view_job_retry_due(struct spool *sp, const struct view_job *v)
+{
+	char name[64];
+	struct stat st;
+
+	if ((v->state != JS_FAILED && v->state != JS_NODE_FAIL) ||
+	    !v->started_us || v->requeues >= v->retries)
+		return 0;
+	snprintf(name, sizeof name, "%" PRIu64, v->id);
+	if (fstatat(sp->fd[SD_DONE], name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	snprintf(name, sizeof name, "%" PRIu64 "/" JOBDIR_CANCEL, v->id);
+	return fstatat(sp->fd[SD_JOBS], name, &st, AT_SYMLINK_NOFOLLOW) < 0;
+}
+
+int
 view_job_get(struct spool *sp, struct hist *h, uint64_t id,
     struct view_job *v)
 {

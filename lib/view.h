@@ -56,6 +56,9 @@ int view_job_parse(struct view_job *v, char *text, size_t len,
 /* Look a job up: spool first (live), then history. 0 found, 1 absent. */
 int view_job_get(struct spool *sp, struct hist *h, uint64_t id,
     struct view_job *v);
+/* Is v, a job in done/ not yet recorded, an attempt the head will retry
+ * (iar-submit --retries)? Then it is not over yet for those who wait. */
+int view_job_retry_due(struct spool *sp, const struct view_job *v);
 /* Walk live jobs then finished ones, each job once, in id order within
  * each part. fn returns non-zero to stop. */
 int view_job_each(struct spool *sp, struct hist *h,

@@ -6,6 +6,7 @@
 # (b) --retries 1 on a job that always fails: FAILED after 2 attempts, 1/1.
 # (c) while it waits for its backoff, REASON says so.
 # (d) TIMEOUT is not retried.
+# (e) iar-wait does not take a failed attempt about to be retried as the end.
 . "$(dirname "$0")/lib.sh"
 
 S=$IAR_ROOT/spool
@@ -79,6 +80,19 @@ iar-cancel "$r" >/dev/null
 drain 30
 is "$(jstate "$r")" CANCELLED "(c) cancelled while it waits"
 sed -i 's/^retry_backoff = 60$/retry_backoff = 1/' "$IAR_ROOT/etc/iar.conf"
+
+# --- (e) a failed attempt in done/ is not over for iar-wait -------------
+w=$(iar-submit --parsable --retries 1 -- sh -c "[ -e $IAR_ROOT/w ] || { touch $IAR_ROOT/w; exit 5; }")
+iar-dispatch -1 2>/dev/null
+t=0
+while [ ! -e "$S/done/$w" ] && [ $t -lt 100 ]; do sleep 0.1; t=$((t + 1)); done
+[ -e "$S/done/$w" ]
+ok $? "(e) the first attempt ended in done/"
+iar-wait -t 1 "$w" >/dev/null 2>&1
+is "$?" 111 "(e) iar-wait keeps waiting: it will be retried"
+drain 60
+iar-wait -t 5 "$w"
+is "$?" 0 "(e) iar-wait: the retry COMPLETED"
 
 # --- (d) TIMEOUT ----------------------------------------------------------
 tmo=$(iar-submit --parsable --retries 2 -t 00:01 -- sh -c "echo t >> $IAR_ROOT/t; sleep 30")

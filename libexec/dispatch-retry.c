@@ -48,8 +48,8 @@ retry_logs_keep(int jobdir, const char *name, unsigned n)
 	renameat(jobdir, name, jobdir, to);
 }
 
-static unsigned
-retry_count_read(int jobdir)
+unsigned
+disp_requeues_get(int jobdir)
 {
 	char t[32];
 
@@ -129,7 +129,7 @@ disp_retry_check(struct disp *d, uint64_t id, const struct view_job *v)
 		return 0;
 	if (fstatat(jd, JOBDIR_CANCEL, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		goto out;
-	req = retry_count_read(jd);
+	req = disp_requeues_get(jd);
 	if (req <= v->requeues) {
 		/* Not decided yet for this attempt. */
 		if ((fd = file_open_checked(d->sp.fd[SD_DONE], name, &st)) < 0)

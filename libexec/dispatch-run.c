@@ -132,23 +132,13 @@ disp_alloc_read(int jobdir, uint64_t id, struct mjob *j, int64_t *wall)
 	return n > 0 ? 0 : -1;
 }
 
-static unsigned
-requeues_get(int jobdir)
-{
-	char t[32];
-
-	if (file_read_small(jobdir, "requeues", t, sizeof t) <= 0)
-		return 0;
-	return (unsigned)strtoul(t, NULL, 10);
-}
-
 void
 disp_run_lost(struct disp *d, const char *node, int rundir, uint64_t id,
     int jobdir, const char *cause)
 {
 	char name[32], err[256], t[256], why[256], cg[192];
 	struct stat st;
-	unsigned req = requeues_get(jobdir);
+	unsigned req = disp_requeues_get(jobdir);
 	int started = fstatat(jobdir, "started", &st, 0) == 0, n, left;
 	struct buf b;
 	struct job j;

@@ -205,6 +205,8 @@ struct view_job;
 /* Job id in done/ (seen as v): requeue it for a retry? 1 requeued (or
  * to be, next pass), 0 record it as final. */
 int disp_retry_check(struct disp *d, uint64_t id, const struct view_job *v);
+/* jobs/ID/requeues (jobdir): how many times the job was requeued. */
+unsigned disp_requeues_get(int jobdir);
 
 /* dispatch-node.c */
 /* Write this node's heartbeat if heartbeat_interval has passed, and note

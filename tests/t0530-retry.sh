@@ -7,6 +7,7 @@
 # (c) while it waits for its backoff, REASON says so.
 # (d) TIMEOUT is not retried.
 # (e) iar-wait does not take a failed attempt about to be retried as the end.
+# (f) a crash between the count and the rename counts once.
 . "$(dirname "$0")/lib.sh"
 
 S=$IAR_ROOT/spool
@@ -93,6 +94,22 @@ is "$?" 111 "(e) iar-wait keeps waiting: it will be retried"
 drain 60
 iar-wait -t 5 "$w"
 is "$?" 0 "(e) iar-wait: the retry COMPLETED"
+
+# --- (f) a kill -9 after requeues was written, before the rename ---------
+# (iar-spool(5)): the next pass finishes the requeue without counting it
+# again, so the job still gets all its attempts.
+g=$(iar-submit --parsable --retries 2 -- sh -c "echo g >> $IAR_ROOT/g; exit 1")
+iar-dispatch -1 2>/dev/null
+t=0
+while [ ! -e "$S/done/$g" ] && [ $t -lt 100 ]; do sleep 0.1; t=$((t + 1)); done
+echo 1 > "$S/jobs/$g/requeues"
+echo "$(date +%s)000000" > "$S/jobs/$g/not-before"
+iar-dispatch -1 2>/dev/null
+is "$(cat "$S/jobs/$g/requeues")" 1 "(f) the decided requeue is not counted again"
+drain 60
+is "$(jstate "$g") $(jfield "$g" requeues)/$(jfield "$g" retries)" "FAILED 2/2" \
+    "(f) FAILED after its retries"
+is "$(wc -l < "$IAR_ROOT/g" | tr -d ' ')" 3 "(f) three attempts in all"
 
 # --- (d) TIMEOUT ----------------------------------------------------------
 tmo=$(iar-submit --parsable --retries 2 -t 00:01 -- sh -c "echo t >> $IAR_ROOT/t; sleep 30")

@@ -331,6 +331,14 @@ disp_queue_schedule(struct disp *d)
 	char text[1024];
 
 	disp_pool_load(d);
+	/* A full pool: nothing can start; the queue (why, dependencies,
+	 * jobs that can never run) is gone through once a second. */
+	for (k = 0; k < d->nn; k++)
+		if (!d->pn[k].down && d->pn[k].admin == NA_UP &&
+		    d->pn[k].cores_free > maxfree)
+			maxfree = d->pn[k].cores_free;
+	if (maxfree == 0 && d->nqcache && now - d->whyw_us < WHY_EVERY_US)
+		return;
 	if (queue_load(d, &q, &n) < 0 || n == 0) {
 		buf_init(&why);
 		why_write(d, &why, 1);
@@ -341,10 +349,6 @@ disp_queue_schedule(struct disp *d)
 	kick = calloc(d->nn ? d->nn : 1, sizeof *kick);
 	want_why = now - d->whyw_us >= WHY_EVERY_US;
 	buf_init(&why);
-	for (k = 0; k < d->nn; k++)
-		if (!d->pn[k].down && d->pn[k].admin == NA_UP &&
-		    d->pn[k].cores_free > maxfree)
-			maxfree = d->pn[k].cores_free;
 	for (i = 0; i < n; i++) {
 		struct place_req r;
 		int c = -1;

@@ -24,7 +24,7 @@ LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
           bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log \
-          bin/iar-fetch bin/iar-node
+          bin/iar-fetch bin/iar-node bin/iar-suspend bin/iar-resume
 LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
@@ -64,11 +64,13 @@ bin/iar-wait: bin/iar-wait.o
 bin/iar-log: bin/iar-log.o
 bin/iar-fetch: bin/iar-fetch.o
 bin/iar-node: bin/iar-node.o
+bin/iar-suspend: bin/iar-suspend.o
+bin/iar-resume: bin/iar-resume.o
 libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
-    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o \
+    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o libexec/shepherd-watch.o \
     libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o \
     libexec/dispatch-dep.o libexec/dispatch-retry.o
-libexec/iar-run: libexec/iar-run.o libexec/shepherd.o libexec/stage.o
+libexec/iar-run: libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o libexec/stage.o
 libexec/iar-rebuild: libexec/iar-rebuild.o
 libexec/iar-bundle: libexec/iar-bundle.o
 libexec/iar-stage: libexec/iar-stage.o
@@ -83,15 +85,16 @@ $(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-bundle libexec/iar-heartbeat \
     libexec/iar-stage:
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
 libexec/iar-run:
-	$(CC) $(LDFLAGS) -o $@ libexec/iar-run.o libexec/shepherd.o \
+	$(CC) $(LDFLAGS) -o $@ libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o \
 	    libexec/stage.o lib/libiar.a $(LDLIBS)
 libexec/iar-dispatch:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-dispatch.o libexec/dispatch-run.o \
-	    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o \
+	    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o libexec/shepherd-watch.o \
 	    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o \
 	    libexec/dispatch-dep.o libexec/dispatch-retry.o lib/libiar.a $(LDLIBS)
 
 bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h \
+    libexec/shepherd-int.h \
     libexec/stage.h
 
 # The CGI program (iar.cgi(8)); zlib for gzip.

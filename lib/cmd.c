@@ -189,7 +189,9 @@ cmd_ctl_main(int argc, char **argv, const char *verb, const char *usage)
 		}
 		/* Requests act at the next pass, so a hold may still be on
 		 * its way: hold and release need a job that has not started. */
-		if (job_state_final(v.state) || (strcmp(verb, "cancel") &&
+		if (job_state_final(v.state) || (!strcmp(verb, "suspend") ?
+		    v.state != JS_RUNNING : !strcmp(verb, "resume") ?
+		    v.state != JS_SUSPENDED : strcmp(verb, "cancel") &&
 		    v.state != JS_PENDING && v.state != JS_HELD)) {
 			msg_warn("cannot %s job %" PRIu64 ": it is %s", verb,
 			    id, job_state_name(v.state));

@@ -46,6 +46,8 @@
 #define JOBDIR_SRC	"src"		/* staged sources: the job's cwd */
 #define JOBDIR_BUNDLE	"bundle.tar.gz"	/* the bundle, once staged */
 #define JOBDIR_CANCEL	"cancel"	/* cancel asked: who, for its shepherd */
+#define JOBDIR_SUSPEND	"suspend"	/* suspend asked (iar-suspend) */
+#define JOBDIR_SUSPENDED "suspended"	/* frozen by its shepherd since */
 #define JOBDIR_NOT_BEFORE "not-before"	/* a retry waits until (us) */
 
 /* The root in use; never NULL. */

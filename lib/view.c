@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -445,6 +446,32 @@ view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
 				v->state = JS_PENDING;
 				snprintf(v->cause, sizeof v->cause, "assigned to "
 				    "node %s; waiting for its executor", node);
+				return 0;
+			}
+		}
+		/* Frozen by iar-suspend (its shepherd says so). */
+		{
+			char sp2[48], t[32];
+			int jd = spool_jobdir_open(sp, id, 0);
+
+			snprintf(sp2, sizeof sp2, "%s", JOBDIR_SUSPENDED);
+			if (jd >= 0 && file_read_small(jd, sp2, t, sizeof t) >
+			    0) {
+				time_t since = (time_t)(strtoll(t, NULL, 10) /
+				    1000000);
+				struct tm tm;
+				char when[32];
+
+				localtime_r(&since, &tm);
+				strftime(when, sizeof when, "%H:%M:%S", &tm);
+				v->state = JS_SUSPENDED;
+				snprintf(v->cause, sizeof v->cause,
+				    "suspended since %s", when);
+			}
+			if (jd >= 0)
+				close(jd);
+			if (v->state == JS_SUSPENDED) {
+				snprintf(v->node, sizeof v->node, "%s", node);
 				return 0;
 			}
 		}

@@ -228,6 +228,8 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	    O_NOFOLLOW | O_CLOEXEC, 0644)) >= 0)
 		close(lk);
 	unlinkat(jobdir, JOBDIR_CANCEL, 0);
+	unlinkat(jobdir, JOBDIR_SUSPEND, 0);
+	unlinkat(jobdir, JOBDIR_SUSPENDED, 0);
 	unlinkat(jobdir, "started", 0);
 	unlinkat(jobdir, "ended", 0);
 	unlinkat(jobdir, JOBDIR_RESULT, 0);

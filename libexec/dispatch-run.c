@@ -198,6 +198,8 @@ disp_run_lost(struct disp *d, const char *node, int rundir, uint64_t id,
 	}
 	unlinkat(jobdir, "started", 0);
 	unlinkat(jobdir, "ended", 0);
+	unlinkat(jobdir, JOBDIR_SUSPEND, 0);
+	unlinkat(jobdir, JOBDIR_SUSPENDED, 0);
 	unlinkat(jobdir, JOBDIR_ALLOC, 0);
 	if (renameat2(rundir, name, d->sp.fd[SD_QUEUE], name,
 	    RENAME_NOREPLACE) < 0) {
@@ -270,6 +272,10 @@ disp_run_settle(struct disp *d)
 			if (fstatat(jobdir, JOBDIR_CANCEL, &st,
 			    AT_SYMLINK_NOFOLLOW) == 0)
 				disp_run_signal(d, id, SIGUSR1);
+			else if ((fstatat(jobdir, JOBDIR_SUSPEND, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0) != (fstatat(jobdir,
+			    JOBDIR_SUSPENDED, &st, AT_SYMLINK_NOFOLLOW) == 0))
+				disp_run_signal(d, id, SIGUSR2);
 		} else {
 			/* The shepherd is gone, or there never was one. */
 			n = rec_load(jobdir, JOBDIR_RESULT, "iar-hist", &b, kv,
@@ -460,3 +466,32 @@ disp_run_signal(struct disp *d, uint64_t id, int sig)
 	return r;
 }
 
+int
+disp_run_suspend(struct disp *d, uint64_t id, const char *node, int on)
+{
+	struct stat st;
+	int jobdir, rundir, r = 0;
+
+	if ((jobdir = spool_jobdir_open(&d->sp, id, 0)) < 0)
+		return -1;
+	/* Only a launched job (its lock file not empty) can be frozen. */
+	if (fstatat(jobdir, JOBDIR_LOCK, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_size == 0 || fstatat(jobdir, "started", &st,
+	    AT_SYMLINK_NOFOLLOW) < 0)
+		r = -1;
+	else if (on)
+		r = file_replace(jobdir, JOBDIR_SUSPEND, "suspend\n", 8, 0644,
+		    0);
+	else if (unlinkat(jobdir, JOBDIR_SUSPEND, 0) < 0 && errno != ENOENT)
+		r = -1;
+	close(jobdir);
+	if (r < 0)
+		return -1;
+	disp_run_signal(d, id, SIGUSR2);
+	if (strcmp(node, d->conf.node) != 0 &&
+	    (rundir = spool_run_open(&d->sp, node, 0)) >= 0) {
+		disp_node_kick(rundir);
+		close(rundir);
+	}
+	return 0;
+}

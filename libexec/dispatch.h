@@ -162,6 +162,9 @@ int disp_run_signal(struct disp *d, uint64_t id, int sig);
  * shepherd is told (a cancel marker its node's executor also sees). */
 void disp_run_cancel(struct disp *d, uint64_t id, const char *node,
     const char *cause);
+/* Ask the shepherd of a running job to freeze (on) or thaw it, through
+ * jobs/ID/suspend, wherever it runs. 0 asked, -1 not running. */
+int disp_run_suspend(struct disp *d, uint64_t id, const char *node, int on);
 /* Node's job id has no live shepherd and no result: kill what is left
  * (cgroup), then requeue it or end it as NODE_FAIL. cause says why. */
 void disp_run_lost(struct disp *d, const char *node, int rundir,

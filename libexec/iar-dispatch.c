@@ -389,6 +389,15 @@ ctl_process(struct disp *d)
 				disp_job_end(d, loc, id, JS_CANCELLED, c);
 			else if (loc == SD_RUN)
 				disp_run_cancel(d, id, node, c);
+		} else if ((!strcmp(verb, "suspend") || !strcmp(verb,
+		    "resume")) && loc == SD_RUN) {
+			char c[128];
+
+			snprintf(c, sizeof c, "%s by %s", verb[0] == 's' ?
+			    "suspended" : "resumed", who);
+			if (disp_run_suspend(d, id, node, verb[0] == 's') == 0)
+				disp_hist_event(d, id, verb[0] == 's' ?
+				    JS_SUSPENDED : JS_RUNNING, c);
 		} else if (!strcmp(verb, "hold") && loc == SD_QUEUE) {
 			if (renameat(d->sp.fd[SD_QUEUE], name, d->sp.fd[SD_HOLD],
 			    name) == 0)

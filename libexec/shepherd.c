@@ -45,6 +45,7 @@
 #include "spool.h"
 #include "sha256.h"
 #include "shepherd.h"
+#include "shepherd-int.h"
 #include "stage.h"
 #include "view.h"
 
@@ -70,25 +71,6 @@ now_us(void)
 	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
-struct run {
-	struct spool sp;
-	struct conf conf;
-	uint64_t id;
-	char idname[32];
-	int jobdir, rundir;
-	struct job job;
-	struct view_job v;
-	int cg;			/* enum cg_kind in use */
-	char cgname[40];
-	char mems[64];
-	char gpus[256];		/* GPU indexes the head gave the job */
-	pid_t child;
-	int bind;		/* pin to the chosen cores (not on simulated
-				 * nodes, whose cores are not this host's) */
-	int nodefd;		/* nodes/NODE, for fencing */
-	uint64_t hb_seq;	/* the node's heartbeat as last seen */
-	int64_t hb_since;	/* our clock when it last moved */
-};
 
 /* Write the result and move the job to done/. */
 static void run_finish(struct run *r) __attribute__((noreturn));
@@ -529,72 +511,6 @@ reap_all(struct run *r, int *status, struct rusage *ru, int *done)
 		}
 }
 
-/* Must the job stop because its node is about to be called down? The
- * node's executor beats in nodes/NODE/heartbeat; when the beat has stood
- * still (by our clock) for 3/4 of heartbeat_timeout while a head holds
- * the spool lock, that head will soon requeue the job elsewhere, so it
- * must not be running here then. Also when the job has left run/NODE,
- * which only a head that took it from us does. With no head running,
- * nobody can requeue it, and the job runs on. */
-static int
-run_fenced(struct run *r, int64_t now)
-{
-	struct node_heartbeat hb;
-	struct stat st;
-	int fd, held;
-
-	if (fstatat(r->rundir, r->idname, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
-	    errno == ENOENT)
-		return 1;
-	if (r->nodefd < 0 || node_heartbeat_read(r->nodefd, &hb) != 0)
-		return 0;
-	if (!r->hb_since || hb.seq != r->hb_seq) {
-		r->hb_seq = hb.seq;
-		r->hb_since = now;
-		return 0;
-	}
-	if (now - r->hb_since < (int64_t)r->conf.hb_timeout * 750000)
-		return 0;
-	if ((fd = openat(r->sp.spoolfd, SPOOL_LOCK, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC)) < 0)
-		return 0;
-	held = flock(fd, LOCK_SH | LOCK_NB) < 0;
-	close(fd);
-	return held;
-}
-
-/* Stop the job and leave without a result: the head requeues it (or
- * ends it as NODE_FAIL) once our lock is free. */
-static void run_fence(struct run *r) __attribute__((noreturn));
-static void
-run_fence(struct run *r)
-{
-	char err[256];
-	int k, st;
-
-	msg_warn("job %s: node %s has not beaten for %u s and a head is "
-	    "running: stopping the job so that it never runs twice",
-	    r->idname, r->v.node, r->conf.hb_timeout * 3 / 4);
-	for (k = 0; k < 2000; k++) {
-		if (r->cg != CG_NONE) {
-			if (cg_job_ntasks(r->conf.cg_parent, r->cgname) <= 0)
-				break;
-			cg_job_kill(r->conf.cg_parent, r->cgname, SIGKILL);
-		} else if (r->child > 0)
-			kill(-r->child, SIGKILL);
-		while (waitpid(-1, &st, WNOHANG) > 0)
-			;
-		if (r->cg == CG_NONE && (r->child <= 0 || kill(r->child, 0) <
-		    0))
-			break;
-		usleep(1000);
-	}
-	if (r->cg != CG_NONE)
-		cg_job_remove(r->conf.cg_parent, r->cgname, err, sizeof err);
-	_exit(EX_TEMP);
-}
-
-
 void
 shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 {
@@ -644,6 +560,7 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);	/* look at jobs/ID/suspend now */
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, &old);
@@ -908,8 +825,11 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			if (run_fenced(&r, now))
 				run_fence(&r);
 		}
+		if (!cancelled)
+			run_suspend_check(&r, now, &deadline);
 		if (got_cancel && !cancelled) {
 			cancelled = 1;
+			run_thaw(&r);
 			run_kill(&r, SIGTERM);
 			deadline = now + (int64_t)r.conf.kill_grace * 1000000;
 			timedout = 2;
@@ -935,7 +855,7 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		}
 		got_chld = 0;
 		if (sigtimedwait(&mask, &si, &ts) > 0 && si.si_signo !=
-		    SIGCHLD)
+		    SIGCHLD && si.si_signo != SIGUSR2)
 			got_cancel = 1;
 	}
 	r.v.ended_us = now_us();

@@ -1,0 +1,49 @@
+/* shepherd-int.h: what the parts of the shepherd share: shepherd.c
+ * (start, wait, result) and shepherd-watch.c (fencing, suspend). */
+#ifndef IAR_SHEPHERD_INT_H
+#define IAR_SHEPHERD_INT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "job.h"
+#include "spool.h"
+#include "view.h"
+
+struct run {
+	struct spool sp;
+	struct conf conf;
+	uint64_t id;
+	char idname[32];
+	int jobdir, rundir;
+	struct job job;
+	struct view_job v;
+	int cg;			/* enum cg_kind in use */
+	char cgname[40];
+	char mems[64];
+	char gpus[256];		/* GPU indexes the head gave the job */
+	pid_t child;
+	int bind;		/* pin to the chosen cores (not on simulated
+				 * nodes, whose cores are not this host's) */
+	int nodefd;		/* nodes/NODE, for fencing */
+	uint64_t hb_seq;	/* the node's heartbeat as last seen */
+	int64_t hb_since;	/* our clock when it last moved */
+	int suspended;		/* frozen by iar-suspend */
+	int64_t susp_us;	/* when, by our clock */
+	int64_t susp_left;	/* walltime left then, us; 0 = none */
+};
+
+/* Must the job stop because its node is about to be called down (or it
+ * was taken from run/NODE)? 1 yes. */
+int run_fenced(struct run *r, int64_t now);
+/* Stop the job and exit without a result. */
+void run_fence(struct run *r) __attribute__((noreturn));
+/* Follow jobs/ID/suspend: freeze or thaw the job as it asks, keep
+ * jobs/ID/suspended saying so, and stop or restart the walltime
+ * (*deadline, microseconds, 0 = none). */
+void run_suspend_check(struct run *r, int64_t now, int64_t *deadline);
+/* Thaw a suspended job (before it is killed). */
+void run_thaw(struct run *r);
+
+#endif

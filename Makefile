@@ -24,7 +24,8 @@ LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
           bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log \
-          bin/iar-fetch bin/iar-node bin/iar-suspend bin/iar-resume
+          bin/iar-fetch bin/iar-node bin/iar-suspend bin/iar-resume \
+          bin/iar-modify
 LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
@@ -66,9 +67,10 @@ bin/iar-fetch: bin/iar-fetch.o
 bin/iar-node: bin/iar-node.o
 bin/iar-suspend: bin/iar-suspend.o
 bin/iar-resume: bin/iar-resume.o
+bin/iar-modify: bin/iar-modify.o
 libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o libexec/shepherd-watch.o \
-    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o \
+    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o \
     libexec/dispatch-dep.o libexec/dispatch-retry.o
 libexec/iar-run: libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o libexec/stage.o
 libexec/iar-rebuild: libexec/iar-rebuild.o
@@ -90,7 +92,7 @@ libexec/iar-run:
 libexec/iar-dispatch:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-dispatch.o libexec/dispatch-run.o \
 	    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o libexec/shepherd-watch.o \
-	    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o \
+	    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o \
 	    libexec/dispatch-dep.o libexec/dispatch-retry.o lib/libiar.a $(LDLIBS)
 
 bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h \

@@ -867,3 +867,15 @@ cg_job_remove(const char *parent, const char *name, char *err,
 	    name, cg_hier_name(h), strerror(errno));
 	return -1;
 }
+
+int
+cg_job_mem_set(const char *parent, const char *name, uint64_t bytes,
+    char *err, size_t errsz)
+{
+	char val[32];
+
+	if (cg_args_ok(parent, name, err, errsz) < 0)
+		return -1;
+	snprintf(val, sizeof val, "%llu", (unsigned long long)bytes);
+	return cg_value_set(F_MEM_MAX, parent, name, val, err, errsz);
+}

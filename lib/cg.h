@@ -47,6 +47,10 @@ int cg_job_freeze(const char *parent, const char *name, int frozen);
 /* Freeze, send sig to every task, thaw. Returns tasks signalled or -1. */
 int cg_job_kill(const char *parent, const char *name, int sig);
 int cg_job_stats(const char *parent, const char *name, struct cg_stats *st);
+/* Change the memory limit of a running group (the kernel refuses to go
+ * below what it cannot reclaim: EBUSY). 0 ok, -1 with err. */
+int cg_job_mem_set(const char *parent, const char *name, uint64_t bytes,
+    char *err, size_t errsz);
 /* Number of tasks still in the group, or -1. */
 int cg_job_ntasks(const char *parent, const char *name);
 /* force_empty (v1 memory), rmdir everywhere, verify gone. */

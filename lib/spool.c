@@ -424,14 +424,25 @@ spool_job_locate(struct spool *sp, uint64_t id, int *dir, char *node,
 int
 spool_ctl_send(struct spool *sp, uint64_t id, const char *verb)
 {
-	char tmp[104], name[96], body[128];
+	return spool_ctl_send_with(sp, id, verb, "");
+}
+
+int
+spool_ctl_send_with(struct spool *sp, uint64_t id, const char *verb,
+    const char *extra)
+{
+	char tmp[104], name[96], body[2048];
 	int fd, len;
 
 	snprintf(name, sizeof name, "%" PRIu64 ".%s.%ld", id, verb,
 	    (long)getpid());
 	snprintf(tmp, sizeof tmp, ".%s", name);
 	len = snprintf(body, sizeof body, "iar-ctl 1\nid=%" PRIu64
-	    "\nverb=%s\nend\n", id, verb);
+	    "\nverb=%s\n%send\n", id, verb, extra);
+	if (len < 0 || (size_t)len >= sizeof body) {
+		errno = E2BIG;
+		return -1;
+	}
 	fd = openat(sp->fd[SD_CTL], tmp, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0)

@@ -67,6 +67,9 @@ int spool_jobdir_open(struct spool *sp, uint64_t id, int create);
 
 /* Drop a request for the dispatcher: ctl/ID.VERB.PID. */
 int spool_ctl_send(struct spool *sp, uint64_t id, const char *verb);
+/* The same with extra "key=value\n" lines (at most about 1.9 KB). */
+int spool_ctl_send_with(struct spool *sp, uint64_t id, const char *verb,
+    const char *extra);
 
 /* Node names: [A-Za-z0-9._-], 1..63, not starting with '.'. */
 int spool_node_ok(const char *s);

@@ -182,6 +182,20 @@ qcache_find(struct disp *d, uint64_t id)
 	return NULL;
 }
 
+void
+disp_queue_forget(struct disp *d, uint64_t id)
+{
+	struct qjob *q = qcache_find(d, id);
+	size_t k;
+
+	if (!q)
+		return;
+	k = (size_t)(q - d->qcache);
+	free(q->sel);
+	memmove(q, q + 1, (d->nqcache - k - 1) * sizeof *q);
+	d->nqcache--;
+}
+
 static void
 req_from(const struct qjob *q, struct place_req *r, int64_t now)
 {

@@ -658,3 +658,23 @@ disp_pool_load(struct disp *d)
 	match_usage(d);
 	match_down(d);
 }
+
+void
+disp_pool_forget(struct disp *d, const char *node, uint64_t id)
+{
+	size_t i, k;
+
+	for (i = 0; i < d->nn; i++) {
+		struct mnode *m = &d->mn[i];
+
+		if (strcmp(d->pn[i].name, node) != 0)
+			continue;
+		for (k = 0; k < m->njobs; k++)
+			if (m->jobs[k].id == id) {
+				memmove(&m->jobs[k], &m->jobs[k + 1],
+				    (m->njobs - k - 1) * sizeof *m->jobs);
+				m->njobs--;
+				return;
+			}
+	}
+}

@@ -183,9 +183,20 @@ uint64_t disp_speed_hash(const char *s);
 /* Fill d->pn[].runtime for jobs named by namekey (placement = fastest). */
 void disp_speed_fill(struct disp *d, uint64_t namekey);
 
+/* Forget a job the node's cache holds (its alloc changed). */
+void disp_pool_forget(struct disp *d, const char *node, uint64_t id);
+
+/* dispatch-modify.c: iar-modify's requests (body: the ctl file). admin:
+ * the requester is root or the dispatcher's user. 0 done, -1 refused
+ * (logged, and in the job's history). */
+int disp_modify(struct disp *d, uint64_t id, int loc, const char *node,
+    const char *body, int admin, const char *who);
+
 /* dispatch-match.c: the head's matching for every node */
 void disp_queue_schedule(struct disp *d);
 void disp_match_free(struct disp *d);
+/* Read queue/ID's head again at the next pass (it was rewritten). */
+void disp_queue_forget(struct disp *d, uint64_t id);
 /* A job named name ran secs seconds on node: for placement = fastest. */
 void disp_speed_note(struct disp *d, const char *node, const char *name,
     double secs);

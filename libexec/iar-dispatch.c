@@ -320,10 +320,29 @@ incoming_accept(struct disp *d)
 		spool_id_seen(&d->sp, maxid);
 }
 
+struct ctl_ent {
+	char name[128];
+	struct timespec m;
+};
+
+static int
+ctl_ent_cmp(const void *a, const void *b)
+{
+	const struct ctl_ent *x = a, *y = b;
+
+	if (x->m.tv_sec != y->m.tv_sec)
+		return x->m.tv_sec < y->m.tv_sec ? -1 : 1;
+	if (x->m.tv_nsec != y->m.tv_nsec)
+		return x->m.tv_nsec < y->m.tv_nsec ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
 /* Requests in ctl/: ID.VERB.PID, owned by whoever asked. */
 static void
 ctl_process(struct disp *d)
 {
+	struct ctl_ent *ents = NULL, *ne;
+	size_t n = 0, cap = 0, i;
 	struct dirent *de;
 	int fd;
 	DIR *dir;
@@ -331,7 +350,28 @@ ctl_process(struct disp *d)
 	if ((fd = dup(d->sp.fd[SD_CTL])) < 0 || !(dir = fdopendir(fd)))
 		return;
 	rewinddir(dir);
+	/* In the order they were made (a later modify wins). */
 	while ((de = readdir(dir))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof
+		    ents->name || fstatat(d->sp.fd[SD_CTL], de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 32;
+			if (!(ne = realloc(ents, cap * sizeof *ents)))
+				break;
+			ents = ne;
+		}
+		snprintf(ents[n].name, sizeof ents[n].name, "%s", de->d_name);
+		ents[n++].m = st.st_mtim;
+	}
+	closedir(dir);
+	if (n > 1)
+		qsort(ents, n, sizeof *ents, ctl_ent_cmp);
+	for (i = 0; i < n; i++) {
+		const char *dn = ents[i].name;
 		char name[256], *verb, *dot, node[64], body[DISP_CTL_MAX],
 		    who[96];
 		struct view_job v;
@@ -339,10 +379,8 @@ ctl_process(struct disp *d)
 		uint64_t id;
 		int loc, rfd, ok = 0;
 
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(name, sizeof name, "%s", de->d_name);
-		rfd = file_open_checked(d->sp.fd[SD_CTL], de->d_name, &st);
+		snprintf(name, sizeof name, "%s", dn);
+		rfd = file_open_checked(d->sp.fd[SD_CTL], dn, &st);
 		if (rfd < 0)
 			goto drop;
 		{
@@ -398,6 +436,9 @@ ctl_process(struct disp *d)
 			if (disp_run_suspend(d, id, node, verb[0] == 's') == 0)
 				disp_hist_event(d, id, verb[0] == 's' ?
 				    JS_SUSPENDED : JS_RUNNING, c);
+		} else if (!strcmp(verb, "modify")) {
+			ok = disp_modify(d, id, loc, node, body, st.st_uid == 0
+			    || st.st_uid == geteuid(), who) == 0;
 		} else if (!strcmp(verb, "hold") && loc == SD_QUEUE) {
 			if (renameat(d->sp.fd[SD_QUEUE], name, d->sp.fd[SD_HOLD],
 			    name) == 0)
@@ -409,10 +450,10 @@ ctl_process(struct disp *d)
 		}
 drop:
 		if (!ok && d->verbose)
-			msg_log("CTL", "ignored request '%s'", de->d_name);
-		unlinkat(d->sp.fd[SD_CTL], de->d_name, 0);
+			msg_log("CTL", "ignored request '%s'", dn);
+		unlinkat(d->sp.fd[SD_CTL], dn, 0);
 	}
-	closedir(dir);
+	free(ents);
 }
 
 /* done/ID → history → jobs/ID/job */

@@ -27,7 +27,8 @@ BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
           bin/iar-fetch bin/iar-node bin/iar-suspend bin/iar-resume \
           bin/iar-modify
 LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
-          libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage
+          libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage \
+          libexec/iar-prune
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
           tests/unit-node tests/unit-place
 CGI     = cgi-bin/iar.cgi
@@ -76,6 +77,7 @@ libexec/iar-run: libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o l
 libexec/iar-rebuild: libexec/iar-rebuild.o
 libexec/iar-bundle: libexec/iar-bundle.o
 libexec/iar-stage: libexec/iar-stage.o
+libexec/iar-prune: libexec/iar-prune.o
 libexec/iar-heartbeat: libexec/iar-heartbeat.o
 tests/unit-job: tests/unit-job.o
 tests/unit-cg: tests/unit-cg.o
@@ -84,7 +86,7 @@ tests/unit-hist: tests/unit-hist.o
 tests/unit-node: tests/unit-node.o
 tests/unit-place: tests/unit-place.o
 $(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-bundle libexec/iar-heartbeat \
-    libexec/iar-stage:
+    libexec/iar-stage libexec/iar-prune:
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
 libexec/iar-run:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o \

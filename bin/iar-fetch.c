@@ -174,9 +174,16 @@ main(int argc, char **argv)
 	}
 	id = cmd_id_arg(argv[optind]);
 	cmd_setup(&c, argv[0]);
-	if (view_job_get(&c.sp, NULL, id, &v) != 0)
+	if (view_job_get(&c.sp, NULL, id, &v) != 0) {
+		char ar[128];
+
+		if (spool_archive_find(&c.sp, id, ar, sizeof ar))
+			msg_die(EX_NOTFOUND, "cannot fetch job %" PRIu64 ": it "
+			    "was pruned; its files are in %s/%s/%s/%s", id,
+			    c.root, IAR_SPOOL, SPOOL_ARCHIVE, ar);
 		msg_die(EX_NOTFOUND, "no such job %" PRIu64 " in the spool",
 		    id);
+	}
 	if (getuid() != 0 && v.uid != getuid())
 		msg_die(EX_NOTFOUND, "cannot fetch job %" PRIu64 ": not your "
 		    "job", id);

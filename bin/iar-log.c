@@ -451,6 +451,15 @@ main(int argc, char **argv)
 				msg_die(EX_NOTFOUND, "no output yet: job %"
 				    PRIu64 " is %s", id,
 				    job_state_name(v.state));
+			{
+				char ar[128];
+
+				if (spool_archive_find(&c.sp, id, ar, sizeof ar))
+					msg_die(EX_NOTFOUND, "job %" PRIu64
+					    " was pruned; its logs are in "
+					    "%s/%s/%s/%s", id, c.root,
+					    IAR_SPOOL, SPOOL_ARCHIVE, ar);
+			}
 			errno = e;
 			msg_die(EX_NOTFOUND, "cannot open '%s':", path);
 		}

@@ -50,6 +50,9 @@ conf_defaults(struct conf *c)
 	c->retry_backoff = 10;
 	c->retry_backoff_max = 3600;
 	c->max_bundle_size = 1ULL << 30;
+	c->retention = 30 * 86400;
+	c->archive = 1;
+	c->bundle_grace = 3600;
 	snprintf(c->git_schemes, sizeof c->git_schemes, "https ssh file path");
 }
 
@@ -192,6 +195,21 @@ conf_set(struct conf *c, const char *k, const char *v)
 		if (n == PL_N)
 			return -1;
 		c->placement = (int)n;
+	} else if (strcmp(k, "retention") == 0 ||
+	    strcmp(k, "bundle_grace") == 0) {
+		uint64_t *t = k[0] == 'r' ? &c->retention : &c->bundle_grace;
+
+		if (strcmp(v, "0") == 0 || strcmp(v, "off") == 0)
+			*t = 0;
+		else if (job_time_parse(v, t) < 0)
+			return -1;
+	} else if (strcmp(k, "archive") == 0) {
+		if (strcmp(v, "on") == 0)
+			c->archive = 1;
+		else if (strcmp(v, "off") == 0)
+			c->archive = 0;
+		else
+			return -1;
 	} else if (strcmp(k, "head_node") == 0) {
 		if (!conf_name_ok(v, 0) || strlen(v) >= sizeof c->head_node)
 			return -1;

@@ -26,6 +26,9 @@ struct conf {
 	int placement;		/* placement: PL_PACK ... (pack) */
 	char head_node[64];	/* head_node: only it matches and records;
 				 * "" = whichever node holds the lock */
+	uint64_t retention;	/* retention: seconds; 0 = keep forever */
+	int archive;		/* archive: 1 on, 0 off */
+	uint64_t bundle_grace;	/* bundle_grace: seconds */
 	char host_node[64];	/* node_name as configured, before any
 				 * iar-dispatch --node */
 	unsigned retry_backoff;	/* retry_backoff: seconds before a first

@@ -31,6 +31,7 @@
 #define SPOOL_DB	"db"		/* BerkeleyDB environment (history) */
 #define SPOOL_WAKE	"wake"		/* touched to wake waiters (inotify) */
 #define SPOOL_WHY	"why"		/* why queued jobs wait (dispatcher) */
+#define SPOOL_ARCHIVE	"archive"	/* pruned jobs: NAME.tar.gz, NAME.ids */
 #define SPOOL_BUNDLES	"bundles"	/* bundles/ID.tar.gz: committed before
 					 * the job file; moved into jobs/ID/ */
 #define SPOOL_CACHE	"cache"		/* cache/git/<hash>: bare clones */

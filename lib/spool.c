@@ -459,3 +459,50 @@ spool_ctl_send_with(struct spool *sp, uint64_t id, const char *verb,
 	}
 	return 0;
 }
+
+int
+spool_archive_find(struct spool *sp, uint64_t id, char *name,
+    size_t namesz)
+{
+	char want[32], text[65536];
+	struct dirent *de;
+	int afd, fd, found = 0;
+	size_t wl;
+	long n;
+	DIR *d;
+
+	wl = (size_t)snprintf(want, sizeof want, "%" PRIu64 "\n", id);
+	if ((afd = openat(sp->spoolfd, SPOOL_ARCHIVE, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return 0;
+	if ((fd = dup(afd)) < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		close(afd);
+		return 0;
+	}
+	while (!found && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		const char *p;
+
+		if (de->d_name[0] == '.' || l < 5 || strcmp(de->d_name + l - 4,
+		    ".ids") != 0)
+			continue;
+		if ((n = file_read_small(afd, de->d_name, text, sizeof text))
+		    <= 0)
+			continue;
+		for (p = text; p && !found; p = strchr(p, '\n')) {
+			if (*p == '\n')
+				p++;
+			if ((size_t)(text + n - p) >= wl && memcmp(p, want, wl)
+			    == 0) {
+				found = 1;
+				snprintf(name, namesz, "%.*s.tar.gz",
+				    (int)(l - 4), de->d_name);
+			}
+		}
+	}
+	closedir(d);
+	close(afd);
+	return found;
+}

@@ -62,6 +62,10 @@ int spool_job_locate(struct spool *sp, uint64_t id, int *dir, char *node,
     size_t nodesz);
 /* Open run/NODE (creating it if create). */
 int spool_run_open(struct spool *sp, const char *node, int create);
+/* Was job id pruned into spool/archive (iar-prune(8))? 1 and the
+ * archive's file name in name, else 0. */
+int spool_archive_find(struct spool *sp, uint64_t id, char *name,
+    size_t namesz);
 /* Open jobs/ID (creating it, mode 0755, if create). */
 int spool_jobdir_open(struct spool *sp, uint64_t id, int create);
 

@@ -19,7 +19,7 @@ LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz
 
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/view.o lib/cmd.o lib/cmdhist.o \
-         lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o lib/place.o
+         lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o lib/place.o lib/array.o
 LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
@@ -71,7 +71,7 @@ bin/iar-resume: bin/iar-resume.o
 bin/iar-modify: bin/iar-modify.o
 libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o libexec/shepherd-watch.o \
-    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o \
+    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o libexec/dispatch-array.o \
     libexec/dispatch-dep.o libexec/dispatch-retry.o
 libexec/iar-run: libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o libexec/stage.o
 libexec/iar-rebuild: libexec/iar-rebuild.o
@@ -94,7 +94,7 @@ libexec/iar-run:
 libexec/iar-dispatch:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-dispatch.o libexec/dispatch-run.o \
 	    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o libexec/shepherd-watch.o \
-	    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o \
+	    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o libexec/dispatch-array.o \
 	    libexec/dispatch-dep.o libexec/dispatch-retry.o lib/libiar.a $(LDLIBS)
 
 bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h \

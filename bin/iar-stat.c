@@ -191,7 +191,14 @@ row_table(struct stat_ctx *x, const struct view_job *v)
 	char t[320];
 	int64_t el;
 
-	cell_add(x, T_ID, fmt_u64(v->id, t), 0);
+	if (v->array_job)
+		snprintf(t, sizeof t, "%" PRIu64 "_%u", v->array_job,
+		    v->array_task);
+	else if (v->array[0])
+		snprintf(t, sizeof t, "%" PRIu64 "_[%.200s]", v->id, v->array);
+	else
+		fmt_u64(v->id, t);
+	cell_add(x, T_ID, t, 0);
 	cell_add(x, T_NAME, v->name[0] ? v->name : "-", NAME_COLS);
 	cell_add(x, T_USER, user_name(v->uid), 0);
 	cell_add(x, T_STATE, job_state_name(v->state), 0);

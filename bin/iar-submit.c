@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "buf.h"
 #include "cmd.h"
 #include "file.h"
@@ -48,6 +49,7 @@ static const char usage[] =
 "  -e, --error PATH      standard error (%j = job id)\n"
 "      --retries N       requeue up to N times if it fails or its node is lost\n"
 "      --after JOB[:ok|notok|any][,...]  start only once JOB ended so\n"
+"  -a, --array SPEC      a job array: 1-1000%50, 0-99:10, 1,5,9-12\n"
 "      --gpus N          GPUs (counted from the node's settings)\n"
 "      --numa            all its cores in one NUMA node\n"
 "  -C, --constraint TAGS only on nodes with every tag (comma list)\n"
@@ -79,6 +81,7 @@ static const struct option longopts[] = {
 	{ "retries", required_argument, NULL, O_RETRIES },
 	{ "after", required_argument, NULL, O_AFTER },
 	{ "dependency", required_argument, NULL, O_AFTER },
+	{ "array", required_argument, NULL, 'a' },
 	{ "gpus", required_argument, NULL, O_GPUS },
 	{ "numa", no_argument, NULL, O_NUMA },
 	{ "constraint", required_argument, NULL, 'C' },
@@ -127,7 +130,7 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+J:c:t:p:HD:o:e:WhC:w:x:", longopts,
+	while ((c = getopt_long(argc, argv, "+J:c:t:p:HD:o:e:WhC:w:x:a:", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'J':
@@ -214,6 +217,15 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 		case O_NUMA:
 			j->numa = 1;
 			break;
+		case 'a': {
+			struct job_array a;
+			char why[160];
+
+			copy_str(o, j->array, sizeof j->array, optarg, "array");
+			if (job_array_parse(j->array, &a, why, sizeof why) < 0)
+				msg_die(EX_USAGE, "%s", why);
+			break;
+		}
 		case 'C':
 			copy_str(o, j->constraint, sizeof j->constraint, optarg,
 			    "constraint");

@@ -2,6 +2,7 @@
  * the request commands (iar-cancel, iar-hold, iar-release); see cmd.h.
  * Promises: a set-gid command never acts on a root the caller controls;
  * waiting sleeps in inotify, not in a busy loop. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -16,11 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ctype.h>
 #include "cmd.h"
 #include "job.h"
 #include "msg.h"
 #include "paths.h"
 #include "view.h"
+
+static struct cmd *cmd_cur;	/* set by cmd_setup, for ARRAY_INDEX ids */
 
 void
 cmd_setup(struct cmd *c, const char *argv0)
@@ -29,6 +33,7 @@ cmd_setup(struct cmd *c, const char *argv0)
 	char err[512];
 	int fd;
 
+	cmd_cur = c;
 	msg_prog_set(argv0);
 	/* fds 0-2 must be open, or a file we open could become stderr. */
 	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
@@ -55,14 +60,56 @@ cmd_setup(struct cmd *c, const char *argv0)
 		msg_die(EX_TEMP, "%s", err);
 }
 
+
+struct task_find {
+	uint64_t array, id;
+	unsigned long task;
+};
+
+static int
+task_find_one(const struct view_job *v, void *arg)
+{
+	struct task_find *f = arg;
+
+	if (v->array_job == f->array && v->array_task == f->task) {
+		f->id = v->id;
+		return 1;
+	}
+	return 0;
+}
+
 uint64_t
 cmd_id_arg(const char *s)
 {
+	struct task_find f;
+	char head[32];
+	const char *us = strchr(s, '_');
 	uint64_t id;
+	char *e;
 
-	if (job_id_parse(s, &id) < 0)
+	if (!us) {
+		if (job_id_parse(s, &id) < 0)
+			msg_die(EX_USAGE, "bad job id '%s'", s);
+		return id;
+	}
+	/* ARRAY_INDEX: a task of an array job, found among live jobs. */
+	memset(&f, 0, sizeof f);
+	if ((size_t)(us - s) >= sizeof head)
 		msg_die(EX_USAGE, "bad job id '%s'", s);
-	return id;
+	memcpy(head, s, (size_t)(us - s));
+	head[us - s] = 0;
+	errno = 0;
+	f.task = strtoul(us + 1, &e, 10);
+	if (job_id_parse(head, &f.array) < 0 || !us[1] || *e || errno ||
+	    !isdigit((unsigned char)us[1]))
+		msg_die(EX_USAGE, "bad job id '%s'", s);
+	if (!cmd_cur)
+		return f.array;		/* checked; resolved after setup */
+	view_job_each(&cmd_cur->sp, NULL, task_find_one, &f);
+	if (!f.id)
+		msg_die(EX_NOTFOUND, "no task %s: not made yet, ended, or no "
+		    "such array", s);
+	return f.id;
 }
 
 static long

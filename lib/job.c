@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "job.h"
 
 static const char *const state_names[JS_NSTATES] = {
@@ -237,11 +238,13 @@ str_set(char *dst, size_t dstsz, char *v, size_t vlen)
 
 enum { K_NAME, K_CORES, K_MEM, K_TIME, K_PRIO, K_HOLD, K_RETRIES, K_CWD,
 	K_OUT, K_ERR, K_SUBMITTED, K_GIT_URL, K_GIT_REF, K_BUNDLE, K_GPUS,
-	K_NUMA, K_CONSTRAINT, K_NODELIST, K_EXCLUDE, K_AFTER, K_NKEYS };
+	K_NUMA, K_CONSTRAINT, K_NODELIST, K_EXCLUDE, K_AFTER, K_ARRAY,
+	K_ARRAY_JOB, K_ARRAY_TASK, K_NKEYS };
 static const char *const job_keys[K_NKEYS] = {
 	"name", "cores", "mem", "time", "prio", "hold", "retries", "cwd",
 	"out", "err", "submitted", "git_url", "git_ref", "bundle_sha256",
-	"gpus", "numa", "constraint", "nodelist", "exclude", "after"
+	"gpus", "numa", "constraint", "nodelist", "exclude", "after", "array",
+	"array_job", "array_task"
 };
 
 /* Tag and node lists: words of [A-Za-z0-9._-] joined by commas. */
@@ -361,6 +364,23 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 	if (k == K_EXCLUDE)
 		return str_set(j->exclude, sizeof j->exclude, v, vlen) <
 		    0 || !job_words_ok(j->exclude) ? -1 : 0;
+	if (k == K_ARRAY) {
+		struct job_array a;
+		char why[128];
+
+		return str_set(j->array, sizeof j->array, v, vlen) < 0 ||
+		    job_array_parse(j->array, &a, why, sizeof why) < 0 ? -1 : 0;
+	}
+	if (k == K_ARRAY_JOB)
+		return job_id_parse(v, &j->array_job);
+	if (k == K_ARRAY_TASK) {
+		uint64_t t;
+
+		if (num_parse(v, JOB_ARRAY_IDX_MAX, &t) < 0)
+			return -1;
+		j->array_task = (uint32_t)t;
+		return 0;
+	}
 	if (k == K_AFTER)
 		return j->nafter || job_after_parse(j, v) < 0 || !j->nafter ?
 		    -1 : 0;
@@ -655,6 +675,11 @@ job_format(const struct job *j, struct buf *b)
 		buf_addf(b, "git_ref=%s\n", j->git_ref);
 	if (j->bundle_sha256[0])
 		buf_addf(b, "bundle_sha256=%s\n", j->bundle_sha256);
+	if (j->array[0])
+		buf_addf(b, "array=%s\n", j->array);
+	if (j->array_job)
+		buf_addf(b, "array_job=%" PRIu64 "\narray_task=%u\n",
+		    j->array_job, j->array_task);
 	if (j->gpus)
 		buf_addf(b, "gpus=%u\n", j->gpus);
 	if (j->numa)

@@ -77,6 +77,9 @@ struct job {
 	char constraint[192];	/* node tags, all required */
 	char nodelist[256];	/* only these nodes */
 	char exclude[256];	/* never these nodes */
+	char array[256];	/* array spec (array.h); "" = not an array */
+	uint64_t array_job;	/* a task of this array job; 0 = not a task */
+	uint32_t array_task;	/* its index */
 	/* dependencies (iar-job(5) after=); nafter = 0: none */
 	struct job_dep after[JOB_AFTER_MAX];
 	unsigned nafter;

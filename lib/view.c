@@ -53,6 +53,9 @@ view_job_from_job(struct view_job *v, const struct job *j)
 	snprintf(v->git_url, sizeof v->git_url, "%s", j->git_url);
 	snprintf(v->bundle_sha256, sizeof v->bundle_sha256, "%s",
 	    j->bundle_sha256);
+	snprintf(v->array, sizeof v->array, "%s", j->array);
+	v->array_job = j->array_job;
+	v->array_task = j->array_task;
 }
 
 static void
@@ -93,6 +96,11 @@ view_job_format(const struct view_job *v, const char *magic, struct buf *b)
 		kv_str(b, "script_sha256", v->script_sha256);
 	if (v->retries)
 		buf_addf(b, "retries=%u\n", v->retries);
+	if (v->array[0])
+		kv_str(b, "array", v->array);
+	if (v->array_job)
+		buf_addf(b, "array_job=%" PRIu64 "\narray_task=%u\n",
+		    v->array_job, v->array_task);
 	buf_adds(b, "end\n");
 }
 
@@ -176,6 +184,12 @@ view_job_parse(struct view_job *v, char *text, size_t len, const char *magic)
 		else if (!strcmp(k, "script_sha256"))
 			snprintf(v->script_sha256, sizeof v->script_sha256,
 			    "%s", s);
+		else if (!strcmp(k, "array"))
+			snprintf(v->array, sizeof v->array, "%s", s);
+		else if (!strcmp(k, "array_job"))
+			v->array_job = strtoull(s, NULL, 10);
+		else if (!strcmp(k, "array_task"))
+			v->array_task = (uint32_t)strtoul(s, NULL, 10);
 	}
 	return 0;
 }

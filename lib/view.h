@@ -41,6 +41,9 @@ struct view_job {
 	char bundle_sha256[65];
 	char script_sha256[65];		/* of the job's script text */
 	unsigned retries;		/* --retries: requeues allowed */
+	char array[256];		/* an array job's spec; "" if not */
+	uint64_t array_job;		/* a task's array job; 0 if not */
+	uint32_t array_task;		/* and its index */
 };
 
 void view_job_init(struct view_job *v);

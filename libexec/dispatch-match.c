@@ -85,6 +85,8 @@ qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
 	q->gpus = j.gpus;
 	q->numa = j.numa;
 	q->namekey = disp_speed_hash(j.name);
+	q->array_job = j.array_job;
+	q->is_array = j.array[0] != 0;
 	if (j.constraint[0] || j.nodelist[0] || j.exclude[0]) {
 		if (!(q->sel = malloc(sizeof *q->sel)))
 			return -1;
@@ -182,6 +184,19 @@ qcache_find(struct disp *d, uint64_t id)
 	return NULL;
 }
 
+/* Free cores in the pool (nodes up with an executor). */
+static unsigned
+freec_all(struct disp *d)
+{
+	unsigned f = 0;
+	size_t k;
+
+	for (k = 0; k < d->nn; k++)
+		if (!d->pn[k].down && d->pn[k].admin == NA_UP)
+			f += d->pn[k].cores_free;
+	return f;
+}
+
 void
 disp_queue_forget(struct disp *d, uint64_t id)
 {
@@ -250,8 +265,11 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	buf_init(&b);
 	buf_addf(&b, "iar-alloc 1\nnode=%s\ncpus=%s\nmems=%s\ngpus=%s\n"
 	    "bind=%d\ncores=%u\nmem=%" PRIu64 "\ntime=%" PRIu64 "\nend=%"
-	    PRId64 "\nrequeues=%u\nend\n", p->name, cpus, mems, gpus,
+	    PRId64 "\nrequeues=%u\n", p->name, cpus, mems, gpus,
 	    d->mn[k].bind, q->cores, q->mem, q->time, r->end_us, req);
+	if (q->array_job)
+		buf_addf(&b, "array=%" PRIu64 "\n", q->array_job);
+	buf_adds(&b, "end\n");
 	ok = !b.err && file_replace(jobdir, JOBDIR_ALLOC, b.s, b.len, 0644,
 	    0) == 0;
 	buf_free(&b);
@@ -369,6 +387,12 @@ disp_queue_schedule(struct disp *d)
 		struct place_req r;
 		int c = -1;
 
+		if (q[i].is_array) {
+			if (disp_array_step(d, &q[i], q, n, maxfree ? freec_all(d)
+			    : 0))
+				d->again = 1;
+			continue;
+		}
 		if (q[i].dep && disp_dep_ready(d, &q[i], want_why ? &why :
 		    NULL, &nwhy) <= 0)
 			continue;

@@ -514,6 +514,7 @@ disp_pool_add(struct mnode *m, const struct qjob *q, const struct place_req *r,
 	j.end_us = r->end_us;
 	snprintf(j.cpus, sizeof j.cpus, "%s", cpus);
 	disp_gpus_parse(gpus, &j);
+	j.array_job = q->array_job;
 	if (!(nj = realloc(m->jobs, (m->njobs + 1) * sizeof *nj)))
 		return;
 	m->jobs = nj;

@@ -39,6 +39,8 @@ struct qjob {
 	int numa;
 	struct qsel *sel;	/* NULL = none; owned by the queue cache */
 	uint64_t namekey;	/* hash of its name (placement = fastest) */
+	uint64_t array_job;	/* a task of this array; 0 = not a task */
+	int is_array;		/* an array job: expanded, never run */
 	unsigned gen;		/* node generation it was checked against */
 	int dep;		/* may have to wait: dispatch-dep.c */
 };
@@ -50,6 +52,7 @@ struct mjob {			/* a job in run/NODE, from its alloc */
 	uint64_t mem, gpus;	/* gpus: bit mask */
 	int64_t end_us;
 	char cpus[128];
+	uint64_t array_job;	/* a task of this array; 0 = not a task */
 };
 struct mnode {
 	struct topo *topo;	/* cached while topology.xml is unchanged */
@@ -115,6 +118,7 @@ struct disp {
 	struct speed *speeds;
 	size_t nspeeds, capspeeds;
 	int speeds_loaded;
+	int again;		/* run another pass at once (tasks spawned) */
 };
 struct speed {
 	uint64_t key;		/* node and name hashed; 0 = empty slot */
@@ -191,6 +195,16 @@ void disp_pool_forget(struct disp *d, const char *node, uint64_t id);
  * (logged, and in the job's history). */
 int disp_modify(struct disp *d, uint64_t id, int loc, const char *node,
     const char *body, int admin, const char *who);
+
+/* dispatch-array.c: job arrays, expanded lazily by the head */
+/* Spawn the next tasks of array job q (queued) into queue/, as many as
+ * its limit and the pool allow, or end it when all tasks have ended.
+ * q, n: this pass's queue (for the tasks queued now); freec: free cores
+ * in the pool. Returns tasks spawned. */
+unsigned disp_array_step(struct disp *d, const struct qjob *q,
+    const struct qjob *all, size_t n, unsigned freec);
+/* Cancel array job id's live tasks (queued and running). */
+void disp_array_cancel(struct disp *d, uint64_t id, const char *cause);
 
 /* dispatch-match.c: the head's matching for every node */
 void disp_queue_schedule(struct disp *d);

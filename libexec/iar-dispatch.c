@@ -423,8 +423,11 @@ ctl_process(struct disp *d)
 			char c[128];
 
 			snprintf(c, sizeof c, "cancelled by %s", who);
-			if (loc == SD_QUEUE || loc == SD_HOLD)
+			if (loc == SD_QUEUE || loc == SD_HOLD) {
 				disp_job_end(d, loc, id, JS_CANCELLED, c);
+				if (v.array[0])
+					disp_array_cancel(d, id, c);
+			}
 			else if (loc == SD_RUN)
 				disp_run_cancel(d, id, node, c);
 		} else if ((!strcmp(verb, "suspend") || !strcmp(verb,
@@ -892,6 +895,10 @@ main(int argc, char **argv)
 				break;
 			if (left / 1000 < timeout)
 				timeout = (int)(left / 1000);
+		}
+		if (d.again) {
+			d.again = 0;
+			timeout = 0;
 		}
 		if ((mode == M_IDLE && d.nrun + d.nending > 0) || !d.head)
 			timeout = timeout > 1000 ? 1000 : timeout;

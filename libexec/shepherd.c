@@ -690,6 +690,14 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	env_add(&env, &nenv, "IAR_JOB_NAME", r.job.name);
 	env_add(&env, &nenv, "IAR_NODE", r.v.node);
 	env_add(&env, &nenv, "IAR_CPUS", r.v.cpus);
+	if (r.job.array_job) {
+		char t[32];
+
+		snprintf(t, sizeof t, "%" PRIu64, r.job.array_job);
+		env_add(&env, &nenv, "IAR_ARRAY_JOB_ID", t);
+		snprintf(t, sizeof t, "%u", r.job.array_task);
+		env_add(&env, &nenv, "IAR_ARRAY_TASK_ID", t);
+	}
 	if (r.gpus[0]) {
 		env_add(&env, &nenv, "IAR_GPUS", r.gpus);
 		env_add(&env, &nenv, "CUDA_VISIBLE_DEVICES", r.gpus);

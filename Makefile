@@ -113,6 +113,7 @@ bench: all
 	bench/run
 	bench/sources
 	bench/nodes
+	bench/workflows
 
 install: ROOT = $(PREFIX)
 install: all

@@ -21,7 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cmd.h"
+#include "file.h"
 #include "hist.h"
 #include "job.h"
 #include "msg.h"
@@ -52,6 +54,92 @@ job_status(const struct view_job *v)
 	return v->exit_code >= 0 ? v->exit_code : 1;
 }
 
+/* The progress bar, on a terminal only: "[#####     ] 3/10 done, 1 failed" */
+static void
+bar_draw(uint64_t done, uint64_t total, uint64_t failed)
+{
+	char bar[31];
+	size_t k = total ? (size_t)(done * 30 / total) : 30, i;
+
+	for (i = 0; i < 30; i++)
+		bar[i] = i < k ? '#' : ' ';
+	bar[30] = 0;
+	fprintf(stderr, "\r[%s] %" PRIu64 "/%" PRIu64 " done, %" PRIu64
+	    " failed", bar, done, total, failed);
+	fflush(stderr);
+}
+
+struct task_count {
+	uint64_t array, made, live, ended, failed;
+};
+
+static int
+task_count_one(const struct view_job *v, void *arg)
+{
+	struct task_count *t = arg;
+
+	if (v->array_job != t->array)
+		return 0;
+	if (!job_state_final(v->state))
+		t->live++;
+	else if (v->state != JS_COMPLETED)
+		t->failed++;
+	return 0;
+}
+
+/* Tasks ended: those made (the array's progress file) less those live;
+ * failures as far as the spool and the history's last copy know. */
+static void
+task_count(struct cmd *c, uint64_t id, struct task_count *tc)
+{
+	char text[256];
+	const char *p;
+	long n;
+	int jd;
+
+	memset(tc, 0, sizeof *tc);
+	tc->array = id;
+	view_job_each(&c->sp, cmd_hist_get(c, NULL), task_count_one, tc);
+	if ((jd = spool_jobdir_open(&c->sp, id, 0)) < 0)
+		return;
+	if ((n = file_read_small(jd, "array", text, sizeof text)) > 0 &&
+	    (p = strstr(text, "\nnext=")))
+		tc->made = strtoull(p + 6, NULL, 10);
+	close(jd);
+	tc->ended = tc->made > tc->live ? tc->made - tc->live : 0;
+}
+
+/* Wait for an array job, drawing its tasks' progress once a second. */
+static int
+array_wait(struct cmd *c, const struct view_job *v, long left_ms,
+    int *status)
+{
+	struct job_array a;
+	char why[160];
+	int st;
+
+	if (job_array_parse(v->array, &a, why, sizeof why) < 0)
+		return cmd_job_wait(c, v->id, left_ms, status);
+	for (;;) {
+		struct task_count tc;
+		long slice = left_ms < 0 || left_ms > 1000 ? 1000 : left_ms;
+
+		task_count(c, v->id, &tc);
+		bar_draw(tc.ended, a.count, tc.failed);
+		st = cmd_job_wait(c, v->id, slice, status);
+		if (st != -1 || (left_ms >= 0 && (left_ms -= slice) <= 0))
+			break;
+	}
+	{
+		struct task_count tc;
+
+		task_count(c, v->id, &tc);
+		bar_draw(tc.ended, a.count, tc.failed);
+		fputc('\n', stderr);
+	}
+	return st;
+}
+
 static long
 now_ms(void)
 {
@@ -67,7 +155,7 @@ main(int argc, char **argv)
 	struct cmd c;
 	long timeout_ms = -1, start;
 	uint64_t *ids;
-	int ch, i, n, verbose = 0, rc = 0, failed = 0;
+	int ch, i, n, verbose = 0, rc = 0, failed = 0, bar, nfail = 0;
 
 	msg_prog_set(argv[0]);
 	opterr = 0;
@@ -106,6 +194,8 @@ main(int argc, char **argv)
 		ids[i] = cmd_id_arg(argv[optind + i]);
 	cmd_setup(&c, argv[0]);
 	start = now_ms();
+	/* A progress bar on a terminal, for arrays and for many jobs. */
+	bar = isatty(2) && !verbose;
 
 	/* Every job must exist before we wait for any of them. */
 	for (i = 0; i < n; i++) {
@@ -134,7 +224,8 @@ main(int argc, char **argv)
 				if (left < 0)
 					left = 0;
 			}
-			st = cmd_job_wait(&c, ids[i], left, &status);
+			st = bar && v.array[0] ? array_wait(&c, &v, left,
+			    &status) : cmd_job_wait(&c, ids[i], left, &status);
 			if (st == -1)
 				msg_die(EX_TEMP, "timed out waiting for job %"
 				    PRIu64, ids[i]);
@@ -165,6 +256,10 @@ main(int argc, char **argv)
 				msg_die(EX_TEMP, "cannot write standard "
 				    "output:");
 		}
+		if (v.state != JS_COMPLETED)
+			nfail++;
+		if (bar && n > 3)
+			bar_draw((uint64_t)i + 1, (uint64_t)n, (uint64_t)nfail);
 		if (v.state != JS_COMPLETED && !failed) {
 			failed = 1;
 			rc = job_status(&v);
@@ -172,6 +267,8 @@ main(int argc, char **argv)
 				rc = 1;
 		}
 	}
+	if (bar && n > 3)
+		fputc('\n', stderr);
 	if (c.hist)
 		hist_close(c.hist);
 	free(ids);

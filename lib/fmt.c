@@ -281,7 +281,7 @@ const char *const fmt_job_cols[FMT_JOB_NCOLS] = {
 	"submitted", "started", "ended", "cores", "mem", "time", "prio",
 	"cpu_user", "cpu_sys", "mem_peak", "requeues", "limits", "reason",
 	"uid", "elapsed", "git_url", "git_commit", "bundle_sha256",
-	"script_sha256", "retries"
+	"script_sha256", "retries", "array", "array_job", "array_task"
 };
 
 void
@@ -343,6 +343,9 @@ fmt_job_row(struct buf *b, enum fmt_kind kind, const struct view_job *v,
 	val[25] = v->bundle_sha256[0] ? v->bundle_sha256 : NULL;
 	val[26] = v->script_sha256[0] ? v->script_sha256 : NULL;
 	val[27] = U(27, v->retries);
+	val[28] = v->array[0] ? v->array : NULL;
+	val[29] = v->array_job ? U(29, v->array_job) : NULL;
+	val[30] = v->array_job ? U(30, v->array_task) : NULL;
 #undef U
 #undef I
 

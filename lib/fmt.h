@@ -58,7 +58,7 @@ void fmt_user_free(void);
 int64_t fmt_job_elapsed(const struct view_job *v, int64_t now_us);
 
 /* The machine columns of a job, in order (iar-stat(1) documents them). */
-enum { FMT_JOB_NCOLS = 28 };
+enum { FMT_JOB_NCOLS = 31 };
 extern const char *const fmt_job_cols[FMT_JOB_NCOLS];
 enum fmt_kind { FMT_CSV, FMT_TSV, FMT_JSON };
 /* One job as a JSON object ("{...}", no separator) or as a CSV or TSV

@@ -94,4 +94,16 @@ is "$(ls "$S/run/$N" "$S/queue" | grep -c '^[0-9]')" 0 \
     "no task of it left queued or running"
 iar-cancel "${b}_99" 2>/dev/null
 is $? 102 "a task never made: 102"
+
+# iar-wait on a terminal draws the array's progress.
+c=$(iar-submit --parsable --array 1-20%2 -- true)
+if command -v script >/dev/null; then
+	timeout 60 script -qc "iar-wait $c" /dev/null | tr '\r' '\n' |
+	    grep -v '^$' | tail -1 > "$IAR_ROOT/bar"
+	grep -q '^\[#*\] 20/20 done, 0 failed' "$IAR_ROOT/bar"
+	ok $? "iar-wait's progress bar ends at 20/20 done"
+	iar-wait "$c" 2>"$IAR_ROOT/nobar"
+	[ ! -s "$IAR_ROOT/nobar" ]
+	ok $? "and draws nothing when stderr is not a terminal"
+fi
 done_testing

@@ -43,6 +43,8 @@ static const char usage[] =
 "  -u, --user LIST    only these users (names or uids)\n"
 "  -j, --jobs LIST    only these job ids\n"
 "  -a, --all          all jobs (the default)\n"
+"  -r, --array        list every task of job arrays (the table folds the\n"
+"                     tasks that are not running into their array's line)\n"
 "      --csv          comma-separated values (RFC 4180)\n"
 "      --tsv          tab-separated values\n"
 "      --json         JSON, schema iar-stat/1\n"
@@ -52,7 +54,7 @@ static const char usage[] =
 enum { O_CSV = 256, O_TSV, O_JSON };
 enum { F_TABLE, F_CSV, F_TSV, F_JSON };
 
-#define SHORTOPTS "s:u:j:anh"
+#define SHORTOPTS "s:u:j:anrh"
 
 static const struct option longopts[] = {
 	{ "state", required_argument, NULL, 's' },
@@ -60,6 +62,7 @@ static const struct option longopts[] = {
 	{ "user", required_argument, NULL, 'u' },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "all", no_argument, NULL, 'a' },
+	{ "array", no_argument, NULL, 'r' },
 	{ "csv", no_argument, NULL, O_CSV },
 	{ "tsv", no_argument, NULL, O_TSV },
 	{ "json", no_argument, NULL, O_JSON },
@@ -85,6 +88,7 @@ static const char tright[NTCOL] = {
 
 struct stat_ctx {
 	int fmt, header;
+	int unfold;			/* -r: every task of arrays */
 	unsigned states;		/* bit per state; 0 = all */
 	uid_t *uids;
 	size_t nuids;
@@ -329,6 +333,12 @@ row_add(const struct view_job *v, void *arg)
 
 	if (v->state < 0 || v->state >= JS_NSTATES || !wanted(x, v))
 		return 0;
+	/* The table folds an array's tasks into its own line, but for
+	 * those running. */
+	if (x->fmt == F_TABLE && !x->unfold && v->array_job &&
+	    v->state != JS_RUNNING && v->state != JS_STAGING &&
+	    v->state != JS_SUSPENDED)
+		return 0;
 	if (x->fmt == F_TABLE)
 		row_table(x, v);
 	else
@@ -477,6 +487,7 @@ main(int argc, char **argv)
 			uint64_t *more;
 			size_t n = ids_parse(optarg, &more);
 
+			x.unfold = 1;	/* asked for by id: shown */
 			ids = msg_xrealloc(ids, (nids + n) * sizeof *ids);
 			memcpy(ids + nids, more, n * sizeof *ids);
 			nids += n;
@@ -484,6 +495,9 @@ main(int argc, char **argv)
 			break;
 		}
 		case 'a':
+			break;
+		case 'r':
+			x.unfold = 1;
 			break;
 		case O_CSV:
 			x.fmt = F_CSV;

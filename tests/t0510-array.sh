@@ -66,6 +66,8 @@ is "$(jfield "$a" reason)" "$T tasks: $T COMPLETED, 0 FAILED, 0 CANCELLED" \
     "with the counts"
 iar-stat -j "$a" | awk 'NR==2{print $1}' | grep -qx "${a}_\[1-$T%4\]"
 ok $? "iar-stat shows it as ${a}_[1-$T%4]"
+is "$(iar-stat | grep -c "^ *${a}_")" 1 "the table folds its tasks into its line"
+is "$(iar-stat -r | grep -c "^ *${a}_[0-9]")" "$T" "-r lists every task"
 
 # Cancel one task by ARRAY_INDEX, then the whole array.
 b=$(iar-submit --parsable -J arr2 --array 1-100%2 -- sleep 30)

@@ -137,6 +137,8 @@ void html_page_start(struct cgi *c, const char *title, const char *nav,
     int refresh);
 void html_page_end(struct cgi *c);
 void html_job_link(struct cgi *c, uint64_t id);
+/* " (ARRAY_INDEX)" for an array's task, " (ID_[SPEC])" for an array job. */
+void html_array_name(struct buf *b, const struct view_job *v);
 void html_node_link(struct cgi *c, const char *node);
 void html_state(struct buf *b, int state);
 void html_time(struct buf *b, int64_t us);

@@ -9,6 +9,7 @@
  * Pages need no JavaScript; the Content-Security-Policy (http.c) forbids
  * scripts outright, so even an escaping mistake could not run one. */
 #include <stdarg.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -378,4 +379,22 @@ html_error_page(struct cgi *c, int status, const char *msg)
 	html_link_start(c, &c->rs.body, "/");
 	buf_adds(&c->rs.body, "Back to the dashboard</a></p></section>\n");
 	html_page_end(c);
+}
+
+void
+html_array_name(struct buf *b, const struct view_job *v)
+{
+	char t[300];
+
+	if (v->array_job)
+		snprintf(t, sizeof t, " (%" PRIu64 "_%u)", v->array_job,
+		    v->array_task);
+	else if (v->array[0])
+		snprintf(t, sizeof t, " (%" PRIu64 "_[%.256s])", v->id,
+		    v->array);
+	else
+		return;
+	buf_adds(b, "<span class=\"muted\">");
+	html_text(b, t);
+	buf_adds(b, "</span>");
 }

@@ -67,6 +67,7 @@ page_job_row(struct cgi *c, const struct view_job *v, unsigned cols)
 	buf_addf(b, "<tr class=\"job\" id=\"job-%llu\"><td class=\"n\">",
 	    (unsigned long long)v->id);
 	html_job_link(c, v->id);
+	html_array_name(b, v);
 	buf_adds(b, "</td>");
 	if (cols & JC_NAME) {
 		buf_adds(b, "<td>");

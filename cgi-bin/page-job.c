@@ -588,7 +588,9 @@ page_job(struct cgi *c)
 	}
 	snprintf(title, sizeof title, "Job %" PRIu64, v.id);
 	html_page_start(c, title, "jobs", job_state_final(v.state) ? 0 : 30);
-	buf_addf(b, "<h1>Job %" PRIu64 ": ", v.id);
+	buf_addf(b, "<h1>Job %" PRIu64, v.id);
+	html_array_name(b, &v);
+	buf_adds(b, ": ");
 	html_text(b, v.name[0] ? v.name : "-");
 	buf_adds(b, " ");
 	html_state(b, v.state);

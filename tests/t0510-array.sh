@@ -80,6 +80,10 @@ t=$(ls "$S/run/$N" | grep '^[0-9]' | head -1)
 ix=$(sed -n 's/^array_task=//p' "$S/run/$N/$t")
 iar-stat -j "$t" | awk 'NR==2{print $1}' | grep -qx "${b}_$ix"
 ok $? "a running task shows as ${b}_$ix"
+env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO="/jobs/$t" \
+    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
+    SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" | grep -q "(${b}_$ix)"
+ok $? "the CGI's job page names it ${b}_$ix"
 iar-cancel "${b}_$ix"
 is $? 0 "iar-cancel ${b}_$ix"
 i=0

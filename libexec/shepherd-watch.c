@@ -85,6 +85,14 @@ run_fence(struct run *r)
 			break;
 		usleep(1000);
 	}
+	/* Reap what is ours: a job left a zombie would look alive. */
+	for (k = 0; r->child > 0 && k < 2000; k++) {
+		if (waitpid(r->child, &st, WNOHANG) != 0)
+			break;
+		usleep(1000);
+	}
+	while (waitpid(-1, &st, WNOHANG) > 0)
+		;
 	if (r->cg != CG_NONE)
 		cg_job_remove(r->conf.cg_parent, r->cgname, err, sizeof err);
 	_exit(EX_TEMP);

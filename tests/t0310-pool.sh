@@ -137,7 +137,9 @@ ok $? "n2 and n3 held by gated jobs"
 RUNS=$IAR_ROOT/runs
 cat > "$IAR_ROOT/fo.sh" <<EOF
 for p in \$(cut -d' ' -f2 "$RUNS" 2>/dev/null); do
-	kill -0 "\$p" 2>/dev/null && echo overlap >> "$IAR_ROOT/overlap"
+	# alive and not a zombie (this sandbox's PID 1 does not reap)
+	st=\$(sed 's/.*) //' /proc/\$p/stat 2>/dev/null | cut -c1)
+	[ -n "\$st" ] && [ "\$st" != Z ] && echo overlap >> "$IAR_ROOT/overlap"
 done
 echo "\$IAR_NODE \$\$" >> "$RUNS"
 while [ ! -e "$IAR_ROOT/fo-go" ]; do sleep 0.1; done

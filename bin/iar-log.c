@@ -126,8 +126,8 @@ path_find(const struct view_job *v, int want_err, char *path, size_t n,
 
 	*inspool = 0;
 	if (!p[0]) {
-		if (snprintf(path, n, "%s/%s/%s/%" PRIu64 "/%s", c.root,
-		    IAR_SPOOL, SPOOL_JOBS, v->id, want_err ? JOBDIR_ERR :
+		if (snprintf(path, n, "%s/%s/%" PRIu64 "/%s",
+		    paths_spool(), SPOOL_JOBS, v->id, want_err ? JOBDIR_ERR :
 		    JOBDIR_OUT) >= (int)n)
 			msg_die(EX_TEMP, "cannot open the output of job %"
 			    PRIu64 ": %s", v->id, strerror(ENAMETOOLONG));
@@ -163,9 +163,8 @@ path_find(const struct view_job *v, int want_err, char *path, size_t n,
 			    strerror(ENAMETOOLONG));
 	}
 	/* Under the spool, nothing is followed. */
-	k = strlen(c.root);
-	if (strncmp(path, c.root, k) == 0 && strncmp(path + k, "/" IAR_SPOOL
-	    "/", strlen(IAR_SPOOL) + 2) == 0)
+	k = strlen(paths_spool());
+	if (strncmp(path, paths_spool(), k) == 0 && path[k] == '/')
 		*inspool = 1;
 }
 
@@ -357,9 +356,9 @@ watch_add(int in, const char *path)
 
 	if (in < 0)
 		return;
-	snprintf(p, sizeof p, "%s/%s/%s", c.root, IAR_SPOOL, SPOOL_DONE);
+	snprintf(p, sizeof p, "%s/%s", paths_spool(), SPOOL_DONE);
 	inotify_add_watch(in, p, IN_CREATE | IN_MOVED_TO);
-	snprintf(p, sizeof p, "%s/%s/%s", c.root, IAR_SPOOL, SPOOL_JOBS);
+	snprintf(p, sizeof p, "%s/%s", paths_spool(), SPOOL_JOBS);
 	inotify_add_watch(in, p, IN_CREATE | IN_MOVED_TO);
 	snprintf(p, sizeof p, "%s", path);
 	if ((slash = strrchr(p, '/')) && slash > p) {
@@ -457,8 +456,8 @@ main(int argc, char **argv)
 				if (spool_archive_find(&c.sp, id, ar, sizeof ar))
 					msg_die(EX_NOTFOUND, "job %" PRIu64
 					    " was pruned; its logs are in "
-					    "%s/%s/%s/%s", id, c.root,
-					    IAR_SPOOL, SPOOL_ARCHIVE, ar);
+					    "%s/%s/%s", id,
+					    paths_spool(), SPOOL_ARCHIVE, ar);
 			}
 			errno = e;
 			msg_die(EX_NOTFOUND, "cannot open '%s':", path);

@@ -570,8 +570,8 @@ main(int argc, char **argv)
 			if (h && hist_error_get(h)[0])
 				msg_warn("%s", hist_error_get(h));
 			else
-				msg_warn("cannot list the jobs in '%s/%s'",
-				    c.root, IAR_SPOOL);
+				msg_warn("cannot list the jobs in '%s'",
+				    paths_spool());
 			rc = EX_TEMP;
 		}
 	}

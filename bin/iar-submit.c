@@ -464,7 +464,7 @@ bundle_make(struct cmd *c, gid_t iar_gid, const char *src, int srcfd,
 	fd = openat(c->sp.fd[SD_TMP], tmpname, O_RDWR | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0)
-		msg_die(EX_TEMP, "cannot create '%s/spool/tmp/%s':", c->root,
+		msg_die(EX_TEMP, "cannot create '%s/tmp/%s':", paths_spool(),
 		    tmpname);
 	if (iar_gid != getgid() && setegid(getgid()) < 0)
 		msg_die(EX_TEMP, "cannot drop the group privilege:");
@@ -483,8 +483,8 @@ bundle_make(struct cmd *c, gid_t iar_gid, const char *src, int srcfd,
 
 		close(in);
 		in = -1;
-		snprintf(helper, sizeof helper, "%s/%s/iar-bundle", c->root,
-		    IAR_LIBEXEC);
+		if (paths_helper(helper, sizeof helper, "iar-bundle") < 0)
+			msg_die(EX_TEMP, "cannot find iar-bundle:");
 		if ((pid = fork()) < 0)
 			msg_die(EX_TEMP, "cannot fork:");
 		if (pid == 0) {
@@ -781,8 +781,8 @@ commit:
 		if (iar_gid != getegid() && setegid(iar_gid) < 0)
 			msg_die(EX_TEMP, "cannot take the group privilege:");
 		if (spool_id_next(&c.sp, &id) < 0)
-			msg_die(EX_TEMP, "cannot take a job id from '%s/spool/"
-			    "seq':", c.root);
+			msg_die(EX_TEMP, "cannot take a job id from '%s/"
+			    "seq':", paths_spool());
 		j.id = id;
 		/* The bundle first: a job file never names a missing one. */
 		if (have_bundle && spool_bundle_commit(&c.sp, bundle_tmp, id)
@@ -790,7 +790,7 @@ commit:
 			if (errno == EEXIST && tries <= 100)
 				continue;
 			msg_die(EX_TEMP, "cannot commit the bundle of job %"
-			    PRIu64 " to '%s/spool/bundles':", id, c.root);
+			    PRIu64 " to '%s/bundles':", id, paths_spool());
 		}
 		buf_reset(&file);
 		job_format(&j, &file);
@@ -815,7 +815,7 @@ commit:
 			spool_bundle_uncommit(&c.sp, bundle_tmp, id);
 		if (errno != EEXIST || tries > 100)
 			msg_die(EX_TEMP, "cannot commit job %" PRIu64 " to '%s/"
-			    "spool/incoming':", id, c.root);
+			    "incoming':", id, paths_spool());
 	}
 	if (o.parsable)
 		printf("%" PRIu64 "\n", id);

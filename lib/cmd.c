@@ -41,7 +41,6 @@ cmd_setup(struct cmd *c, const char *argv0)
 	if (fd > 2)
 		close(fd);
 	umask(022);
-	c->root = paths_root();
 	c->hist = NULL;
 	c->hist_tried = 0;
 	if (getegid() != getgid() && env && *env) {
@@ -54,9 +53,9 @@ cmd_setup(struct cmd *c, const char *argv0)
 				msg_die(EX_TEMP, "cannot drop privilege:");
 		}
 	}
-	if (conf_load(&c->conf, c->root, err, sizeof err) < 0)
+	if (conf_load(&c->conf, err, sizeof err) < 0)
 		msg_die(EX_USAGE, "%s", err);
-	if (spool_open(&c->sp, c->root, err, sizeof err) < 0)
+	if (spool_open(&c->sp, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
 }
 
@@ -133,7 +132,7 @@ cmd_job_wait(struct cmd *c, uint64_t id, long timeout_ms, int *exit_status)
 		for (i = 0; i < (int)(sizeof dirs / sizeof dirs[0]); i++) {
 			char p[4096];
 
-			snprintf(p, sizeof p, "%s/%s/%s", c->root, IAR_SPOOL,
+			snprintf(p, sizeof p, "%s/%s", paths_spool(),
 			    spool_dir_names[dirs[i]]);
 			inotify_add_watch(in, p, IN_MOVED_TO | IN_CREATE |
 			    IN_MOVED_FROM);

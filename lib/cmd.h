@@ -18,7 +18,6 @@ struct hist;
 struct view_job;
 
 struct cmd {
-	const char *root;
 	struct conf conf;
 	struct spool sp;
 	struct hist *hist;	/* cmd_hist_get(): opened when first needed */

@@ -324,9 +324,9 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	umask(027);
-	if (conf_load(&conf, paths_root(), err, sizeof err) < 0)
+	if (conf_load(&conf, err, sizeof err) < 0)
 		msg_die(EX_USAGE, "%s", err);
-	if (spool_open(&sp, paths_root(), err, sizeof err) < 0)
+	if (spool_open(&sp, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
 	if ((lk = openat(sp.spoolfd, "prune.lock", O_RDWR | O_CREAT |
 	    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)

@@ -35,7 +35,6 @@ static const char usage[] =
 int
 main(int argc, char **argv)
 {
-	const char *root;
 	struct spool sp;
 	struct hist *h = NULL;
 	struct dirent *de;
@@ -62,16 +61,15 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	umask(022);
-	root = paths_root();
-	if (spool_open(&sp, root, err, sizeof err) < 0)
+	if (spool_open(&sp, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
 	if (spool_lock_take(&sp, 1) != 1)
-		msg_die(EX_TEMP, "cannot lock '%s/spool/lock':", root);
-	snprintf(path, sizeof path, "%s/%s/%s", root, IAR_SPOOL, SPOOL_DB);
+		msg_die(EX_TEMP, "cannot lock '%s/lock':", paths_spool());
+	snprintf(path, sizeof path, "%s/%s", paths_spool(), SPOOL_DB);
 	if (!dry && hist_open(path, 0, &h, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
 	if ((fd = dup(sp.fd[SD_JOBS])) < 0 || !(dir = fdopendir(fd)))
-		msg_die(EX_TEMP, "cannot read '%s/spool/jobs':", root);
+		msg_die(EX_TEMP, "cannot read '%s/jobs':", paths_spool());
 	while ((de = readdir(dir))) {
 		struct hist_event ev[3];
 		struct view_job v;

@@ -153,6 +153,7 @@ main(int argc, char **argv)
 	uint64_t id;
 	int ch, jobdir;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, SHORTOPTS, longopts, NULL))

@@ -332,6 +332,7 @@ main(int argc, char **argv)
 	size_t ns, i;
 	int ch, etc, r;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	opterr = 0;
 	umask(022);

@@ -379,6 +379,7 @@ main(int argc, char **argv)
 	off_t pos;
 	struct stat st;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, SHORTOPTS, longopts, NULL))

@@ -51,6 +51,7 @@ main(int argc, char **argv)
 	char *e;
 	int ch, i, rc = 0, root = getuid() == 0;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	argv[0] = (char *)msg_prog;
 	while ((ch = getopt_long(argc, argv, "p:t:c:J:h", lo, NULL)) != -1) {

@@ -646,6 +646,7 @@ main(int argc, char **argv)
 	int ch, nargs;
 	char **args;
 
+	cmd_early(argc, argv, usage);
 	memset(&o, 0, sizeof o);
 	msg_prog_set(argv[0]);
 	if (argc < 2)

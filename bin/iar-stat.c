@@ -467,6 +467,7 @@ main(int argc, char **argv)
 	size_t nids = 0, i;
 	int ch, rc = 0;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	opterr = 0;
 	memset(&x, 0, sizeof x);

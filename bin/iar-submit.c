@@ -659,6 +659,7 @@ main(int argc, char **argv)
 	char why[256], bundle_tmp[64];
 	int first, tries, have_bundle = 0;
 
+	cmd_early(argc, argv, usage);
 	cmd_setup(&c, argv[0]);
 	/* Set-gid iar: the group opens the spool, never the caller's files
 	 * (a script named on the command line could be another user's job

@@ -199,6 +199,7 @@ cmd_ctl_main(int argc, char **argv, const char *verb, const char *usage)
 	struct cmd c;
 	int ch, i, rc = 0;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	argv[0] = (char *)msg_prog;
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -266,4 +267,29 @@ cmd_option_bad(char **argv, const char *shortopts, const char *usage)
 		msg_warn("unknown option '%s'", argv[optind - 1]);
 	fputs(usage, stderr);
 	exit(EX_USAGE);
+}
+
+void
+cmd_early(int argc, char **argv, const char *usage)
+{
+	const char *prog = strrchr(argv[0], '/');
+	int i;
+
+	prog = prog ? prog + 1 : argv[0];
+	/* Long options only, up to "--" or the first operand: these need
+	 * no root, no configuration and no privilege. */
+	for (i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--");
+	    i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			if (fputs(usage, stdout) == EOF || fflush(stdout))
+				exit(EX_TEMP);
+			exit(0);
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			if (printf("%s (iar) %s\n", prog, IAR_VERSION) < 0 ||
+			    fflush(stdout))
+				exit(EX_TEMP);
+			exit(0);
+		}
+	}
 }

@@ -24,6 +24,9 @@ struct cmd {
 	int hist_tried;
 };
 
+/* --help and --version, before anything else is touched: print the usage
+ * or the version and exit 0. Every program calls it first. */
+void cmd_early(int argc, char **argv, const char *usage);
 /* Set the program name, clean up the process, load the configuration and
  * open the spool; dies with EX_TEMP (or EX_USAGE for a bad conf) on
  * failure. */

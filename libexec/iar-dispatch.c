@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
@@ -750,6 +751,7 @@ main(int argc, char **argv)
 	int idle_wake = 0;
 	sigset_t mask;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	argv[0] = (char *)msg_prog;
 	memset(&d, 0, sizeof d);

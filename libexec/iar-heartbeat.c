@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "conf.h"
 #include "msg.h"
 #include "node.h"
@@ -56,6 +57,7 @@ main(int argc, char **argv)
 	char err[512];
 	int c, once = 0, nodefd;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {

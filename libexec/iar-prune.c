@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "buf.h"
 #include "conf.h"
 #include "file.h"
@@ -302,6 +303,7 @@ main(int argc, char **argv)
 	unsigned nb;
 	time_t now = time(NULL);
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	argv[0] = (char *)msg_prog;
 	while ((c = getopt_long(argc, argv, "nvh", lo, NULL)) != -1) {

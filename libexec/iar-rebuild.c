@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "buf.h"
 #include "conf.h"
 #include "file.h"
@@ -43,6 +44,7 @@ main(int argc, char **argv)
 	int dry = 0, c, fd;
 	DIR *dir;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	argv[0] = (char *)msg_prog;
 	while ((c = getopt(argc, argv, "nh")) != -1) {

@@ -1,0 +1,93 @@
+#!/bin/sh
+# t0600-install: the whole path from an installed tree, as an admin and a
+# user meet it. make install DESTDIR=TREE PREFIX=/usr puts every file in
+# its FHS place with the installed paths written in; every command
+# answers --help and --version with no root at all; a root made anywhere
+# by the installed iar-init runs a --bundle job through the installed
+# dispatcher (its helpers found beside it, none in the root); and, as
+# root with useradd, an ordinary user submits through the set-gid
+# commands that iar-init --group made and the job runs as that user.
+. "$(dirname "$0")/lib.sh"
+
+t_install
+ok $? "make install DESTDIR=TREE PREFIX=/usr"
+D=$T_DEST
+for f in usr/bin/iar-submit usr/bin/iar-stat usr/bin/iar-init \
+    usr/libexec/iar/iar-dispatch usr/libexec/iar/iar-run \
+    usr/libexec/iar/iar-stage usr/libexec/iar/iar-bundle \
+    usr/libexec/iar/iar-serve usr/lib/cgi-bin/iar.cgi \
+    usr/share/man/man1/iar-submit.1 usr/share/man/man5/iar-spool.5 \
+    usr/share/man/man8/iar-dispatch.8 etc/iar/iar.conf \
+    lib/systemd/system/iar-dispatch.service \
+    usr/share/doc/iar/examples/crontab; do
+	[ -f "$D/$f" ]
+	ok $? "installed $f"
+done
+grep -q '^ExecStart=/usr/libexec/iar/iar-dispatch -d$' \
+    "$D/lib/systemd/system/iar-dispatch.service"
+ok $? "the unit names the installed dispatcher"
+grep -q '^\* \* \* \* \* /usr/libexec/iar/iar-dispatch$' \
+    "$D/usr/share/doc/iar/examples/crontab"
+ok $? "the crontab names the installed dispatcher"
+! grep -rl '/opt/iar\|@[A-Z]*DIR@' "$D/usr/share/doc/iar/examples" \
+    "$D/lib/systemd" "$D/usr/libexec/iar/iar-serve" >/dev/null
+ok $? "no /opt/iar and no placeholder left in what was installed"
+[ ! -e "$D/usr/spool" ] && [ ! -e "$D/usr/nodes" ]
+ok $? "no state under PREFIX"
+
+# --help and --version need no root, no configuration, no spool.
+bad=""
+for p in "$D"/usr/bin/iar-*; do
+	env -u IAR_ROOT "$p" --help >/dev/null 2>&1 || bad="$bad ${p##*/}"
+	env -u IAR_ROOT "$p" --version 2>/dev/null | grep -q '(iar)' ||
+	    bad="$bad ${p##*/}(version)"
+done
+is "$bad" "" "every command answers --help and --version with no root"
+IAR_ROOT=/nonexistent/r "$D/usr/bin/iar-submit" -- true 2>"$D.err"
+is $? 111 "a missing root is trouble (111)"
+grep -q "cannot open spool '/nonexistent/r/spool'" "$D.err"
+ok $? "... and says which spool: $(cat "$D.err")"
+
+# A root anywhere, made by the installed iar-init; nothing linked in.
+R=$(mktemp -d /tmp/iar-test.XXXXXX)
+trap 't_cleanup; rm -rf "$R"' EXIT
+chmod 755 "$R"
+"$D/usr/bin/iar-init" "$R" >/dev/null
+ok $? "the installed iar-init makes a root in $R"
+is "$(ls "$R" | tr '\n' ' ')" "etc nodes spool " "the root holds only state and configuration"
+echo "cgroup_parent = $T_CG" >> "$R/etc/iar.conf"
+mkdir "$R/in" && echo hello-bundle > "$R/in/input.txt"
+id=$(cd "$R" && IAR_ROOT=$R "$D/usr/bin/iar-submit" --parsable \
+    --bundle "$R/in" -- cat input.txt 2>"$D.err")
+ok $? "iar-submit --bundle DIR from the installed tree (job $id) $(cat "$D.err")"
+IAR_ROOT=$R "$D/usr/libexec/iar/iar-dispatch" -w -T 60 2>>"$D.err"
+ok $? "the installed dispatcher runs it"
+is "$(IAR_ROOT=$R "$D/usr/bin/iar-log" "$id" 2>&1)" "hello-bundle" \
+    "the job read its bundle"
+is "$(IAR_ROOT=$R "$D/usr/bin/iar-stat" -n --tsv -j "$id" | cut -f4)" \
+    COMPLETED "iar-stat from the installed tree: COMPLETED"
+
+# An ordinary user on a multi-user root.
+if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null; then
+	done_testing
+fi
+U=iartest1
+made=""
+id $U >/dev/null 2>&1 || { useradd -M -s /bin/sh $U && made=1; }
+trap 't_cleanup; rm -rf "$R"; [ -n "$made" ] && userdel $U 2>/dev/null' EXIT
+"$D/usr/bin/iar-init" --group iar "$R" >"$D.err" 2>&1
+ok $? "iar-init --group iar on the installed tree"
+is "$(stat -c '%a %G' "$D/usr/bin/iar-suspend")" "2755 iar" \
+    "it made the installed iar-suspend set-gid"
+id=$(su $U -s /bin/sh -c "cd /tmp && IAR_ROOT=$R \
+    ASAN_OPTIONS='$ASAN_OPTIONS' UBSAN_OPTIONS='$UBSAN_OPTIONS' \
+    $D/usr/bin/iar-submit --parsable -- id -un" 2>"$D.err")
+ok $? "$U submits (job $id) $(cat "$D.err")"
+IAR_ROOT=$R "$D/usr/libexec/iar/iar-dispatch" -w -T 60
+is "$(IAR_ROOT=$R "$D/usr/bin/iar-log" "$id" 2>&1)" "$U" \
+    "the job ran as $U"
+is "$(su $U -s /bin/sh -c "IAR_ROOT=$R ASAN_OPTIONS='$ASAN_OPTIONS' \
+    $D/usr/bin/iar-stat -n --tsv -j $id" | cut -f4)" COMPLETED \
+    "$U reads it COMPLETED in iar-stat"
+rm -f "$D.err"
+done_testing

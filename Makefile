@@ -156,7 +156,7 @@ $(INST): inst/%: % lib/paths-inst.o
 # Text files that name the installed places.
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
     -e 's|@ETCDIR@|$(ETCDIR)|g' -e 's|@SPOOLDIR@|$(SPOOLDIR)|g' \
-    -e 's|@NODESDIR@|$(NODESDIR)|g' -e 's|@CGIDIR@|$(CGIDIR)|g'
+    -e 's|@NODESDIR@|$(NODESDIR)|g' -e 's|@CGIDIR@|$(CGIDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
 
 install: $(INST)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \

@@ -156,7 +156,7 @@ $(INST): inst/%: % lib/paths-inst.o
 # Text files that name the installed places.
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
     -e 's|@ETCDIR@|$(ETCDIR)|g' -e 's|@SPOOLDIR@|$(SPOOLDIR)|g' \
-    -e 's|@NODESDIR@|$(NODESDIR)|g' -e 's|@CGIDIR@|$(CGIDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+    -e 's|@NODESDIR@|$(NODESDIR)|g' -e 's|@SPOOLDIR@|$(SPOOLDIR)|g' -e 's|@CGIDIR@|$(CGIDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
 
 install: $(INST)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
@@ -185,6 +185,10 @@ install: $(INST)
 	chmod 755 $(DESTDIR)$(LIBEXECDIR)/iar-serve
 	cp README.md $(DESTDIR)$(DOCDIR)/
 
+# The Debian package (debian/), built beside the tree: ../iar_*.deb.
+deb:
+	dpkg-buildpackage -us -uc -b
+
 clean:
 	rm -rf inst
 	rm -f lib/dirs.stamp lib/*.o lib/libiar.a bin/*.o libexec/*.o tests/*.o \
@@ -194,4 +198,4 @@ clean:
 deps:
 	sh etc/install-deps
 
-.PHONY: all check bench install clean deps FORCE
+.PHONY: all check bench install clean deps deb FORCE

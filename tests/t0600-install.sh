@@ -56,6 +56,18 @@ chmod 755 "$R"
 ok $? "the installed iar-init makes a root in $R"
 is "$(ls "$R" | tr '\n' ' ')" "etc nodes spool " "the root holds only state and configuration"
 echo "cgroup_parent = $T_CG" >> "$R/etc/iar.conf"
+# An older root: a directory missing, a mode changed, a job file there.
+rmdir "$R/spool/cache" && chmod 755 "$R/spool/tmp"
+echo keep > "$R/spool/bad/old.why"
+"$D/usr/bin/iar-init" "$R" >"$D.err" 2>&1
+ok $? "iar-init on an existing root upgrades it"
+grep -qx "iar-init: created $R/spool/cache" "$D.err" &&
+    grep -qx "iar-init: changed $R/spool/tmp" "$D.err"
+ok $? "... and says what it changed: $(tr '\n' ' ' < "$D.err")"
+is "$(stat -c %a "$R/spool/tmp") $(cat "$R/spool/bad/old.why")" "700 keep" \
+    "... losing nothing"
+grep -q "^cgroup_parent = $T_CG" "$R/etc/iar.conf"
+ok $? "... and keeping the edited iar.conf"
 mkdir "$R/in" && echo hello-bundle > "$R/in/input.txt"
 id=$(cd "$R" && IAR_ROOT=$R "$D/usr/bin/iar-submit" --parsable \
     --bundle "$R/in" -- cat input.txt 2>"$D.err")

@@ -65,6 +65,7 @@ static const char usage[] =
 enum { O_MEM = 256, O_EXPORT, O_PARSABLE, O_RETRIES, O_GIT, O_BUNDLE,
 	O_RERUN, O_GPUS, O_NUMA, O_AFTER };
 
+#define SHORTOPTS "+J:c:t:p:HD:o:e:WhC:w:x:a:"
 static const struct option longopts[] = {
 	{ "name", required_argument, NULL, 'J' },
 	{ "job-name", required_argument, NULL, 'J' },
@@ -130,8 +131,8 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+J:c:t:p:HD:o:e:WhC:w:x:a:", longopts,
-	    NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'J':
 			copy_str(o, j->name, sizeof j->name, optarg, "name");
@@ -255,12 +256,17 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 				fputs(usage, stdout);
 				exit(0);
 			}
+			optopt = 0;	/* -h is not for #IAR lines */
 			/* fallthrough */
 		default:
-			if (o->where[0])
-				msg_die(EX_USAGE, "bad option in %s", o->where);
-			fputs(usage, stderr);
-			exit(EX_USAGE);
+			if (o->where[0]) {
+				char what[256];
+
+				cmd_option_say(argc, argv, SHORTOPTS, what,
+				    sizeof what);
+				msg_die(EX_USAGE, "%s in %s", what, o->where);
+			}
+			cmd_option_bad(argv, SHORTOPTS, usage);
 		}
 	}
 	return optind;

@@ -653,6 +653,28 @@ now_us(void)
 	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
+/* -W, a job that did not complete: say why on standard error, with the
+ * reason iar-stat shows, unless it ran and failed by itself (its exit
+ * status and its own standard error say enough). */
+static void
+wait_end_say(struct cmd *c, uint64_t id)
+{
+	struct view_job v;
+	int array = 0;
+	const char *sep;
+
+	if (cmd_job_find(c, id, &v) != 0)
+		return;
+	array = v.array[0] && !v.array_job;
+	sep = v.cause[0] ? ": " : "";
+	if (!v.started_us && !array)
+		msg_warn("job %" PRIu64 " ended %s before it started%s%s", id,
+		    job_state_name(v.state), sep, v.cause);
+	else if (v.state != JS_FAILED || array)
+		msg_warn("job %" PRIu64 " ended %s%s%s", id,
+		    job_state_name(v.state), sep, v.cause);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -835,6 +857,8 @@ commit:
 		r = cmd_job_wait(&c, id, -1, &st);
 		if (r < 0)
 			msg_die(EX_TEMP, "cannot wait for job %" PRIu64, id);
+		if (r != JS_COMPLETED)
+			wait_end_say(&c, id);
 		return st;
 	}
 	return 0;

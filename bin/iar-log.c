@@ -367,6 +367,65 @@ watch_add(int in, const char *path)
 	}
 }
 
+/* An array job's tasks, for iar-log to name: "5 (4_1), 6 (4_2), ...". */
+struct task_list {
+	uint64_t array, first;
+	unsigned n;
+	struct buf b;
+};
+
+static int
+task_list_one(const struct view_job *v, void *arg)
+{
+	struct task_list *t = arg;
+
+	if (v->array_job != t->array)
+		return 0;
+	if (t->n == 5) {
+		buf_adds(&t->b, ", ...");
+		return 1;
+	}
+	if (!t->n)
+		t->first = v->id;
+	buf_addf(&t->b, "%s%" PRIu64 " (%" PRIu64 "_%" PRIu32 ")",
+	    t->n ? ", " : "", v->id, v->array_job, v->array_task);
+	t->n++;
+	return 0;
+}
+
+/* A job whose output file is not there because it never ran: say why
+ * and exit 102; return if it did run (the file was removed). */
+static void
+output_none_why(const struct view_job *v)
+{
+	const char *sep = v->cause[0] ? ": " : "";
+
+	if (v->array[0] && !v->array_job) {
+		struct task_list t;
+
+		memset(&t, 0, sizeof t);
+		t.array = v->id;
+		buf_init(&t.b);
+		view_job_each(&c.sp, cmd_hist_get(&c, NULL), task_list_one, &t);
+		if (t.n == 0 || t.b.err)
+			msg_die(EX_NOTFOUND, "job %" PRIu64 " is an array job "
+			    "(%" PRIu64 "_[%s]) with no output of its own, and "
+			    "its tasks are not made yet", v->id, v->id,
+			    v->array);
+		msg_die(EX_NOTFOUND, "job %" PRIu64 " is an array job (%"
+		    PRIu64 "_[%s]) with no output of its own; its tasks, "
+		    "each with its own (iar-log %" PRIu64 "), are jobs %s",
+		    v->id, v->id, v->array, t.first, t.b.s);
+	}
+	if (v->started_us)
+		return;
+	if (!job_state_final(v->state))
+		msg_die(EX_NOTFOUND, "no output yet: job %" PRIu64 " is %s%s%s",
+		    v->id, job_state_name(v->state), sep, v->cause);
+	msg_die(EX_NOTFOUND, "no output: job %" PRIu64 " ended %s before it "
+	    "started%s%s", v->id, job_state_name(v->state), sep, v->cause);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -415,6 +474,7 @@ main(int argc, char **argv)
 	}
 	id = cmd_id_arg(argv[optind]);
 	cmd_setup(&c, argv[0]);
+	id = cmd_id_arg(argv[optind]);	/* ARRAY_INDEX: now the task's */
 
 	if (cmd_job_find(&c, id, &v) != 0)
 		msg_die(EX_NOTFOUND, "no such job %" PRIu64, id);
@@ -446,11 +506,8 @@ main(int argc, char **argv)
 			msg_die(e == EACCES || e == EPERM || e == ELOOP ?
 			    EX_NOTFOUND : EX_TEMP, "cannot open '%s':", path);
 		if (!follow || job_over(id)) {
-			if (cmd_job_find(&c, id, &v) == 0 && (v.state == JS_PENDING ||
-			    v.state == JS_HELD))
-				msg_die(EX_NOTFOUND, "no output yet: job %"
-				    PRIu64 " is %s", id,
-				    job_state_name(v.state));
+			if (cmd_job_find(&c, id, &v) == 0)
+				output_none_why(&v);
 			{
 				char ar[128];
 

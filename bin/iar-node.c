@@ -638,6 +638,20 @@ node_list(const struct opts *o)
 	return 0;
 }
 
+/* The subcommands main() knows. */
+static int
+node_sub_ok(const char *sub)
+{
+	static const char *const subs[] = { "register", "add", "list",
+	    "drain", "maintenance", "resume", "tag", "remove" };
+	size_t i;
+
+	for (i = 0; i < sizeof subs / sizeof subs[0]; i++)
+		if (!strcmp(sub, subs[i]))
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -655,6 +669,14 @@ main(int argc, char **argv)
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
 		fputs(usage, stdout);
 		return 0;
+	}
+	if (sub[0] == '-') {
+		msg_warn("unknown option '%s'", sub);
+		usage_die(NULL);
+	}
+	if (!node_sub_ok(sub)) {
+		msg_warn("unknown command '%s'", sub);
+		usage_die(NULL);
 	}
 	opterr = 0;
 	optind = 2;

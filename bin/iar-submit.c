@@ -65,6 +65,7 @@ static const char usage[] =
 enum { O_MEM = 256, O_EXPORT, O_PARSABLE, O_RETRIES, O_GIT, O_BUNDLE,
 	O_RERUN, O_GPUS, O_NUMA, O_AFTER };
 
+#define SHORTOPTS "+J:c:t:p:HD:o:e:WhC:w:x:a:"
 static const struct option longopts[] = {
 	{ "name", required_argument, NULL, 'J' },
 	{ "job-name", required_argument, NULL, 'J' },
@@ -130,8 +131,8 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+J:c:t:p:HD:o:e:WhC:w:x:a:", longopts,
-	    NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'J':
 			copy_str(o, j->name, sizeof j->name, optarg, "name");
@@ -255,12 +256,17 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 				fputs(usage, stdout);
 				exit(0);
 			}
+			optopt = 0;	/* -h is not for #IAR lines */
 			/* fallthrough */
 		default:
-			if (o->where[0])
-				msg_die(EX_USAGE, "bad option in %s", o->where);
-			fputs(usage, stderr);
-			exit(EX_USAGE);
+			if (o->where[0]) {
+				char what[256];
+
+				cmd_option_say(argc, argv, SHORTOPTS, what,
+				    sizeof what);
+				msg_die(EX_USAGE, "%s in %s", what, o->where);
+			}
+			cmd_option_bad(argv, SHORTOPTS, usage);
 		}
 	}
 	return optind;
@@ -647,6 +653,28 @@ now_us(void)
 	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
+/* -W, a job that did not complete: say why on standard error, with the
+ * reason iar-stat shows, unless it ran and failed by itself (its exit
+ * status and its own standard error say enough). */
+static void
+wait_end_say(struct cmd *c, uint64_t id)
+{
+	struct view_job v;
+	int array = 0;
+	const char *sep;
+
+	if (cmd_job_find(c, id, &v) != 0)
+		return;
+	array = v.array[0] && !v.array_job;
+	sep = v.cause[0] ? ": " : "";
+	if (!v.started_us && !array)
+		msg_warn("job %" PRIu64 " ended %s before it started%s%s", id,
+		    job_state_name(v.state), sep, v.cause);
+	else if (v.state != JS_FAILED || array)
+		msg_warn("job %" PRIu64 " ended %s%s%s", id,
+		    job_state_name(v.state), sep, v.cause);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -829,6 +857,8 @@ commit:
 		r = cmd_job_wait(&c, id, -1, &st);
 		if (r < 0)
 			msg_die(EX_TEMP, "cannot wait for job %" PRIu64, id);
+		if (r != JS_COMPLETED)
+			wait_end_say(&c, id);
 		return st;
 	}
 	return 0;

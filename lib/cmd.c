@@ -202,13 +202,13 @@ cmd_ctl_main(int argc, char **argv, const char *verb, const char *usage)
 	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	argv[0] = (char *)msg_prog;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		if (ch == 'h') {
 			fputs(usage, stdout);
 			return 0;
 		}
-		fputs(usage, stderr);
-		return EX_USAGE;
+		cmd_option_bad(argv, "h", usage);
 	}
 	if (optind >= argc) {
 		fputs(usage, stderr);
@@ -255,16 +255,36 @@ cmd_ctl_main(int argc, char **argv, const char *verb, const char *usage)
 }
 
 void
+cmd_option_say(int argc, char **argv, const char *shortopts, char *out,
+    size_t size)
+{
+	const char *last = optind > 0 && optind <= argc ? argv[optind - 1] :
+	    "";
+
+	/* A long option that lacks its value is the last word (its value
+	 * would be the next one), whatever its optopt is: "--mem". */
+	if (optopt && optind == argc && strncmp(last, "--", 2) == 0)
+		snprintf(out, size, "option '%s' needs a value", last);
+	else if (optopt && optopt < 256 && strchr(shortopts, optopt))
+		snprintf(out, size, "option '-%c' needs a value", optopt);
+	else if (optopt && optopt < 256)
+		snprintf(out, size, "unknown option '-%c'", optopt);
+	else if (optopt)
+		snprintf(out, size, "option '%s' needs a value", last);
+	else
+		snprintf(out, size, "unknown option '%s'", last);
+}
+
+void
 cmd_option_bad(char **argv, const char *shortopts, const char *usage)
 {
-	if (optopt && optopt < 256 && strchr(shortopts, optopt))
-		msg_warn("option '-%c' needs a value", optopt);
-	else if (optopt && optopt < 256)
-		msg_warn("unknown option '-%c'", optopt);
-	else if (optopt)
-		msg_warn("option '%s' needs a value", argv[optind - 1]);
-	else
-		msg_warn("unknown option '%s'", argv[optind - 1]);
+	char what[256];
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	cmd_option_say(argc, argv, shortopts, what, sizeof what);
+	msg_warn("%s", what);
 	fputs(usage, stderr);
 	exit(EX_USAGE);
 }

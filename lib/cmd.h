@@ -55,5 +55,10 @@ int cmd_job_find(struct cmd *c, uint64_t id, struct view_job *v);
  * usage and exit 100. */
 void cmd_option_bad(char **argv, const char *shortopts, const char *usage)
     __attribute__((noreturn));
+/* The same words into out ("unknown option '--bogus'"), for a caller
+ * that says more (where the option was found); a long word is cut to
+ * fit. */
+void cmd_option_say(int argc, char **argv, const char *shortopts,
+    char *out, size_t size);
 
 #endif

@@ -757,6 +757,7 @@ main(int argc, char **argv)
 	memset(&d, 0, sizeof d);
 	d.nodefd = -1;
 	d.nodelock = -1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "d1wT:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': mode = M_DAEMON; break;
@@ -773,7 +774,7 @@ main(int argc, char **argv)
 		case 'N': node = optarg; break;
 		case 'v': d.verbose = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return EX_USAGE;
+		default: cmd_option_bad(argv, "d1wT:vh", usage);
 		}
 	}
 	if (optind != argc) {

@@ -59,12 +59,13 @@ main(int argc, char **argv)
 
 	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'N': node = optarg; break;
 		case '1': once = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return EX_USAGE;
+		default: cmd_option_bad(argv, "h", usage);
 		}
 	}
 	if (optind != argc) {

@@ -306,6 +306,7 @@ main(int argc, char **argv)
 	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	argv[0] = (char *)msg_prog;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "nvh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n': dry = 1; break;
@@ -318,7 +319,7 @@ main(int argc, char **argv)
 			have_older = 1;
 			break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return EX_USAGE;
+		default: cmd_option_bad(argv, "nvh", usage);
 		}
 	}
 	if (optind != argc) {

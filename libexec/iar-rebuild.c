@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <getopt.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -43,20 +44,23 @@ main(int argc, char **argv)
 	unsigned long stored = 0, skipped = 0;
 	int dry = 0, c, fd;
 	DIR *dir;
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 
 	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	argv[0] = (char *)msg_prog;
-	while ((c = getopt(argc, argv, "nh")) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "nh", lo, NULL)) != -1) {
 		if (c == 'n')
 			dry = 1;
 		else if (c == 'h') {
 			fputs(usage, stdout);
 			return 0;
-		} else {
-			fputs(usage, stderr);
-			return EX_USAGE;
-		}
+		} else
+			cmd_option_bad(argv, "nh", usage);
 	}
 	if (optind != argc) {
 		fputs(usage, stderr);

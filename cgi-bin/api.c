@@ -235,6 +235,8 @@ api_next(struct cgi *c, struct buf *b, const char *route, uint64_t next,
 {
 	const char *s;
 
+	/* a path from the server's root: the program's own path first */
+	buf_adds(b, c->rq.script);
 	buf_adds(b, route);
 	buf_addf(b, "?before=%" PRIu64 "&limit=%zu", next, limit);
 	if ((s = http_param(c, "state"))) {
@@ -354,8 +356,8 @@ api_text_jobs(struct cgi *c)
 		buf_adds(&nx, f ? f : "");
 		/* Link (RFC 8288): the body stays a plain table */
 		if (!nx.err && nx.len < 300)
-			snprintf(c->rs.extra, sizeof c->rs.extra, "Link: <%s%s>;"
-			    " rel=\"next\"\r\n", c->rq.script, nx.s);
+			snprintf(c->rs.extra, sizeof c->rs.extra, "Link: <%s>;"
+			    " rel=\"next\"\r\n", nx.s);
 		buf_free(&nx);
 	}
 	buf_free(&w.cells);

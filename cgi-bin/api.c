@@ -301,7 +301,8 @@ api_job(struct cgi *c)
 	struct api_walk w;
 
 	if (data_job_get(c, c->id, &v) != 0)
-		cgi_die(c, 404, "no such job");
+		cgi_die(c, 404, "%s", c->hist_err[0] ? c->hist_err :
+		    "no such job");
 	if (job_state_final(v.state)) {
 		c->rs.cache = CACHE_FINAL;
 		c->rs.lastmod_us = v.ended_us;

@@ -235,6 +235,8 @@ api_next(struct cgi *c, struct buf *b, const char *route, uint64_t next,
 {
 	const char *s;
 
+	/* a path from the server's root: the program's own path first */
+	buf_adds(b, c->rq.script);
 	buf_adds(b, route);
 	buf_addf(b, "?before=%" PRIu64 "&limit=%zu", next, limit);
 	if ((s = http_param(c, "state"))) {
@@ -299,7 +301,8 @@ api_job(struct cgi *c)
 	struct api_walk w;
 
 	if (data_job_get(c, c->id, &v) != 0)
-		cgi_die(c, 404, "no such job");
+		cgi_die(c, 404, "%s", c->hist_err[0] ? c->hist_err :
+		    "no such job");
 	if (job_state_final(v.state)) {
 		c->rs.cache = CACHE_FINAL;
 		c->rs.lastmod_us = v.ended_us;
@@ -354,8 +357,8 @@ api_text_jobs(struct cgi *c)
 		buf_adds(&nx, f ? f : "");
 		/* Link (RFC 8288): the body stays a plain table */
 		if (!nx.err && nx.len < 300)
-			snprintf(c->rs.extra, sizeof c->rs.extra, "Link: <%s%s>;"
-			    " rel=\"next\"\r\n", c->rq.script, nx.s);
+			snprintf(c->rs.extra, sizeof c->rs.extra, "Link: <%s>;"
+			    " rel=\"next\"\r\n", nx.s);
 		buf_free(&nx);
 	}
 	buf_free(&w.cells);

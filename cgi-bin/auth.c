@@ -194,6 +194,20 @@ auth_origin_ok(struct cgi *c)
 	return 1;	/* neither sent (not a browser): the token decides */
 }
 
+/* A request could not be dropped: 503, and when the account may not
+ * write the spool, what to do about it. */
+static void
+auth_send_die(struct cgi *c)
+{
+	if (errno == EACCES || errno == EPERM)
+		cgi_die(c, 503, "cannot send the request: the web server runs "
+		    "as %s, which may not write the spool. Make the root "
+		    "shared: iar-init --group GROUP, add %s to GROUP and name "
+		    "it in cgi_user in etc/cgi.conf (iar.cgi(8), TRUST)",
+		    data_account_name(), data_account_name());
+	cgi_die(c, 503, "cannot send the request: %s", strerror(errno));
+}
+
 /* Drop ctl/ID.VERB.PID: written under a dot name, synced, renamed. */
 static int
 auth_ctl_send(struct cgi *c, uint64_t id, const char *verb,
@@ -291,7 +305,7 @@ auth_action(struct cgi *c)
 		    v.id, job_state_name(v.state), !strcmp(verb, "cancel") ?
 		    "cancelled" : !strcmp(verb, "hold") ? "held" : "released");
 	if (auth_ctl_send(c, v.id, verb, NULL) < 0)
-		cgi_die(c, 503, "cannot send the request: %s", strerror(errno));
+		auth_send_die(c);
 	c->rs.status = 202;
 	c->rs.cache = CACHE_NONE;
 	html_page_start(c, "Request sent", "jobs", 0);
@@ -400,7 +414,7 @@ auth_submit(struct cgi *c)
 		cgi_die(c, 500, "out of memory");
 	if (spool_id_next(&c->sp, &id) < 0 ||
 	    auth_ctl_send(c, id, "submit", extra.s) < 0)
-		cgi_die(c, 503, "cannot send the request: %s", strerror(errno));
+		auth_send_die(c);
 	buf_free(&extra);
 	c->rs.status = 202;
 	c->rs.cache = CACHE_NONE;

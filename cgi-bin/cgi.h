@@ -33,6 +33,7 @@
 #define CGI_QUERY_MAX	4096		/* bytes of QUERY_STRING */
 #define CGI_PATH_MAX	1024		/* bytes of PATH_INFO */
 #define CGI_BODY_MAX	(64 * 1024)	/* bytes of a POST body */
+#define CGI_BODY_SECS	10		/* to read it, however long */
 #define CGI_SEG_MAX	8		/* segments of PATH_INFO */
 #define CGI_LIST_DEFAULT 100		/* finished jobs in a listing */
 #define CGI_LIST_MAX	100000
@@ -94,7 +95,7 @@ struct cgi {
 	const char *verb;	/* the action of a POST route */
 	int nodesfd;		/* ROOT/nodes, opened by data.c */
 	int nodes_tried;
-	char hist_err[256];	/* why the history is not shown */
+	char hist_err[512];	/* why the history is not shown */
 };
 
 /* iar.cgi.c */
@@ -150,6 +151,11 @@ const char *html_color_job(uint64_t id);
 
 /* data.c: jobs */
 struct hist *data_hist(struct cgi *c);
+/* The account the program runs as, for messages. */
+const char *data_account_name(void);
+/* hist_err: the account may not read what (a plain reason and the
+ * cure: iar-init --group, cgi_user). */
+void data_access_note(struct cgi *c, const char *what);
 int data_live_each(struct cgi *c,
     int (*fn)(const struct view_job *v, void *arg), void *arg);
 /* Finished jobs, newest first, below before (0: all), at most limit of

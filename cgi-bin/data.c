@@ -43,6 +43,27 @@ data_copy(char *dst, size_t n, const char *src)
 	dst[k] = 0;
 }
 
+const char *
+data_account_name(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	return pw && pw->pw_name[0] ? pw->pw_name : "the web server's";
+}
+
+/* What to do when the web server's account may not read what a page
+ * needs: a root made by plain iar-init is its owner's alone. */
+void
+data_access_note(struct cgi *c, const char *what)
+{
+	snprintf(c->hist_err, sizeof c->hist_err, "The web server runs as "
+	    "%s, which may not read %s, so finished jobs are not shown. Make "
+	    "the root readable to it: iar-init --group GROUP (then add %s to "
+	    "GROUP), or run the server as the root's owner; to act as well, "
+	    "name it in cgi_user (iar.cgi(8), TRUST).", data_account_name(),
+	    what, data_account_name());
+}
+
 struct hist *
 data_hist(struct cgi *c)
 {
@@ -59,7 +80,17 @@ data_hist(struct cgi *c)
 	/* before the first job is recorded there is no history */
 	if (stat(file, &st) < 0 && errno == ENOENT)
 		return NULL;
+	/* the listings count down from spool/seq */
+	if (faccessat(c->sp.spoolfd, SPOOL_SEQ, R_OK, AT_EACCESS) < 0 &&
+	    errno == EACCES) {
+		data_access_note(c, "spool/seq");
+		return NULL;
+	}
 	if (hist_open(dir, 1, &c->h, err, sizeof err) < 0) {
+		if (errno == EACCES) {
+			data_access_note(c, "the history (spool/db)");
+			return c->h = NULL;
+		}
 		fprintf(stderr, "iar.cgi: %s\n", err);
 		snprintf(c->hist_err, sizeof c->hist_err,
 		    "the history cannot be read; finished jobs are missing");
@@ -688,12 +719,14 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 			DATA_COPY(n->state, node_admin_name(admin));
 			data_line1(text);
 			DATA_COPY(n->reason, text);
-		}
+		} else	/* as iar-node list says it */
+			DATA_COPY(n->reason, "bad state file");
 		if (node_settings_read(nfd, &ns) == 0) {
 			if (ns.tags[0])
 				DATA_COPY(n->tags, ns.tags);
 			mem = ns.memory;
-		}
+		} else
+			DATA_COPY(n->reason, "bad settings file");
 	}
 	if (data_file_small(nfd, "limits", text, sizeof text, &st) > 0) {
 		data_line1(text);

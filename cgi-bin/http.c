@@ -16,6 +16,7 @@
  * If-Modified-Since with 304; HEAD gets the headers alone. Streams (the
  * event stream, whole logs) write as they go, after http_stream_start. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,13 +102,16 @@ http_pairs(char *s, struct cgi_param *p, int *np)
 }
 
 /* Read CONTENT_LENGTH bytes: all of them even when too many to keep
- * (then 413), up to a bound past which reading on is not worth it. */
+ * (then 413), up to a bound past which reading on is not worth it, and
+ * within CGI_BODY_SECS in all (then 408): a client that sends slowly
+ * must not hold the process. */
 static void
 http_body_read(struct cgi *c)
 {
 	const char *cl = http_env("CONTENT_LENGTH");
 	unsigned long long want = 0, got = 0;
 	char sink[16384], *end;
+	int64_t until = cgi_now_us() + (int64_t)CGI_BODY_SECS * 1000000;
 
 	if (!cl)
 		return;
@@ -122,8 +126,17 @@ http_body_read(struct cgi *c)
 	}
 	while (got < want) {
 		size_t n = want - got;
+		int64_t left = until - cgi_now_us();
+		struct pollfd pfd = { 0, POLLIN, 0 };
 		ssize_t r;
 
+		if (left <= 0)
+			cgi_die(c, 408, "request body too slow");
+		r = poll(&pfd, 1, (int)(left / 1000) + 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			cgi_die(c, 408, "request body too slow");
 		if (c->rq.body)
 			r = read(0, c->rq.body + got, n);
 		else
@@ -350,6 +363,7 @@ http_status_text(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
 	case 409: return "Conflict";
 	case 411: return "Length Required";
 	case 413: return "Payload Too Large";

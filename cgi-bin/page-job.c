@@ -103,6 +103,7 @@ page_jobs(struct cgi *c)
 	html_page_start(c, "Jobs", "jobs", 0);
 	buf_adds(b, "<h1>Jobs</h1>\n");
 	jobs_form(c);
+	data_hist(c);	/* says in hist_err why it cannot be read */
 	if (c->hist_err[0]) {
 		buf_adds(b, "<p class=\"note\">");
 		html_text(b, c->hist_err);
@@ -156,6 +157,7 @@ kv_row(struct buf *b, const char *key)
 struct ev_walk {
 	struct cgi *c;
 	size_t n;
+	unsigned seen;		/* states the history had, 1 << state */
 };
 
 static int
@@ -168,9 +170,10 @@ job_event_add(const struct hist_event *ev, void *arg)
 	buf_adds(b, "<tr><td>");
 	html_time(b, ev->when_us);
 	buf_adds(b, "</td><td>");
-	if (s >= 0)
+	if (s >= 0) {
 		html_state(b, s);
-	else
+		w->seen |= 1u << s;
+	} else
 		html_text(b, ev->state);
 	buf_adds(b, "</td><td class=\"small\">");
 	html_text(b, ev->cause);
@@ -184,7 +187,7 @@ job_events(struct cgi *c, const struct view_job *v)
 {
 	struct buf *b = &c->rs.body;
 	struct hist *h = data_hist(c);
-	struct ev_walk w = { c, 0 };
+	struct ev_walk w = { c, 0, 0 };
 
 	buf_adds(b, "<h2>State history</h2>\n<table><thead><tr><th>Time</th>"
 	    "<th>State</th><th>Cause</th></tr></thead><tbody>\n");
@@ -197,8 +200,9 @@ job_events(struct cgi *c, const struct view_job *v)
 	}
 	if (h)
 		hist_event_each(h, v->id, job_event_add, &w);
-	/* a live job's start and end, before the history has them */
-	if (!w.n && v->started_us > 0) {
+	/* a live job's start and end, before the history has them (it
+	 * may have the PENDING ones already) */
+	if (!(w.seen & 1u << JS_RUNNING) && v->started_us > 0) {
 		buf_adds(b, "<tr><td>");
 		html_time(b, v->started_us);
 		buf_adds(b, "</td><td>");
@@ -207,7 +211,7 @@ job_events(struct cgi *c, const struct view_job *v)
 		html_text(b, v->node);
 		buf_adds(b, "</td></tr>\n");
 	}
-	if (!w.n && v->ended_us > 0) {
+	if (!(w.seen & 1u << v->state) && v->ended_us > 0) {
 		buf_adds(b, "<tr><td>");
 		html_time(b, v->ended_us);
 		buf_adds(b, "</td><td>");
@@ -581,7 +585,8 @@ page_job(struct cgi *c)
 	char title[200];
 
 	if (data_job_get(c, c->id, &v) != 0)
-		cgi_die(c, 404, "no such job");
+		cgi_die(c, 404, "%s", c->hist_err[0] ? c->hist_err :
+		    "no such job");
 	if (job_state_final(v.state)) {
 		c->rs.cache = CACHE_FINAL;
 		c->rs.lastmod_us = v.ended_us;
@@ -632,7 +637,8 @@ page_log(struct cgi *c)
 	else
 		cgi_die(c, 400, "bad stream (stdout or stderr)");
 	if (data_job_get(c, c->id, &v) != 0)
-		cgi_die(c, 404, "no such job");
+		cgi_die(c, 404, "%s", c->hist_err[0] ? c->hist_err :
+		    "no such job");
 	if (!auth_may_read(c, v.uid))
 		cgi_die(c, 403, "this log is private: it is shown to the job's "
 		    "owner and to the users etc/cgi.conf names");

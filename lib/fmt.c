@@ -109,27 +109,72 @@ fmt_json_str(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
+/* Text for a CSV or TSV value: tabs, CRs and LFs become spaces; other
+ * control characters (C0, DEL, C1) and bytes that are not UTF-8 become
+ * U+FFFD, the rule of the pages; with dq, double quotes are doubled. */
+static void
+fmt_cell_clean(struct buf *b, const char *s, int dq)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	while (*p) {
+		n = fmt_utf8_len(p);
+		if (*p == '\t' || *p == '\n' || *p == '\r') {
+			buf_addc(b, ' ');
+			p++;
+		} else if (n == 0 || *p < 0x20 || *p == 0x7f ||
+		    (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {
+			buf_adds(b, "\xef\xbf\xbd");
+			p += n ? n : 1;
+		} else {
+			if (dq && *p == '"')
+				buf_addc(b, '"');
+			buf_add(b, p, n);
+			p += n;
+		}
+	}
+}
+
+/* "-12" or "-0.5": a negative number, which a spreadsheet shows as
+ * one. */
+static int
+fmt_cell_negative(const char *s)
+{
+	size_t n;
+
+	if (*s++ != '-' || (n = strspn(s, "0123456789")) == 0)
+		return 0;
+	s += n;
+	if (*s == '.' && (n = strspn(s + 1, "0123456789")) > 0)
+		s += 1 + n;
+	return *s == 0;
+}
+
+int
+fmt_cell_formula(const char *s)
+{
+	return *s && strchr("=+-@\t\r", *s) && !fmt_cell_negative(s);
+}
+
 void
 fmt_csv_field(struct buf *b, const char *s)
 {
-	if (!s[strcspn(s, ",\"\r\n")]) {
-		buf_adds(b, s);
-		return;
-	}
-	buf_addc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"')
-			buf_addc(b, '"');
-		buf_addc(b, *s);
-	}
-	buf_addc(b, '"');
+	int f = fmt_cell_formula(s), q = f || s[strcspn(s, ",\"")];
+
+	if (q)
+		buf_adds(b, f ? "\"'" : "\"");
+	fmt_cell_clean(b, s, q);
+	if (q)
+		buf_addc(b, '"');
 }
 
 void
 fmt_tsv_field(struct buf *b, const char *s)
 {
-	for (; *s; s++)
-		buf_addc(b, *s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
+	if (fmt_cell_formula(s))
+		buf_addc(b, '\'');
+	fmt_cell_clean(b, s, 0);
 }
 
 const char *

@@ -4,9 +4,11 @@
  * "iar-stat/1", which the CGI's "iar-cgi/1" reuses for jobs).
  *
  * Promises: everything appends to a struct buf or writes into a caller's
- * array of the size stated; JSON output is always valid UTF-8 (bytes
- * that are not UTF-8 become U+FFFD); CSV follows RFC 4180; TSV values
- * never hold a tab or a line break. Nothing here prints or exits. */
+ * array of the size stated; JSON, CSV and TSV output is always valid
+ * UTF-8 without control characters (bytes that are not UTF-8 become
+ * U+FFFD); CSV follows RFC 4180; TSV values never hold a tab or a line
+ * break; no CSV or TSV value starts a spreadsheet formula. Nothing here
+ * prints or exits. */
 #ifndef IAR_FMT_H
 #define IAR_FMT_H
 
@@ -32,10 +34,17 @@ size_t fmt_utf8_len(const unsigned char *s);
 /* A JSON string with its quotes: quotes, backslashes and control bytes
  * escaped, bytes that are not UTF-8 replaced by U+FFFD. */
 void fmt_json_str(struct buf *b, const char *s);
-/* A CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF. */
+/* A CSV field (RFC 4180) or a TSV field, safe in a spreadsheet:
+ * tabs, CRs and LFs become spaces, other control characters and bytes
+ * that are not UTF-8 become U+FFFD; a value that a spreadsheet would
+ * take for a formula (fmt_cell_formula) gets a leading "'" (OWASP, "CSV
+ * injection"). CSV quotes a value holding a comma or a quote, or that
+ * was so marked; TSV never quotes. */
 void fmt_csv_field(struct buf *b, const char *s);
-/* A TSV field: tabs, CRs and LFs become spaces. */
 void fmt_tsv_field(struct buf *b, const char *s);
+/* 1 if s starts with =, +, -, @, a tab or a CR and is not a negative
+ * number such as -1 or -0.5. */
+int fmt_cell_formula(const char *s);
 
 /* Local "YYYY-MM-DD HH:MM:SS" for people ("-" if us <= 0); a static
  * string, valid until the next call. */

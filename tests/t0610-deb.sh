@@ -64,6 +64,8 @@ is "$(stat -c '%a %G' /var/spool/iar/incoming)" "1771 iar" \
 ok $? "this host is a node in /var/lib/iar/nodes"
 [ -f /etc/iar/iar.conf ] && dpkg-query -L iar | grep -qx /etc/iar/iar.conf
 ok $? "/etc/iar/iar.conf belongs to the package"
+[ -L /etc/systemd/system/multi-user.target.wants/iar-dispatch.service ]
+ok $? "iar-dispatch.service is enabled"
 echo "cgroup_parent = $T_CG" >> /etc/iar/iar.conf
 
 id $U >/dev/null 2>&1 || { useradd -M -s /bin/sh $U && made=1; }
@@ -95,7 +97,8 @@ fi
 dpkg --purge iar >"$B/purge.log" 2>&1
 ok $? "dpkg --purge iar"
 [ ! -e /usr/bin/iar-submit ] && [ ! -e /var/spool/iar ] &&
-    [ ! -e /var/lib/iar ] && [ ! -e /etc/iar ]
+    [ ! -e /var/lib/iar ] && [ ! -e /etc/iar ] &&
+    [ ! -e /etc/systemd/system/multi-user.target.wants/iar-dispatch.service ]
 ok $? "nothing of it is left (programs, spool, nodes, configuration)"
 ! dpkg-statoverride --list | grep -q '/usr/bin/iar-'
 ok $? "no set-gid override is left"

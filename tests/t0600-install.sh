@@ -101,5 +101,31 @@ is "$(IAR_ROOT=$R "$D/usr/bin/iar-log" "$id" 2>&1)" "$U" \
 is "$(su $U -s /bin/sh -c "IAR_ROOT=$R ASAN_OPTIONS='$ASAN_OPTIONS' \
     $D/usr/bin/iar-stat -n --tsv -j $id" | cut -f4)" COMPLETED \
     "$U reads it COMPLETED in iar-stat"
+# Every command a user may run works for that user (issue 14, 1): the
+# requests are dropped through the set-gid group.
+as_u() { su $U -s /bin/sh -c "cd /tmp && IAR_ROOT=$R \
+    ASAN_OPTIONS='$ASAN_OPTIONS' UBSAN_OPTIONS='$UBSAN_OPTIONS' $*"; }
+id2=$(as_u "$D/usr/bin/iar-submit --parsable -t 5 -- sleep 60" 2>"$D.err")
+ok $? "$U submits a long job ($id2) $(cat "$D.err")"
+IAR_ROOT=$R setsid "$D/usr/libexec/iar/iar-dispatch" -d 2>>"$D.log" &
+T_PIDS="$T_PIDS $!"
+st() { IAR_ROOT=$R "$D/usr/bin/iar-stat" -n --tsv -j "$id2" | cut -f4; }
+until_st() { i=0; while [ $i -lt 100 ] && [ "$(st)" != "$1" ]; do
+	sleep 0.1; i=$((i + 1)); done; st; }
+is "$(until_st RUNNING)" RUNNING "it runs under the installed daemon"
+for c in iar-suspend:SUSPENDED iar-resume:RUNNING "iar-modify --mem 512M:RUNNING"; do
+	as_u "$D/usr/bin/${c%%:*} $id2" >/dev/null 2>"$D.err"
+	ok $? "$U: ${c%%:*} of its own running job $(cat "$D.err")"
+	is "$(until_st "${c#*:}")" "${c#*:}" "... it is ${c#*:}"
+done
+as_u "$D/usr/bin/iar-cancel $id2" >/dev/null 2>"$D.err"
+ok $? "$U: iar-cancel of it $(cat "$D.err")"
+is "$(until_st CANCELLED)" CANCELLED "... it is CANCELLED"
+# iar-init by a user against the shared root says it is a permission
+# problem (issue 14, 8).
+as_u "$D/usr/bin/iar-init $R" >/dev/null 2>"$D.err"
+is $? 111 "$U: iar-init on the shared root fails (111)"
+grep -q "permission problem" "$D.err"
+ok $? "... and says it is a permission problem: $(cat "$D.err")"
 rm -f "$D.err"
 done_testing

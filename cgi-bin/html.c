@@ -249,8 +249,8 @@ static const char html_css[] =
 "section.card{background:#fff;border:1px solid #dde2ea;border-radius:6px;"
 "padding:.8em 1em;margin:0 0 1em}"
 ".grid{display:grid;grid-template-columns:repeat(auto-fit,"
-"minmax(520px,1fr));gap:1em;margin:1em 0}"
-".grid section.card{margin:0}section.card>h2:first-child{margin-top:0}"
+"minmax(min(520px,100%),1fr));gap:1em;margin:1em 0}"
+".grid>*{min-width:0}.grid section.card{margin:0}section.card>h2:first-child{margin-top:0}"
 "table{border-collapse:collapse;width:100%;background:#fff}"
 "th,td{text-align:left;padding:.3em .6em;border-bottom:1px solid #e6e9ef;"
 "vertical-align:top}"
@@ -283,7 +283,19 @@ static const char html_css[] =
 ".note{background:#fff8e6;border:1px solid #f0d58c;padding:.5em .8em;"
 "border-radius:4px}"
 "form.filter{margin:.3em 0 .8em}form.filter input,form.filter select{"
-"font:inherit;padding:.15em .3em}";
+"font:inherit;padding:.15em .3em}"
+/* Phones (390 px): nothing may push the page sideways. Wide tables
+ * scroll inside their own box, long values (hashes, URLs) wrap, pictures
+ * and fields shrink to the width there is. */
+"table.kv td{overflow-wrap:anywhere}.st{white-space:nowrap}"
+"svg,textarea,input,select{max-width:100%}"
+"svg{height:auto}section.card{overflow-x:auto}"
+"@media (max-width:760px){main{padding:.5em .6em 1em}"
+"header{padding:.5em .6em;gap:.4em 1em}nav{flex-wrap:wrap;gap:.4em .9em}"
+"table{display:block;overflow-x:auto}table.kv{display:table}"
+"table:not(.kv) td{white-space:nowrap}"
+"table.kv th{width:auto;white-space:normal}th,td{padding:.3em .4em}"
+"section.card{padding:.6em .6em}}";
 
 static const struct {
 	const char *key, *path, *label;

@@ -455,7 +455,7 @@ job_actions(struct cgi *c, const struct view_job *v)
 		    "(see iar.cgi(8)).</p>\n");
 		return;
 	}
-	buf_adds(b, "<p class=\"actions\">");
+	buf_adds(b, "<div class=\"actions\">");
 	for (i = 0; i < sizeof acts / sizeof acts[0]; i++) {
 		if (!(acts[i].states & (1u << v->state)))
 			continue;
@@ -468,7 +468,7 @@ job_actions(struct cgi *c, const struct view_job *v)
 		    !strcmp(acts[i].verb, "cancel") ? " class=\"danger\"" : "",
 		    acts[i].label);
 	}
-	buf_adds(b, "</p>\n");
+	buf_adds(b, "</div>\n");
 }
 
 static void

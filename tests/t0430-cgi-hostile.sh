@@ -9,17 +9,7 @@
 # account on a single-user root told why finished jobs are missing; a
 # node's bad state file and a running job's start on their pages.
 . "$(dirname "$0")/lib.sh"
-W=$IAR_ROOT/work
-mkdir -p "$W"
 . "$TOP/tests/web.sh"
-
-CGI=$TOP/cgi-bin/iar.cgi
-[ -x "$CGI" ] || skip_all "cgi-bin/iar.cgi is not built"
-command -v curl >/dev/null || skip_all "no curl (sh etc/install-deps)"
-command -v python3 >/dev/null || skip_all "no python3"
-command -v lighttpd >/dev/null || [ -x /usr/sbin/lighttpd ] ||
-    skip_all "no lighttpd (sh etc/install-deps)"
-cd "$W" || exit 1
 
 # Names a spreadsheet would run, and names full of terminal controls.
 for n in "=cmd|' /C calc'!A0" "+SUM(1+1)" "@SUM(A1)" "-2+3" \
@@ -120,24 +110,14 @@ PY
 
 # ---- lighttpd ----
 PORT=$(web_port)
-sh "$TOP/etc/serve" -p "$PORT" "$IAR_ROOT" > "$W/serve.log" 2>&1 &
-SPID=$!
-T_PIDS="$T_PIDS $SPID"
-web_wait "http://127.0.0.1:$PORT/"
+serve_start "$PORT"
 ok $? "etc/serve: lighttpd on 127.0.0.1:$PORT"
-T_PIDS="$T_PIDS $(sed -n 's/.*(pid \([0-9]*\);.*/\1/p' "$W/serve.log")"
 web_checks lighttpd "http://127.0.0.1:$PORT"
 
 # a node whose state file is bad, a running job's start
 NODE=$(ls "$IAR_ROOT/nodes" | head -1)
 r=$(iar-submit --parsable -J runner -- sleep 30)
-iar-dispatch -1
-n=0
-while [ "$(jstate "$r")" != RUNNING ] && [ $n -lt 50 ]; do
-	iar-dispatch -1
-	sleep 0.1
-	n=$((n + 1))
-done
+run_until_running "$r"
 cp "$IAR_ROOT/nodes/$NODE/state" "$W/state.good" 2>/dev/null
 printf 'no such state\n' > "$IAR_ROOT/nodes/$NODE/state"
 get "http://127.0.0.1:$PORT/cgi-bin/iar.cgi/nodes/$NODE"
@@ -151,8 +131,7 @@ grep -q 'st-pend">PENDING' "$W/hist" && grep -q 'st-run">RUNNING</span></td><td 
 ok $? "a running job's state history: PENDING, then RUNNING"
 iar-cancel "$r" > /dev/null
 drain 20
-kill -TERM "$SPID"
-wait "$SPID" 2>/dev/null
+serve_stop
 
 # ---- Apache ----
 AP=$(web_port)

@@ -78,14 +78,13 @@ auth_may_act(struct cgi *c, uid_t uid)
 /* The key: cgi.secret beside iar.conf, a regular file nobody else can read or
  * change (mode 0600, or 0640 for the web server's group). */
 static int
-auth_secret_get(struct cgi *c, unsigned char *key, size_t *keylen)
+auth_secret_get(unsigned char *key, size_t *keylen)
 {
 	char path[4096];
 	struct stat st;
 	ssize_t n;
 	int fd;
 
-	(void)c;
 	if (snprintf(path, sizeof path, "%s/%s", paths_etc(), CGI_SECRET) >=
 	    (int)sizeof path)
 		return -1;
@@ -122,7 +121,7 @@ auth_token_at(struct cgi *c, long long t, char *out, size_t outsz)
 	int n;
 
 	if (!c->rq.user || outsz < 24 + 2 * SHA256_LEN ||
-	    auth_secret_get(c, key, &keylen) < 0)
+	    auth_secret_get(key, &keylen) < 0)
 		return -1;
 	n = snprintf(msg, sizeof msg, "iar-cgi-token 1\n%s\n%lld", c->rq.user,
 	    t);

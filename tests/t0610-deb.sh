@@ -34,8 +34,9 @@ trap 't_cleanup; deb_cleanup' EXIT
 T_KEEP=$IAR_ROOT
 unset IAR_ROOT
 # The package is built with Debian's flags, not the suite's sanitizer
-# (make check exports SAN, which make would take from the environment).
-unset SAN
+# (make check exports SAN, and `make check SAN=...` passes it on to
+# every make below it through MAKEFLAGS, which dpkg-buildpackage keeps).
+unset SAN MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 t_cleanup_deb() { IAR_ROOT=$T_KEEP; t_cleanup; }
 trap 't_cleanup_deb; deb_cleanup' EXIT

@@ -3,17 +3,26 @@
 # Settings may also come from config.mk. See README.md.
 -include config.mk
 
-PREFIX     = /opt/iar
-ROOT       = $(CURDIR)
+# Where `make install` puts things (FHS); the in-place build uses the
+# checkout for all of them (see lib/paths.h).
+PREFIX     = /usr/local
 DESTDIR    =
 BINDIR     = $(PREFIX)/bin
-LIBEXECDIR = $(PREFIX)/libexec
-MANDIR     = $(PREFIX)/man
+LIBEXECDIR = $(PREFIX)/libexec/iar
+CGIDIR     = $(PREFIX)/lib/cgi-bin
+MANDIR     = $(PREFIX)/share/man
+DOCDIR     = $(PREFIX)/share/doc/iar
+ETCDIR     = /etc/iar
+SPOOLDIR   = /var/spool/iar
+NODESDIR   = /var/lib/iar/nodes
+UNITDIR    = /lib/systemd/system
+CRONDIR    = /etc/cron.d
+VERSION    = 0.9
 CC         = cc
 OPT        = -O2 -g
 SAN        =
 CFLAGS     = -std=c11 $(OPT) $(SAN) -Wall -Wextra -Werror -D_GNU_SOURCE \
-             -Ilib -DIAR_ROOT_DEFAULT='"$(ROOT)"'
+             -Ilib -DIAR_VERSION='"$(VERSION)"'
 LDFLAGS    = $(SAN) -Wl,--as-needed
 LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz
 
@@ -46,10 +55,20 @@ lib/libiar.a: $(LIBOBJ)
 
 $(LIBOBJ): $(LIBHDR)
 
-# The compiled-in root follows ROOT (install sets it to PREFIX).
-lib/root.stamp: FORCE
-	@echo '$(ROOT)' | cmp -s - $@ || echo '$(ROOT)' > $@
-lib/paths.o: lib/root.stamp
+# The directories compiled in: the checkout for the in-place build
+# (lib/paths.o, in libiar.a), the FHS places for the installed programs
+# (lib/paths-inst.o, linked ahead of libiar.a into inst/).
+INPLACE = -DIAR_ETCDIR='"$(CURDIR)/etc"' -DIAR_SPOOLDIR='"$(CURDIR)/spool"' \
+          -DIAR_NODESDIR='"$(CURDIR)/nodes"' -DIAR_LIBEXECDIR='"$(CURDIR)/libexec"'
+INSTDIRS = -DIAR_ETCDIR='"$(ETCDIR)"' -DIAR_SPOOLDIR='"$(SPOOLDIR)"' \
+          -DIAR_NODESDIR='"$(NODESDIR)"' -DIAR_LIBEXECDIR='"$(LIBEXECDIR)"'
+lib/paths.o: lib/paths.c lib/dirs.stamp
+	$(CC) $(CFLAGS) $(INPLACE) -c -o $@ lib/paths.c
+lib/paths-inst.o: lib/paths.c lib/dirs.stamp $(LIBHDR)
+	$(CC) $(CFLAGS) $(INSTDIRS) -c -o $@ lib/paths.c
+lib/dirs.stamp: FORCE
+	@echo '$(CURDIR) $(INSTDIRS)' | cmp -s - $@ || \
+	    echo '$(CURDIR) $(INSTDIRS)' > $@
 FORCE:
 
 .c.o:
@@ -107,7 +126,7 @@ $(CGI): $(CGIOBJ)
 $(CGIOBJ): $(LIBHDR) cgi-bin/cgi.h
 
 check: deps all $(UNIT)
-	tests/run
+	SAN='$(SAN)' tests/run
 
 bench: all
 	bench/run
@@ -115,32 +134,68 @@ bench: all
 	bench/nodes
 	bench/workflows
 
-install: ROOT = $(PREFIX)
-install: all
+# The installed programs: the same objects, linked with the FHS
+# directories (lib/paths-inst.o ahead of libiar.a, so its paths.o is not
+# pulled in). The in-place programs are left as they are.
+OBJ_DISPATCH = libexec/iar-dispatch.o libexec/dispatch-run.o \
+    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o \
+    libexec/shepherd-watch.o libexec/stage.o libexec/dispatch-match.o \
+    libexec/dispatch-pool.o libexec/dispatch-modify.o \
+    libexec/dispatch-array.o libexec/dispatch-dep.o libexec/dispatch-retry.o
+OBJ_RUN = libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o \
+    libexec/stage.o
+objs = $(if $(filter libexec/iar-dispatch,$1),$(OBJ_DISPATCH),$(if \
+    $(filter libexec/iar-run,$1),$(OBJ_RUN),$(if $(filter $(CGI),$1), \
+    $(CGIOBJ),$1.o)))
+INST = $(PROGS:%=inst/%)
+$(INST): inst/%: % lib/paths-inst.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(call objs,$*) lib/paths-inst.o lib/libiar.a \
+	    $(LDLIBS)
+
+# Text files that name the installed places.
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+    -e 's|@ETCDIR@|$(ETCDIR)|g' -e 's|@SPOOLDIR@|$(SPOOLDIR)|g' \
+    -e 's|@NODESDIR@|$(NODESDIR)|g' -e 's|@SPOOLDIR@|$(SPOOLDIR)|g' -e 's|@CGIDIR@|$(CGIDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+
+install: $(INST)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
-	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	    $(DESTDIR)$(PREFIX)/etc $(DESTDIR)$(PREFIX)/spool \
-	    $(DESTDIR)$(PREFIX)/nodes
-	cp $(BIN) $(DESTDIR)$(BINDIR)/
-	cp $(LIBEXEC) $(DESTDIR)$(LIBEXECDIR)/
-	mkdir -p $(DESTDIR)$(PREFIX)/cgi-bin
-	cp $(CGI) $(DESTDIR)$(PREFIX)/cgi-bin/
-	cp etc/*-iar.conf $(DESTDIR)$(PREFIX)/etc/
+	    $(DESTDIR)$(CGIDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(ETCDIR) $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(UNITDIR)
+	cp $(BIN:%=inst/%) $(DESTDIR)$(BINDIR)/
+	cp $(LIBEXEC:%=inst/%) $(DESTDIR)$(LIBEXECDIR)/
+	cp inst/$(CGI) $(DESTDIR)$(CGIDIR)/
 	cp man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	cp man/*.5 $(DESTDIR)$(MANDIR)/man5/
-	mkdir -p $(DESTDIR)$(MANDIR)/man8
 	cp man/*.8 $(DESTDIR)$(MANDIR)/man8/
-	[ -f $(DESTDIR)$(PREFIX)/etc/iar.conf ] || \
-	    cp etc/iar.conf $(DESTDIR)$(PREFIX)/etc/
-	cp etc/crontab etc/iar-dispatch.service etc/iar-dispatch@.service \
-	    $(DESTDIR)$(PREFIX)/etc/
+	[ -f $(DESTDIR)$(ETCDIR)/iar.conf ] || \
+	    cp etc/iar.conf $(DESTDIR)$(ETCDIR)/
+	for f in crontab iar-dispatch.service iar-dispatch@.service; do \
+	    $(SUBST) etc/$$f > $(DESTDIR)$(DOCDIR)/examples/$$f || exit 1; \
+	done
+	for f in iar-dispatch.service iar-dispatch@.service; do \
+	    cp $(DESTDIR)$(DOCDIR)/examples/$$f $(DESTDIR)$(UNITDIR)/ || exit 1; \
+	done
+	for f in etc/*-iar.conf; do \
+	    $(SUBST) $$f > $(DESTDIR)$(DOCDIR)/examples/$${f#etc/} || exit 1; \
+	done
+	$(SUBST) etc/serve > $(DESTDIR)$(LIBEXECDIR)/iar-serve
+	chmod 755 $(DESTDIR)$(LIBEXECDIR)/iar-serve
+	cp README.md $(DESTDIR)$(DOCDIR)/
+
+# The Debian package (debian/), built beside the tree: ../iar_*.deb.
+deb:
+	dpkg-buildpackage -us -uc -b
 
 clean:
-	rm -f lib/root.stamp lib/*.o lib/libiar.a bin/*.o libexec/*.o tests/*.o \
+	rm -rf inst
+	rm -f lib/dirs.stamp lib/*.o lib/libiar.a bin/*.o libexec/*.o tests/*.o \
 	    cgi-bin/*.o \
 	    $(PROGS) $(UNIT)
 
 deps:
 	sh etc/install-deps
 
-.PHONY: all check bench install clean deps FORCE
+.PHONY: all check bench install clean deps deb FORCE

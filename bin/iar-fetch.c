@@ -153,6 +153,7 @@ main(int argc, char **argv)
 	uint64_t id;
 	int ch, jobdir;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, SHORTOPTS, longopts, NULL))
@@ -179,8 +180,8 @@ main(int argc, char **argv)
 
 		if (spool_archive_find(&c.sp, id, ar, sizeof ar))
 			msg_die(EX_NOTFOUND, "cannot fetch job %" PRIu64 ": it "
-			    "was pruned; its files are in %s/%s/%s/%s", id,
-			    c.root, IAR_SPOOL, SPOOL_ARCHIVE, ar);
+			    "was pruned; its files are in %s/%s/%s", id,
+			    paths_spool(), SPOOL_ARCHIVE, ar);
 		msg_die(EX_NOTFOUND, "no such job %" PRIu64 " in the spool",
 		    id);
 	}

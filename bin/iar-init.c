@@ -38,23 +38,29 @@ static const char usage[] =
 "      --node NAME    record this host as node NAME (default: node_name\n"
 "                     in iar.conf, else the short host name)\n"
 "  -h, --help         this text\n"
-"DIR defaults to $IAR_ROOT, else " IAR_ROOT_DEFAULT ".\n";
+"  -V, --version      the version\n"
+"With DIR (or $IAR_ROOT), the root DIR holds etc/, spool/ and nodes/;\n"
+"without, the places compiled in: " IAR_ETCDIR ",\n"
+"  " IAR_SPOOLDIR ", " IAR_NODESDIR ".\n";
 
 enum { O_GROUP = 256, O_NODE };
 
-#define SHORTOPTS "h"
+#define SHORTOPTS "hV"
 
 static const struct option longopts[] = {
 	{ "group", required_argument, NULL, O_GROUP },
 	{ "node", required_argument, NULL, O_NODE },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 
-/* The commands that write the drop directories (set-gid in a multi-user
- * root), and iar-stat, which reads what they drop. */
+/* The commands a user runs: set-gid in a multi-user root, so that each
+ * can write the drop directories and read what is dropped there. */
 static const char *const setgid_cmds[] = {
-	"iar-submit", "iar-cancel", "iar-hold", "iar-release", "iar-stat"
+	"iar-submit", "iar-cancel", "iar-hold", "iar-release", "iar-stat",
+	"iar-wait", "iar-log", "iar-fetch", "iar-suspend", "iar-resume",
+	"iar-modify", "iar-node"
 };
 
 static const char conf_text[] =
@@ -105,18 +111,16 @@ static const char conf_text[] =
 "# A node whose heartbeat has not advanced for this many seconds is down.\n"
 "# heartbeat_timeout = 300\n";
 
-static const char *root;
-
 static void
 say(const char *what, const char *path)
 {
-	printf("%s: %s %s/%s\n", msg_prog, what, root, path);
+	printf("%s: %s %s\n", msg_prog, what, path);
 }
 
 /* What spool_create() may create or change, relative to the root; seen
  * before and after, so that each change is reported. */
 struct seen {
-	char path[64];
+	char path[4096];
 	int exists;
 	mode_t mode;
 	gid_t gid;
@@ -130,25 +134,27 @@ seen_list(struct seen *s, size_t max)
 
 #define ADD(...) do { if (n < max) snprintf(s[n++].path, \
     sizeof s[0].path, __VA_ARGS__); } while (0)
-	ADD("%s", IAR_SPOOL);
-	ADD("%s", IAR_NODES);
+	ADD("%s", paths_spool());
+	ADD("%s", paths_nodes());
 	for (i = 0; i < SD_N; i++)
-		ADD("%s/%s", IAR_SPOOL, spool_dir_names[i]);
-	ADD("%s/%s", IAR_SPOOL, SPOOL_DB);
-	ADD("%s/%s", IAR_SPOOL, SPOOL_SEQ);
-	ADD("%s/%s", IAR_SPOOL, SPOOL_LOCK);
+		ADD("%s/%s", paths_spool(), spool_dir_names[i]);
+	ADD("%s/%s", paths_spool(), SPOOL_DB);
+	ADD("%s/%s", paths_spool(), SPOOL_SEQ);
+	ADD("%s/%s", paths_spool(), SPOOL_LOCK);
+	ADD("%s/%s", paths_spool(), SPOOL_BUNDLES);
+	ADD("%s/%s", paths_spool(), SPOOL_CACHE);
 #undef ADD
 	return n;
 }
 
 static void
-seen_take(int rootfd, struct seen *s, size_t n)
+seen_take(struct seen *s, size_t n)
 {
 	struct stat st;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		s[i].exists = fstatat(rootfd, s[i].path, &st,
+		s[i].exists = fstatat(AT_FDCWD, s[i].path, &st,
 		    AT_SYMLINK_NOFOLLOW) == 0;
 		s[i].mode = s[i].exists ? st.st_mode & 07777 : 0;
 		s[i].gid = s[i].exists ? st.st_gid : 0;
@@ -199,27 +205,42 @@ group_get(const char *name)
 	return gr->gr_gid;
 }
 
-/* Make ROOT/bin/NAME root:GROUP mode 2755, if it is there. */
-static void
-setgid_set(int rootfd, const char *name, gid_t gid, const char *group)
+/* The directory this iar-init runs from: the user commands are beside
+ * it (bin/ of the checkout, or BINDIR when installed). */
+static int
+bindir_open(char *dir, size_t dirsz)
 {
-	char path[64];
+	ssize_t n = readlink("/proc/self/exe", dir, dirsz - 1);
+	char *slash;
+
+	if (n <= 0 || n >= (ssize_t)dirsz - 1)
+		msg_die(EX_TEMP, "cannot find where iar-init is installed:");
+	dir[n] = 0;
+	if ((slash = strrchr(dir, '/')))
+		*slash = 0;
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Make BINDIR/NAME root:GROUP mode 2755, if it is there. */
+static void
+setgid_set(int bindir, const char *dir, const char *name, gid_t gid,
+    const char *group)
+{
 	struct stat st;
 	int fd;
 
-	snprintf(path, sizeof path, "bin/%s", name);
-	fd = openat(rootfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	fd = openat(bindir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return;
-		msg_die(EX_TEMP, "cannot open '%s/%s':", root, path);
+		msg_die(EX_TEMP, "cannot open '%s/%s':", dir, name);
 	}
 	if (fstat(fd, &st) < 0)
-		msg_die(EX_TEMP, "cannot stat '%s/%s':", root, path);
+		msg_die(EX_TEMP, "cannot stat '%s/%s':", dir, name);
 	if (!S_ISREG(st.st_mode)) {
 		msg_warn("cannot make '%s/%s' set-gid: not a regular file",
-		    root, path);
+		    dir, name);
 		close(fd);
 		return;
 	}
@@ -230,36 +251,37 @@ setgid_set(int rootfd, const char *name, gid_t gid, const char *group)
 	}
 	/* chown clears the set-gid bit, so chmod comes after it. */
 	if (fchown(fd, 0, gid) < 0 || fchmod(fd, 02755) < 0)
-		msg_die(EX_TEMP, "cannot make '%s/%s' set-gid:", root, path);
+		msg_die(EX_TEMP, "cannot make '%s/%s' set-gid:", dir, name);
 	close(fd);
-	printf("%s: made %s/%s set-gid %s\n", msg_prog, root, path, group);
+	printf("%s: made %s/%s set-gid %s\n", msg_prog, dir, name, group);
 }
 
 static void
-node_record(int rootfd, const char *node)
+node_record(const char *node)
 {
-	char path[128], err[512];
+	char path[4096], err[512];
 	struct stat st;
 	struct topo *t;
 	char *xml;
 	size_t len;
 	int nodes, fd, r;
 
-	if ((nodes = file_dir_open(rootfd, IAR_NODES)) < 0)
-		msg_die(EX_TEMP, "cannot open '%s/%s':", root, IAR_NODES);
-	snprintf(path, sizeof path, "%s/%s", IAR_NODES, node);
+	if ((nodes = open(paths_nodes(), O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
+		msg_die(EX_TEMP, "cannot open '%s':", paths_nodes());
+	snprintf(path, sizeof path, "%s/%s", paths_nodes(), node);
 	if (mkdirat(nodes, node, 0755) == 0)
 		say("created", path);
 	else if (errno != EEXIST)
-		msg_die(EX_TEMP, "cannot create '%s/%s':", root, path);
+		msg_die(EX_TEMP, "cannot create '%s':", path);
 	if ((fd = file_dir_open(nodes, node)) < 0)
-		msg_die(EX_TEMP, "cannot open '%s/%s':", root, path);
+		msg_die(EX_TEMP, "cannot open '%s':", path);
 	close(nodes);
 
 	if (fstatat(fd, "topology.xml", &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno != ENOENT)
-			msg_die(EX_TEMP, "cannot look at '%s/%s/topology.xml':",
-			    root, path);
+			msg_die(EX_TEMP, "cannot look at '%s/topology.xml':",
+			    path);
 		if (topo_host_load(&t, err, sizeof err) < 0)
 			msg_die(EX_TEMP, "cannot discover this host: %s", err);
 		if (topo_xml_export(t, &xml, &len) < 0)
@@ -268,36 +290,49 @@ node_record(int rootfd, const char *node)
 		r = file_create_new(fd, "topology.xml", xml, len, 0644);
 		free(xml);
 		if (r < 0)
-			msg_die(EX_TEMP, "cannot create '%s/%s/topology.xml':",
-			    root, path);
+			msg_die(EX_TEMP, "cannot create '%s/topology.xml':",
+			    path);
 		if (r > 0) {
-			snprintf(path, sizeof path, "%s/%s/topology.xml",
-			    IAR_NODES, node);
-			say("created", path);
+			char p[4200];
+
+			snprintf(p, sizeof p, "%s/topology.xml", path);
+			say("created", p);
 		}
 	}
 	r = file_create_new(fd, "state", "up\n", 3, 0644);
 	if (r < 0)
-		msg_die(EX_TEMP, "cannot create '%s/%s/%s/state':", root,
-		    IAR_NODES, node);
+		msg_die(EX_TEMP, "cannot create '%s/state':", path);
 	if (r > 0) {
-		snprintf(path, sizeof path, "%s/%s/state", IAR_NODES, node);
-		say("created", path);
+		char p[4200];
+
+		snprintf(p, sizeof p, "%s/state", path);
+		say("created", p);
 	}
 	close(fd);
+}
+
+/* What a failure to create something means for the person running
+ * iar-init. */
+static const char *
+init_hint(void)
+{
+	return errno == EACCES || errno == EPERM ? " (a permission problem: "
+	    "run iar-init as the owner of the root, or as root, or give "
+	    "another DIR)" : "";
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *group = NULL, *node = NULL;
+	const char *group = NULL, *node = NULL, *root;
 	struct seen s[SD_N + 8];
 	struct conf conf;
 	char err[1024];
 	gid_t gid = (gid_t)-1;
 	size_t ns, i;
-	int ch, rootfd, etc, r;
+	int ch, etc, r;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	opterr = 0;
 	umask(022);
@@ -313,17 +348,26 @@ main(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
+		case 'V':
+			puts("iar-init " IAR_VERSION);
+			return 0;
 		default:
 			cmd_option_bad(argv, SHORTOPTS, usage);
 		}
 	}
 	if (argc - optind > 1) {
+		msg_warn("too many operands (one DIR at most)");
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
-	root = optind < argc ? argv[optind] : paths_root();
-	if (!root[0])
-		msg_die(EX_USAGE, "empty root directory");
+	if (optind < argc) {
+		if (!argv[optind][0])
+			msg_die(EX_USAGE, "empty root directory");
+		if (setenv("IAR_ROOT", argv[optind], 1) < 0)
+			msg_die(EX_TEMP, "cannot set IAR_ROOT:");
+		paths_reset();
+	}
+	root = paths_root();
 	if (node && !spool_node_ok(node))
 		msg_die(EX_USAGE, "bad node name '%s'", node);
 	if (group && geteuid() != 0)
@@ -332,31 +376,31 @@ main(int argc, char **argv)
 	if (group)
 		gid = group_get(group);
 
-	if (mkdir(root, 0755) == 0)
-		printf("%s: created %s\n", msg_prog, root);
-	else if (errno != EEXIST)
-		msg_die(EX_TEMP, "cannot create '%s':", root);
-	if ((rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		msg_die(EX_TEMP, "cannot open '%s':", root);
-	if (group) {
+	if (root) {
 		struct stat st;
 
-		if (fstat(rootfd, &st) == 0 && (st.st_mode & 0005) != 0005)
+		if (mkdir(root, 0755) == 0)
+			printf("%s: created %s\n", msg_prog, root);
+		else if (errno != EEXIST)
+			msg_die(EX_TEMP, "cannot create '%s': %s%s", root,
+			    strerror(errno), init_hint());
+		if (group && stat(root, &st) == 0 &&
+		    (st.st_mode & 0005) != 0005)
 			msg_warn("'%s' is mode %04o: other users cannot reach "
 			    "its spool (chmod 755 it)", root,
 			    (unsigned)(st.st_mode & 07777));
 	}
 
-	/* spool/ and nodes/ */
+	/* the spool and the nodes */
 	ns = seen_list(s, sizeof s / sizeof s[0]);
-	seen_take(rootfd, s, ns);
+	seen_take(s, ns);
 	{
 		struct seen after[SD_N + 8];
 
 		memcpy(after, s, sizeof after);
-		if (spool_create(root, gid, err, sizeof err) < 0)
-			msg_die(EX_TEMP, "%s in '%s'", err, root);
-		seen_take(rootfd, after, ns);
+		if (spool_create(gid, err, sizeof err) < 0)
+			msg_die(EX_TEMP, "%s%s", err, init_hint());
+		seen_take(after, ns);
 		for (i = 0; i < ns; i++) {
 			if (!after[i].exists)
 				continue;
@@ -368,13 +412,14 @@ main(int argc, char **argv)
 		}
 	}
 
-	/* etc/iar.conf */
-	if (mkdirat(rootfd, "etc", 0755) == 0)
-		say("created", "etc");
+	/* iar.conf */
+	if (mkdir(paths_etc(), 0755) == 0)
+		say("created", paths_etc());
 	else if (errno != EEXIST)
-		msg_die(EX_TEMP, "cannot create '%s/etc':", root);
-	if ((etc = file_dir_open(rootfd, "etc")) < 0)
-		msg_die(EX_TEMP, "cannot open '%s/etc':", root);
+		msg_die(EX_TEMP, "cannot create '%s': %s%s", paths_etc(),
+		    strerror(errno), init_hint());
+	if ((etc = open(paths_etc(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		msg_die(EX_TEMP, "cannot open '%s':", paths_etc());
 	{
 		char line[128] = "", text[sizeof conf_text + 128];
 		int n;
@@ -385,15 +430,15 @@ main(int argc, char **argv)
 		n = snprintf(text, sizeof text, conf_text, line);
 		if (n < 0 || (size_t)n >= sizeof text)
 			msg_die(EX_TEMP, "cannot format iar.conf");
-		r = file_create_new(etc, "iar.conf", text, (size_t)n, 0644);
+		r = file_create_new(etc, IAR_CONF_NAME, text, (size_t)n, 0644);
 		if (r < 0)
-			msg_die(EX_TEMP, "cannot create '%s/%s':", root,
-			    IAR_CONF);
+			msg_die(EX_TEMP, "cannot create '%s': %s%s",
+			    paths_conf(), strerror(errno), init_hint());
 		if (r > 0)
-			say("created", IAR_CONF);
+			say("created", paths_conf());
 	}
 	close(etc);
-	if (conf_load(&conf, root, err, sizeof err) < 0)
+	if (conf_load(&conf, err, sizeof err) < 0)
 		msg_die(EX_USAGE, "%s", err);
 
 	/* nodes/NAME */
@@ -401,14 +446,20 @@ main(int argc, char **argv)
 		node = conf.node;
 	if (!spool_node_ok(node))
 		msg_die(EX_USAGE, "bad node name '%s' (set node_name in "
-		    "'%s/%s')", node, root, IAR_CONF);
-	node_record(rootfd, node);
+		    "'%s')", node, paths_conf());
+	node_record(node);
 
-	if (group)
+	if (group) {
+		char dir[4096];
+		int bd = bindir_open(dir, sizeof dir);
+
+		if (bd < 0)
+			msg_die(EX_TEMP, "cannot open '%s':", dir);
 		for (i = 0; i < sizeof setgid_cmds / sizeof setgid_cmds[0];
 		    i++)
-			setgid_set(rootfd, setgid_cmds[i], gid, group);
-	close(rootfd);
+			setgid_set(bd, dir, setgid_cmds[i], gid, group);
+		close(bd);
+	}
 	if (fflush(stdout) == EOF)
 		msg_die(EX_TEMP, "cannot write standard output:");
 	return 0;

@@ -126,8 +126,8 @@ path_find(const struct view_job *v, int want_err, char *path, size_t n,
 
 	*inspool = 0;
 	if (!p[0]) {
-		if (snprintf(path, n, "%s/%s/%s/%" PRIu64 "/%s", c.root,
-		    IAR_SPOOL, SPOOL_JOBS, v->id, want_err ? JOBDIR_ERR :
+		if (snprintf(path, n, "%s/%s/%" PRIu64 "/%s",
+		    paths_spool(), SPOOL_JOBS, v->id, want_err ? JOBDIR_ERR :
 		    JOBDIR_OUT) >= (int)n)
 			msg_die(EX_TEMP, "cannot open the output of job %"
 			    PRIu64 ": %s", v->id, strerror(ENAMETOOLONG));
@@ -163,9 +163,8 @@ path_find(const struct view_job *v, int want_err, char *path, size_t n,
 			    strerror(ENAMETOOLONG));
 	}
 	/* Under the spool, nothing is followed. */
-	k = strlen(c.root);
-	if (strncmp(path, c.root, k) == 0 && strncmp(path + k, "/" IAR_SPOOL
-	    "/", strlen(IAR_SPOOL) + 2) == 0)
+	k = strlen(paths_spool());
+	if (strncmp(path, paths_spool(), k) == 0 && path[k] == '/')
 		*inspool = 1;
 }
 
@@ -357,15 +356,74 @@ watch_add(int in, const char *path)
 
 	if (in < 0)
 		return;
-	snprintf(p, sizeof p, "%s/%s/%s", c.root, IAR_SPOOL, SPOOL_DONE);
+	snprintf(p, sizeof p, "%s/%s", paths_spool(), SPOOL_DONE);
 	inotify_add_watch(in, p, IN_CREATE | IN_MOVED_TO);
-	snprintf(p, sizeof p, "%s/%s/%s", c.root, IAR_SPOOL, SPOOL_JOBS);
+	snprintf(p, sizeof p, "%s/%s", paths_spool(), SPOOL_JOBS);
 	inotify_add_watch(in, p, IN_CREATE | IN_MOVED_TO);
 	snprintf(p, sizeof p, "%s", path);
 	if ((slash = strrchr(p, '/')) && slash > p) {
 		*slash = 0;
 		inotify_add_watch(in, p, IN_CREATE | IN_MOVED_TO);
 	}
+}
+
+/* An array job's tasks, for iar-log to name: "5 (4_1), 6 (4_2), ...". */
+struct task_list {
+	uint64_t array, first;
+	unsigned n;
+	struct buf b;
+};
+
+static int
+task_list_one(const struct view_job *v, void *arg)
+{
+	struct task_list *t = arg;
+
+	if (v->array_job != t->array)
+		return 0;
+	if (t->n == 5) {
+		buf_adds(&t->b, ", ...");
+		return 1;
+	}
+	if (!t->n)
+		t->first = v->id;
+	buf_addf(&t->b, "%s%" PRIu64 " (%" PRIu64 "_%" PRIu32 ")",
+	    t->n ? ", " : "", v->id, v->array_job, v->array_task);
+	t->n++;
+	return 0;
+}
+
+/* A job whose output file is not there because it never ran: say why
+ * and exit 102; return if it did run (the file was removed). */
+static void
+output_none_why(const struct view_job *v)
+{
+	const char *sep = v->cause[0] ? ": " : "";
+
+	if (v->array[0] && !v->array_job) {
+		struct task_list t;
+
+		memset(&t, 0, sizeof t);
+		t.array = v->id;
+		buf_init(&t.b);
+		view_job_each(&c.sp, cmd_hist_get(&c, NULL), task_list_one, &t);
+		if (t.n == 0 || t.b.err)
+			msg_die(EX_NOTFOUND, "job %" PRIu64 " is an array job "
+			    "(%" PRIu64 "_[%s]) with no output of its own, and "
+			    "its tasks are not made yet", v->id, v->id,
+			    v->array);
+		msg_die(EX_NOTFOUND, "job %" PRIu64 " is an array job (%"
+		    PRIu64 "_[%s]) with no output of its own; its tasks, "
+		    "each with its own (iar-log %" PRIu64 "), are jobs %s",
+		    v->id, v->id, v->array, t.first, t.b.s);
+	}
+	if (v->started_us)
+		return;
+	if (!job_state_final(v->state))
+		msg_die(EX_NOTFOUND, "no output yet: job %" PRIu64 " is %s%s%s",
+		    v->id, job_state_name(v->state), sep, v->cause);
+	msg_die(EX_NOTFOUND, "no output: job %" PRIu64 " ended %s before it "
+	    "started%s%s", v->id, job_state_name(v->state), sep, v->cause);
 }
 
 int
@@ -380,6 +438,7 @@ main(int argc, char **argv)
 	off_t pos;
 	struct stat st;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, SHORTOPTS, longopts, NULL))
@@ -415,6 +474,7 @@ main(int argc, char **argv)
 	}
 	id = cmd_id_arg(argv[optind]);
 	cmd_setup(&c, argv[0]);
+	id = cmd_id_arg(argv[optind]);	/* ARRAY_INDEX: now the task's */
 
 	if (cmd_job_find(&c, id, &v) != 0)
 		msg_die(EX_NOTFOUND, "no such job %" PRIu64, id);
@@ -446,19 +506,16 @@ main(int argc, char **argv)
 			msg_die(e == EACCES || e == EPERM || e == ELOOP ?
 			    EX_NOTFOUND : EX_TEMP, "cannot open '%s':", path);
 		if (!follow || job_over(id)) {
-			if (cmd_job_find(&c, id, &v) == 0 && (v.state == JS_PENDING ||
-			    v.state == JS_HELD))
-				msg_die(EX_NOTFOUND, "no output yet: job %"
-				    PRIu64 " is %s", id,
-				    job_state_name(v.state));
+			if (cmd_job_find(&c, id, &v) == 0)
+				output_none_why(&v);
 			{
 				char ar[128];
 
 				if (spool_archive_find(&c.sp, id, ar, sizeof ar))
 					msg_die(EX_NOTFOUND, "job %" PRIu64
 					    " was pruned; its logs are in "
-					    "%s/%s/%s/%s", id, c.root,
-					    IAR_SPOOL, SPOOL_ARCHIVE, ar);
+					    "%s/%s/%s", id,
+					    paths_spool(), SPOOL_ARCHIVE, ar);
 			}
 			errno = e;
 			msg_die(EX_NOTFOUND, "cannot open '%s':", path);

@@ -51,8 +51,10 @@ main(int argc, char **argv)
 	char *e;
 	int ch, i, rc = 0, root = getuid() == 0;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	argv[0] = (char *)msg_prog;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "p:t:c:J:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
@@ -90,8 +92,7 @@ main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			fputs(usage, stderr);
-			return EX_USAGE;
+			cmd_option_bad(argv, "p:t:c:J:h", usage);
 		}
 	}
 	if (optind >= argc || !(have_p || have_t || have_m || have_c ||

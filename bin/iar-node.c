@@ -99,11 +99,11 @@ admin_check(const char *verb)
 	struct stat st;
 
 	if (fstat(cmd.sp.spoolfd, &st) < 0)
-		msg_die(EX_TEMP, "cannot look at '%s/%s':", cmd.root,
-		    IAR_SPOOL);
+		msg_die(EX_TEMP, "cannot look at '%s':",
+		    paths_spool());
 	if (geteuid() != 0 && geteuid() != st.st_uid)
 		msg_die(EX_NOTFOUND, "cannot %s: only root or the owner of "
-		    "'%s/%s' may change nodes", verb, cmd.root, IAR_SPOOL);
+		    "'%s' may change nodes", verb, paths_spool());
 }
 
 static void
@@ -119,12 +119,12 @@ node_open(const char *name)
 	int fd;
 
 	name_check(name);
-	if ((fd = node_dir_open(cmd.root, name)) < 0) {
+	if ((fd = node_dir_open(name)) < 0) {
 		if (errno == ENOENT)
 			msg_die(EX_NOTFOUND, "cannot find node '%s': no "
-			    "'%s/%s/%s'", name, cmd.root, IAR_NODES, name);
-		msg_die(EX_TEMP, "cannot open '%s/%s/%s':", cmd.root,
-		    IAR_NODES, name);
+			    "'%s/%s'", name, paths_nodes(), name);
+		msg_die(EX_TEMP, "cannot open '%s/%s':",
+		    paths_nodes(), name);
 	}
 	return fd;
 }
@@ -191,7 +191,7 @@ node_write(const char *name, struct topo *t, const struct opts *o,
 	char *xml;
 	int nodes, fd, r;
 
-	snprintf(path, sizeof path, "%s/%s", cmd.root, IAR_NODES);
+	snprintf(path, sizeof path, "%s", paths_nodes());
 	if ((nodes = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0)
 		msg_die(EX_TEMP, "cannot open '%s':", path);
@@ -316,7 +316,7 @@ node_state_set(const char *name, int state, const char *reason)
 		msg_die(EX_USAGE, "reason too long (512 bytes at most)");
 	if (node_state_write(fd, state, state == NA_UP ? NULL : reason) < 0)
 		msg_die(errno == EINVAL ? EX_USAGE : EX_TEMP, "cannot write "
-		    "'%s/%s/%s/%s'%s", cmd.root, IAR_NODES, name, NODE_STATE,
+		    "'%s/%s/%s'%s", paths_nodes(), name, NODE_STATE,
 		    errno == EINVAL ? ": control characters in the reason" :
 		    ":");
 	close(fd);
@@ -334,12 +334,12 @@ node_tag(const char *name, const char *tags)
 		msg_die(EX_USAGE, "bad tags '%s' (words of [A-Za-z0-9._-] "
 		    "separated by commas)", tags);
 	if (node_settings_read(fd, &s) < 0)
-		msg_die(EX_TEMP, "cannot read '%s/%s/%s/%s': bad file",
-		    cmd.root, IAR_NODES, name, NODE_SETTINGS);
+		msg_die(EX_TEMP, "cannot read '%s/%s/%s': bad file",
+		    paths_nodes(), name, NODE_SETTINGS);
 	snprintf(s.tags, sizeof s.tags, "%s", tags);
 	if (node_settings_write(fd, &s) < 0)
-		msg_die(EX_TEMP, "cannot write '%s/%s/%s/%s':", cmd.root,
-		    IAR_NODES, name, NODE_SETTINGS);
+		msg_die(EX_TEMP, "cannot write '%s/%s/%s':",
+		    paths_nodes(), name, NODE_SETTINGS);
 	close(fd);
 	return 0;
 }
@@ -402,12 +402,12 @@ node_remove(const char *name)
 	admin_check("remove a node");
 	if ((n = run_scan(name, NULL, 0)) > 0)
 		msg_die(EX_REJECT, "cannot remove node '%s': %u job%s in "
-		    "'%s/%s/%s/%s' (drain it and let them finish)", name, n,
-		    n == 1 ? "" : "s", cmd.root, IAR_SPOOL, SPOOL_RUN, name);
+		    "'%s/%s/%s' (drain it and let them finish)", name, n,
+		    n == 1 ? "" : "s", paths_spool(), SPOOL_RUN, name);
 	for (i = 0; i < sizeof files / sizeof files[0]; i++)
 		if (unlinkat(fd, files[i], 0) < 0 && errno != ENOENT)
-			msg_die(EX_TEMP, "cannot remove '%s/%s/%s/%s':",
-			    cmd.root, IAR_NODES, name, files[i]);
+			msg_die(EX_TEMP, "cannot remove '%s/%s/%s':",
+			    paths_nodes(), name, files[i]);
 	/* Temporary files a crashed writer left (".NAME.PID"). */
 	if ((d = fdopendir(dup(fd)))) {
 		while ((de = readdir(d)))
@@ -417,7 +417,7 @@ node_remove(const char *name)
 		closedir(d);
 	}
 	close(fd);
-	snprintf(path, sizeof path, "%s/%s", cmd.root, IAR_NODES);
+	snprintf(path, sizeof path, "%s", paths_nodes());
 	if ((nodes = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    unlinkat(nodes, name, AT_REMOVEDIR) < 0)
 		msg_die(EX_TEMP, "cannot remove '%s/%s'%s", path, name,
@@ -572,14 +572,14 @@ node_list(const struct opts *o)
 	struct buf b;
 	DIR *d;
 
-	snprintf(path, sizeof path, "%s/%s", cmd.root, IAR_NODES);
+	snprintf(path, sizeof path, "%s", paths_nodes());
 	if (!(d = opendir(path)))
 		msg_die(EX_TEMP, "cannot open '%s':", path);
 	while ((de = readdir(d))) {
 		int fd;
 
 		if (!spool_node_ok(de->d_name) ||
-		    (fd = node_dir_open(cmd.root, de->d_name)) < 0)
+		    (fd = node_dir_open(de->d_name)) < 0)
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
@@ -638,6 +638,20 @@ node_list(const struct opts *o)
 	return 0;
 }
 
+/* The subcommands main() knows. */
+static int
+node_sub_ok(const char *sub)
+{
+	static const char *const subs[] = { "register", "add", "list",
+	    "drain", "maintenance", "resume", "tag", "remove" };
+	size_t i;
+
+	for (i = 0; i < sizeof subs / sizeof subs[0]; i++)
+		if (!strcmp(sub, subs[i]))
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -646,6 +660,7 @@ main(int argc, char **argv)
 	int ch, nargs;
 	char **args;
 
+	cmd_early(argc, argv, usage);
 	memset(&o, 0, sizeof o);
 	msg_prog_set(argv[0]);
 	if (argc < 2)
@@ -654,6 +669,14 @@ main(int argc, char **argv)
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
 		fputs(usage, stdout);
 		return 0;
+	}
+	if (sub[0] == '-') {
+		msg_warn("unknown option '%s'", sub);
+		usage_die(NULL);
+	}
+	if (!node_sub_ok(sub)) {
+		msg_warn("unknown command '%s'", sub);
+		usage_die(NULL);
 	}
 	opterr = 0;
 	optind = 2;

@@ -467,6 +467,7 @@ main(int argc, char **argv)
 	size_t nids = 0, i;
 	int ch, rc = 0;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	opterr = 0;
 	memset(&x, 0, sizeof x);
@@ -570,8 +571,8 @@ main(int argc, char **argv)
 			if (h && hist_error_get(h)[0])
 				msg_warn("%s", hist_error_get(h));
 			else
-				msg_warn("cannot list the jobs in '%s/%s'",
-				    c.root, IAR_SPOOL);
+				msg_warn("cannot list the jobs in '%s'",
+				    paths_spool());
 			rc = EX_TEMP;
 		}
 	}

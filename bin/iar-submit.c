@@ -65,6 +65,7 @@ static const char usage[] =
 enum { O_MEM = 256, O_EXPORT, O_PARSABLE, O_RETRIES, O_GIT, O_BUNDLE,
 	O_RERUN, O_GPUS, O_NUMA, O_AFTER };
 
+#define SHORTOPTS "+J:c:t:p:HD:o:e:WhC:w:x:a:"
 static const struct option longopts[] = {
 	{ "name", required_argument, NULL, 'J' },
 	{ "job-name", required_argument, NULL, 'J' },
@@ -130,8 +131,8 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+J:c:t:p:HD:o:e:WhC:w:x:a:", longopts,
-	    NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'J':
 			copy_str(o, j->name, sizeof j->name, optarg, "name");
@@ -255,12 +256,17 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 				fputs(usage, stdout);
 				exit(0);
 			}
+			optopt = 0;	/* -h is not for #IAR lines */
 			/* fallthrough */
 		default:
-			if (o->where[0])
-				msg_die(EX_USAGE, "bad option in %s", o->where);
-			fputs(usage, stderr);
-			exit(EX_USAGE);
+			if (o->where[0]) {
+				char what[256];
+
+				cmd_option_say(argc, argv, SHORTOPTS, what,
+				    sizeof what);
+				msg_die(EX_USAGE, "%s in %s", what, o->where);
+			}
+			cmd_option_bad(argv, SHORTOPTS, usage);
 		}
 	}
 	return optind;
@@ -464,7 +470,7 @@ bundle_make(struct cmd *c, gid_t iar_gid, const char *src, int srcfd,
 	fd = openat(c->sp.fd[SD_TMP], tmpname, O_RDWR | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0)
-		msg_die(EX_TEMP, "cannot create '%s/spool/tmp/%s':", c->root,
+		msg_die(EX_TEMP, "cannot create '%s/tmp/%s':", paths_spool(),
 		    tmpname);
 	if (iar_gid != getgid() && setegid(getgid()) < 0)
 		msg_die(EX_TEMP, "cannot drop the group privilege:");
@@ -483,8 +489,8 @@ bundle_make(struct cmd *c, gid_t iar_gid, const char *src, int srcfd,
 
 		close(in);
 		in = -1;
-		snprintf(helper, sizeof helper, "%s/%s/iar-bundle", c->root,
-		    IAR_LIBEXEC);
+		if (paths_helper(helper, sizeof helper, "iar-bundle") < 0)
+			msg_die(EX_TEMP, "cannot find iar-bundle:");
 		if ((pid = fork()) < 0)
 			msg_die(EX_TEMP, "cannot fork:");
 		if (pid == 0) {
@@ -647,6 +653,28 @@ now_us(void)
 	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
+/* -W, a job that did not complete: say why on standard error, with the
+ * reason iar-stat shows, unless it ran and failed by itself (its exit
+ * status and its own standard error say enough). */
+static void
+wait_end_say(struct cmd *c, uint64_t id)
+{
+	struct view_job v;
+	int array = 0;
+	const char *sep;
+
+	if (cmd_job_find(c, id, &v) != 0)
+		return;
+	array = v.array[0] && !v.array_job;
+	sep = v.cause[0] ? ": " : "";
+	if (!v.started_us && !array)
+		msg_warn("job %" PRIu64 " ended %s before it started%s%s", id,
+		    job_state_name(v.state), sep, v.cause);
+	else if (v.state != JS_FAILED || array)
+		msg_warn("job %" PRIu64 " ended %s%s%s", id,
+		    job_state_name(v.state), sep, v.cause);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -659,6 +687,7 @@ main(int argc, char **argv)
 	char why[256], bundle_tmp[64];
 	int first, tries, have_bundle = 0;
 
+	cmd_early(argc, argv, usage);
 	cmd_setup(&c, argv[0]);
 	/* Set-gid iar: the group opens the spool, never the caller's files
 	 * (a script named on the command line could be another user's job
@@ -781,8 +810,8 @@ commit:
 		if (iar_gid != getegid() && setegid(iar_gid) < 0)
 			msg_die(EX_TEMP, "cannot take the group privilege:");
 		if (spool_id_next(&c.sp, &id) < 0)
-			msg_die(EX_TEMP, "cannot take a job id from '%s/spool/"
-			    "seq':", c.root);
+			msg_die(EX_TEMP, "cannot take a job id from '%s/"
+			    "seq':", paths_spool());
 		j.id = id;
 		/* The bundle first: a job file never names a missing one. */
 		if (have_bundle && spool_bundle_commit(&c.sp, bundle_tmp, id)
@@ -790,7 +819,7 @@ commit:
 			if (errno == EEXIST && tries <= 100)
 				continue;
 			msg_die(EX_TEMP, "cannot commit the bundle of job %"
-			    PRIu64 " to '%s/spool/bundles':", id, c.root);
+			    PRIu64 " to '%s/bundles':", id, paths_spool());
 		}
 		buf_reset(&file);
 		job_format(&j, &file);
@@ -815,7 +844,7 @@ commit:
 			spool_bundle_uncommit(&c.sp, bundle_tmp, id);
 		if (errno != EEXIST || tries > 100)
 			msg_die(EX_TEMP, "cannot commit job %" PRIu64 " to '%s/"
-			    "spool/incoming':", id, c.root);
+			    "incoming':", id, paths_spool());
 	}
 	if (o.parsable)
 		printf("%" PRIu64 "\n", id);
@@ -828,6 +857,8 @@ commit:
 		r = cmd_job_wait(&c, id, -1, &st);
 		if (r < 0)
 			msg_die(EX_TEMP, "cannot wait for job %" PRIu64, id);
+		if (r != JS_COMPLETED)
+			wait_end_say(&c, id);
 		return st;
 	}
 	return 0;

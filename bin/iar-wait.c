@@ -157,6 +157,7 @@ main(int argc, char **argv)
 	uint64_t *ids;
 	int ch, i, n, verbose = 0, rc = 0, failed = 0, bar, nfail = 0;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, SHORTOPTS, longopts, NULL))

@@ -34,7 +34,7 @@
 #include "job.h"
 #include "paths.h"
 
-#define CGI_SECRET	"etc/cgi.secret"
+#define CGI_SECRET	"cgi.secret"	/* in paths_etc() */
 #define TOKEN_LIFE	(12 * 3600)	/* seconds a token is good for */
 #define TOKEN_SKEW	300		/* seconds of clock skew allowed */
 
@@ -75,7 +75,7 @@ auth_may_act(struct cgi *c, uid_t uid)
 	    auth_is_owner(c, uid);
 }
 
-/* The key: etc/cgi.secret, a regular file nobody else can read or
+/* The key: cgi.secret beside iar.conf, a regular file nobody else can read or
  * change (mode 0600, or 0640 for the web server's group). */
 static int
 auth_secret_get(struct cgi *c, unsigned char *key, size_t *keylen)
@@ -85,7 +85,8 @@ auth_secret_get(struct cgi *c, unsigned char *key, size_t *keylen)
 	ssize_t n;
 	int fd;
 
-	if (snprintf(path, sizeof path, "%s/%s", c->root, CGI_SECRET) >=
+	(void)c;
+	if (snprintf(path, sizeof path, "%s/%s", paths_etc(), CGI_SECRET) >=
 	    (int)sizeof path)
 		return -1;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)

@@ -82,7 +82,6 @@ struct cgi_resp {
 struct cgi_conf;
 
 struct cgi {
-	const char *root;
 	struct spool sp;
 	int sp_ok;
 	struct hist *h;		/* the history; see data_hist() */

@@ -73,7 +73,7 @@ data_hist(struct cgi *c)
 	if (c->h_tried)
 		return c->h;
 	c->h_tried = 1;
-	if (snprintf(dir, sizeof dir, "%s/%s/%s", c->root, IAR_SPOOL,
+	if (snprintf(dir, sizeof dir, "%s/%s", paths_spool(),
 	    SPOOL_DB) >= (int)sizeof dir)
 		return NULL;
 	snprintf(file, sizeof file, "%s/jobs.db", dir);
@@ -512,7 +512,7 @@ data_nodes_fd(struct cgi *c)
 		return c->nodesfd;
 	c->nodes_tried = 1;
 	c->nodesfd = -1;
-	if (snprintf(path, sizeof path, "%s/%s", c->root, IAR_NODES) <
+	if (snprintf(path, sizeof path, "%s", paths_nodes()) <
 	    (int)sizeof path)
 		c->nodesfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);

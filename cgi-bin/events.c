@@ -230,7 +230,8 @@ static void
 ev_path(struct ev *e, char *out, size_t n, const char *a, const char *b,
     const char *c)
 {
-	if ((size_t)snprintf(out, n, "%s/%s%s%s%s%s", e->c->root, a, b ? "/" :
+	(void)e;
+	if ((size_t)snprintf(out, n, "%s%s%s%s%s", a, b ? "/" :
 	    "", b ? b : "", c ? "/" : "", c ? c : "") >= n)
 		out[0] = 0;
 }
@@ -243,7 +244,7 @@ ev_run_node_add(struct ev *e, const char *node, int scan)
 
 	if (!spool_node_ok(node))
 		return;
-	ev_path(e, path, sizeof path, IAR_SPOOL, SPOOL_RUN, node);
+	ev_path(e, path, sizeof path, paths_spool(), SPOOL_RUN, node);
 	if (path[0])
 		ev_watch_add(e, path, W_RUNNODE, SD_RUN, node);
 	if (scan)
@@ -257,7 +258,7 @@ ev_node_add(struct ev *e, const char *node, int send)
 
 	if (!spool_node_ok(node))
 		return;
-	ev_path(e, path, sizeof path, IAR_NODES, node, NULL);
+	ev_path(e, path, sizeof path, paths_nodes(), node, NULL);
 	if (path[0])
 		ev_watch_add(e, path, W_NODE, 0, node);
 	if (send)
@@ -295,16 +296,16 @@ ev_watches_set(struct ev *e)
 	int nfd;
 
 	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		ev_path(e, path, sizeof path, IAR_SPOOL,
+		ev_path(e, path, sizeof path, paths_spool(),
 		    spool_dir_names[dirs[i]], NULL);
 		if (path[0])
 			ev_watch_add(e, path, W_SPOOL, dirs[i], NULL);
 	}
-	ev_path(e, path, sizeof path, IAR_SPOOL, SPOOL_RUN, NULL);
+	ev_path(e, path, sizeof path, paths_spool(), SPOOL_RUN, NULL);
 	if (path[0])
 		ev_watch_add(e, path, W_RUNROOT, SD_RUN, NULL);
 	ev_dir_each(e->c->sp.fd[SD_RUN], ev_run_node_add, e, 0);
-	ev_path(e, path, sizeof path, IAR_NODES, NULL, NULL);
+	ev_path(e, path, sizeof path, paths_nodes(), NULL, NULL);
 	if (path[0])
 		ev_watch_add(e, path, W_NODES, 0, NULL);
 	nfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -323,7 +324,7 @@ ev_snapshot(struct ev *e, int nodes)
 	data_live_each(e->c, ev_job_send, e);
 	if (!nodes)
 		return;
-	ev_path(e, path, sizeof path, IAR_NODES, NULL, NULL);
+	ev_path(e, path, sizeof path, paths_nodes(), NULL, NULL);
 	if ((nfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) >= 0) {
 		struct dirent *de;

@@ -226,13 +226,12 @@ main(void)
 	c.conf = &conf;
 	http_resp_init(&c.rs, 200, "text/html", CACHE_LIVE);
 	http_req_read(&c);
-	c.root = paths_root();
-	if (webconf_load(c.root, &conf, err, sizeof err) < 0) {
+	if (webconf_load(&conf, err, sizeof err) < 0) {
 		fprintf(stderr, "iar.cgi: %s\n", err);
 		cgi_die(&c, 500, "the web interface is misconfigured "
 		    "(etc/cgi.conf); the server's error log says why");
 	}
-	if (spool_open(&c.sp, c.root, err, sizeof err) < 0)
+	if (spool_open(&c.sp, err, sizeof err) < 0)
 		cgi_die(&c, 500, "cannot read the spool: %s", err);
 	c.sp_ok = 1;
 	cgi_route(&c);

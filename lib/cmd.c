@@ -41,7 +41,6 @@ cmd_setup(struct cmd *c, const char *argv0)
 	if (fd > 2)
 		close(fd);
 	umask(022);
-	c->root = paths_root();
 	c->hist = NULL;
 	c->hist_tried = 0;
 	if (getegid() != getgid() && env && *env) {
@@ -54,9 +53,9 @@ cmd_setup(struct cmd *c, const char *argv0)
 				msg_die(EX_TEMP, "cannot drop privilege:");
 		}
 	}
-	if (conf_load(&c->conf, c->root, err, sizeof err) < 0)
+	if (conf_load(&c->conf, err, sizeof err) < 0)
 		msg_die(EX_USAGE, "%s", err);
-	if (spool_open(&c->sp, c->root, err, sizeof err) < 0)
+	if (spool_open(&c->sp, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
 }
 
@@ -133,7 +132,7 @@ cmd_job_wait(struct cmd *c, uint64_t id, long timeout_ms, int *exit_status)
 		for (i = 0; i < (int)(sizeof dirs / sizeof dirs[0]); i++) {
 			char p[4096];
 
-			snprintf(p, sizeof p, "%s/%s/%s", c->root, IAR_SPOOL,
+			snprintf(p, sizeof p, "%s/%s", paths_spool(),
 			    spool_dir_names[dirs[i]]);
 			inotify_add_watch(in, p, IN_MOVED_TO | IN_CREATE |
 			    IN_MOVED_FROM);
@@ -200,15 +199,16 @@ cmd_ctl_main(int argc, char **argv, const char *verb, const char *usage)
 	struct cmd c;
 	int ch, i, rc = 0;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	argv[0] = (char *)msg_prog;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		if (ch == 'h') {
 			fputs(usage, stdout);
 			return 0;
 		}
-		fputs(usage, stderr);
-		return EX_USAGE;
+		cmd_option_bad(argv, "h", usage);
 	}
 	if (optind >= argc) {
 		fputs(usage, stderr);
@@ -255,16 +255,61 @@ cmd_ctl_main(int argc, char **argv, const char *verb, const char *usage)
 }
 
 void
+cmd_option_say(int argc, char **argv, const char *shortopts, char *out,
+    size_t size)
+{
+	const char *last = optind > 0 && optind <= argc ? argv[optind - 1] :
+	    "";
+
+	/* A long option that lacks its value is the last word (its value
+	 * would be the next one), whatever its optopt is: "--mem". */
+	if (optopt && optind == argc && strncmp(last, "--", 2) == 0)
+		snprintf(out, size, "option '%s' needs a value", last);
+	else if (optopt && optopt < 256 && strchr(shortopts, optopt))
+		snprintf(out, size, "option '-%c' needs a value", optopt);
+	else if (optopt && optopt < 256)
+		snprintf(out, size, "unknown option '-%c'", optopt);
+	else if (optopt)
+		snprintf(out, size, "option '%s' needs a value", last);
+	else
+		snprintf(out, size, "unknown option '%s'", last);
+}
+
+void
 cmd_option_bad(char **argv, const char *shortopts, const char *usage)
 {
-	if (optopt && optopt < 256 && strchr(shortopts, optopt))
-		msg_warn("option '-%c' needs a value", optopt);
-	else if (optopt && optopt < 256)
-		msg_warn("unknown option '-%c'", optopt);
-	else if (optopt)
-		msg_warn("option '%s' needs a value", argv[optind - 1]);
-	else
-		msg_warn("unknown option '%s'", argv[optind - 1]);
+	char what[256];
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	cmd_option_say(argc, argv, shortopts, what, sizeof what);
+	msg_warn("%s", what);
 	fputs(usage, stderr);
 	exit(EX_USAGE);
+}
+
+void
+cmd_early(int argc, char **argv, const char *usage)
+{
+	const char *prog = strrchr(argv[0], '/');
+	int i;
+
+	prog = prog ? prog + 1 : argv[0];
+	/* Long options only, up to "--" or the first operand: these need
+	 * no root, no configuration and no privilege. */
+	for (i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--");
+	    i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			if (fputs(usage, stdout) == EOF || fflush(stdout))
+				exit(EX_TEMP);
+			exit(0);
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			if (printf("%s (iar) %s\n", prog, IAR_VERSION) < 0 ||
+			    fflush(stdout))
+				exit(EX_TEMP);
+			exit(0);
+		}
+	}
 }

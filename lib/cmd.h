@@ -18,13 +18,15 @@ struct hist;
 struct view_job;
 
 struct cmd {
-	const char *root;
 	struct conf conf;
 	struct spool sp;
 	struct hist *hist;	/* cmd_hist_get(): opened when first needed */
 	int hist_tried;
 };
 
+/* --help and --version, before anything else is touched: print the usage
+ * or the version and exit 0. Every program calls it first. */
+void cmd_early(int argc, char **argv, const char *usage);
 /* Set the program name, clean up the process, load the configuration and
  * open the spool; dies with EX_TEMP (or EX_USAGE for a bad conf) on
  * failure. */
@@ -53,5 +55,10 @@ int cmd_job_find(struct cmd *c, uint64_t id, struct view_job *v);
  * usage and exit 100. */
 void cmd_option_bad(char **argv, const char *shortopts, const char *usage)
     __attribute__((noreturn));
+/* The same words into out ("unknown option '--bogus'"), for a caller
+ * that says more (where the option was found); a long word is cut to
+ * fit. */
+void cmd_option_say(int argc, char **argv, const char *shortopts,
+    char *out, size_t size);
 
 #endif

@@ -20,7 +20,7 @@ cmd_hist_get(struct cmd *c, const char *note)
 	if (c->hist_tried)
 		return c->hist;
 	c->hist_tried = 1;
-	if (snprintf(dir, sizeof dir, "%s/%s/%s", c->root, IAR_SPOOL,
+	if (snprintf(dir, sizeof dir, "%s/%s", paths_spool(),
 	    SPOOL_DB) >= (int)sizeof dir)
 		return NULL;
 	/* Before the first job is recorded there is no history: that is

@@ -113,7 +113,16 @@ conf_set(struct conf *c, const char *k, const char *v)
 {
 	uint64_t n;
 
-	if (strcmp(k, "node_name") == 0) {
+	if (strcmp(k, "spool_dir") == 0 || strcmp(k, "nodes_dir") == 0) {
+		char *d = k[0] == 's' ? c->spool_dir : c->nodes_dir;
+
+		/* Absolute, no "..", no trailing slash (paths.h). */
+		if (v[0] != '/' || strstr(v, "/../") || strlen(v) >=
+		    sizeof c->spool_dir || (strlen(v) > 1 &&
+		    v[strlen(v) - 1] == '/') || !conf_name_ok(v, 1))
+			return -1;
+		strcpy(d, v);
+	} else if (strcmp(k, "node_name") == 0) {
 		if (!conf_name_ok(v, 0) || strlen(v) >= sizeof c->node)
 			return -1;
 		strcpy(c->node, v);
@@ -224,19 +233,14 @@ conf_set(struct conf *c, const char *k, const char *v)
 }
 
 int
-conf_load(struct conf *c, const char *root, char *err, size_t errsz)
+conf_load(struct conf *c, char *err, size_t errsz)
 {
-	char path[4096], line[1024];
+	const char *path = paths_conf();
+	char line[1024];
 	unsigned lineno = 0;
 	FILE *f;
 
 	conf_defaults(c);
-	if (snprintf(path, sizeof path, "%s/%s", root, IAR_CONF) >=
-	    (int)sizeof path) {
-		snprintf(err, errsz, "cannot open '%s/%s': %s", root,
-		    IAR_CONF, strerror(ENAMETOOLONG));
-		return -1;
-	}
 	if (!(f = fopen(path, "re"))) {
 		if (errno == ENOENT)
 			return 0;

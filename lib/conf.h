@@ -34,6 +34,8 @@ struct conf {
 	unsigned retry_backoff;	/* retry_backoff: seconds before a first
 				 * retry (10), doubled each retry */
 	unsigned retry_backoff_max;	/* retry_backoff_max: cap (3600) */
+	char spool_dir[1024];	/* spool_dir: "" = the default (paths.h) */
+	char nodes_dir[1024];	/* nodes_dir: "" = the default */
 };
 
 enum { PL_PACK, PL_SPREAD, PL_RR, PL_WEIGHTED, PL_FASTEST, PL_N };
@@ -49,7 +51,8 @@ int conf_cg_parent(const struct conf *c, const char *node, char *out,
 int conf_git_url_ok(const struct conf *c, const char *url);
 
 void conf_defaults(struct conf *c);
-/* Load root/etc/iar.conf over the defaults. -1 with err on a bad file. */
-int conf_load(struct conf *c, const char *root, char *err, size_t errsz);
+/* Load iar.conf (paths_conf()) over the defaults. -1 with err on a bad
+ * file. */
+int conf_load(struct conf *c, char *err, size_t errsz);
 
 #endif

@@ -428,12 +428,12 @@ node_alive_check(int nodefd, int64_t now)
 }
 
 int
-node_dir_open(const char *root, const char *name)
+node_dir_open(const char *name)
 {
 	char path[4096];
 	int fd;
 
-	if (snprintf(path, sizeof path, "%s/%s/%s", root, IAR_NODES, name)
+	if (snprintf(path, sizeof path, "%s/%s", paths_nodes(), name)
 	    >= (int)sizeof path) {
 		errno = ENAMETOOLONG;
 		return -1;

@@ -80,7 +80,7 @@ long node_alive_check(int nodefd, int64_t now);
 /* Does an executor (iar-dispatch --node NAME) hold nodes/NAME/lock? */
 int node_executor_running(int nodefd);
 
-/* Open nodes/NAME under root (no symlinks). -1 with errno. */
-int node_dir_open(const char *root, const char *name);
+/* Open nodes/NAME in paths_nodes() (no symlinks). -1 with errno. */
+int node_dir_open(const char *name);
 
 #endif

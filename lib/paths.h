@@ -1,20 +1,45 @@
 /* paths.h: every file and directory iar uses, in one place.
  *
- * All names are relative to the root: $IAR_ROOT if set, else the root
- * compiled in (IAR_ROOT_DEFAULT: the checkout for `make`, PREFIX for
- * `make install`). The spool must be one filesystem: every state change
- * is a rename(2) between these directories. */
+ * iar keeps three things apart, as an installed Unix service does:
+ *   configuration  iar.conf, cgi.conf       paths_etc()
+ *   the spool      job state, history      paths_spool()
+ *   the nodes      one directory per node   paths_nodes()
+ * and finds its helper programs (iar-stage, iar-bundle, ...) where it is
+ * installed, never in the spool (paths_helper()).
+ *
+ * Each directory is, in order: $IAR_ROOT/etc, /spool, /nodes when
+ * IAR_ROOT is set (a root anywhere: tests, a user's own root, the
+ * in-place checkout); else spool_dir or nodes_dir from iar.conf; else
+ * the default compiled in (make: the checkout; make install:
+ * /etc/iar, /var/spool/iar, /var/lib/iar/nodes). The spool must be one
+ * filesystem: every state change is a rename(2) between its
+ * directories. */
 #ifndef IAR_PATHS_H
 #define IAR_PATHS_H
 
-#ifndef IAR_ROOT_DEFAULT
-#define IAR_ROOT_DEFAULT "/opt/iar"
+#include <stddef.h>
+
+#ifndef IAR_ETCDIR
+#define IAR_ETCDIR	"/etc/iar"
+#endif
+#ifndef IAR_SPOOLDIR
+#define IAR_SPOOLDIR	"/var/spool/iar"
+#endif
+#ifndef IAR_NODESDIR
+#define IAR_NODESDIR	"/var/lib/iar/nodes"
+#endif
+#ifndef IAR_LIBEXECDIR
+#define IAR_LIBEXECDIR	"/usr/libexec/iar"
+#endif
+#ifndef IAR_VERSION
+#define IAR_VERSION	"0.9"
 #endif
 
-#define IAR_CONF	"etc/iar.conf"	/* settings; see iar.conf(5) */
-#define IAR_LIBEXEC	"libexec"	/* iar-dispatch, iar-run */
+/* Names inside a root ($IAR_ROOT). */
+#define IAR_ROOT_ETC	"etc"
 #define IAR_SPOOL	"spool"
-#define IAR_NODES	"nodes"		/* one directory per node */
+#define IAR_NODES	"nodes"
+#define IAR_CONF_NAME	"iar.conf"	/* settings; see iar.conf(5) */
 
 /* Inside the spool (see iar-spool(5) for the state table). */
 #define SPOOL_LOCK	"lock"		/* flock: one dispatcher pass at a time */
@@ -51,7 +76,22 @@
 #define JOBDIR_SUSPENDED "suspended"	/* frozen by its shepherd since */
 #define JOBDIR_NOT_BEFORE "not-before"	/* a retry waits until (us) */
 
-/* The root in use; never NULL. */
+/* The directories in use; never NULL, no trailing slash. */
+const char *paths_etc(void);
+const char *paths_spool(void);
+const char *paths_nodes(void);
+/* etc/iar.conf in use. */
+const char *paths_conf(void);
+/* $IAR_ROOT if set, else NULL: a root that holds all three. */
 const char *paths_root(void);
+/* Where this program's helpers are: beside it when it runs from
+ * libexec, ../libexec/iar or ../libexec from bin (found through
+ * /proc/self/exe, which the caller cannot forge), else the directory
+ * compiled in. */
+const char *paths_libexec(void);
+/* The full path of helper name; -1 (ENAMETOOLONG) if it does not fit. */
+int paths_helper(char *buf, size_t size, const char *name);
+/* Forget what was worked out (after IAR_ROOT changed). */
+void paths_reset(void);
 
 #endif

@@ -47,36 +47,33 @@ spool_node_ok(const char *s)
 }
 
 int
-spool_open(struct spool *sp, const char *root, char *err, size_t errsz)
+spool_open(struct spool *sp, char *err, size_t errsz)
 {
+	const char *dir = paths_spool();
 	int i;
 
 	memset(sp, 0, sizeof *sp);
 	sp->lockfd = -1;
 	for (i = 0; i < SD_N; i++)
 		sp->fd[i] = -1;
-	if (snprintf(sp->root, sizeof sp->root, "%s", root) >=
-	    (int)sizeof sp->root) {
-		snprintf(err, errsz, "root '%s' is too long", root);
+	if (snprintf(sp->dir, sizeof sp->dir, "%s", dir) >=
+	    (int)sizeof sp->dir) {
+		snprintf(err, errsz, "spool '%s' is too long", dir);
 		return -1;
 	}
-	sp->spoolfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sp->spoolfd >= 0) {
-		int r = file_dir_open(sp->spoolfd, IAR_SPOOL);
-
-		close(sp->spoolfd);
-		sp->spoolfd = r;
-	}
+	sp->spoolfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
 	if (sp->spoolfd < 0) {
-		snprintf(err, errsz, "cannot open spool '%s/%s': %s (run "
-		    "iar-init)", root, IAR_SPOOL, strerror(errno));
+		snprintf(err, errsz, "cannot open spool '%s': %s (%s)", dir,
+		    strerror(errno), errno == EACCES ? "ask its owner for "
+		    "access, or join its group" : "run iar-init");
 		return -1;
 	}
 	for (i = 0; i < SD_N; i++) {
 		sp->fd[i] = file_dir_open(sp->spoolfd, spool_dir_names[i]);
 		if (sp->fd[i] < 0 && errno != EACCES) {
-			snprintf(err, errsz, "cannot open '%s/%s/%s': %s (run "
-			    "iar-init)", root, IAR_SPOOL, spool_dir_names[i],
+			snprintf(err, errsz, "cannot open '%s/%s': %s (run "
+			    "iar-init)", dir, spool_dir_names[i],
 			    strerror(errno));
 			spool_close(sp);
 			return -1;
@@ -113,28 +110,46 @@ spool_dir_setup(int dirfd, const char *name, mode_t mode, gid_t gid)
 	return fchmodat(dirfd, name, mode, 0);
 }
 
+/* mkdir -p path, 0755 for what it makes. */
+static int
+spool_dir_parents(const char *path)
+{
+	char p[4096];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof p) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(p, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != 0)
+			continue;
+		p[i] = 0;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -1;
+		p[i] = i < n ? '/' : 0;
+	}
+	return 0;
+}
+
 int
-spool_create(const char *root, gid_t gid, char *err, size_t errsz)
+spool_create(gid_t gid, char *err, size_t errsz)
 {
 	/* Drop directories: writable by the iar group (multi-user, sticky
 	 * so nobody renames another's file) or by the owner alone. */
 	mode_t drop = gid != (gid_t)-1 ? 01770 : 0700;
 	mode_t inc = gid != (gid_t)-1 ? 01771 : 0755;
-	int rootfd, sfd = -1, i, fd;
-	const char *what = IAR_SPOOL;
+	int sfd = -1, i, fd;
+	const char *what = paths_spool();
 
-	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0) {
-		what = root;
+	if (spool_dir_parents(paths_spool()) < 0 ||
+	    (sfd = open(paths_spool(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
 		goto fail;
-	}
-	if (file_dir_make(rootfd, IAR_SPOOL, 0755) < 0 ||
-	    (sfd = file_dir_open(rootfd, IAR_SPOOL)) < 0)
+	what = paths_nodes();
+	if (spool_dir_parents(paths_nodes()) < 0)
 		goto fail;
-	if (file_dir_make(rootfd, IAR_NODES, 0755) < 0) {
-		what = IAR_NODES;
-		goto fail;
-	}
 	for (i = 0; i < SD_N; i++) {
 		mode_t m = 0755;
 
@@ -175,14 +190,11 @@ spool_create(const char *root, gid_t gid, char *err, size_t errsz)
 		goto fail;
 	close(fd);
 	close(sfd);
-	close(rootfd);
 	return 0;
 fail:
 	snprintf(err, errsz, "cannot create '%s': %s", what, strerror(errno));
 	if (sfd >= 0)
 		close(sfd);
-	if (rootfd >= 0)
-		close(rootfd);
 	return -1;
 }
 

@@ -17,7 +17,7 @@ enum spool_dir {
 };
 
 struct spool {
-	char root[3072];	/* the iar root */
+	char dir[3072];		/* the spool directory (paths_spool()) */
 	int spoolfd;
 	int fd[SD_N];
 	int lockfd;
@@ -25,13 +25,14 @@ struct spool {
 
 extern const char *const spool_dir_names[SD_N];
 
-/* Open root/spool; err says what is missing (run iar-init). */
-int spool_open(struct spool *sp, const char *root, char *err, size_t errsz);
+/* Open the spool in use (paths_spool()); err says what is missing (run
+ * iar-init). */
+int spool_open(struct spool *sp, char *err, size_t errsz);
 void spool_close(struct spool *sp);
-/* Make the spool and nodes directories under root (idempotent). With
- * gid != (gid_t)-1, the drop directories belong to that group (for a
- * set-gid iar-submit; see iar-spool(5)). */
-int spool_create(const char *root, gid_t gid, char *err, size_t errsz);
+/* Make the spool and nodes directories in use, and their parents
+ * (idempotent). With gid != (gid_t)-1, the drop directories belong to
+ * that group (for a set-gid iar-submit; see iar-spool(5)). */
+int spool_create(gid_t gid, char *err, size_t errsz);
 
 /* The pass lock: 1 taken, 0 busy (nowait), -1 error. */
 int spool_lock_take(struct spool *sp, int wait);

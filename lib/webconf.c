@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "webconf.h"
 
 int
@@ -58,7 +59,7 @@ webconf_secs_parse(const char *s, unsigned max, unsigned *out)
 }
 
 int
-webconf_load(const char *root, struct cgi_conf *cf, char *err,
+webconf_load(struct cgi_conf *cf, char *err,
     size_t errsz)
 {
 	char path[4096], line[1024];
@@ -68,9 +69,9 @@ webconf_load(const char *root, struct cgi_conf *cf, char *err,
 	memset(cf, 0, sizeof *cf);
 	cf->events_max = 300;
 	cf->events_heartbeat = 15;
-	if (snprintf(path, sizeof path, "%s/%s", root, CGI_CONF) >=
+	if (snprintf(path, sizeof path, "%s/%s", paths_etc(), CGI_CONF) >=
 	    (int)sizeof path) {
-		snprintf(err, errsz, "root path too long");
+		snprintf(err, errsz, "configuration path too long");
 		return -1;
 	}
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#define CGI_CONF	"etc/cgi.conf"
+#define CGI_CONF	"cgi.conf"	/* in paths_etc() */
 
 struct cgi_conf {
 	char **allow, **admin, **readers;
@@ -16,8 +16,8 @@ struct cgi_conf {
 	int loaded;
 };
 
-/* Load root/etc/cgi.conf; a missing file is an empty one. */
-int webconf_load(const char *root, struct cgi_conf *cf, char *err,
+/* Load cgi.conf from paths_etc(); a missing file is an empty one. */
+int webconf_load(struct cgi_conf *cf, char *err,
     size_t errsz);
 void webconf_free(struct cgi_conf *cf);
 int webconf_listed(char **l, size_t n, const char *user);

@@ -29,7 +29,7 @@ disp_nodes_watch(struct disp *d)
 	char path[4096];
 	DIR *dir;
 
-	snprintf(path, sizeof path, "%s/%s", d->root, IAR_NODES);
+	snprintf(path, sizeof path, "%s", paths_nodes());
 	if (!(dir = opendir(path)))
 		return;
 	while ((de = readdir(dir))) {
@@ -38,7 +38,7 @@ disp_nodes_watch(struct disp *d)
 		int fd, down;
 
 		if (!spool_node_ok(de->d_name) ||
-		    (fd = node_dir_open(d->root, de->d_name)) < 0)
+		    (fd = node_dir_open(de->d_name)) < 0)
 			continue;
 		/* A node that never beat is not news. */
 		if (fstatat(fd, NODE_HEARTBEAT, &st, AT_SYMLINK_NOFOLLOW) < 0) {

@@ -266,7 +266,7 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 	int fd, own = strcmp(p->name, d->conf.node) == 0;
 	int host = strcmp(p->name, d->conf.host_node) == 0;
 
-	if ((fd = node_dir_open(d->root, p->name)) < 0)
+	if ((fd = node_dir_open(p->name)) < 0)
 		return -1;
 	if (node_settings_read(fd, &ns) < 0) {
 		memset(&ns, 0, sizeof ns);
@@ -403,7 +403,7 @@ match_nodes_load(struct disp *d)
 	int64_t now = disp_now_us();
 	int check = now - d->watch_us >= 1000000, changed = 0, nodesfd;
 
-	snprintf(path, sizeof path, "%s/%s", d->root, IAR_NODES);
+	snprintf(path, sizeof path, "%s", paths_nodes());
 	if ((nodesfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return;
 	names = nodes_names(d, nodesfd, &n);

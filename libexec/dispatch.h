@@ -69,7 +69,6 @@ struct mnode {
 };
 
 struct disp {
-	const char *root;
 	struct conf conf;
 	struct spool sp;
 	struct hist *hist;	/* NULL if the history cannot be opened */

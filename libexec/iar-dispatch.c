@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
@@ -579,7 +580,7 @@ head_take(struct disp *d)
 	    d->conf.node) != 0) || spool_lock_take(&d->sp, 0) != 1)
 		return;
 	d->head = 1;
-	snprintf(path, sizeof path, "%s/%s/%s", d->root, IAR_SPOOL, SPOOL_DB);
+	snprintf(path, sizeof path, "%s/%s", paths_spool(), SPOOL_DB);
 	if (hist_open(path, 0, &d->hist, err, sizeof err) < 0) {
 		msg_log("HIST", "%s; ended jobs wait in done/", err);
 		d->hist = NULL;
@@ -634,7 +635,7 @@ node_setup(struct disp *d)
 	int nodes, nd, fd;
 	struct stat st;
 
-	snprintf(path, sizeof path, "%s/%s", d->root, IAR_NODES);
+	snprintf(path, sizeof path, "%s", paths_nodes());
 	if ((nodes = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		msg_die(EX_TEMP, "cannot open '%s':", path);
 	if (file_dir_make(nodes, d->conf.node, 0755) < 0 ||
@@ -704,7 +705,7 @@ node_lock_take(struct disp *d, int wait)
 	int nodes, nd;
 
 	if (d->nodelock < 0) {
-		snprintf(path, sizeof path, "%s/%s", d->root, IAR_NODES);
+		snprintf(path, sizeof path, "%s", paths_nodes());
 		if ((nodes = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 			return -1;
 		if (file_dir_make(nodes, d->conf.node, 0755) < 0 ||
@@ -750,11 +751,13 @@ main(int argc, char **argv)
 	int idle_wake = 0;
 	sigset_t mask;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	argv[0] = (char *)msg_prog;
 	memset(&d, 0, sizeof d);
 	d.nodefd = -1;
 	d.nodelock = -1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "d1wT:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd': mode = M_DAEMON; break;
@@ -771,7 +774,7 @@ main(int argc, char **argv)
 		case 'N': node = optarg; break;
 		case 'v': d.verbose = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return EX_USAGE;
+		default: cmd_option_bad(argv, "d1wT:vh", usage);
 		}
 	}
 	if (optind != argc) {
@@ -779,15 +782,14 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	umask(022);
-	d.root = paths_root();
-	if (conf_load(&d.conf, d.root, err, sizeof err) < 0)
+	if (conf_load(&d.conf, err, sizeof err) < 0)
 		msg_die(EX_USAGE, "%s", err);
 	if (node) {
 		if (!spool_node_ok(node))
 			msg_die(EX_USAGE, "bad node name '%s'", node);
 		snprintf(d.conf.node, sizeof d.conf.node, "%s", node);
 	}
-	if (spool_open(&d.sp, d.root, err, sizeof err) < 0)
+	if (spool_open(&d.sp, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
 	/* One executor per node: nodes/NAME/lock. */
 	r = node_lock_take(&d, mode == M_DAEMON);
@@ -799,8 +801,7 @@ main(int argc, char **argv)
 		r = node_lock_take(&d, 0);
 	}
 	if (r < 0)
-		msg_die(EX_TEMP, "cannot lock '%s/%s/%s/lock':", d.root,
-		    IAR_NODES, d.conf.node);
+		msg_die(EX_TEMP, "cannot lock '%s/%s/lock':", paths_nodes(), d.conf.node);
 	if (r == 0)
 		return 0;	/* another pass is at work */
 	if (conf_cg_parent(&d.conf, d.conf.node, d.cgparent,
@@ -838,13 +839,12 @@ main(int argc, char **argv)
 		size_t i;
 
 		for (i = 0; i < sizeof watch / sizeof watch[0]; i++) {
-			snprintf(path, sizeof path, "%s/%s/%s", d.root,
-			    IAR_SPOOL, spool_dir_names[watch[i]]);
+			snprintf(path, sizeof path, "%s/%s", paths_spool(), spool_dir_names[watch[i]]);
 			inotify_add_watch(in, path, IN_MOVED_TO | IN_CREATE |
 			    IN_CLOSE_WRITE);
 		}
 		/* Jobs the head assigns here, and its kicks. */
-		snprintf(path, sizeof path, "%s/%s/%s/%s", d.root, IAR_SPOOL,
+		snprintf(path, sizeof path, "%s/%s/%s", paths_spool(),
 		    spool_dir_names[SD_RUN], d.conf.node);
 		inotify_add_watch(in, path, IN_MOVED_TO | IN_CLOSE_WRITE);
 	}

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "conf.h"
 #include "msg.h"
 #include "node.h"
@@ -49,20 +50,22 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *root, *node = NULL;
+	const char *node = NULL;
 	struct sigaction sa;
 	struct spool sp;
 	struct conf conf;
 	char err[512];
 	int c, once = 0, nodefd;
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'N': node = optarg; break;
 		case '1': once = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return EX_USAGE;
+		default: cmd_option_bad(argv, "h", usage);
 		}
 	}
 	if (optind != argc) {
@@ -70,18 +73,17 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	umask(022);
-	root = paths_root();
-	if (conf_load(&conf, root, err, sizeof err) < 0)
+	if (conf_load(&conf, err, sizeof err) < 0)
 		msg_die(EX_USAGE, "%s", err);
 	if (!node)
 		node = conf.node;
 	if (!spool_node_ok(node))
 		msg_die(EX_USAGE, "bad node name '%s'", node);
-	if (spool_open(&sp, root, err, sizeof err) < 0)
+	if (spool_open(&sp, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
-	if ((nodefd = node_dir_open(root, node)) < 0)
+	if ((nodefd = node_dir_open(node)) < 0)
 		msg_die(errno == ENOENT ? EX_NOTFOUND : EX_TEMP, "cannot open "
-		    "'%s/%s/%s'%s", root, IAR_NODES, node, errno == ENOENT ?
+		    "'%s/%s'%s", paths_nodes(), node, errno == ENOENT ?
 		    ": no such node (iar-node register)" : ":");
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_term;
@@ -92,10 +94,9 @@ main(int argc, char **argv)
 
 		if (node_heartbeat_write(nodefd, runfd, NULL) < 0) {
 			if (once)
-				msg_die(EX_TEMP, "cannot write '%s/%s/%s/%s':",
-				    root, IAR_NODES, node, NODE_HEARTBEAT);
-			msg_log("BEAT", "cannot write '%s/%s/%s/%s': %s", root,
-			    IAR_NODES, node, NODE_HEARTBEAT, strerror(errno));
+				msg_die(EX_TEMP, "cannot write '%s/%s/%s':",
+				    paths_nodes(), node, NODE_HEARTBEAT);
+			msg_log("BEAT", "cannot write '%s/%s/%s': %s", paths_nodes(), node, NODE_HEARTBEAT, strerror(errno));
 		}
 		if (runfd >= 0)
 			close(runfd);

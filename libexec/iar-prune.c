@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "buf.h"
 #include "conf.h"
 #include "file.h"
@@ -302,8 +303,10 @@ main(int argc, char **argv)
 	unsigned nb;
 	time_t now = time(NULL);
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	argv[0] = (char *)msg_prog;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "nvh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n': dry = 1; break;
@@ -316,7 +319,7 @@ main(int argc, char **argv)
 			have_older = 1;
 			break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return EX_USAGE;
+		default: cmd_option_bad(argv, "nvh", usage);
 		}
 	}
 	if (optind != argc) {
@@ -324,9 +327,9 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	umask(027);
-	if (conf_load(&conf, paths_root(), err, sizeof err) < 0)
+	if (conf_load(&conf, err, sizeof err) < 0)
 		msg_die(EX_USAGE, "%s", err);
-	if (spool_open(&sp, paths_root(), err, sizeof err) < 0)
+	if (spool_open(&sp, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
 	if ((lk = openat(sp.spoolfd, "prune.lock", O_RDWR | O_CREAT |
 	    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)

@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <getopt.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "buf.h"
 #include "conf.h"
 #include "file.h"
@@ -35,7 +37,6 @@ static const char usage[] =
 int
 main(int argc, char **argv)
 {
-	const char *root;
 	struct spool sp;
 	struct hist *h = NULL;
 	struct dirent *de;
@@ -43,35 +44,38 @@ main(int argc, char **argv)
 	unsigned long stored = 0, skipped = 0;
 	int dry = 0, c, fd;
 	DIR *dir;
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 
+	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	argv[0] = (char *)msg_prog;
-	while ((c = getopt(argc, argv, "nh")) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "nh", lo, NULL)) != -1) {
 		if (c == 'n')
 			dry = 1;
 		else if (c == 'h') {
 			fputs(usage, stdout);
 			return 0;
-		} else {
-			fputs(usage, stderr);
-			return EX_USAGE;
-		}
+		} else
+			cmd_option_bad(argv, "nh", usage);
 	}
 	if (optind != argc) {
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
 	umask(022);
-	root = paths_root();
-	if (spool_open(&sp, root, err, sizeof err) < 0)
+	if (spool_open(&sp, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
 	if (spool_lock_take(&sp, 1) != 1)
-		msg_die(EX_TEMP, "cannot lock '%s/spool/lock':", root);
-	snprintf(path, sizeof path, "%s/%s/%s", root, IAR_SPOOL, SPOOL_DB);
+		msg_die(EX_TEMP, "cannot lock '%s/lock':", paths_spool());
+	snprintf(path, sizeof path, "%s/%s", paths_spool(), SPOOL_DB);
 	if (!dry && hist_open(path, 0, &h, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
 	if ((fd = dup(sp.fd[SD_JOBS])) < 0 || !(dir = fdopendir(fd)))
-		msg_die(EX_TEMP, "cannot read '%s/spool/jobs':", root);
+		msg_die(EX_TEMP, "cannot read '%s/jobs':", paths_spool());
 	while ((de = readdir(dir))) {
 		struct hist_event ev[3];
 		struct view_job v;

@@ -40,6 +40,10 @@ main(int argc, char **argv)
 		else
 			break;
 	}
+	if (i < argc && argv[i][0] == '-')
+		msg_warn(!strcmp(argv[i], "--lock-fd") || !strcmp(argv[i],
+		    "--cg") ? "option '%s' needs a value" :
+		    "unknown option '%s'", argv[i]);
 	if (i != argc - 1 || lockfd < 3 || job_id_parse(argv[i], &id) < 0 ||
 	    (strcmp(cg, "v1") && strcmp(cg, "v2") && strcmp(cg, "none")))
 		msg_die(EX_USAGE, "usage: iar-run --lock-fd N --cg v1|v2|none "

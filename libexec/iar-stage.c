@@ -360,6 +360,15 @@ main(int argc, char **argv)
 		} else
 			break;
 	}
+	if (i < argc && argv[i][0] == '-') {
+		char word[64];
+		int n = snprintf(word, sizeof word, " %s ", argv[i]);
+
+		msg_warn(i + 1 == argc && n > 0 && (size_t)n < sizeof word &&
+		    strstr(" --user --src --cache --git-url --git-ref "
+		    "--bundle-sha256 ", word) ? "option '%s' needs a value" :
+		    "unknown option '%s'", argv[i]);
+	}
 	if (i != argc || !pw || !rq.srcdir || (rq.git_url[0] && !rq.cachedir) ||
 	    fcntl(report_fd, F_GETFD) < 0)
 		msg_die(EX_USAGE, "usage: iar-stage --user NAME --src DIR "

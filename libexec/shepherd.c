@@ -127,7 +127,7 @@ user_dir(int dirfd, const char *name, uid_t uid, gid_t gid)
  * the job's working directory. A job staged before (requeued) starts
  * from a fresh directory; the old one is kept as src.old.TIME. */
 static void
-run_stage(struct run *r, const struct passwd *pw, const char *root)
+run_stage(struct run *r, const struct passwd *pw)
 {
 	struct stage_req rq;
 	char src[4096], cache[4096], err[512], commit[64] = "", bname[40];
@@ -150,7 +150,7 @@ run_stage(struct run *r, const struct passwd *pw, const char *root)
 	}
 	if (user_dir(r->jobdir, JOBDIR_SRC, r->job.uid, pw->pw_gid) < 0)
 		run_fail(r, JS_FAILED, "cannot make src: %s", strerror(errno));
-	if (snprintf(src, sizeof src, "%s/%s/%s/%s/%s", root, IAR_SPOOL,
+	if (snprintf(src, sizeof src, "%s/%s/%s/%s", paths_spool(),
 	    SPOOL_JOBS, r->idname, JOBDIR_SRC) >= (int)sizeof r->job.cwd)
 		run_fail(r, JS_FAILED, "%s", "spool path too long");
 	rq.pw = pw;
@@ -184,8 +184,8 @@ run_stage(struct run *r, const struct passwd *pw, const char *root)
 			    "entry: %s", strerror(errno));
 		close(gfd);
 		close(cfd);
-		snprintf(cache, sizeof cache, "%s/%s/%s/git/%s", root,
-		    IAR_SPOOL, SPOOL_CACHE, hex);
+		snprintf(cache, sizeof cache, "%s/%s/git/%s", paths_spool(),
+		    SPOOL_CACHE, hex);
 		rq.cachedir = cache;
 	}
 	if (r->job.bundle_sha256[0]) {
@@ -516,7 +516,6 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 {
 	struct run r;
 	char err[512], why[256], script[4096];
-	const char *root;
 	struct passwd *pw;
 	struct stat st;
 	struct buf b;
@@ -533,10 +532,9 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	r.id = id;
 	snprintf(r.idname, sizeof r.idname, "%" PRIu64, r.id);
 	r.cg = cgkind;
-	root = paths_root();
-	if (conf_load(&r.conf, root, err, sizeof err) < 0)
+	if (conf_load(&r.conf, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
-	if (spool_open(&r.sp, root, err, sizeof err) < 0)
+	if (spool_open(&r.sp, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
 	if ((r.jobdir = spool_jobdir_open(&r.sp, r.id, 0)) < 0)
 		msg_die(EX_TEMP, "cannot open job directory of %s:", r.idname);
@@ -626,7 +624,7 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			    r.v.node);
 		memcpy(r.conf.cg_parent, cg, sizeof cg);
 	}
-	r.nodefd = node_dir_open(root, r.v.node);
+	r.nodefd = node_dir_open(r.v.node);
 	if ((r.rundir = spool_run_open(&r.sp, r.v.node, 0)) < 0)
 		msg_die(EX_TEMP, "cannot open run/%s:", r.v.node);
 	if ((fd = file_open_checked(r.rundir, r.idname, &st)) < 0)
@@ -677,8 +675,7 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	    AT_SYMLINK_NOFOLLOW) < 0)))
 		run_fail(&r, JS_FAILED, "cannot write script: %s",
 		    strerror(errno));
-	if (snprintf(script, sizeof script, "%s/%s/%s/%s/script", root,
-	    IAR_SPOOL, SPOOL_JOBS, r.idname) >= (int)sizeof script)
+	if (snprintf(script, sizeof script, "%s/%s/%s/script", paths_spool(), SPOOL_JOBS, r.idname) >= (int)sizeof script)
 		run_fail(&r, JS_FAILED, "%s", "spool path too long");
 
 	/* Environment: the captured one, then ours. */
@@ -715,7 +712,7 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		sha256_hex(d, r.v.script_sha256);
 	}
 	if (r.job.git_url[0] || r.job.bundle_sha256[0])
-		run_stage(&r, pw, root);
+		run_stage(&r, pw);
 
 	/* Default output files are made here, as root; named ones by the
 	 * child, as the user. -2: stderr goes where stdout goes. */
@@ -723,8 +720,7 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		if ((outfd = out_default(&r, JOBDIR_OUT)) < 0)
 			run_fail(&r, JS_FAILED, "cannot create output: %s",
 			    strerror(errno));
-		snprintf(r.v.out, sizeof r.v.out, "%s/%s/%s/%s/%s", root,
-		    IAR_SPOOL, SPOOL_JOBS, r.idname, JOBDIR_OUT);
+		snprintf(r.v.out, sizeof r.v.out, "%s/%s/%s/%s", paths_spool(), SPOOL_JOBS, r.idname, JOBDIR_OUT);
 	} else
 		path_expand(&r, r.job.out, r.v.out, sizeof r.v.out);
 	if (!r.job.err[0] && r.job.out[0]) {
@@ -734,8 +730,7 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		if ((errfd = out_default(&r, JOBDIR_ERR)) < 0)
 			run_fail(&r, JS_FAILED, "cannot create output: %s",
 			    strerror(errno));
-		snprintf(r.v.err, sizeof r.v.err, "%s/%s/%s/%s/%s", root,
-		    IAR_SPOOL, SPOOL_JOBS, r.idname, JOBDIR_ERR);
+		snprintf(r.v.err, sizeof r.v.err, "%s/%s/%s/%s", paths_spool(), SPOOL_JOBS, r.idname, JOBDIR_ERR);
 	} else
 		path_expand(&r, r.job.err, r.v.err, sizeof r.v.err);
 

@@ -65,8 +65,8 @@ stage_run(const struct stage_req *rq, const sigset_t *cancel,
 				_exit(127);
 		} else
 			close(4);	/* the shepherd's wake pipe, if any */
-		snprintf(path, sizeof path, "%s/%s/iar-stage", paths_root(),
-		    IAR_LIBEXEC);
+		if (paths_helper(path, sizeof path, "iar-stage") < 0)
+			_exit(127);
 		av[n++] = path;
 		av[n++] = "--user";
 		av[n++] = (char *)rq->pw->pw_name;

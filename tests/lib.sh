@@ -1,11 +1,13 @@
 # tests/lib.sh: shared setup for the TAP shell tests.
 #
-# Each test sources this file, gets a fresh iar root in $IAR_ROOT (a temp
-# directory with its own spool, nodes and etc/iar.conf, and a cgroup
-# parent of its own), and prints TAP with ok/not_ok/skip_all. Tests drive
-# the real binaries from the build tree; no daemon is left behind: the
-# EXIT trap kills what the test started and removes the root and its
-# cgroups.
+# Each test sources this file, gets a fresh iar root in $IAR_ROOT, made
+# as the README tells a user to (iar-init DIR, then settings added to its
+# etc/iar.conf: a cgroup parent of its own), and prints TAP with
+# ok/not_ok/skip_all. Nothing is linked or copied into the root: the
+# programs find their helpers where they are built. Tests drive the real
+# binaries from the build tree, or from an installed tree (t_install);
+# no daemon is left behind: the EXIT trap kills what the test started and
+# removes the root, the installed tree and the cgroups.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$TOP/bin:$TOP/libexec:$PATH
@@ -16,8 +18,7 @@ T_PIDS=""
 IAR_ROOT=$(mktemp -d /tmp/iar-test.XXXXXX)
 export IAR_ROOT
 chmod 755 "$IAR_ROOT"
-mkdir -p "$IAR_ROOT/etc"
-ln -s "$TOP/libexec" "$IAR_ROOT/libexec"
+T_DEST=""
 T_CG=iar-test-$$
 # Under a sanitizer build: memory errors and undefined behaviour are
 # written to $T_SAN and fail the test in done_testing. Leak checking is
@@ -28,12 +29,25 @@ mkdir -m 1777 "$T_SAN"
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:log_path=$T_SAN/asan}
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:log_path=$T_SAN/ubsan}
 export ASAN_OPTIONS UBSAN_OPTIONS
-cat > "$IAR_ROOT/etc/iar.conf" <<CONF
+"$TOP/bin/iar-init" "$IAR_ROOT" >/dev/null || { echo "Bail out! iar-init failed"; exit 1; }
+cat >> "$IAR_ROOT/etc/iar.conf" <<CONF
 cgroup_parent = $T_CG
 kill_grace = 1
 pass_seconds = 30
 CONF
-"$TOP/bin/iar-init" "$IAR_ROOT" >/dev/null || { echo "Bail out! iar-init failed"; exit 1; }
+
+# t_install: install the build into a tree of its own, as an admin would
+# (make install DESTDIR=TREE PREFIX=/usr), which every user can reach;
+# T_BIN is its bin/. The compiled-in places are the FHS ones, so the
+# tests keep IAR_ROOT set to their own root.
+t_install() {
+	T_DEST=$(mktemp -d /tmp/iar-inst.XXXXXX) || return 1
+	chmod 755 "$T_DEST"
+	make -s -C "$TOP" install DESTDIR="$T_DEST" PREFIX=/usr \
+	    SAN="${SAN:-}" >"$T_DEST.log" 2>&1 || { cat "$T_DEST.log" |
+	    sed 's/^/# /'; return 1; }
+	T_BIN=$T_DEST/usr/bin
+}
 
 t_cleanup() {
 	for p in $T_PIDS; do kill -9 "$p" 2>/dev/null; done
@@ -48,6 +62,7 @@ t_cleanup() {
 		[ -d "$h" ] && find "$h" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
 	case $IAR_ROOT in /tmp/iar-test.*) rm -rf "$IAR_ROOT" "$T_SAN" ;; esac
+	case $T_DEST in /tmp/iar-inst.*) rm -rf "$T_DEST" "$T_DEST.log" ;; esac
 }
 trap t_cleanup EXIT
 

@@ -30,23 +30,21 @@ done
 getent group iar >/dev/null || MADE_GROUP=1
 U1=$(id -u iartest1) U2=$(id -u iartest2)
 
-# The root, made multi-user; set-gid copies of the commands inside it.
-iar-init --group iar "$IAR_ROOT" >"$IAR_ROOT/init.log" 2>&1
+# An installed tree (make install), and the root made multi-user by its
+# own iar-init, which makes the installed commands set-gid.
+t_install
+ok $? "make install DESTDIR=... PREFIX=/usr"
+B=$T_BIN
+"$B/iar-init" --group iar "$IAR_ROOT" >"$IAR_ROOT/init.log" 2>&1
 ok $? "iar-init --group iar converts the root"
 getent group iar >/dev/null
 ok $? "the iar group exists"
-mkdir -p "$IAR_ROOT/bin"
-for p in iar-submit iar-cancel iar-hold iar-release iar-stat; do
-	cp "$TOP/bin/$p" "$IAR_ROOT/bin/$p"
-	chgrp iar "$IAR_ROOT/bin/$p" && chmod 2755 "$IAR_ROOT/bin/$p"
-done
-chmod 755 "$IAR_ROOT" "$IAR_ROOT/bin"
 is "$(stat -c '%a %G' "$S/incoming")" "1771 iar" "incoming/: 1771 root:iar"
 is "$(stat -c '%a %G' "$S/ctl")" "1770 iar" "ctl/: 1770 root:iar"
 is "$(stat -c '%a %G' "$S/tmp")" "1770 iar" "tmp/: 1770 root:iar"
 is "$(stat -c '%a %G' "$S/seq")" "660 iar" "seq: 660 root:iar"
-is "$(stat -c '%a %G' "$IAR_ROOT/bin/iar-submit")" "2755 iar" \
-    "bin/iar-submit: 2755 root:iar"
+is "$(stat -c '%a %G' "$B/iar-submit")" "2755 iar" \
+    "the installed iar-submit: 2755 root:iar"
 # Homes for submissions: cwd must be the user's.
 for u in iartest1 iartest2; do
 	mkdir -p "$IAR_ROOT/home/$u"
@@ -64,7 +62,6 @@ as() {	# as USER COMMAND...: run an iar command (or sh -c) as USER
 	    ASAN_OPTIONS='$ASAN_OPTIONS'; UBSAN_OPTIONS='$UBSAN_OPTIONS'; \
 	    export ASAN_OPTIONS UBSAN_OPTIONS; $*"
 }
-B=$IAR_ROOT/bin
 out() { jlog "$S/jobs/$1/stdout" 2>/dev/null | tr '\n' ' '; }
 
 # --- each job runs as its owner ----------------------------------------

@@ -19,18 +19,13 @@ if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null; then
 fi
 trap '[ -n "$made" ] && userdel $U 2>/dev/null; t_cleanup' EXIT
 if [ $U != root ]; then
-	# A multi-user root, with set-gid copies of the commands (t0230).
-	iar-init --group iar "$IAR_ROOT" >/dev/null 2>&1 || U=root
-	mkdir -p "$IAR_ROOT/bin"
-	for p in iar-submit iar-modify iar-stat; do
-		cp "$TOP/bin/$p" "$IAR_ROOT/bin/$p"
-		chgrp iar "$IAR_ROOT/bin/$p" && chmod 2755 "$IAR_ROOT/bin/$p"
-	done
-	chmod 755 "$IAR_ROOT" "$IAR_ROOT/bin"
+	# A multi-user root on an installed tree (t0230).
+	t_install && "$T_BIN/iar-init" --group iar "$IAR_ROOT" >/dev/null \
+	    2>&1 || U=root
 fi
 as() { if [ $U = root ]; then "$@"; else
 	su $U -s /bin/sh -c "cd /tmp && IAR_ROOT=$IAR_ROOT \
-	    PATH=$IAR_ROOT/bin:$PATH $*"; fi; }
+	    PATH=$T_BIN:$PATH $*"; fi; }
 
 iar-modify 2>/dev/null
 is $? 100 "no options: 100"

@@ -74,8 +74,9 @@ apache_start() {
 	mkdir -p "$W/apache/www"
 	chmod 755 "$W" "$W/apache"
 	# the snippet as shipped, with the test's paths and port
-	sed -e "s|/opt/iar/cgi-bin/iar.cgi|$TOP/cgi-bin/iar.cgi|" \
-	    -e "s|/opt/iar|$IAR_ROOT|g" -e "s|/var/lib/iar-apache|$W/apache|g" \
+	sed -e "s|@CGIDIR@/iar.cgi|$TOP/cgi-bin/iar.cgi|" \
+	    -e "s|# SetEnv IAR_ROOT /srv/iar .*|SetEnv IAR_ROOT $IAR_ROOT|" \
+	    -e "s|@ETCDIR@|$IAR_ROOT/etc|g" -e "s|/var/lib/iar-apache|$W/apache|g" \
 	    -e "s|127.0.0.1:8083|127.0.0.1:$1|" \
 	    "$TOP/etc/apache-iar.conf" > "$W/apache/httpd.conf"
 	# as root Apache runs the CGI as www-data, which must reach it

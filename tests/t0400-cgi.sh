@@ -350,7 +350,9 @@ post hold "$p" "$tok" REMOTE_USER=nobody
 is "$st" 403 "POST by a user etc/cgi.conf does not allow: 403"
 post hold "$p" "$(pytok nobody 0)" REMOTE_USER="$ME"
 is "$st" 403 "a token made for another user: 403"
-post hold "$p" "${tok%?}0" REMOTE_USER="$ME"
+# the last digit changed (to 0, or to 1 if it was 0: one token in 16)
+case $tok in *0) bad=${tok%?}1 ;; *) bad=${tok%?}0 ;; esac
+post hold "$p" "$bad" REMOTE_USER="$ME"
 is "$st" 403 "a bad token: 403"
 post hold "$p" "$(pytok "$ME" 50000)" REMOTE_USER="$ME"
 is "$st" 403 "an expired token: 403"

@@ -250,6 +250,7 @@ void page_log(struct cgi *c);
 void page_nodes(struct cgi *c);
 void page_node(struct cgi *c);
 void page_stats(struct cgi *c);
+void page_ui_js(struct cgi *c);
 void page_chart_throughput(struct buf *b, const struct data_agg *a);
 void page_chart_wait(struct buf *b, const struct data_agg *a);
 /* Columns of a job table. */

@@ -6,8 +6,10 @@
  * control characters and bytes that are not UTF-8 with U+FFFD, so a job
  * name cannot break the page or its encoding. Links are built from
  * SCRIPT_NAME, which is right under every server once configured.
- * Pages need no JavaScript; the Content-Security-Policy (http.c) forbids
- * scripts outright, so even an escaping mistake could not run one. */
+ * Pages need no JavaScript; the only script is our own /ui.js
+ * (page-ui.c), which sorts, filters and follows the event stream. The
+ * Content-Security-Policy (http.c) allows no other (script-src 'self'),
+ * so even an escaping mistake could not run one. */
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -295,7 +297,16 @@ static const char html_css[] =
 "table{display:block;overflow-x:auto}table.kv{display:table}"
 "table:not(.kv) td{white-space:nowrap}"
 "table.kv th{width:auto;white-space:normal}th,td{padding:.3em .4em}"
-"section.card{padding:.6em .6em}}";
+"section.card{padding:.6em .6em}}"
+/* what ui.js adds: sort buttons in the heads, a filter box, "live" */
+"button.sort{border:0;background:none;padding:0;font:inherit;"
+"font-weight:inherit;color:inherit;cursor:pointer;text-align:inherit}"
+"th[aria-sort=ascending] button.sort::after{content:\" \\25b2\"}"
+"th[aria-sort=descending] button.sort::after{content:\" \\25bc\"}"
+"input.tfilter{font:inherit;padding:.15em .4em;margin:0 0 .4em;"
+"width:18em}"
+"body.live .brand::after{content:\" \\25cf\";color:#68d391;"
+"font-size:.6em;vertical-align:middle}";
 
 static const struct {
 	const char *key, *path, *label;
@@ -324,7 +335,9 @@ html_page_start(struct cgi *c, const char *title, const char *nav,
 	html_text(b, title);
 	buf_adds(b, " \xc2\xb7 iar</title>\n<style>");
 	buf_adds(b, html_css);
-	buf_adds(b, "</style></head>\n<body><header>");
+	/* data-live: ui.js follows the event stream on this page */
+	buf_adds(b, refresh > 0 ? "</style></head>\n<body data-live><header>" :
+	    "</style></head>\n<body><header>");
 	html_link_start(c, b, "/");
 	buf_adds(b, "<span class=\"brand\">iar</span></a><nav>");
 	for (i = 0; i < sizeof html_nav / sizeof html_nav[0]; i++) {
@@ -368,7 +381,9 @@ html_page_end(struct cgi *c)
 	html_link_start(c, b, "/metrics");
 	buf_adds(b, "metrics</a> \xc2\xb7 ");
 	html_link_start(c, b, "/events");
-	buf_adds(b, "events</a></footer>\n</body></html>\n");
+	buf_adds(b, "events</a></footer>\n<script src=\"");
+	html_url_path(b, c->rq.script);
+	buf_adds(b, "/ui.js\" defer></script>\n</body></html>\n");
 }
 
 void

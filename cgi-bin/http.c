@@ -521,6 +521,7 @@ http_head(struct cgi *c, long long len, int gz)
 	if (html)
 		buf_adds(&h, "Content-Security-Policy: default-src 'none'; "
 		    "style-src 'unsafe-inline'; img-src 'self' data:; "
+		    "script-src 'self'; connect-src 'self'; "
 		    "form-action 'self'; frame-ancestors 'none'; "
 		    "base-uri 'none'\r\n"
 		    "Referrer-Policy: same-origin\r\n"

@@ -53,6 +53,7 @@ static const struct route routes[] = {
 	{ "/nodes", M_GET | M_HEAD, page_nodes, "", NULL, 0 },
 	{ "/nodes/@", M_GET | M_HEAD, page_node, "", NULL, 0 },
 	{ "/stats", M_GET | M_HEAD, page_stats, "", NULL, 0 },
+	{ "/ui.js", M_GET | M_HEAD, page_ui_js, "", NULL, 0 },
 	{ "/api/v1/jobs", M_GET | M_HEAD, api_jobs, "state user limit before",
 	  NULL, 1 },
 	{ "/api/v1/jobs/#", M_GET | M_HEAD, api_job, "", NULL, 1 },

@@ -6,7 +6,12 @@
 # the document's width as laid out (more than WIDTH: the page scrolls
 # sideways), WIDEST the elements that stick out past WIDTH. AUTH is
 # NAME:PASSWORD for basic auth, or "-". With SHOTDIR (not "-") each page
-# is also saved as a full-page PNG there. Talks to Chromium over the
+# is also saved as a full-page PNG there. With IAR_UI_EVAL set, that
+# JavaScript expression (it may give a promise) is evaluated on each
+# page after it loaded and its value printed as "= VALUE" on the next
+# line; IAR_UI_CMD, if set, is run by sh once the first value is in
+# and IAR_UI_AFTER evaluated then (printed as "= VALUE" too), for what
+# a page does when something happens. Talks to Chromium over the
 # DevTools protocol (a small WebSocket client of its own) on 127.0.0.1;
 # the browser is started here and killed at the end.
 import base64, json, os, shutil, socket, subprocess, sys, tempfile, time
@@ -131,6 +136,14 @@ try:
         wd = ws.call("Runtime.evaluate", {"expression": widest,
             "returnByValue": True}, session=sid)["result"].get("value")
         print(width, sw, url, wd or "", flush=True)
+        for var in ("IAR_UI_EVAL", "IAR_UI_AFTER"):
+            if not os.environ.get(var):
+                continue
+            if var == "IAR_UI_AFTER" and os.environ.get("IAR_UI_CMD"):
+                subprocess.run(["sh", "-c", os.environ["IAR_UI_CMD"]])
+            v = ws.call("Runtime.evaluate", {"expression": os.environ[var],
+                "awaitPromise": True, "returnByValue": True}, session=sid)
+            print("=", json.dumps(v["result"].get("value")), flush=True)
         if shots != "-":
             png = ws.call("Page.captureScreenshot", {"format": "png",
                 "captureBeyondViewport": True}, session=sid)["data"]

@@ -186,7 +186,8 @@ else
 	grep -q 'COMPLETED' "$W/dash.html" && grep -q '>Held <' "$W/dash.html" &&
 	grep -q 'pendjob' "$W/dash.html" &&
 	grep -q '<svg class="chart"' "$W/dash.html" &&
-	! grep -q '<script' "$W/dash.html"
+	[ "$(grep -c '<script' "$W/dash.html")" = 1 ] &&
+	grep -q '<script src="/cgi-bin/iar.cgi/ui.js"' "$W/dash.html"
 	ok $? "dashboard in Chromium: the job name shown as text, states, the chart"
 	[ -n "${IAR_KEEP_DOM:-}" ] && cp "$W/dash.html" "$IAR_KEEP_DOM"
 	chrome "$W/job.html" --dump-dom "$AU/jobs/$e"

@@ -4,7 +4,8 @@
 # (etc/serve): each passes html-validate's standard preset, and each
 # fits a 390 px phone screen without sideways scrolling (headless
 # Chromium, a phone's viewport; wide tables scroll inside their box) and
-# a 1400 px desktop. IAR_KEEP_SCREENSHOTS=DIR keeps full-page PNGs of
+# a 1400 px desktop; the script (/ui.js) sorts, filters and follows the
+# event stream on the dashboard. IAR_KEEP_SCREENSHOTS=DIR keeps full-page PNGs of
 # both widths to look at. Skips a check, with the reason, when
 # html-validate (etc/install-deps puts it in .deps/node) or Chromium is
 # missing.
@@ -92,8 +93,40 @@ if [ -n "$CHROME" ]; then
 		sed 's/^/# too wide: /' "$W/wide.$wd"
 		ok $r "Chromium at $wd px: no page wider than the screen ($(awk '{print $2}' "$W/width.$wd" | sort -n | tail -1) px at most)"
 	done
+	# ui.js on the dashboard: live (the event stream open), the last
+	# job table sorted by name with a click, filtered to one row; then
+	# a new job appears without a reload, the filter kept
+	last='var ts = document.querySelectorAll("table.jobs"), t = ts[ts.length - 1];'
+	IAR_UI_EVAL='new Promise(function (ok) { var n = 0; (function w() {
+	    if (!document.body.classList.contains("live") && n++ < 100)
+	        return setTimeout(w, 100); '"$last"'
+	    t.tHead.querySelectorAll("button.sort")[1].click();
+	    var names = Array.prototype.map.call(t.tBodies[0].rows,
+	        function (r) { return r.cells[1].textContent; });
+	    var f = t.previousElementSibling; f.value = "failing";
+	    f.dispatchEvent(new Event("input"));
+	    ok([document.body.className, names.join("|"),
+	        Array.prototype.filter.call(t.tBodies[0].rows,
+	            function (r) { return !r.hidden; }).length]); })(); })' \
+	IAR_UI_CMD="iar-submit -J zz-appears-live -- true > /dev/null; iar-dispatch -1" \
+	IAR_UI_AFTER='new Promise(function (ok) { var n = 0; (function w() {
+	    var m = document.querySelector("main").textContent;
+	    if (m.indexOf("zz-appears-live") < 0 && n++ < 150)
+	        return setTimeout(w, 100); '"$last"'
+	    ok([m.indexOf("zz-appears-live") >= 0, t.previousElementSibling.value,
+	        !!document.querySelector("meta[http-equiv=refresh]")]); })(); })' \
+	    timeout 120 python3 "$TOP/tests/cgi-chrome.py" "$CHROME" 1400 900 0 \
+	    "$ME:pw-$$" - "$U/" > "$W/ui" 2> "$W/chrome.err"
+	sed -n 2p "$W/ui" | python3 -c '
+import json, sys
+cls, names, shown = json.loads(sys.stdin.read()[2:])
+names = names.split("|")
+assert cls == "live" and shown == 1 and names == sorted(names, key=str.lower), names'
+	ok $? "ui.js: the dashboard follows /events, sorts on a click, filters ($(sed -n 2p "$W/ui"))"
+	sed -n 3p "$W/ui" | grep -q '^= \[true, "failing", true\]$'
+	ok $? "ui.js: a new job shows without a reload, the filter kept ($(sed -n 3p "$W/ui"))"
 else
-	for d in "390 px" "1400 px"; do
+	for d in "390 px" "1400 px" "ui.js sorts and filters" "ui.js live"; do
 		T_N=$((T_N + 1))
 		echo "ok $T_N # SKIP no chromium (sh etc/install-deps): pages at $d"
 	done

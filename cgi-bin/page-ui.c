@@ -1,0 +1,125 @@
+/* page-ui.c: /ui.js, the one script of the pages, our own, served from
+ * the program (Content-Security-Policy: script-src 'self').
+ *
+ * It only adds to pages that work without it: job and node tables sort
+ * when a column's head is clicked (numbers as numbers, times as text
+ * sorts them) and get a box that filters their rows by any text (state,
+ * user, node, name); pages that refresh themselves (the dashboard, the
+ * nodes, a live job) also follow the event stream (/events) and
+ * replace their content a second after a job or node changes; the
+ * filter and the sort are kept across these and the page's own
+ * refreshes (sessionStorage). Nothing is built from event data: the
+ * page is fetched again and its own escaped HTML is used. */
+#include "cgi.h"
+
+static const char ui_js[] =
+"'use strict';\n"
+"(function () {\n"
+"var me = document.currentScript, base = me ? me.src.replace(/\\/ui\\.js$/,"
+" '') : '';\n"
+"/* filter and sort per page, kept across the page's own reloads */\n"
+"var skey = 'iar:' + location.pathname + location.search, state = {};\n"
+"try { state = JSON.parse(sessionStorage.getItem(skey)) || {}; } catch (e)"
+" {}\n"
+"function save() { try { sessionStorage.setItem(skey, JSON.stringify("
+"state)); } catch (e) {} }\n"
+"function txt(td) { return td ? td.textContent.trim() : ''; }\n"
+"function num(s) { return /^-?[0-9]+(\\.[0-9]+)?%?$/.test(s) ? "
+"parseFloat(s) : NaN; }\n"
+"function key(t, i) { return (t.className || 'table') + ':' + i; }\n"
+"function sortBy(t, col, dir) {\n"
+"  var body = t.tBodies[0]; if (!body) return;\n"
+"  var rows = Array.prototype.slice.call(body.rows);\n"
+"  var allnum = rows.every(function (r) { var s = txt(r.cells[col]); "
+"return s === '' || s === '-' || !isNaN(num(s)); });\n"
+"  rows.sort(function (a, b) {\n"
+"    var x = txt(a.cells[col]), y = txt(b.cells[col]);\n"
+"    if (allnum) { x = num(x); y = num(y); x = isNaN(x) ? -Infinity : x;"
+" y = isNaN(y) ? -Infinity : y; return dir * (x - y); }\n"
+"    return dir * x.localeCompare(y);\n"
+"  });\n"
+"  rows.forEach(function (r) { body.appendChild(r); });\n"
+"  Array.prototype.forEach.call(t.tHead.rows[0].cells, function (th, i) {\n"
+"    if (i === col) th.setAttribute('aria-sort', dir > 0 ? 'ascending' :"
+" 'descending'); else th.removeAttribute('aria-sort');\n"
+"  });\n"
+"}\n"
+"function filter(t, q) {\n"
+"  var body = t.tBodies[0]; if (!body) return;\n"
+"  q = q.toLowerCase();\n"
+"  Array.prototype.forEach.call(body.rows, function (r) {\n"
+"    r.hidden = q !== '' && r.textContent.toLowerCase().indexOf(q) < 0;\n"
+"  });\n"
+"}\n"
+"function enhance(root) {\n"
+"  var n = 0;\n"
+"  Array.prototype.forEach.call(root.querySelectorAll("
+"'table.jobs, table.nodes'), function (t) {\n"
+"    var k = key(t, n++), s = state[k] || (state[k] = {q: '', col: -1,"
+" dir: 1});\n"
+"    if (!t.tHead || !t.tBodies[0] || t.tBodies[0].rows.length < 2) "
+"return;\n"
+"    var box = document.createElement('input');\n"
+"    box.type = 'search'; box.className = 'tfilter'; box.value = s.q;\n"
+"    box.placeholder = 'Filter: state, user, node, name';\n"
+"    box.setAttribute('aria-label', 'Filter the rows below');\n"
+"    box.addEventListener('input', function () { s.q = box.value; "
+"filter(t, s.q); save(); });\n"
+"    t.parentNode.insertBefore(box, t);\n"
+"    Array.prototype.forEach.call(t.tHead.rows[0].cells, function (th, i)"
+" {\n"
+"      var b = document.createElement('button');\n"
+"      b.type = 'button'; b.className = 'sort';\n"
+"      while (th.firstChild) b.appendChild(th.firstChild);\n"
+"      th.appendChild(b);\n"
+"      b.addEventListener('click', function () {\n"
+"        s.dir = s.col === i ? -s.dir : 1; s.col = i; sortBy(t, i, s.dir);"
+" save();\n"
+"      });\n"
+"    });\n"
+"    if (s.col >= 0) sortBy(t, s.col, s.dir);\n"
+"    if (s.q) filter(t, s.q);\n"
+"  });\n"
+"}\n"
+"function reload() {\n"
+"  fetch(location.href, {credentials: 'same-origin'}).then(function (r) "
+"{\n"
+"    if (!r.ok) throw r.status; return r.text();\n"
+"  }).then(function (html) {\n"
+"    var doc = new DOMParser().parseFromString(html, 'text/html');\n"
+"    var now = doc.querySelector('main'), old = document.querySelector("
+"'main');\n"
+"    if (!now || !old) return;\n"
+"    var f = document.activeElement;\n"
+"    if (f && f.classList && f.classList.contains('tfilter')) return;\n"
+"    old.replaceWith(document.adoptNode(now)); enhance(now);\n"
+"    var ft = doc.querySelector('footer'), of = document.querySelector("
+"'footer');\n"
+"    if (ft && of) of.replaceWith(document.adoptNode(ft));\n"
+"  }).catch(function () {});\n"
+"}\n"
+"function live() {\n"
+"  if (!document.body.hasAttribute('data-live') || !window.EventSource) "
+"return;\n"
+"  var es = new EventSource(base + '/events'), t = null;\n"
+"  function soon() { if (!t) t = setTimeout(function () { t = null; "
+"reload(); }, 1000); }\n"
+"  es.addEventListener('job', soon);\n"
+"  es.addEventListener('node', soon);\n"
+"  es.addEventListener('open', function () { document.body.classList.add("
+"'live'); });\n"
+"  es.addEventListener('error', function () { "
+"document.body.classList.remove('live'); });\n"
+
+"}\n"
+"enhance(document);\n"
+"live();\n"
+"})();\n";
+
+void
+page_ui_js(struct cgi *c)
+{
+	c->rs.type = "text/javascript";
+	c->rs.cache = CACHE_FINAL;
+	buf_add(&c->rs.body, ui_js, sizeof ui_js - 1);
+}

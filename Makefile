@@ -27,7 +27,7 @@ LDFLAGS    = $(SAN) -Wl,--as-needed
 LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz
 
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
-         lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/view.o lib/cmd.o lib/cmdhist.o \
+         lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/histcount.o lib/view.o lib/cmd.o lib/cmdhist.o \
          lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o lib/place.o lib/array.o
 LIBHDR = lib/*.h
 
@@ -41,7 +41,7 @@ LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
           tests/unit-node tests/unit-place
 CGI     = cgi-bin/iar.cgi
-CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o \
+CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o cgi-bin/data-agg.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
           cgi-bin/page-stats.o cgi-bin/api.o cgi-bin/events.o \
           cgi-bin/auth.o cgi-bin/page-ui.o

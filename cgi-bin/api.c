@@ -540,7 +540,7 @@ api_stats(struct cgi *c)
 	size_t i;
 	int s;
 
-	data_agg_build(c, &a, NULL, NULL);
+	data_agg_build(c, &a, NULL, -1, NULL, NULL);
 	api_start(c);
 	buf_adds(b, ",\"states\":{");
 	for (s = 0; s < JS_NSTATES; s++)
@@ -582,7 +582,7 @@ api_stats(struct cgi *c)
 		    1e6);
 	}
 	buf_adds(b, "],\"hours\":[");
-	for (i = 0; i < DATA_HOURS; i++) {
+	for (i = 0; i < (size_t)a.range->nbins; i++) {
 		const struct data_hour *h = &a.hour[i];
 
 		buf_addf(b, "%s{\"start\":\"%s\",\"ended\":%llu,\"completed\":"
@@ -622,7 +622,7 @@ api_metrics(struct cgi *c)
 	size_t i;
 	int s;
 
-	data_agg_build(c, &a, NULL, NULL);
+	data_agg_build(c, &a, NULL, -1, NULL, NULL);
 	data_nodes_load(c, &d, 1);
 	c->rs.type = "text/plain; version=0.0.4";
 	api_metric_head(b, "iar_jobs", "gauge",

@@ -7,6 +7,7 @@
  *               (headers, gzip, validators, HEAD)
  *   html.c      escaping helpers and the page frame
  *   data.c      jobs, history scans, nodes: everything read from the root
+ *   data-agg.c  totals and chart bars, from the history's counters
  *   page-*.c    the HTML pages; api.c the JSON, text and metrics forms;
  *   events.c    the event stream; auth.c etc/cgi.conf, tokens, POST
  *   sha256.c    SHA-256 and HMAC for the request tokens
@@ -175,14 +176,27 @@ struct data_filter {
 void data_filter_get(struct cgi *c, struct data_filter *f);
 int data_filter_match(const struct data_filter *f, const struct view_job *v);
 
-/* One pass over the history (and the live jobs) for totals. */
-#define DATA_HOURS 24
+/* data-agg.c: totals and chart bins over the live jobs and the finished
+ * ones (the history's counters, or a walk of it when it has none). */
+#define DATA_BINS_MAX 32
+struct data_range {
+	const char *name;	/* "1h", "24h", "7d": the range= value */
+	const char *label;	/* "1 h", "24 h", "7 d" */
+	const char *per;	/* a bar: "5 minutes", "hour", "6 hours" */
+	int64_t bin_us;		/* width of a bar */
+	int nbins;		/* bars */
+	int label_every;	/* an x label every so many bars */
+	int days;		/* x labels as dates, not times */
+};
+/* The range= of the query (default 24h); a bad one is a 400. */
+const struct data_range *data_range_get(struct cgi *c);
+extern const struct data_range data_ranges[];	/* ends with name NULL */
 struct data_node_agg {
 	char name[64];
 	uint64_t jobs, completed;
 	uint64_t run_us, core_us;
 };
-struct data_hour {
+struct data_hour {		/* one bar of a chart */
 	int64_t start_us;
 	uint64_t ended, completed, failed, started;
 	uint64_t wait_us_sum, wait_us_max;
@@ -192,14 +206,19 @@ struct data_agg {
 	uint64_t finished, completed;
 	uint64_t waited, wait_us_sum;	/* started jobs and their waits */
 	uint64_t ran, run_us_sum;	/* ended jobs with a start */
-	struct data_node_agg *nodes;
+	struct data_node_agg *nodes;	/* everyone's only */
 	size_t nnodes, capnodes;
-	struct data_hour hour[DATA_HOURS];
+	const struct data_range *range;
+	struct data_hour hour[DATA_BINS_MAX];	/* range->nbins of them */
 	int stale;			/* history read from the copies */
 	int hist_ok;			/* the history could be read */
+	int counted;			/* from the counters, not a walk */
 };
-/* fn, if not NULL, also sees each live job (one walk of the spool). */
+/* Totals of the jobs of uid (-1: everyone) and bars over range r (NULL:
+ * 24 h); fn, if not NULL, also sees each live job of uid (one walk of
+ * the spool). */
 void data_agg_build(struct cgi *c, struct data_agg *a,
+    const struct data_range *r, long uid,
     int (*fn)(const struct view_job *v, void *arg), void *arg);
 void data_agg_free(struct data_agg *a);
 

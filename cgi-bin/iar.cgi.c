@@ -41,7 +41,7 @@ struct route {
 };
 
 static const struct route routes[] = {
-	{ "/", M_GET | M_HEAD, page_dash, "", NULL, 0 },
+	{ "/", M_GET | M_HEAD, page_dash, "range user", NULL, 0 },
 	{ "/jobs", M_GET | M_HEAD, page_jobs, "state user limit before",
 	  NULL, 0 },
 	{ "/jobs/#", M_GET | M_HEAD, page_job, "", NULL, 0 },

@@ -7,6 +7,7 @@
  * of the history for the totals and charts, the newest finished jobs by
  * id, and the node files with their topologies. The lists are capped
  * (DASH_LIST), with links to the full ones. */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,26 +234,33 @@ chart_secs(char *out, size_t n, uint64_t s)
 		snprintf(out, n, "%.1fh", (double)s / 3600);
 }
 
+/* A bar's time: the time of day, or with days the weekday as well (bar
+ * titles) or alone (axis labels). */
 static void
-chart_hour_label(int64_t us, char *out, size_t n)
+chart_hour_label(int64_t us, char *out, size_t n, int days)
 {
 	time_t t = (time_t)(us / 1000000);
 	struct tm tm;
 
-	if (!localtime_r(&t, &tm) || !strftime(out, n, "%H:%M", &tm))
+	if (!localtime_r(&t, &tm) || !strftime(out, n, days == 2 ? "%a %d" :
+	    days ? "%a %H:%M" : "%H:%M", &tm))
 		snprintf(out, n, "?");
 }
 
 /* The frame: y grid with labels (ymax in the unit fmt gives), x labels
- * every 3 hours. */
+ * every label_every bars. */
 static void
-chart_frame(struct buf *b, const struct data_agg *a, const char *title,
+chart_frame(struct buf *b, const struct data_agg *a, const char *what,
     uint64_t ymax, unsigned lines, int secs)
 {
 	unsigned pw = CHART_W - CHART_L - CHART_R, ph = CHART_H - CHART_T -
 	    CHART_B;
-	char lab[32];
+	const struct data_range *r = a->range;
+	char lab[32], title[160];
 	int i;
+
+	snprintf(title, sizeof title, "%s %s, last %s", what, r->per,
+	    r->label);
 
 	buf_addf(b, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" width=\"100%%\""
 	    " style=\"max-width:%dpx\" role=\"img\" aria-label=\"", CHART_W,
@@ -278,10 +286,11 @@ chart_frame(struct buf *b, const struct data_agg *a, const char *title,
 		    "</text>", CHART_L, CHART_L + (int)pw, y, y, CHART_L - 5,
 		    y + 4, lab);
 	}
-	for (i = 0; i < DATA_HOURS; i += 3) {
-		unsigned x = CHART_L + pw * (unsigned)i / DATA_HOURS;
+	for (i = 0; i < r->nbins; i += r->label_every) {
+		unsigned x = CHART_L + pw * (unsigned)i / (unsigned)r->nbins;
 
-		chart_hour_label(a->hour[i].start_us, lab, sizeof lab);
+		chart_hour_label(a->hour[i].start_us, lab, sizeof lab,
+		    r->days ? 2 : 0);
 		buf_addf(b, "<text x=\"%u\" y=\"%d\" font-size=\"11\" "
 		    "fill=\"#5a6577\">%s</text>", x + 1, CHART_H - 10, lab);
 	}
@@ -290,29 +299,30 @@ chart_frame(struct buf *b, const struct data_agg *a, const char *title,
 void
 page_chart_throughput(struct buf *b, const struct data_agg *a)
 {
+	int nb = a->range->nbins;
 	unsigned pw = CHART_W - CHART_L - CHART_R, ph = CHART_H - CHART_T -
-	    CHART_B, bw = pw / DATA_HOURS;
+	    CHART_B, bw = pw / (unsigned)nb;
 	uint64_t max = 0, ymax;
 	unsigned lines;
-	char lab[16];
+	char lab[32];
 	int i;
 
-	for (i = 0; i < DATA_HOURS; i++)
+	for (i = 0; i < nb; i++)
 		if (a->hour[i].ended > max)
 			max = a->hour[i].ended;
 	ymax = chart_scale(max, 0, &lines);
-	chart_frame(b, a, "Jobs ended per hour, last 24 hours", ymax, lines,
-	    0);
-	for (i = 0; i < DATA_HOURS; i++) {
+	chart_frame(b, a, "Jobs ended per", ymax, lines, 0);
+	for (i = 0; i < nb; i++) {
 		const struct data_hour *h = &a->hour[i];
-		unsigned x = CHART_L + pw * (unsigned)i / DATA_HOURS + 1;
+		unsigned x = CHART_L + pw * (unsigned)i / (unsigned)nb + 1;
 		unsigned hc = (unsigned)(ph * h->completed / ymax);
 		unsigned hf = (unsigned)(ph * h->failed / ymax);
 		unsigned y0 = CHART_T + ph;
 
 		if (!h->ended)
 			continue;
-		chart_hour_label(h->start_us, lab, sizeof lab);
+		chart_hour_label(h->start_us, lab, sizeof lab,
+		    a->range->days);
 		buf_addf(b, "<g><title>%s: %llu ended, %llu completed, %llu "
 		    "not</title>", lab, (unsigned long long)h->ended,
 		    (unsigned long long)h->completed,
@@ -343,22 +353,23 @@ page_chart_throughput(struct buf *b, const struct data_agg *a)
 void
 page_chart_wait(struct buf *b, const struct data_agg *a)
 {
+	int nb = a->range->nbins;
 	unsigned pw = CHART_W - CHART_L - CHART_R, ph = CHART_H - CHART_T -
-	    CHART_B, bw = pw / DATA_HOURS;
+	    CHART_B, bw = pw / (unsigned)nb;
 	uint64_t max = 0, ymax;
 	unsigned lines;
-	char lab[16], avg[32], mx[32];
+	char lab[32], avg[32], mx[32];
 	int i;
 
-	for (i = 0; i < DATA_HOURS; i++)
+	for (i = 0; i < nb; i++)
 		if (a->hour[i].wait_us_max / 1000000 > max)
 			max = a->hour[i].wait_us_max / 1000000;
 	ymax = chart_scale(max, 1, &lines);
-	chart_frame(b, a, "Wait from submission to start, per hour started",
+	chart_frame(b, a, "Wait from submission to start, by start, per",
 	    ymax, lines, 1);
-	for (i = 0; i < DATA_HOURS; i++) {
+	for (i = 0; i < nb; i++) {
 		const struct data_hour *h = &a->hour[i];
-		unsigned x = CHART_L + pw * (unsigned)i / DATA_HOURS + 1;
+		unsigned x = CHART_L + pw * (unsigned)i / (unsigned)nb + 1;
 		uint64_t av, m;
 		unsigned ha, hm, y0 = CHART_T + ph;
 
@@ -368,7 +379,8 @@ page_chart_wait(struct buf *b, const struct data_agg *a)
 		m = h->wait_us_max / 1000000;
 		ha = (unsigned)(ph * av / ymax);
 		hm = (unsigned)(ph * m / ymax);
-		chart_hour_label(h->start_us, lab, sizeof lab);
+		chart_hour_label(h->start_us, lab, sizeof lab,
+		    a->range->days);
 		chart_secs(avg, sizeof avg, av);
 		chart_secs(mx, sizeof mx, m);
 		buf_addf(b, "<g><title>%s: %llu started, average wait %s, "
@@ -391,6 +403,8 @@ page_chart_wait(struct buf *b, const struct data_agg *a)
 /* The live jobs the dashboard lists, DASH_LIST of each kind. */
 struct dash_live {
 	struct cgi *c;
+	long uid;			/* whose jobs; -1 everyone's */
+	const char *user;		/* the user= asked for, or NULL */
 	struct view_job *run, *pend, *held;
 	size_t nrun, npend, nheld;	/* shown */
 	size_t trun, tpend, theld;	/* all */
@@ -426,8 +440,11 @@ dash_live_add(const struct view_job *v, void *arg)
 static int
 dash_recent_add(const struct view_job *v, void *arg)
 {
-	struct cgi *c = arg;
+	struct dash_live *d = arg;
+	struct cgi *c = d->c;
 
+	if (d->uid >= 0 && (long)v->uid != d->uid)
+		return 0;
 	page_job_row(c, v, JC_NAME | JC_USER | JC_STATE | JC_NODE | JC_END |
 	    JC_ELAPSED | JC_EXIT | JC_REASON);
 	return 1;
@@ -443,11 +460,22 @@ dash_tile(struct buf *b, const char *label, const char *value)
 	buf_adds(b, "</div></div>");
 }
 
+/* "&user=NAME" (escaped) when the page is one user's, else "". */
 static void
-dash_queue(struct cgi *c, const char *title, const char *state,
-    struct view_job *l, size_t n, size_t total, unsigned cols)
+dash_user_arg(const struct dash_live *d, struct buf *q)
 {
-	struct buf *b = &c->rs.body;
+	if (!d->user)
+		return;
+	buf_adds(q, "&user=");
+	html_url_arg(q, d->user);
+}
+
+static void
+dash_queue(struct cgi *c, const struct dash_live *d, const char *title,
+    const char *state, struct view_job *l, size_t n, size_t total,
+    unsigned cols)
+{
+	struct buf *b = &c->rs.body, q;
 	size_t i;
 
 	buf_addf(b, "<h2>%s <span class=\"muted small\">(%zu)</span></h2>\n",
@@ -461,10 +489,13 @@ dash_queue(struct cgi *c, const char *title, const char *state,
 		page_job_row(c, &l[i], cols);
 	buf_adds(b, "</tbody></table>\n");
 	if (total > n) {
+		buf_init(&q);
+		buf_addf(&q, "/jobs?state=%s&limit=%d", state, CGI_LIST_MAX);
+		dash_user_arg(d, &q);
 		buf_adds(b, "<p>");
-		html_link_start(c, b, "/jobs?state=%s&limit=%d", state,
-		    CGI_LIST_MAX);
+		html_link_start(c, b, "%s", q.s ? q.s : "/jobs");
 		buf_addf(b, "All %zu</a></p>\n", total);
+		buf_free(&q);
 	}
 }
 
@@ -508,33 +539,92 @@ dash_nodes(struct cgi *c, const struct data_nodes *d)
 	buf_adds(b, "</tbody></table>\n");
 }
 
+/* Links to the same page over another range or for other users: plain
+ * links (GET), so they work without JavaScript and can be bookmarked. */
+static void
+dash_choices(struct cgi *c, const struct dash_live *d,
+    const struct data_range *r)
+{
+	struct buf *b = &c->rs.body, q;
+	const char *me = c->rq.user;
+	int i;
+
+	buf_adds(b, "<nav class=\"choices\" aria-label=\"Range and user\">"
+	    "<span>Charts over</span>");
+	for (i = 0; data_ranges[i].name; i++) {
+		buf_init(&q);
+		buf_addf(&q, "?range=%s", data_ranges[i].name);
+		dash_user_arg(d, &q);
+		if (&data_ranges[i] == r)
+			buf_addf(b, " <strong aria-current=\"page\">%s</strong>",
+			    data_ranges[i].label);
+		else {
+			buf_adds(b, " ");
+			html_link_start(c, b, "%s", q.s ? q.s : "/");
+			buf_addf(b, "%s</a>", data_ranges[i].label);
+		}
+		buf_free(&q);
+	}
+	buf_adds(b, " <span class=\"sep\">\xc2\xb7</span> <span>Jobs of</span> ");
+	buf_init(&q);
+	buf_addf(&q, "?range=%s", r->name);
+	if (d->user) {
+		html_link_start(c, b, "%s", q.s ? q.s : "/");
+		buf_adds(b, "everyone</a> <strong aria-current=\"page\">");
+		html_text(b, d->user);
+		buf_adds(b, "</strong>");
+	} else
+		buf_adds(b, "<strong aria-current=\"page\">everyone</strong>");
+	/* "my jobs": the user the web server authenticated, if local */
+	if (me && getpwnam(me) && (!d->user || strcmp(me, d->user) != 0)) {
+		buf_adds(&q, "&user=");
+		html_url_arg(&q, me);
+		buf_adds(b, " ");
+		html_link_start(c, b, "%s", q.s);
+		buf_adds(b, "my jobs</a>");
+	}
+	buf_free(&q);
+	buf_adds(b, "</nav>\n");
+}
+
 void
 page_dash(struct cgi *c)
 {
 	struct buf *b = &c->rs.body;
+	const struct data_range *r = data_range_get(c);
+	struct data_filter f;
 	struct dash_live d;
 	struct data_nodes nd;
 	struct data_agg a;
 	unsigned up = 0, cores = 0, busy = 0;
-	uint64_t ended24 = 0, ok24 = 0;
-	char t[64];
+	uint64_t ended = 0, ok = 0;
+	char t[64], lab[64];
 	size_t i;
 
 	memset(&d, 0, sizeof d);
 	d.c = c;
-	data_agg_build(c, &a, dash_live_add, &d);
+	data_filter_get(c, &f);
+	d.uid = f.has_uid ? (long)f.uid : -1;
+	d.user = f.has_uid ? http_param(c, "user") : NULL;
+	data_agg_build(c, &a, r, d.uid, dash_live_add, &d);
 	data_nodes_load(c, &nd, 1);
 	for (i = 0; i < nd.len; i++) {
 		up += nd.n[i].up;
 		cores += nd.n[i].ts.cores;
 		busy += nd.n[i].cores_busy;
 	}
-	for (i = 0; i < DATA_HOURS; i++) {
-		ended24 += a.hour[i].ended;
-		ok24 += a.hour[i].completed;
+	for (i = 0; i < (size_t)r->nbins; i++) {
+		ended += a.hour[i].ended;
+		ok += a.hour[i].completed;
 	}
 	html_page_start(c, "Dashboard", "dash", 60);
-	buf_adds(b, "<h1>Dashboard</h1>\n");
+	if (d.user) {
+		buf_adds(b, "<h1>Dashboard: jobs of ");
+		html_text(b, d.user);
+		buf_adds(b, "</h1>\n");
+	} else
+		buf_adds(b, "<h1>Dashboard</h1>\n");
+	dash_choices(c, &d, r);
 	if (c->hist_err[0]) {
 		buf_adds(b, "<p class=\"note\">");
 		html_text(b, c->hist_err);
@@ -549,14 +639,16 @@ page_dash(struct cgi *c)
 	dash_tile(b, "pending", t);
 	snprintf(t, sizeof t, "%zu", d.theld);
 	dash_tile(b, "held", t);
-	snprintf(t, sizeof t, "%llu", (unsigned long long)ended24);
-	dash_tile(b, "ended in 24 h", t);
-	if (ended24)
-		snprintf(t, sizeof t, "%.1f%%", 100.0 * (double)ok24 /
-		    (double)ended24);
+	snprintf(t, sizeof t, "%llu", (unsigned long long)ended);
+	snprintf(lab, sizeof lab, "ended in %s", r->label);
+	dash_tile(b, lab, t);
+	if (ended)
+		snprintf(t, sizeof t, "%.1f%%", 100.0 * (double)ok /
+		    (double)ended);
 	else
 		snprintf(t, sizeof t, "-");
-	dash_tile(b, "completed in 24 h", t);
+	snprintf(lab, sizeof lab, "completed in %s", r->label);
+	dash_tile(b, lab, t);
 	snprintf(t, sizeof t, "%u/%zu", up, nd.len);
 	dash_tile(b, "nodes up", t);
 	snprintf(t, sizeof t, "%u/%u", busy, cores);
@@ -568,18 +660,28 @@ page_dash(struct cgi *c)
 	page_chart_wait(b, &a);
 	buf_adds(b, "</section></div>\n");
 	dash_nodes(c, &nd);
-	dash_queue(c, "Running", "RUNNING", d.run, d.nrun, d.trun, JC_NAME |
-	    JC_USER | JC_STATE | JC_CORES | JC_NODE | JC_START | JC_ELAPSED);
-	dash_queue(c, "Pending", "PENDING", d.pend, d.npend, d.tpend, JC_NAME |
-	    JC_USER | JC_CORES | JC_SUB | JC_WAIT | JC_REASON);
-	dash_queue(c, "Held", "HELD", d.held, d.nheld, d.theld, JC_NAME |
+	dash_queue(c, &d, "Running", "RUNNING", d.run, d.nrun, d.trun,
+	    JC_NAME | JC_USER | JC_STATE | JC_CORES | JC_NODE | JC_START |
+	    JC_ELAPSED);
+	dash_queue(c, &d, "Pending", "PENDING", d.pend, d.npend, d.tpend,
+	    JC_NAME | JC_USER | JC_CORES | JC_SUB | JC_WAIT | JC_REASON);
+	dash_queue(c, &d, "Held", "HELD", d.held, d.nheld, d.theld, JC_NAME |
 	    JC_USER | JC_CORES | JC_SUB | JC_REASON);
 	buf_adds(b, "<h2>Recently finished</h2>\n");
 	page_job_head(c, JC_NAME | JC_USER | JC_STATE | JC_NODE | JC_END |
 	    JC_ELAPSED | JC_EXIT | JC_REASON);
-	data_done_each(c, 0, DASH_RECENT, dash_recent_add, c);
+	data_done_each(c, 0, DASH_RECENT, dash_recent_add, &d);
 	buf_adds(b, "</tbody></table>\n<p>");
-	html_link_start(c, b, "/jobs");
+	if (d.user) {
+		struct buf q;
+
+		buf_init(&q);
+		buf_adds(&q, "/jobs?user=");
+		html_url_arg(&q, d.user);
+		html_link_start(c, b, "%s", q.s);
+		buf_free(&q);
+	} else
+		html_link_start(c, b, "/jobs");
 	buf_adds(b, "All jobs</a> \xc2\xb7 ");
 	html_link_start(c, b, "/stats");
 	buf_adds(b, "Statistics</a></p>\n");

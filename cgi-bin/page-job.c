@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,34 @@ jobs_done_add(const struct view_job *v, void *arg)
 	return 1;
 }
 
+/* "My jobs" (the user the web server authenticated, when a local one)
+ * and "everyone's": plain links, as the dashboard has. */
+static void
+jobs_whose(struct cgi *c, const char *u)
+{
+	struct buf *b = &c->rs.body, q;
+	const char *me = c->rq.user;
+	int mine = me && getpwnam(me) && (!u || strcmp(u, me) != 0);
+
+	if (!u && !mine)
+		return;
+	buf_adds(b, "<p class=\"small\">Jobs of ");
+	if (u) {
+		html_link_start(c, b, "/jobs");
+		buf_adds(b, "everyone</a>");
+	}
+	if (mine) {
+		buf_init(&q);
+		buf_adds(&q, "/jobs?user=");
+		html_url_arg(&q, me);
+		buf_adds(b, u ? " \xc2\xb7 " : "");
+		html_link_start(c, b, "%s", q.s);
+		buf_adds(b, "my jobs</a>");
+		buf_free(&q);
+	}
+	buf_adds(b, "</p>\n");
+}
+
 /* The filter form: GET, so the result can be bookmarked. */
 static void
 jobs_form(struct cgi *c)
@@ -87,6 +116,7 @@ jobs_form(struct cgi *c)
 	    "value=\"");
 	html_attr(b, lim ? lim : "");
 	buf_adds(b, "\" placeholder=\"100\"> <button>Show</button></form>\n");
+	jobs_whose(c, u);
 }
 
 void

@@ -33,7 +33,7 @@ page_stats(struct cgi *c)
 	size_t i;
 	int s;
 
-	data_agg_build(c, &a, NULL, NULL);
+	data_agg_build(c, &a, NULL, -1, NULL, NULL);
 	html_page_start(c, "Statistics", "stats", 0);
 	buf_adds(b, "<h1>Statistics</h1>\n");
 	if (c->hist_err[0]) {
@@ -111,7 +111,7 @@ page_stats(struct cgi *c)
 	    "Ended</th><th class=\"n\">Completed</th><th class=\"n\">Not "
 	    "completed</th><th class=\"n\">Started</th><th class=\"n\">Average "
 	    "wait</th><th class=\"n\">Longest wait</th></tr></thead><tbody>\n");
-	for (i = DATA_HOURS; i-- > 0;) {
+	for (i = (size_t)a.range->nbins; i-- > 0;) {
 		const struct data_hour *h = &a.hour[i];
 
 		buf_adds(b, "<tr><td>");

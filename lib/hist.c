@@ -9,7 +9,10 @@
  *              value: the job record text, as given
  *   events.db  btree; key: id (8 bytes BE) + sequence (4 bytes BE, from 1);
  *              value: "WHEN_US STATE CAUSE", one line, no newline
- *   jobs.snap, events.snap: copies for readers who cannot join (below)
+ *   counts.db  btree; counters of finished jobs (histcount.c): what the
+ *              dashboard and /metrics show without walking jobs.db
+ *   jobs.snap, events.snap, counts.snap: copies for readers who cannot
+ *              join (below)
  *
  * Promises:
  * - hist_job_store is one transaction: after a crash at any moment
@@ -63,10 +66,9 @@
 #include <db.h>
 
 #include "hist.h"
+#include "hist-int.h"
 
-#define HIST_MODE	0644		/* of files created, less the umask */
 #define HIST_CACHE	(8u << 20)	/* bytes of shared cache */
-#define HIST_TRIES	10		/* attempts of one call on deadlock */
 #define HIST_FLAGS	(DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK | \
     DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER | DB_RECOVER)
 #define HIST_JOBS	"jobs.db"
@@ -75,16 +77,6 @@
 #define HIST_EVENTS_SNAP "events.snap"
 #define HIST_SNAP_LOCK	"iar-hist-snap"	/* stores share it, copying not */
 #define HIST_EVTEXT	192	/* > 20 + 1 + 15 + 1 + 127: one event's text */
-
-struct hist {
-	DB_ENV *env;		/* NULL when reading the copies */
-	DB *jobs, *events;	/* NULL after a failed reopen */
-	int direct;		/* opened for reading: the copies */
-	dev_t dev;		/* and which copy of jobs.snap */
-	ino_t ino;
-	char *dir;
-	char err[512];		/* text of the last error */
-};
 
 static char hist_bdb_msg[256];	/* BerkeleyDB's last message; no threads */
 
@@ -103,9 +95,7 @@ hist_bdb_quiet(const DB_ENV *env, const char *msg)
 	(void)msg;
 }
 
-/* Make "cannot WHAT: REASON (BDB MESSAGE)" the error of h and copy it to
- * err. ret 0 means WHAT says it all. Returns -1. */
-static int __attribute__((format(printf, 5, 6)))
+int
 hist_fail(struct hist *h, char *err, size_t errsz, int ret, const char *fmt,
     ...)
 {
@@ -130,7 +120,7 @@ hist_fail(struct hist *h, char *err, size_t errsz, int ret, const char *fmt,
 }
 
 /* Keys are big-endian: n bytes of v at p. */
-static void
+void
 hist_be_put(unsigned char *p, int n, uint64_t v)
 {
 	while (n-- > 0) {
@@ -139,7 +129,7 @@ hist_be_put(unsigned char *p, int n, uint64_t v)
 	}
 }
 
-static uint64_t
+uint64_t
 hist_be_get(const unsigned char *p, int n)
 {
 	uint64_t v = 0;
@@ -211,7 +201,7 @@ hist_event_parse(const char *p, size_t len, uint64_t id,
 	return 0;
 }
 
-static int
+int
 hist_db_open(struct hist *h, DB **dbp, const char *name)
 {
 	char path[4096];
@@ -243,13 +233,16 @@ hist_db_open(struct hist *h, DB **dbp, const char *name)
 static void
 hist_handles_close(struct hist *h)
 {
+	if (h->counts != NULL)
+		(void)h->counts->close(h->counts, 0);
 	if (h->events != NULL)
 		(void)h->events->close(h->events, 0);
 	if (h->jobs != NULL)
 		(void)h->jobs->close(h->jobs, 0);
 	if (h->env != NULL)
 		(void)h->env->close(h->env, 0);
-	h->events = h->jobs = NULL;
+	h->events = h->jobs = h->counts = NULL;
+	h->counted = 0;
 	h->env = NULL;
 }
 
@@ -282,9 +275,20 @@ hist_handles_open(struct hist *h)
 	 * never has jobs newer than their events */
 	if ((ret = hist_db_open(h, &h->jobs, h->direct ? HIST_JOBS_SNAP :
 	    HIST_JOBS)) != 0 || (ret = hist_db_open(h, &h->events,
-	    h->direct ? HIST_EVENTS_SNAP : HIST_EVENTS)) != 0)
+	    h->direct ? HIST_EVENTS_SNAP : HIST_EVENTS)) != 0) {
 		hist_handles_close(h);
-	else if (h->direct && (ret = h->jobs->fd(h->jobs, &fd)) == 0 &&
+		return ret;
+	}
+	/* counters: a reader of a history older than them walks the jobs */
+	if ((ret = hist_db_open(h, &h->counts, h->direct ? HIST_COUNTS_SNAP :
+	    HIST_COUNTS)) != 0 && !h->direct) {
+		hist_handles_close(h);
+		return ret;
+	}
+	ret = 0;
+	if (h->counts != NULL)
+		h->counted = hist_count_marked(h);
+	if (h->direct && (ret = h->jobs->fd(h->jobs, &fd)) == 0 &&
 	    (ret = fstat(fd, &st) == 0 ? 0 : errno) == 0) {
 		h->dev = st.st_dev;
 		h->ino = st.st_ino;
@@ -302,7 +306,7 @@ hist_handles_reopen(struct hist *h)
 /* Whether to try a failed call again: after a deadlock (HIST_TRIES times
  * in all) or, once, after DB_RUNRECOVERY, when the handles are reopened
  * first (which recovers if needed). *ret becomes the reopen's failure. */
-static int
+int
 hist_again(struct hist *h, int *ret, int *tries, int *reopened)
 {
 	int r;
@@ -320,7 +324,7 @@ hist_again(struct hist *h, int *ret, int *tries, int *reopened)
 }
 
 /* Handles are missing only after a reopen failed: try once more. */
-static int
+int
 hist_ready(struct hist *h)
 {
 	return h->jobs != NULL ? 0 : hist_handles_reopen(h);
@@ -328,7 +332,7 @@ hist_ready(struct hist *h)
 
 /* A reader's handle follows the copies as hist_checkpoint replaces them
  * (checked once a call, so one walk reads one copy). */
-static void
+void
 hist_fresh(struct hist *h)
 {
 	char path[4096];
@@ -366,6 +370,12 @@ hist_open(const char *dir, int rdonly, struct hist **hp, char *err,
 		    "kept for readers, %s)", dir, HIST_JOBS_SNAP);
 	else if (ret != 0)
 		hist_fail(h, err, errsz, ret, "open history '%s'", dir);
+	/* a history from before the counters: count what it holds */
+	if (ret == 0 && !h->direct && !h->counted &&
+	    hist_count_rebuild(h, err, errsz) != 0) {
+		hist_close(h);
+		return -1;
+	}
 	if (ret != 0) {
 		hist_close(h);
 		return -1;
@@ -466,7 +476,7 @@ hist_job_store(struct hist *h, uint64_t id, const char *rec, size_t len,
 	unsigned char k[8];
 	DB_TXN *txn;
 	DB_LOCK lock;
-	DBT key, data, obj;
+	DBT key, data, obj, old;
 	size_t i;
 	int ret, tries = 0, reopened = 0;
 
@@ -497,11 +507,19 @@ hist_job_store(struct hist *h, uint64_t id, const char *rec, size_t len,
 			obj.data = HIST_SNAP_LOCK;
 			obj.size = sizeof HIST_SNAP_LOCK - 1;
 			/* released by commit or abort */
+			memset(&old, 0, sizeof old);
+			old.flags = DB_DBT_MALLOC;
 			if ((ret = h->env->lock_get(h->env, txn->id(txn), 0,
 			    &obj, DB_LOCK_READ, &lock)) == 0 &&
-			    (ret = h->jobs->put(h->jobs, txn, &key, &data,
-			    0)) == 0)
+			    (ret = h->jobs->get(h->jobs, txn, &key, &old,
+			    DB_RMW)) == DB_NOTFOUND)
+				ret = 0;
+			if (ret == 0 && (ret = hist_count_move(h, txn,
+			    old.data, old.data ? old.size : 0, rec,
+			    len)) == 0 && (ret = h->jobs->put(h->jobs, txn,
+			    &key, &data, 0)) == 0)
 				ret = hist_events_add(h, txn, id, ev, nev);
+			free(old.data);
 			if (ret == 0)
 				ret = txn->commit(txn, 0);
 			else
@@ -558,7 +576,7 @@ hist_job_get(struct hist *h, uint64_t id, char **rec, size_t *len)
 /* Copy out the first record at or after the key in k (klen bytes; k gets
  * the key found) into *buf, grown as needed and NUL-terminated. No cursor
  * stays open, so no lock is held after this. */
-static int
+int
 hist_db_step(DB *db, unsigned char *k, u_int32_t klen, char **buf,
     size_t *cap, size_t *len)
 {
@@ -757,7 +775,9 @@ hist_snapshot_write(struct hist *h)
 	    &lock)) == 0) {
 		if ((ret = env->txn_checkpoint(env, 0, 0, 0)) == 0 &&
 		    (ret = hist_file_copy(h, HIST_EVENTS,
-		    HIST_EVENTS_SNAP)) == 0)
+		    HIST_EVENTS_SNAP)) == 0 &&
+		    (ret = hist_file_copy(h, HIST_COUNTS,
+		    HIST_COUNTS_SNAP)) == 0)
 			ret = hist_file_copy(h, HIST_JOBS, HIST_JOBS_SNAP);
 		if ((t = env->lock_put(env, &lock)) != 0 && ret == 0)
 			ret = t;

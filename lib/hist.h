@@ -58,4 +58,36 @@ int hist_event_each(struct hist *h, uint64_t id,
  * off stores meanwhile). Call it after each dispatcher pass. */
 int hist_checkpoint(struct hist *h);
 
+/* Counters of finished jobs (counts.db, histcount.c), so that totals and
+ * charts cost a few lookups however long the history: hist_job_store
+ * keeps them in the same transaction as the record (taking out what the
+ * record it replaces had put in), hist_count_rebuild makes them again
+ * from the records. Cells: all time, per node, and per hour and per five
+ * minutes (started jobs and their waits in the cell of their start, the
+ * rest in the cell of their end), each for everyone and per user. */
+#define HIST_NSTATES	16	/* > JS_NSTATES (job.h) */
+#define HIST_ANYONE	(-1L)	/* as uid: everyone's cells */
+struct hist_tally {
+	uint64_t ended, completed;	/* jobs that ended; of them COMPLETED */
+	uint64_t state[HIST_NSTATES];	/* jobs that ended, by final state */
+	uint64_t started, wait_us_sum, wait_us_max; /* started, waits */
+	uint64_t ran, run_us_sum, core_us_sum;	/* with a start and an end */
+};
+/* 1 if h has counters; 0 for a reader of copies made before there were
+ * counters (walk the jobs instead, until the dispatcher's next pass). */
+int hist_count_ready(const struct hist *h);
+/* The all-time cell of uid (HIST_ANYONE: everyone) into t. 0 or -1. */
+int hist_tally_total(struct hist *h, long uid, struct hist_tally *t);
+/* n bins of bin_us each from from_us, added up from the cells. Hour cells
+ * when from_us and bin_us are whole hours, else five-minute cells (both
+ * must then be whole multiples of five minutes). 0 or -1. */
+int hist_tally_bins(struct hist *h, long uid, int64_t from_us,
+    int64_t bin_us, size_t n, struct hist_tally *bins);
+/* Each node's cell, in name order; fn returns non-zero to stop. */
+int hist_tally_nodes(struct hist *h,
+    int (*fn)(const char *node, const struct hist_tally *t, void *arg),
+    void *arg);
+/* Make the counters again from the job records (writers only). */
+int hist_count_rebuild(struct hist *h, char *err, size_t errsz);
+
 #endif

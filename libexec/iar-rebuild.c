@@ -6,7 +6,9 @@
  * (until a retention policy prunes it), so the history can be made again
  * from them: one record per job and its PENDING, RUNNING and final events
  * at the times the spool kept. Events already in the database are not
- * added twice, so running it over a live history is harmless. It takes
+ * added twice, so running it over a live history is harmless. Then it
+ * counts the records again (the counters of the dashboard and /metrics,
+ * lib/histcount.c) from nothing. It takes
  * the spool lock, so no dispatcher pass runs meanwhile; to start from
  * nothing, move spool/db aside first. -n only counts what it would store.
  * Exit codes: 0 done, 100 usage, 111 trouble (the lock, the database). */
@@ -132,6 +134,10 @@ main(int argc, char **argv)
 		buf_free(&b);
 	}
 	closedir(dir);
+	/* the counters, made again from every record: a replaced record
+	 * cannot take back its longest wait */
+	if (h && hist_count_rebuild(h, err, sizeof err) < 0)
+		msg_die(EX_TEMP, "%s", err);
 	if (h) {
 		hist_checkpoint(h);
 		hist_close(h);

@@ -27,6 +27,7 @@
 #include "file.h"
 #include "cmd.h"
 #include "msg.h"
+#include "node.h"
 #include "paths.h"
 #include "spool.h"
 #include "topo.h"
@@ -262,6 +263,7 @@ node_record(const char *node)
 	char path[4096], err[512];
 	struct stat st;
 	struct topo *t;
+	struct topo_summary ts;
 	char *xml;
 	size_t len;
 	int nodes, fd, r;
@@ -286,12 +288,16 @@ node_record(const char *node)
 			msg_die(EX_TEMP, "cannot discover this host: %s", err);
 		if (topo_xml_export(t, &xml, &len) < 0)
 			msg_die(EX_TEMP, "cannot export this host's topology");
+		topo_summary_get(t, &ts);
 		topo_free(t);
 		r = file_create_new(fd, "topology.xml", xml, len, 0644);
 		free(xml);
 		if (r < 0)
 			msg_die(EX_TEMP, "cannot create '%s/topology.xml':",
 			    path);
+		/* its counts, for the CGI; the dispatcher makes them too */
+		if (r > 0 && node_toposum_write(fd, &ts) < 0)
+			msg_warn("cannot write '%s/%s':", path, NODE_TOPOSUM);
 		if (r > 0) {
 			char p[4200];
 

@@ -218,6 +218,10 @@ node_write(const char *name, struct topo *t, const struct opts *o,
 	if (r < 0)
 		msg_die(EX_TEMP, "cannot write '%s/%s/%s':", path, name,
 		    NODE_TOPOLOGY);
+	/* its counts beside it, for the CGI (iar-node(5)) */
+	topo_summary_get(t, &ts);
+	if (node_toposum_write(fd, &ts) < 0)
+		msg_warn("cannot write '%s/%s/%s':", path, name, NODE_TOPOSUM);
 	if (node_settings_write(fd, &s) < 0)
 		msg_die(EX_TEMP, "cannot write '%s/%s/%s':", path, name,
 		    NODE_SETTINGS);
@@ -225,7 +229,6 @@ node_write(const char *name, struct topo *t, const struct opts *o,
 		msg_die(EX_TEMP, "cannot write '%s/%s/%s':", path, name,
 		    NODE_STATE);
 	close(fd);
-	topo_summary_get(t, &ts);
 	mem_show(s.memory ? s.memory : ts.memory, mem, sizeof mem);
 	printf("%s: node %s: %u cores, %u PUs, %u NUMA, %s memory, %u GPUs\n",
 	    msg_prog, name, ts.cores, ts.pus, ts.numa, mem, s.gpus);
@@ -391,7 +394,7 @@ static int
 node_remove(const char *name)
 {
 	static const char *const files[] = { NODE_TOPOLOGY, NODE_SETTINGS,
-	    NODE_STATE, NODE_HEARTBEAT, NODE_ALIVE, "limits" };
+	    NODE_STATE, NODE_HEARTBEAT, NODE_ALIVE, NODE_TOPOSUM, "limits" };
 	struct dirent *de;
 	char path[4096];
 	unsigned n;

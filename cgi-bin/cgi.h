@@ -186,7 +186,7 @@ struct data_range {
 	int64_t bin_us;		/* width of a bar */
 	int nbins;		/* bars */
 	int label_every;	/* an x label every so many bars */
-	int days;		/* x labels as dates, not times */
+	int days;		/* time labels with the weekday */
 };
 /* The range= of the query (default 24h); a bad one is a 400. */
 const struct data_range *data_range_get(struct cgi *c);

@@ -245,6 +245,11 @@ static const char html_css[] =
 "nav{display:flex;gap:1.1em}nav a.on{color:#fff;font-weight:600;"
 "border-bottom:2px solid #8fb3ff}"
 ".who{margin-left:auto;color:#b8c4da;font-size:.9em}"
+/* the dashboard's range and user links */
+"nav.choices{flex-wrap:wrap;gap:.3em .6em;align-items:baseline;"
+"margin:0 0 .9em}nav.choices strong{padding:0 .4em;border-radius:3px;"
+"background:#1d2b45;color:#fff;font-weight:600}"
+"nav.choices .sep{color:#9aa7bd}"
 "main{max-width:1220px;margin:0 auto;padding:1em 1.5em 2em}"
 "h1{font-size:1.5em;margin:.4em 0 .6em}h2{font-size:1.15em;"
 "margin:1.4em 0 .5em;color:#2c3d5c}"

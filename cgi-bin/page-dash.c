@@ -234,16 +234,15 @@ chart_secs(char *out, size_t n, uint64_t s)
 		snprintf(out, n, "%.1fh", (double)s / 3600);
 }
 
-/* A bar's time: the time of day, or with days the weekday as well (bar
- * titles) or alone (axis labels). */
+/* A bar's time: the time of day, with days the weekday first. */
 static void
 chart_hour_label(int64_t us, char *out, size_t n, int days)
 {
 	time_t t = (time_t)(us / 1000000);
 	struct tm tm;
 
-	if (!localtime_r(&t, &tm) || !strftime(out, n, days == 2 ? "%a %d" :
-	    days ? "%a %H:%M" : "%H:%M", &tm))
+	if (!localtime_r(&t, &tm) || !strftime(out, n, days ? "%a %H:%M" :
+	    "%H:%M", &tm))
 		snprintf(out, n, "?");
 }
 
@@ -290,7 +289,7 @@ chart_frame(struct buf *b, const struct data_agg *a, const char *what,
 		unsigned x = CHART_L + pw * (unsigned)i / (unsigned)r->nbins;
 
 		chart_hour_label(a->hour[i].start_us, lab, sizeof lab,
-		    r->days ? 2 : 0);
+		    r->days);
 		buf_addf(b, "<text x=\"%u\" y=\"%d\" font-size=\"11\" "
 		    "fill=\"#5a6577\">%s</text>", x + 1, CHART_H - 10, lab);
 	}

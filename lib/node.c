@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -455,4 +456,69 @@ node_executor_running(int nodefd)
 	held = flock(fd, LOCK_SH | LOCK_NB) < 0;
 	close(fd);
 	return held;
+}
+
+/* The identity of a topology.xml, as topology.sum records it. */
+static void
+node_toposum_id(const struct stat *st, char *out, size_t sz)
+{
+	snprintf(out, sz, "%lld %lld.%09ld %llu", (long long)st->st_size,
+	    (long long)st->st_mtim.tv_sec, (long)st->st_mtim.tv_nsec,
+	    (unsigned long long)st->st_ino);
+}
+
+int
+node_toposum_write(int nodefd, const struct topo_summary *s)
+{
+	char id[96], text[512];
+	struct stat st;
+	int n;
+
+	if (fstatat(nodefd, NODE_TOPOLOGY, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	node_toposum_id(&st, id, sizeof id);
+	n = snprintf(text, sizeof text, "iar-toposum 1\nof=%s\ncores=%u\n"
+	    "pus=%u\nnuma=%u\npackages=%u\nmemory=%" PRIu64 "\nend\n", id,
+	    s->cores, s->pus, s->numa, s->packages, s->memory);
+	if (n < 0 || (size_t)n >= sizeof text) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return file_replace(nodefd, NODE_TOPOSUM, text, (size_t)n, 0644, 0);
+}
+
+int
+node_toposum_read(int nodefd, const struct stat *xml, struct topo_summary *s)
+{
+	struct rec_kv kv[16];
+	struct stat st;
+	struct buf b;
+	char id[96], why[64];
+	const char *v[5], *of;
+	int fd, n, r = -1, i;
+	static const char *const keys[5] = { "cores", "pus", "numa",
+		"packages", "memory" };
+
+	if ((fd = file_open_checked(nodefd, NODE_TOPOSUM, &st)) < 0)
+		return -1;
+	buf_init(&b);
+	if (file_read_all(fd, 4096, &b) == 0 && !b.err && b.len &&
+	    (n = rec_parse(b.s, b.len, "iar-toposum", kv, 16, why,
+	    sizeof why)) >= 0 && (of = rec_get(kv, n, "of"))) {
+		node_toposum_id(xml, id, sizeof id);
+		for (i = 0; i < 5; i++)
+			if (!(v[i] = rec_get(kv, n, keys[i])))
+				break;
+		if (i == 5 && strcmp(of, id) == 0) {
+			s->cores = (unsigned)strtoul(v[0], NULL, 10);
+			s->pus = (unsigned)strtoul(v[1], NULL, 10);
+			s->numa = (unsigned)strtoul(v[2], NULL, 10);
+			s->packages = (unsigned)strtoul(v[3], NULL, 10);
+			s->memory = strtoull(v[4], NULL, 10);
+			r = 0;
+		}
+	}
+	buf_free(&b);
+	close(fd);
+	return r;
 }

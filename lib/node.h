@@ -10,6 +10,11 @@
  *           appeared; a node is down when seq has not moved for
  *           heartbeat_timeout, judged by progress and not by the
  *           heartbeat's own time, so the node's clock does not matter.
+ * topology.sum  the counts of topology.xml (cores, PUs, NUMA nodes,
+ *           packages, memory) and which topology.xml they are of (size,
+ *           mtime, inode): written by whoever writes topology.xml, so a
+ *           reader (the CGI, once per node per page) need not load it
+ *           with hwloc; a stale or missing one is simply not used
  * Every function works on a directory fd of nodes/NAME and never follows
  * a symbolic link. Nothing here prints. */
 #ifndef IAR_NODE_H
@@ -17,6 +22,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
+
+#include "topo.h"
 
 #define NODE_SETTINGS	"settings"
 #define NODE_STATE	"state"
@@ -24,6 +32,7 @@
 #define NODE_ALIVE	"alive"
 #define NODE_TOPOLOGY	"topology.xml"
 #define NODE_LOCK	"lock"
+#define NODE_TOPOSUM	"topology.sum"
 
 enum node_admin { NA_UP, NA_DRAIN, NA_MAINT, NA_N };
 
@@ -56,6 +65,12 @@ int node_admin_parse(const char *s);
 /* Missing file: defaults (kind "host", weight 1). -1 on a bad file. */
 int node_settings_read(int nodefd, struct node_settings *s);
 int node_settings_write(int nodefd, const struct node_settings *s);
+/* topology.sum for the topology.xml now in nodefd (tmp + rename). */
+int node_toposum_write(int nodefd, const struct topo_summary *s);
+/* The counts, if topology.sum is of the topology.xml xml describes (its
+ * fstat): 0; -1 if missing, bad or of another file. */
+int node_toposum_read(int nodefd, const struct stat *xml,
+    struct topo_summary *s);
 /* Tags: [A-Za-z0-9._-] words separated by commas. */
 int node_tags_ok(const char *tags);
 

@@ -664,6 +664,17 @@ node_setup(struct disp *d)
 		close(fd);
 	buf_free(&b);
 	topo_summary_get(d->topo, &s);
+	/* its counts beside it, for the CGI (iar-node(5), topology.sum) */
+	{
+		struct topo_summary cur;
+		struct stat xs;
+
+		if (fstatat(nd, NODE_TOPOLOGY, &xs, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    node_toposum_read(nd, &xs, &cur) != 0 &&
+		    node_toposum_write(nd, &s) != 0)
+			msg_log("NODE", "cannot write nodes/%s/%s: %s",
+			    d->conf.node, NODE_TOPOSUM, strerror(errno));
+	}
 	d->node_cores = d->conf.node_cores ? d->conf.node_cores : s.cores;
 	d->node_mem = d->conf.node_memory;
 	/* iar.conf's node_memory, else the node's settings (iar-node

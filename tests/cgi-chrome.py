@@ -6,7 +6,8 @@
 # the document's width as laid out (more than WIDTH: the page scrolls
 # sideways), WIDEST the elements that stick out past WIDTH. AUTH is
 # NAME:PASSWORD for basic auth, or "-". With SHOTDIR (not "-") each page
-# is also saved as a full-page PNG there. With IAR_UI_EVAL set, that
+# is also saved as a full-page PNG there (with IAR_SHOT_SCALE, only the
+# first screenful, scaled by that factor). With IAR_UI_EVAL set, that
 # JavaScript expression (it may give a promise) is evaluated on each
 # page after it loaded and its value printed as "= VALUE" on the next
 # line; IAR_UI_CMD, if set, is run by sh once the first value is in
@@ -144,9 +145,16 @@ try:
             v = ws.call("Runtime.evaluate", {"expression": os.environ[var],
                 "awaitPromise": True, "returnByValue": True}, session=sid)
             print("=", json.dumps(v["result"].get("value")), flush=True)
-        if shots != "-":
+        if shots != "-" and os.environ.get("IAR_SHOT_SCALE"):
+            # the first screenful only, scaled down: a small picture
+            png = ws.call("Page.captureScreenshot", {"format": "png",
+                "clip": {"x": 0, "y": 0, "width": width, "height": height,
+                         "scale": float(os.environ["IAR_SHOT_SCALE"])}},
+                session=sid)["data"]
+        elif shots != "-":
             png = ws.call("Page.captureScreenshot", {"format": "png",
                 "captureBeyondViewport": True}, session=sid)["data"]
+        if shots != "-":
             with open(os.path.join(shots, "page%02d-%d.png" % (i, width)), "wb") as f:
                 f.write(base64.b64decode(png))
 finally:

@@ -6,7 +6,8 @@
 # Chromium, a phone's viewport; wide tables scroll inside their box) and
 # a 1400 px desktop; the script (/ui.js) sorts, filters and follows the
 # event stream on the dashboard. IAR_KEEP_SCREENSHOTS=DIR keeps full-page PNGs of
-# both widths to look at. Skips a check, with the reason, when
+# both widths to look at; IAR_README_SHOT=FILE keeps the README's picture
+# of the dashboard (doc/dashboard.png). Skips a check, with the reason, when
 # html-validate (etc/install-deps puts it in .deps/node) or Chromium is
 # missing.
 . "$(dirname "$0")/lib.sh"
@@ -40,7 +41,7 @@ S1=$SPID
 U=http://127.0.0.1:$PORT/cgi-bin/iar.cgi
 PAGES="/ /jobs /jobs?state=running,pending /jobs?limit=1 /jobs/$c /jobs/$f
 /jobs/$x /jobs/$a /jobs/$rj /jobs/$h /jobs/$p /nodes /nodes/$NODE /stats
-/submit /nope /jobs/99999"
+/submit /nope /jobs/99999 /?range=1h /?range=7d&user=$ME /jobs?user=$ME"
 
 # Every page, signed in and not: the HTML as served.
 mkdir -p "$W/pages"
@@ -125,8 +126,21 @@ assert cls == "live" and shown == 1 and names == sorted(names, key=str.lower), n
 	ok $? "ui.js: the dashboard follows /events, sorts on a click, filters ($(sed -n 2p "$W/ui"))"
 	sed -n 3p "$W/ui" | grep -q '^= \[true, "failing", true\]$'
 	ok $? "ui.js: a new job shows without a reload, the filter kept ($(sed -n 3p "$W/ui"))"
+	# the README's picture: the dashboard's first screenful at 1400 px,
+	# halved (IAR_README_SHOT=FILE keeps it: doc/dashboard.png)
+	mkdir -p "$W/shot"
+	IAR_SHOT_SCALE=0.5 timeout 120 python3 "$TOP/tests/cgi-chrome.py" "$CHROME" \
+	    1400 900 0 "$ME:pw-$$" "$W/shot" "$U/" > /dev/null 2> "$W/chrome.err"
+	dim=$(python3 -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read(24)
+assert d[:8] == b"\x89PNG\r\n\x1a\n" and d[12:16] == b"IHDR"
+print("%dx%d" % struct.unpack(">II", d[16:24]))' "$W/shot/page00-1400.png" 2>/dev/null)
+	is "$dim" 700x450 "Chromium: a screenshot of the dashboard, 1400 px halved ($(wc -c < "$W/shot/page00-1400.png" 2>/dev/null) bytes)"
+	[ -n "${IAR_README_SHOT:-}" ] && cp "$W/shot/page00-1400.png" "$IAR_README_SHOT"
 else
-	for d in "390 px" "1400 px" "ui.js sorts and filters" "ui.js live"; do
+	for d in "390 px" "1400 px" "ui.js sorts and filters" "ui.js live" \
+	    "the dashboard's screenshot"; do
 		T_N=$((T_N + 1))
 		echo "ok $T_N # SKIP no chromium (sh etc/install-deps): pages at $d"
 	done

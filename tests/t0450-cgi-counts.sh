@@ -7,7 +7,8 @@
 # writer counts again). The charts' range (1 h, 24 h, 7 d) and the "my
 # jobs" view (REMOTE_USER, or ?user=NAME validated) are plain links and
 # agree with the counters; bad values are a 400. Under lighttpd
-# (etc/serve) and Apache (etc/apache-iar.conf).
+# (etc/serve) and Apache (etc/apache-iar.conf). A node's counts come
+# from its topology.sum only while that is of its topology.xml.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/web.sh"
 ME=$(id -un)
@@ -59,9 +60,11 @@ d["nodes"].sort(key=lambda n: n["name"])
 del d["generated"]
 print(json.dumps(d, sort_keys=True))' "$W/o"
 }
+# /metrics but the heartbeats' ages (they move with the clock)
+metrics() { grep -v '^iar_node_heartbeat_age_seconds{' "$1"; }
 stats > "$W/s.count"
 cgi /metrics
-cp "$W/o" "$W/m.count"
+metrics "$W/o" > "$W/m.count"
 cgi /
 cp "$W/o" "$W/d.count"
 grep -q "\"finished\": $NFIN," "$W/s.count"
@@ -71,7 +74,7 @@ ok $? "/api/v1/stats from the counters: $NFIN finished"
 mv "$DB/counts.snap" "$W/counts.snap"
 stats > "$W/s.walk"
 cgi /metrics
-cp "$W/o" "$W/m.walk"
+metrics "$W/o" > "$W/m.walk"
 cgi /
 cp "$W/o" "$W/d.walk"
 mv "$W/counts.snap" "$DB/counts.snap"
@@ -100,6 +103,23 @@ r=$?
 stats > "$W/s.again"
 [ -f "$DB/counts.snap" ] && cmp -s "$W/s.count" "$W/s.again"
 ok $((r + $?)) "counts.db removed: the dispatcher's next pass counts again, same stats"
+
+# A node's counts come from topology.sum while it is of the topology.xml
+# there (no hwloc load), else from topology.xml.
+NODE=$(ls "$IAR_ROOT/nodes" | head -1)
+N=$IAR_ROOT/nodes/$NODE
+cores() { cgi /metrics; sed -n "s/^iar_node_cores{node=\"$NODE\"} //p" "$W/o"; }
+real=$(cores)
+grep -q "^of=$(stat -c %s "$N/topology.xml") " "$N/topology.sum" && [ "$real" -ge 1 ]
+ok $? "nodes/$NODE/topology.sum is of its topology.xml ($real cores)"
+sed 's/^cores=.*/cores=999/' "$N/topology.sum" > "$W/sum" && cat "$W/sum" > "$N/topology.sum"
+is "$(cores)" 999 "the CGI reads a current topology.sum (a doctored one shows)"
+touch "$N/topology.xml"
+is "$(cores)" "$real" "a topology.sum of an older topology.xml is not used"
+rm -f "$N/topology.sum"
+iar-dispatch -1
+grep -q '^cores=' "$N/topology.sum" 2>/dev/null && [ "$(cores)" = "$real" ]
+ok $? "the dispatcher writes its node's topology.sum again"
 
 # Ranges: the tiles and the bars over 1 h, 24 h and 7 d (all the jobs
 # ended just now).
@@ -168,7 +188,7 @@ web_pages() {	# web_pages NAME BASE-URL
 	get "$2/cgi-bin/iar.cgi/?range=forever"
 	is "$st" 400 "$1: a bad range is a 400"
 	get "$2/cgi-bin/iar.cgi/metrics"
-	cmp -s "$W/b" "$W/m.count"
+	metrics "$W/b" | cmp -s - "$W/m.count"
 	ok $? "$1: /metrics as the counters say"
 }
 PORT=$(web_port)

@@ -540,7 +540,7 @@ api_stats(struct cgi *c)
 	size_t i;
 	int s;
 
-	data_agg_build(c, &a, NULL, -1, NULL, NULL);
+	data_agg_build(c, &a, NULL, -1, DATA_AGG_NODES, NULL, NULL);
 	api_start(c);
 	buf_adds(b, ",\"states\":{");
 	for (s = 0; s < JS_NSTATES; s++)
@@ -622,7 +622,7 @@ api_metrics(struct cgi *c)
 	size_t i;
 	int s;
 
-	data_agg_build(c, &a, NULL, -1, NULL, NULL);
+	data_agg_build(c, &a, NULL, -1, 0, NULL, NULL);
 	data_nodes_load(c, &d, 1);
 	c->rs.type = "text/plain; version=0.0.4";
 	api_metric_head(b, "iar_jobs", "gauge",

@@ -163,6 +163,10 @@ int data_live_each(struct cgi *c,
  * those fn accepts; returns the id to continue below, or 0 if done. */
 uint64_t data_done_each(struct cgi *c, uint64_t before, size_t limit,
     int (*fn)(const struct view_job *v, void *arg), void *arg);
+/* The same, looking up at most maxprobes ids (data_done_each: 50000). */
+uint64_t data_done_walk(struct cgi *c, uint64_t before, size_t limit,
+    size_t maxprobes, int (*fn)(const struct view_job *v, void *arg),
+    void *arg);
 int data_job_get(struct cgi *c, uint64_t id, struct view_job *v);
 
 /* A job filter from the query (state, user). */
@@ -206,7 +210,7 @@ struct data_agg {
 	uint64_t finished, completed;
 	uint64_t waited, wait_us_sum;	/* started jobs and their waits */
 	uint64_t ran, run_us_sum;	/* ended jobs with a start */
-	struct data_node_agg *nodes;	/* everyone's only */
+	struct data_node_agg *nodes;	/* with DATA_AGG_NODES */
 	size_t nnodes, capnodes;
 	const struct data_range *range;
 	struct data_hour hour[DATA_BINS_MAX];	/* range->nbins of them */
@@ -215,10 +219,12 @@ struct data_agg {
 	int counted;			/* from the counters, not a walk */
 };
 /* Totals of the jobs of uid (-1: everyone) and bars over range r (NULL:
- * 24 h); fn, if not NULL, also sees each live job of uid (one walk of
- * the spool). */
+ * 24 h), with DATA_AGG_NODES the per-node totals too (everyone's only);
+ * fn, if not NULL, also sees each live job of uid (one walk of the
+ * spool). */
+#define DATA_AGG_NODES	1
 void data_agg_build(struct cgi *c, struct data_agg *a,
-    const struct data_range *r, long uid,
+    const struct data_range *r, long uid, int flags,
     int (*fn)(const struct view_job *v, void *arg), void *arg);
 void data_agg_free(struct data_agg *a);
 

@@ -140,6 +140,7 @@ struct agg_walk {
 	struct data_agg *a;
 	struct hist *h;
 	long uid;
+	int nodes;		/* per-node totals wanted */
 	uint64_t *live;
 	size_t nlive, caplive;
 	int (*fn)(const struct view_job *v, void *arg);
@@ -183,7 +184,7 @@ agg_live(const struct view_job *v, void *arg)
 	if (job_state_final(v->state) && agg_recorded(w, v->id))
 		return 0;
 	agg_add(w->c, w->a, v->state, v->submitted_us, v->started_us,
-	    v->ended_us, v->cores, w->uid < 0 ? v->node : "");
+	    v->ended_us, v->cores, w->nodes ? v->node : "");
 	return 0;
 }
 
@@ -222,7 +223,7 @@ agg_hist(uint64_t id, const char *rec, size_t len, void *arg)
 		const char *en = rec_get(kv, n, "ended");
 		const char *co = rec_get(kv, n, "cores");
 
-		node = w->uid < 0 ? rec_get(kv, n, "node") : NULL;
+		node = w->nodes ? rec_get(kv, n, "node") : NULL;
 		agg_add(w->c, w->a, state, sub ? strtoll(sub, NULL, 10) : 0,
 		    st ? strtoll(st, NULL, 10) : 0, en ? strtoll(en, NULL,
 		    10) : 0, co ? (unsigned)strtoul(co, NULL, 10) : 1,
@@ -259,7 +260,7 @@ agg_counted(struct agg_walk *w)
 	if (hist_tally_total(w->h, w->uid, &t) != 0 ||
 	    hist_tally_bins(w->h, w->uid, a->hour[0].start_us,
 	    a->range->bin_us, (size_t)a->range->nbins, bins) != 0 ||
-	    (w->uid < 0 && hist_tally_nodes(w->h, agg_node_tally, w) != 0))
+	    (w->nodes && hist_tally_nodes(w->h, agg_node_tally, w) != 0))
 		return -1;
 	for (s = 0; s < JS_NSTATES; s++)
 		a->states[s] += t.state[s];
@@ -285,7 +286,8 @@ agg_counted(struct agg_walk *w)
 
 void
 data_agg_build(struct cgi *c, struct data_agg *a, const struct data_range *r,
-    long uid, int (*fn)(const struct view_job *v, void *arg), void *arg)
+    long uid, int flags, int (*fn)(const struct view_job *v, void *arg),
+    void *arg)
 {
 	struct agg_walk w;
 	int64_t h0;
@@ -297,6 +299,7 @@ data_agg_build(struct cgi *c, struct data_agg *a, const struct data_range *r,
 	w.c = c;
 	w.a = a;
 	w.uid = uid;
+	w.nodes = uid < 0 && (flags & DATA_AGG_NODES);
 	w.fn = fn;
 	w.arg = arg;
 	/* bars on the clock (UTC): the last one holds now */

@@ -168,6 +168,13 @@ uint64_t
 data_done_each(struct cgi *c, uint64_t before, size_t limit,
     int (*fn)(const struct view_job *v, void *arg), void *arg)
 {
+	return data_done_walk(c, before, limit, DATA_PROBES, fn, arg);
+}
+
+uint64_t
+data_done_walk(struct cgi *c, uint64_t before, size_t limit, size_t maxprobes,
+    int (*fn)(const struct view_job *v, void *arg), void *arg)
+{
 	struct hist *h = data_hist(c);
 	uint64_t next = data_seq_get(c), id;
 	size_t got = 0, probes = 0;
@@ -182,7 +189,7 @@ data_done_each(struct cgi *c, uint64_t before, size_t limit,
 		size_t len;
 		int r;
 
-		if (++probes > DATA_PROBES)
+		if (++probes > maxprobes)
 			return id + 1;
 		if (hist_job_get(h, id, &rec, &len) != 0)
 			continue;

@@ -3,10 +3,12 @@
  * hours (jobs ended per hour; wait from submission to start), drawn here
  * as inline SVG with a <title> on each bar, so they need no script.
  *
- * Cost: one walk of the spool (live jobs, in data_agg_build), one walk
- * of the history for the totals and charts, the newest finished jobs by
- * id, and the node files with their topologies. The lists are capped
- * (DASH_LIST), with links to the full ones. */
+ * Cost: one walk of the spool (live jobs, in data_agg_build), the
+ * history's counters for the totals and charts (a few dozen lookups,
+ * whatever its size), the newest finished jobs by id, and the node files
+ * (topology.sum, or the topology of a node with jobs). The lists are
+ * capped (DASH_LIST), with links to the full ones. The range and user
+ * choices are plain links (dash_choices). */
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 
 #define DASH_LIST	50	/* rows of each queue table */
 #define DASH_RECENT	20	/* finished jobs shown */
+#define DASH_PROBES	500	/* ids looked up for them, at most */
 #define CHART_W		560
 #define CHART_H		210
 #define CHART_L		52	/* left margin: the y labels */
@@ -605,7 +608,7 @@ page_dash(struct cgi *c)
 	data_filter_get(c, &f);
 	d.uid = f.has_uid ? (long)f.uid : -1;
 	d.user = f.has_uid ? http_param(c, "user") : NULL;
-	data_agg_build(c, &a, r, d.uid, dash_live_add, &d);
+	data_agg_build(c, &a, r, d.uid, 0, dash_live_add, &d);
 	data_nodes_load(c, &nd, 1);
 	for (i = 0; i < nd.len; i++) {
 		up += nd.n[i].up;
@@ -669,8 +672,14 @@ page_dash(struct cgi *c)
 	buf_adds(b, "<h2>Recently finished</h2>\n");
 	page_job_head(c, JC_NAME | JC_USER | JC_STATE | JC_NODE | JC_END |
 	    JC_ELAPSED | JC_EXIT | JC_REASON);
-	data_done_each(c, 0, DASH_RECENT, dash_recent_add, &d);
-	buf_adds(b, "</tbody></table>\n<p>");
+	/* one user's: among the last DASH_PROBES jobs only, so the page
+	 * costs the same however long the history */
+	data_done_walk(c, 0, DASH_RECENT, DASH_PROBES, dash_recent_add, &d);
+	buf_adds(b, "</tbody></table>\n");
+	if (d.user)
+		buf_addf(b, "<p class=\"muted small\">Among the last %d jobs; "
+		    "all of them in the job list.</p>\n", DASH_PROBES);
+	buf_adds(b, "<p>");
 	if (d.user) {
 		struct buf q;
 

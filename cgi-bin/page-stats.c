@@ -33,7 +33,7 @@ page_stats(struct cgi *c)
 	size_t i;
 	int s;
 
-	data_agg_build(c, &a, NULL, -1, NULL, NULL);
+	data_agg_build(c, &a, NULL, -1, DATA_AGG_NODES, NULL, NULL);
 	html_page_start(c, "Statistics", "stats", 0);
 	buf_adds(b, "<h1>Statistics</h1>\n");
 	if (c->hist_err[0]) {

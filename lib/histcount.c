@@ -42,7 +42,7 @@
 
 #define COUNT_MARK	"iar-counts 1"
 #define COUNT_KEY	96	/* "n/" + a node name (63) + NUL, with room */
-#define COUNT_VAL	640	/* 8 + 16 fields of at most 32 bytes */
+#define COUNT_VAL	1024	/* 8 + 16 fields of at most 30 bytes */
 #define COUNT_HOUR	3600000000LL
 #define COUNT_FIVE	300000000LL
 #define COUNT_BATCH	200	/* records per transaction of a rebuild */
@@ -65,6 +65,8 @@ count_slot(struct hist_tally *t, size_t i)
 	return f[i];
 }
 
+/* The text of t into buf: its length, 0 if all is zero, (size_t)-1 if
+ * it does not fit (it always does: COUNT_VAL). */
 static size_t
 count_format(const struct hist_tally *t, char *buf, size_t sz)
 {
@@ -83,7 +85,7 @@ count_format(const struct hist_tally *t, char *buf, size_t sz)
 		    i < COUNT_NFIELD ? count_field[i] :
 		    job_state_name((int)(i - COUNT_NFIELD)), v);
 		if (r < 0 || (size_t)r >= sz - n)
-			return 0;
+			return (size_t)-1;
 		n += (size_t)r;
 	}
 	return n;
@@ -295,7 +297,9 @@ count_cell_change(struct hist *h, DB_TXN *txn, const struct count_cell *c,
 	else
 		count_parse(val, data.size, &t);
 	count_add(&t, &c->t, sign);
-	if ((n = count_format(&t, val, sizeof val)) == 0) {
+	if ((n = count_format(&t, val, sizeof val)) == (size_t)-1)
+		return ENOSPC;
+	if (n == 0) {
 		ret = h->counts->del(h->counts, txn, &key, 0);
 		return ret == DB_NOTFOUND ? 0 : ret;
 	}

@@ -20,8 +20,9 @@
 #include <unistd.h>
 
 #include "../lib/hist.h"
+#include "../lib/job.h"
 
-#define PLAN		26
+#define PLAN		30
 #define NOBODY		65534
 #define NSTORE		1000
 
@@ -421,6 +422,81 @@ panic_run(volatile uint64_t *done, int *seen)
 	    WEXITSTATUS(st) == 3);
 }
 
+/* A finished job's record as the dispatcher stores it ("iar-hist"). */
+static size_t
+hrec_make(char *buf, size_t sz, uint64_t id, const char *state, long uid,
+    int64_t t0)
+{
+	return (size_t)snprintf(buf, sz, "iar-hist 1\nid=%" PRIu64 "\nuid=%ld\n"
+	    "state=%s\nnode=n1\nsubmitted=%" PRId64 "\nstarted=%" PRId64
+	    "\nended=%" PRId64 "\ncores=2\nend\n", id, uid, state, t0,
+	    t0 + 10000000, t0 + 70000000);
+}
+
+/* 1 if the all-time cell of uid says ended and completed. */
+static int
+tally_is(struct hist *h, long uid, uint64_t ended, uint64_t completed)
+{
+	struct hist_tally t;
+
+	return hist_tally_total(h, uid, &t) == 0 && t.ended == ended &&
+	    t.completed == completed && t.state[JS_COMPLETED] == completed;
+}
+
+/* The counters follow each store: a replay counts once, a record that
+ * is no longer final counts nothing, a rebuild gives the same, and a
+ * reader of the copies reads them. */
+static void
+count_run(void)
+{
+	struct hist_tally bins[3], t;
+	struct hist *h, *rd;
+	char d2[80], err[512], rec[512];
+	const int64_t hour = 3600000000LL, t0 = 490000 * hour + 60000000;
+	size_t len;
+	int r;
+
+	snprintf(d2, sizeof d2, "%s/db2", tmp);
+	if (mkdir(d2, 0755) != 0 || hist_open(d2, 0, &h, err,
+	    sizeof err) != 0) {
+		for (r = 0; r < 4; r++)
+			ok(0, "counters: open '%s': %s", d2, err);
+		return;
+	}
+	len = hrec_make(rec, sizeof rec, 1, "COMPLETED", 1000, t0);
+	r = hist_job_store(h, 1, rec, len, NULL, 0, err, sizeof err) |
+	    hist_job_store(h, 1, rec, len, NULL, 0, err, sizeof err);
+	len = hrec_make(rec, sizeof rec, 2, "FAILED", 2000, t0);
+	r |= hist_job_store(h, 2, rec, len, NULL, 0, err, sizeof err);
+	r |= hist_tally_bins(h, HIST_ANYONE, t0 - 60000000 - hour, hour, 3,
+	    bins);
+	ok(!r && tally_is(h, HIST_ANYONE, 2, 1) && tally_is(h, 1000, 1, 1) &&
+	    tally_is(h, 2000, 1, 0) && tally_is(h, 3000, 0, 0) &&
+	    bins[0].ended == 0 && bins[1].ended == 2 && bins[1].started == 2 &&
+	    bins[1].wait_us_max == 10000000 && bins[1].core_us_sum ==
+	    2 * 2 * 60000000ULL && bins[2].ended == 0, "counters: totals per "
+	    "user and per hour; a replayed store counts once");
+	len = hrec_make(rec, sizeof rec, 1, "PENDING", 1000, t0);
+	r = hist_job_store(h, 1, rec, len, NULL, 0, err, sizeof err);
+	ok(!r && tally_is(h, HIST_ANYONE, 1, 0) && tally_is(h, 1000, 0, 0),
+	    "counters: a record no longer final (requeued) is taken out");
+	len = hrec_make(rec, sizeof rec, 1, "COMPLETED", 1000, t0);
+	r = hist_job_store(h, 1, rec, len, NULL, 0, err, sizeof err) ||
+	    hist_count_rebuild(h, err, sizeof err) ||
+	    hist_tally_bins(h, 1000, t0 - 60000000, 300000000, 1, &t);
+	ok(!r && tally_is(h, HIST_ANYONE, 2, 1) && tally_is(h, 1000, 1, 1) &&
+	    t.started == 1 && t.ended == 1, "counters: the same after "
+	    "hist_count_rebuild; five-minute cells%s%s", r ? ": " : "",
+	    r ? err : "");
+	r = hist_checkpoint(h) || hist_open(d2, 1, &rd, err, sizeof err);
+	ok(!r && hist_count_ready(rd) && tally_is(rd, HIST_ANYONE, 2, 1),
+	    "counters: a reader of the copies reads them%s%s", r ? ": " : "",
+	    r ? err : "");
+	if (!r)
+		hist_close(rd);
+	hist_close(h);
+}
+
 int
 main(void)
 {
@@ -586,6 +662,7 @@ main(void)
 		ok(!r, "an open reader sees what the next checkpoint copies");
 	}
 
+	count_run();
 	crash_round(1, 100000, done);
 	crash_round(2, 200000, done);
 	crash_round(3, 300000, done);

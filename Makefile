@@ -76,7 +76,7 @@ FORCE:
 
 $(PROGS) $(UNIT): lib/libiar.a
 bin/iar-init: bin/iar-init.o
-bin/iar-submit: bin/iar-submit.o
+bin/iar-submit: bin/iar-submit.o bin/submit-slurm.o
 bin/iar-stat: bin/iar-stat.o
 bin/iar-cancel: bin/iar-cancel.o
 bin/iar-hold: bin/iar-hold.o
@@ -89,10 +89,10 @@ bin/iar-suspend: bin/iar-suspend.o
 bin/iar-resume: bin/iar-resume.o
 bin/iar-modify: bin/iar-modify.o
 libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
-    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o libexec/shepherd-watch.o \
+    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o libexec/shepherd-watch.o libexec/shepherd-env.o \
     libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o libexec/dispatch-array.o \
     libexec/dispatch-dep.o libexec/dispatch-retry.o
-libexec/iar-run: libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o libexec/stage.o
+libexec/iar-run: libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o libexec/shepherd-env.o libexec/stage.o
 libexec/iar-rebuild: libexec/iar-rebuild.o
 libexec/iar-bundle: libexec/iar-bundle.o
 libexec/iar-stage: libexec/iar-stage.o
@@ -104,19 +104,22 @@ tests/unit-topo: tests/unit-topo.o
 tests/unit-hist: tests/unit-hist.o
 tests/unit-node: tests/unit-node.o
 tests/unit-place: tests/unit-place.o
-$(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-bundle libexec/iar-heartbeat \
+bin/iar-submit:
+	$(CC) $(LDFLAGS) -o $@ bin/iar-submit.o bin/submit-slurm.o lib/libiar.a \
+	    $(LDLIBS)
+$(filter-out bin/iar-submit,$(BIN)) $(UNIT) libexec/iar-rebuild libexec/iar-bundle libexec/iar-heartbeat \
     libexec/iar-stage libexec/iar-prune:
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
 libexec/iar-run:
-	$(CC) $(LDFLAGS) -o $@ libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o \
+	$(CC) $(LDFLAGS) -o $@ libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o libexec/shepherd-env.o \
 	    libexec/stage.o lib/libiar.a $(LDLIBS)
 libexec/iar-dispatch:
 	$(CC) $(LDFLAGS) -o $@ libexec/iar-dispatch.o libexec/dispatch-run.o \
-	    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o libexec/shepherd-watch.o \
+	    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o libexec/shepherd-watch.o libexec/shepherd-env.o \
 	    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o libexec/dispatch-array.o \
 	    libexec/dispatch-dep.o libexec/dispatch-retry.o lib/libiar.a $(LDLIBS)
 
-bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h \
+bin/*.o libexec/*.o tests/*.o: $(LIBHDR) bin/submit.h libexec/dispatch.h libexec/shepherd.h \
     libexec/shepherd-int.h \
     libexec/stage.h
 
@@ -139,14 +142,15 @@ bench: all
 # pulled in). The in-place programs are left as they are.
 OBJ_DISPATCH = libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o \
-    libexec/shepherd-watch.o libexec/stage.o libexec/dispatch-match.o \
-    libexec/dispatch-pool.o libexec/dispatch-modify.o \
+    libexec/shepherd-watch.o libexec/shepherd-env.o libexec/stage.o \
+    libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o \
     libexec/dispatch-array.o libexec/dispatch-dep.o libexec/dispatch-retry.o
-OBJ_RUN = libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o \
+OBJ_RUN = libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o libexec/shepherd-env.o \
     libexec/stage.o
+OBJ_SUBMIT = bin/iar-submit.o bin/submit-slurm.o
 objs = $(if $(filter libexec/iar-dispatch,$1),$(OBJ_DISPATCH),$(if \
     $(filter libexec/iar-run,$1),$(OBJ_RUN),$(if $(filter $(CGI),$1), \
-    $(CGIOBJ),$1.o)))
+    $(CGIOBJ),$(if $(filter bin/iar-submit,$1),$(OBJ_SUBMIT),$1.o))))
 INST = $(PROGS:%=inst/%)
 $(INST): inst/%: % lib/paths-inst.o
 	@mkdir -p $(@D)

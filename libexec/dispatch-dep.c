@@ -13,7 +13,9 @@
  * history), never while it sits in done/ (it might still be retried). A
  * job whose dependency can never be satisfied (ended otherwise, or gone
  * from spool and history) ends CANCELLED with the cause, and that state
- * is known at once to the jobs after it, so a chain ends in one pass.
+ * is known at once to the jobs after it, so a chain ends in one pass;
+ * with kill_invalid_depend off it stays queued, its reason saying it can
+ * never start (Slurm's DependencyNeverSatisfied).
  * Final states are cached for the life of the process (they never
  * change); "not final yet" is trusted for DEP_RECHECK_US. */
 #include <errno.h>
@@ -271,7 +273,7 @@ disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
     size_t *nwhy)
 {
 	struct dep_wait **slot = dep_wait_find(q->id), *w;
-	char text[256], cause[256];
+	char text[256], cause[320];
 	unsigned i;
 	int st;
 
@@ -307,14 +309,22 @@ disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
 		if (st >= 0 && dep_met(p->need, st))
 			continue;
 		if (st >= 0)
-			snprintf(cause, sizeof cause, "dependency never "
-			    "satisfied: job %" PRIu64 " ended %s, needed %s",
-			    p->id, job_state_name(st),
+			snprintf(text, sizeof text, "job %" PRIu64 " ended %s, "
+			    "needed %s", p->id, job_state_name(st),
 			    job_dep_need_name(p->need));
 		else
-			snprintf(cause, sizeof cause, "dependency never "
-			    "satisfied: job %" PRIu64 " no longer exists",
-			    p->id);
+			snprintf(text, sizeof text, "job %" PRIu64 " no longer "
+			    "exists", p->id);
+		if (!d->conf.kill_invalid_depend) {
+			/* As Slurm without kill_invalid_depend: it waits, and
+			 * says it never can start. */
+			snprintf(cause, sizeof cause, "can never start "
+			    "(DependencyNeverSatisfied): %s", text);
+			dep_why_add(why, nwhy, q->id, cause);
+			return 0;
+		}
+		snprintf(cause, sizeof cause, "dependency never satisfied: %s",
+		    text);
 		if (disp_job_end(d, SD_QUEUE, q->id, JS_CANCELLED, cause) == 0)
 			disp_dep_final_note(q->id, JS_CANCELLED);
 		if (d->verbose)

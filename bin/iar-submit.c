@@ -260,14 +260,16 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 			break;
 		}
 		case 'w':
-			copy_str(o, j->nodelist, sizeof j->nodelist, optarg,
-			    "node list");
+			if (slurm_hostlist_expand(optarg, j->nodelist,
+			    sizeof j->nodelist) < 0)
+				bad(o, "node list", optarg);
 			if (!job_words_ok(j->nodelist))
 				bad(o, "node list", optarg);
 			break;
 		case 'x':
-			copy_str(o, j->exclude, sizeof j->exclude, optarg,
-			    "node list");
+			if (slurm_hostlist_expand(optarg, j->exclude,
+			    sizeof j->exclude) < 0)
+				bad(o, "node list", optarg);
 			if (!job_words_ok(j->exclude))
 				bad(o, "node list", optarg);
 			break;

@@ -10,6 +10,7 @@
  * silently. The table in iar-submit(1) says which is which. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,20 @@ submit_opt_bad(const struct opts *o, const char *what, const char *v)
 {
 	msg_die(EX_USAGE, "bad %s '%s'%s%s", what, v, o->where[0] ? " in " :
 	    "", o->where);
+}
+
+/* Die with EX_REJECT: what iar cannot honour, why, and where. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+refuse(const struct opts *o, const char *fmt, ...)
+{
+	char m[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof m, fmt, ap);
+	va_end(ap);
+	msg_die(EX_REJECT, "%s%s%s%s", m, o->where[0] ? " (" : "", o->where,
+	    o->where[0] ? ")" : "");
 }
 
 static unsigned
@@ -179,10 +194,9 @@ gres_apply(struct job *j, struct opts *o, const char *v)
 		c = strchr(item, ':');
 		if ((c ? (size_t)(c - item) : strlen(item)) != 3 ||
 		    strncmp(item, "gpu", 3) != 0)
-			msg_die(EX_REJECT, "cannot honour --gres=%s%s%s: iar "
-			    "counts only GPUs (gres gpu); ask the admin for "
-			    "a node tag and use -C", item, o->where[0] ?
-			    " in " : "", o->where);
+			refuse(o, "cannot honour --gres=%s: iar counts only "
+			    "GPUs (gres gpu); ask the admin for a node tag and "
+			    "use -C", item);
 		if (!c)
 			j->gpus = 1;
 		else if (strchr(c + 1, ':') || isdigit((unsigned char)c[1]))
@@ -214,7 +228,7 @@ depend_apply(struct job *j, struct opts *o, const char *v)
 		return;
 	}
 	if (strchr(v, '?'))
-		msg_die(EX_REJECT, "cannot honour --dependency=%s: iar has no "
+		refuse(o, "cannot honour --dependency=%s: iar has no "
 		    "\"any of\" ('?'); list the jobs with ',' (all of)", v);
 	while (*p) {
 		size_t n = strcspn(p, ","), k;
@@ -231,14 +245,14 @@ depend_apply(struct job *j, struct opts *o, const char *v)
 			if (strcmp(w, kinds[k].word) == 0)
 				need = kinds[k].need;
 		if (need < 0)
-			msg_die(EX_REJECT, "cannot honour dependency '%s': iar "
+			refuse(o, "cannot honour dependency '%s': iar "
 			    "waits only for jobs to end (afterok, afternotok, "
 			    "afterany)", w);
 		if (!(w = strtok_r(NULL, ":", &save)))
 			submit_opt_bad(o, "dependency", v);
 		for (; w; w = strtok_r(NULL, ":", &save)) {
 			if (strchr(w, '+'))
-				msg_die(EX_REJECT, "cannot honour dependency "
+				refuse(o, "cannot honour dependency "
 				    "'%s': iar has no delay after a job ends",
 				    w);
 			if (j->nafter >= JOB_AFTER_MAX)
@@ -262,10 +276,9 @@ nodes_apply(const struct opts *o, const char *v)
 	if (errno || end == v || (*end && *end != '-' && *end != ':'))
 		submit_opt_bad(o, "node count", v);
 	if (n > 1)
-		msg_die(EX_REJECT, "cannot run a job on %lu nodes%s%s: iar runs "
-		    "each job on one node; ask for cores on one node (-N 1 -n "
-		    "TASKS or -c CORES), or split the work into an array (-a)",
-		    n, o->where[0] ? " (" : "", o->where[0] ? o->where : "");
+		refuse(o, "cannot run a job on %lu nodes: iar runs each job "
+		    "on one node; ask for cores on one node (-N 1 -n TASKS or "
+		    "-c CORES), or split the work into an array (-a)", n);
 }
 
 void
@@ -302,7 +315,7 @@ slurm_opt_apply(struct job *j, struct opts *o, int code, const char *name,
 		break;
 	case O_PARTITION:
 		if (strchr(arg, ','))
-			msg_die(EX_REJECT, "cannot honour --partition=%s: iar "
+			refuse(o, "cannot honour --partition=%s: iar "
 			    "takes one partition (a node tag); give one, or "
 			    "use -C", arg);
 		if (strlen(arg) >= sizeof o->partition || !job_words_ok(arg))
@@ -333,7 +346,7 @@ slurm_opt_apply(struct job *j, struct opts *o, int code, const char *name,
 		break;
 	case O_BEGIN:
 		if (strcmp(arg, "now") != 0)
-			msg_die(EX_REJECT, "cannot honour --begin=%s: iar starts "
+			refuse(o, "cannot honour --begin=%s: iar starts "
 			    "jobs as soon as they can run; submit with -H and "
 			    "iar-release it then, or use --after", arg);
 		break;
@@ -348,7 +361,7 @@ slurm_opt_apply(struct job *j, struct opts *o, int code, const char *name,
 		slurm_opt_warn(o, w);
 		break;
 	case O_REFUSED:
-		msg_die(EX_REJECT, "cannot honour --%s: iar has no such thing "
+		refuse(o, "cannot honour --%s: iar has no such thing "
 		    "(the job runs as its owner, with the resources it asks "
 		    "for on one node, standard input empty); see "
 		    "iar-submit(1), SLURM OPTIONS", name);
@@ -393,6 +406,67 @@ slurm_opts_finish(struct job *j, struct opts *o)
 		    "meaning on iar: " : "", o->ignored, o->ignored[0] &&
 		    o->unknown_names[0] ? "; " : "", o->unknown_names[0] ?
 		    "unknown, skipped: " : "", o->unknown_names);
+}
+
+int
+slurm_hostlist_expand(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+
+	out[0] = 0;
+	while (*in) {
+		const char *lb = NULL, *p;
+		size_t n;
+
+		/* One item: up to a comma outside brackets. */
+		for (p = in; *p && *p != ','; p++)
+			if (*p == '[') {
+				lb = p;
+				if (!(p = strchr(p, ']')))
+					return -1;
+			}
+		n = (size_t)(p - in);
+		if (!lb) {
+			if (o + n + 2 > size)
+				return -1;
+			o += (size_t)snprintf(out + o, size - o, "%s%.*s", o ?
+			    "," : "", (int)n, in);
+		} else {
+			const char *r = lb + 1, *rb = strchr(lb, ']');
+
+			while (r < rb) {
+				char *e;
+				unsigned long a, b;
+				int w;
+
+				a = b = strtoul(r, &e, 10);
+				if (e == r)
+					return -1;
+				w = (int)(e - r);	/* keep leading zeros */
+				if (*e == '-') {
+					r = e + 1;
+					b = strtoul(r, &e, 10);
+					if (e == r || b < a || b - a > 4096)
+						return -1;
+				}
+				for (; a <= b; a++) {
+					int k = snprintf(out + o, size - o,
+					    "%s%.*s%0*lu%.*s", o ? "," : "",
+					    (int)(lb - in), in, w, a,
+					    (int)(p - rb - 1), rb + 1);
+
+					if (k < 0 || (size_t)k >= size - o)
+						return -1;
+					o += (size_t)k;
+				}
+				r = *e == ',' ? e + 1 : e;
+				if (r < rb && e[0] != ',')
+					return -1;
+			}
+		}
+		in = *p ? p + 1 : p;
+	}
+	return 0;
 }
 
 /* Split line into argv words (after argv[0]); quotes group, an unquoted

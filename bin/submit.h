@@ -62,6 +62,10 @@ void slurm_opt_warn(struct opts *o, const char *name);
  * the warning line. */
 void slurm_opts_finish(struct job *j, struct opts *o);
 
+/* Slurm's host list ("n[1-3,7],gpu05") as iar's comma list
+ * ("n1,n2,n3,n7,gpu05"). -1 if malformed or longer than size. */
+int slurm_hostlist_expand(const char *in, char *out, size_t size);
+
 /* Apply the directive lines of script s, sbatch's way: after an optional
  * "#!" line, comments and blank lines, up to the first other line; first
  * every "#SBATCH" line, then every "#IAR" line, each split into words

@@ -6,7 +6,7 @@
  * the SLURM_* variables are set from what the dispatcher gave the job
  * (cores, memory, node), replacing any the submitter's environment
  * carried from a Slurm session, so a script written for sbatch reads the
- * same names with this job's values. iar-run(8) lists them. */
+ * same names with this job's values. iar-submit(1) lists them. */
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>

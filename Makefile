@@ -34,7 +34,7 @@ LIBHDR = lib/*.h
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
           bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log \
           bin/iar-fetch bin/iar-node bin/iar-suspend bin/iar-resume \
-          bin/iar-modify
+          bin/iar-modify bin/iar-export
 LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage \
           libexec/iar-prune
@@ -88,6 +88,7 @@ bin/iar-node: bin/iar-node.o
 bin/iar-suspend: bin/iar-suspend.o
 bin/iar-resume: bin/iar-resume.o
 bin/iar-modify: bin/iar-modify.o
+bin/iar-export: bin/iar-export.o
 libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o libexec/shepherd-watch.o libexec/shepherd-env.o \
     libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o libexec/dispatch-array.o \

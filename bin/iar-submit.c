@@ -70,6 +70,7 @@ static const char usage[] =
 "  -W, --wait            wait for the job to end; exit with its status\n"
 "      --parsable        print only the id\n"
 "      --wrap COMMAND    the script is COMMAND (for sh)\n"
+"      --test-only       check and print the job file; submit nothing\n"
 "  Other sbatch options: iar-submit(1), SLURM OPTIONS.\n"
 "  -h, --help            this text\n";
 
@@ -670,7 +671,7 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	struct buf script, file;
-	struct job j;
+	struct job j, t_job;
 	struct cmd c;
 	uint64_t id;
 	gid_t iar_gid;
@@ -708,6 +709,8 @@ main(int argc, char **argv)
 		if (first < argc || o.git || o.bundle)
 			msg_die(EX_USAGE, "--rerun takes no script, command, "
 			    "--git or --bundle");
+		if (o.test_only)
+			msg_die(EX_USAGE, "--rerun cannot be --test-only");
 		buf_init(&old);
 		rerun_load(&c, iar_gid, o.rerun, &j, &old, &bfd);
 		if (bfd >= 0) {
@@ -810,6 +813,17 @@ main(int argc, char **argv)
 	j.submitted_us = now_us();
 	if (o.git)
 		git_apply(&j, &c.conf, o.git);
+	if (o.test_only) {
+		/* sbatch --test-only: checked, shown, not submitted. */
+		after_check(&c, iar_gid, &j);
+		job_format(&j, &file);
+		if (file.err || job_parse(&t_job, file.s, file.len, why,
+		    sizeof why) < 0)
+			msg_die(EX_REJECT, "cannot submit: %s", file.err ?
+			    "out of memory" : why);
+		fwrite(file.s, 1, file.len, stdout);
+		return fflush(stdout) == 0 ? 0 : EX_TEMP;
+	}
 	if (o.bundle) {
 		bundle_make(&c, iar_gid, o.bundle, -1, bundle_tmp,
 		    sizeof bundle_tmp, j.bundle_sha256);

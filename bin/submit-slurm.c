@@ -33,6 +33,7 @@ const struct option slurm_longopts[] = {
 	{ "open-mode", required_argument, NULL, O_OPEN_MODE },
 	{ "begin", required_argument, NULL, O_BEGIN },
 	{ "wrap", required_argument, NULL, O_WRAP },
+	{ "test-only", no_argument, NULL, O_TEST_ONLY },
 	/* No meaning on iar: one warning line names them. */
 	{ "account", required_argument, NULL, O_IGNORED },
 	{ "qos", required_argument, NULL, O_IGNORED },
@@ -355,6 +356,9 @@ slurm_opt_apply(struct job *j, struct opts *o, int code, const char *name,
 		break;
 	case O_WRAP:
 		o->wrap = arg;
+		break;
+	case O_TEST_ONLY:
+		o->test_only = 1;
 		break;
 	case O_IGNORED:
 		snprintf(w, sizeof w, "--%s", name);

@@ -17,7 +17,8 @@ enum {
 	O_SLURM = 300,
 	O_NTASKS = O_SLURM, O_NODES, O_SGPUS, O_GRES, O_GPUS_NODE,
 	O_GPUS_TASK, O_MEM_CPU, O_PARTITION, O_NICE, O_TASKS_NODE,
-	O_OPEN_MODE, O_BEGIN, O_DEPEND, O_WRAP, O_IGNORED, O_REFUSED
+	O_OPEN_MODE, O_BEGIN, O_DEPEND, O_WRAP, O_TEST_ONLY, O_IGNORED,
+	O_REFUSED
 };
 
 struct opts {
@@ -38,6 +39,7 @@ struct opts {
 	uint64_t mem_cpu;	/* --mem-per-cpu, bytes; 0 = not given */
 	char partition[64];	/* -p: a node tag */
 	const char *wrap;	/* --wrap: the script's command */
+	int test_only;		/* --test-only: print the job file, no more */
 	char ignored[512];	/* options warned about, ", " between */
 	char unknown_names[256];	/* unknown #SBATCH options, the same */
 };

@@ -174,10 +174,14 @@ run_env_slurm(struct run *r, char ***env, size_t *n, const struct passwd *pw)
 	run_env_set(env, n, "SLURM_NNODES", "1");
 	run_env_set(env, n, "SLURM_JOB_NUM_NODES", "1");
 	run_env_set(env, n, "SLURM_NODEID", "0");
+	run_env_set(env, n, "SLURM_PROCID", "0");
+	run_env_set(env, n, "SLURM_LOCALID", "0");
+	env_num(env, n, "SLURM_JOB_GID", pw->pw_gid);
 	env_num(env, n, "SLURM_CPUS_ON_NODE", r->v.cores);
 	env_num(env, n, "SLURM_JOB_CPUS_PER_NODE", r->v.cores);
 	env_num(env, n, "SLURM_NTASKS", tasks);
 	env_num(env, n, "SLURM_NPROCS", tasks);
+	env_num(env, n, "SLURM_TASKS_PER_NODE", tasks);
 	env_num(env, n, "SLURM_CPUS_PER_TASK", r->v.cores / tasks ?
 	    r->v.cores / tasks : 1);
 	if (r->v.mem)

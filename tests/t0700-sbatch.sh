@@ -10,8 +10,10 @@
 # honour are refused (exit 101, saying why), sbatch_strict makes unknown
 # directives an error; every -t form; ARRAY_TASK ids (A_7) in iar-log,
 # iar-stat and iar-wait after the task ended; a dependency that can never
-# be met (kill_invalid_depend off: PENDING, DependencyNeverSatisfied); an
-# ordinary user's script (%u, SLURM_JOB_USER).
+# be met (kill_invalid_depend off: PENDING, DependencyNeverSatisfied);
+# iar-export --to slurm of a job and of a script, and the export
+# submitted back (--test-only) is the same job; an ordinary user's script
+# (%u, SLURM_JOB_USER).
 . "$(dirname "$0")/lib.sh"
 
 S=$IAR_ROOT/spool
@@ -258,6 +260,44 @@ $(jkey "$s" nodelist)" "batch,big,ssd,2,-50,n1,n2" \
     "-C a&b, -p, -G type:N, --nice, -w host list"
 s=$(iar-submit --parsable -H --priority 7 --gres=gpu:1 --wrap true)
 is "$(jkey "$s" prio),$(jkey "$s" gpus)" "7,1" "--priority, --gres=gpu:1"
+
+# 11. Back to Slurm: iar-export --to slurm, of a job and of a script.
+s=$(iar-submit --parsable -H -J "two words" -c 2 --mem 1500M -t 1-02:03:04 \
+    --retries 2 -C a,b -G 1 -a 1-9%3 -o 'o_%A_%a' --wrap 'echo "$X"')
+iar-export --to slurm "$s" > exp.sh 2>err
+is "$?" 0 "iar-export --to slurm JOBID"
+cat > want <<EOF
+#SBATCH --job-name="two words"
+#SBATCH --nodes=1
+#SBATCH --cpus-per-task=2
+#SBATCH --mem=1500M
+#SBATCH --time=1-02:03:04
+#SBATCH --hold
+#SBATCH --array=1-9%3
+#SBATCH --chdir=$W
+#SBATCH --output=o_%A_%a
+#SBATCH --gres=gpu:1
+#SBATCH --constraint=a&b
+EOF
+is "$(grep '^#SBATCH' exp.sh)" "$(cat want)" "its #SBATCH lines"
+is "$(tail -1 exp.sh)" 'echo "$X"' "then the script"
+grep -q '^# iar-export: not mapped: .*--retries 2' exp.sh
+ok $? "what is not mapped is a comment in the script"
+grep -q '^iar-export: not mapped: .*--retries 2' err
+ok $? "and one line on standard error"
+iar-submit --test-only exp.sh > back 2>/dev/null
+is "$(grep -E '^(name|cores|mem|time|array|gpus|constraint|out|hold)=' back |
+    tr '\n' ' ')" "name=two words cores=2 mem=1572864000 time=93784 hold=1 \
+out=o_%A_%a array=1-9%3 gpus=1 constraint=a,b " \
+    "submitted back to iar (--test-only), it is the same job"
+is "$(ls "$S/incoming" | grep -c "^$((s + 1))\$")" 0 \
+    "--test-only submits nothing"
+iar-export --to slurm mpi.sh > exp2.sh 2>/dev/null
+is "$(grep -c -e '^#SBATCH --ntasks=2$' -e '^#SBATCH --mem=200M$' \
+    -e '^#SBATCH --qos' exp2.sh)" 2 \
+    "iar-export SCRIPT: as iar-submit reads it, old directives replaced"
+iar-export --to slurm 99999 2>/dev/null
+is "$?" 102 "no such job: 102"
 
 # 10. An ordinary user's script: %u, SLURM_JOB_USER, their own files.
 U=iarsb1

@@ -241,6 +241,7 @@ main(int argc, char **argv)
 	struct stat st;
 	char why[256];
 	const char *to = NULL, *arg;
+	gid_t iar_gid = getegid();
 	int ch;
 
 	cmd_early(argc, argv, usage);
@@ -267,8 +268,15 @@ main(int argc, char **argv)
 	buf_init(&file);
 	buf_init(&out);
 	buf_init(&lost);
+	/* A script is the caller's file: looked at without the group
+	 * privilege (iar-submit takes what it needs itself). */
+	if (getegid() != getgid() && setegid(getgid()) < 0)
+		msg_die(EX_TEMP, "cannot drop the group privilege:");
 	if (stat(arg, &st) == 0 && !S_ISDIR(st.st_mode)) {
 		char path[PATH_MAX + 3];
+
+		if (setgid(getgid()) < 0)
+			msg_die(EX_TEMP, "cannot drop the group privilege:");
 
 		/* Never an option to iar-submit. */
 		snprintf(path, sizeof path, "%s%s", arg[0] == '-' ? "./" : "",
@@ -283,6 +291,8 @@ main(int argc, char **argv)
 			msg_die(EX_NOTFOUND, "cannot open '%s': neither a job "
 			    "id nor a file", arg);
 		cmd_id_arg(arg);
+		if (iar_gid != getegid() && setegid(iar_gid) < 0)
+			msg_die(EX_TEMP, "cannot take the group privilege:");
 		cmd_setup(&c, argv[0]);
 		spool_job(&c, arg, &file);
 	}

@@ -52,8 +52,8 @@ static const char usage[] =
 "  -H, --hold            submit held (iar-release starts it)\n"
 "  -D, --chdir DIR       working directory (default: the current one)\n"
 "      --export WHAT     ALL (default), NONE, or NAME[=VALUE],...\n"
-"  -o, --output PATH     standard output (%j = job id)\n"
-"  -e, --error PATH      standard error (%j = job id)\n"
+"  -o, --output PATH     standard output (%j id, %A_%a task, %x name, %u user)\n"
+"  -e, --error PATH      standard error (the same)\n"
 "      --retries N       requeue up to N times if it fails or its node is lost\n"
 "      --after JOB[:ok|notok|any][,...]  start only once JOB ended so\n"
 "  -d, --dependency afterok|afternotok|afterany:JOB[:JOB...][,...]\n"
@@ -71,8 +71,9 @@ static const char usage[] =
 "      --parsable        print only the id\n"
 "      --wrap COMMAND    the script is COMMAND (for sh)\n"
 "      --test-only       check and print the job file; submit nothing\n"
-"  Other sbatch options: iar-submit(1), SLURM OPTIONS.\n"
-"  -h, --help            this text\n";
+"  -h, --help            this text\n"
+"Scripts' #SBATCH and #IAR lines are read too; sbatch's other options:\n"
+"iar-submit(1), SLURM OPTIONS.\n";
 
 enum { O_MEM = 256, O_EXPORT, O_PARSABLE, O_RETRIES, O_GIT, O_BUNDLE,
 	O_RERUN, O_NUMA, O_AFTER, O_PRIO };

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -151,6 +152,13 @@ directives_write(const struct job *j, struct buf *b)
 		buf_addf(b, "#SBATCH --nice=%d\n", -j->prio);
 	if (j->hold)
 		buf_adds(b, "#SBATCH --hold\n");
+	if (j->begin_us) {
+		time_t at = (time_t)(j->begin_us / 1000000);
+		struct tm tm;
+
+		strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", localtime_r(&at, &tm));
+		buf_addf(b, "#SBATCH --begin=%s\n", t);
+	}
 	if (j->array[0])
 		buf_addf(b, "#SBATCH --array=%s\n", j->array);
 	value_add(b, "chdir", j->cwd);

@@ -50,6 +50,7 @@ static const char usage[] =
 "  -N, --nodes 1         one node (iar runs every job on one)\n"
 "      --mem-per-cpu SIZE  memory per core\n"
 "  -H, --hold            submit held (iar-release starts it)\n"
+"  -b, --begin TIME      not before TIME: now+1hour, 16:00, 2026-12-24T08:00\n"
 "  -D, --chdir DIR       working directory (default: the current one)\n"
 "      --export WHAT     ALL (default), NONE, or NAME[=VALUE],...\n"
 "  -o, --output PATH     standard output (%j id, %A_%a task, %x name, %u user)\n"

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "msg.h"
@@ -265,6 +266,99 @@ depend_apply(struct job *j, struct opts *o, const char *v)
 	}
 }
 
+/* --begin: now, now+N[seconds|minutes|hours|days|weeks], HH:MM[:SS]
+ * (the next such time), midnight, noon, fika, teatime, today, tomorrow,
+ * YYYY-MM-DD[THH:MM[:SS]], all in local time as sbatch takes them. */
+static void
+begin_apply(struct job *j, struct opts *o, const char *v)
+{
+	static const struct { const char *word; long secs; } units[] = {
+		{ "seconds", 1 }, { "minutes", 60 }, { "hours", 3600 },
+		{ "days", 86400 }, { "weeks", 7 * 86400 }
+	};
+	static const struct { const char *word; int hour; } named[] = {
+		{ "midnight", 0 }, { "noon", 12 }, { "fika", 15 },
+		{ "teatime", 16 }
+	};
+	time_t now = time(NULL), at;
+	struct tm tm;
+	char *e;
+	size_t i;
+	int y, mo, d, h = 0, mi = 0, s = 0, n = 0;
+
+	localtime_r(&now, &tm);
+	tm.tm_isdst = -1;
+	if (strncmp(v, "now", 3) == 0 && (!v[3] || v[3] == '+')) {
+		unsigned long k = 0;
+		long mul = 1;
+
+		if (v[3]) {
+			errno = 0;
+			k = strtoul(v + 4, &e, 10);
+			if (errno || e == v + 4 || k > 10UL * 365 * 86400)
+				submit_opt_bad(o, "begin time", v);
+			if (*e) {
+				for (i = 0; i < sizeof units / sizeof units[0]; i++)
+					if (!strncmp(e, units[i].word, strlen(e)))
+						break;
+				if (i == sizeof units / sizeof units[0])
+					submit_opt_bad(o, "begin time", v);
+				mul = units[i].secs;
+			}
+		}
+		j->begin_us = k ? ((int64_t)now + (int64_t)k * mul) * 1000000 :
+		    0;
+		return;
+	}
+	for (i = 0; i < sizeof named / sizeof named[0]; i++)
+		if (!strcmp(v, named[i].word)) {
+			tm.tm_hour = named[i].hour;
+			tm.tm_min = tm.tm_sec = 0;
+			goto next;
+		}
+	if (!strcmp(v, "today") || !strcmp(v, "tomorrow")) {
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		tm.tm_mday += v[1] == 'o' && v[2] == 'm';
+		at = mktime(&tm);
+		j->begin_us = at > now ? (int64_t)at * 1000000 : 0;
+		return;
+	}
+	if (sscanf(v, "%d:%d%n:%d%n", &h, &mi, &n, &s, &n) >= 2 && !v[n]) {
+		if (h > 23 || mi > 59 || s > 59 || h < 0 || mi < 0 || s < 0)
+			submit_opt_bad(o, "begin time", v);
+		tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = s;
+		goto next;
+	}
+	n = h = mi = s = 0;
+	if (sscanf(v, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && (!v[n] ||
+	    v[n] == 'T')) {
+		int t = 0;
+
+		if (v[n] && (sscanf(v + n + 1, "%d:%d%n:%d%n", &h, &mi, &t, &s,
+		    &t) < 2 || v[n + 1 + t]))
+			submit_opt_bad(o, "begin time", v);
+		if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+		    s > 59 || h < 0 || mi < 0 || s < 0)
+			submit_opt_bad(o, "begin time", v);
+		tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
+		tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = s;
+		at = mktime(&tm);
+		j->begin_us = at > now ? (int64_t)at * 1000000 : 0;
+		return;
+	}
+	refuse(o, "cannot honour --begin=%s: iar takes now[+N[units]], "
+	    "HH:MM[:SS], YYYY-MM-DD[THH:MM[:SS]], midnight, noon, teatime, "
+	    "today, tomorrow", v);
+next:
+	/* A time of day: the next one. */
+	if ((at = mktime(&tm)) <= now) {
+		tm.tm_mday++;
+		tm.tm_isdst = -1;
+		at = mktime(&tm);
+	}
+	j->begin_us = (int64_t)at * 1000000;
+}
+
 /* -N 1, -N 1-4: one node; two or more cannot be had. */
 static void
 nodes_apply(const struct opts *o, const char *v)
@@ -346,10 +440,7 @@ slurm_opt_apply(struct job *j, struct opts *o, int code, const char *name,
 			submit_opt_bad(o, "open mode (append or truncate)", arg);
 		break;
 	case O_BEGIN:
-		if (strcmp(arg, "now") != 0)
-			refuse(o, "cannot honour --begin=%s: iar starts "
-			    "jobs as soon as they can run; submit with -H and "
-			    "iar-release it then, or use --after", arg);
+		begin_apply(j, o, arg);
 		break;
 	case O_DEPEND:
 		depend_apply(j, o, arg);

@@ -239,12 +239,12 @@ str_set(char *dst, size_t dstsz, char *v, size_t vlen)
 enum { K_NAME, K_CORES, K_MEM, K_TIME, K_PRIO, K_HOLD, K_RETRIES, K_CWD,
 	K_OUT, K_ERR, K_SUBMITTED, K_GIT_URL, K_GIT_REF, K_BUNDLE, K_GPUS,
 	K_NUMA, K_CONSTRAINT, K_NODELIST, K_EXCLUDE, K_AFTER, K_ARRAY,
-	K_ARRAY_JOB, K_ARRAY_TASK, K_NTASKS, K_OPEN_MODE, K_NKEYS };
+	K_ARRAY_JOB, K_ARRAY_TASK, K_NTASKS, K_OPEN_MODE, K_BEGIN, K_NKEYS };
 static const char *const job_keys[K_NKEYS] = {
 	"name", "cores", "mem", "time", "prio", "hold", "retries", "cwd",
 	"out", "err", "submitted", "git_url", "git_ref", "bundle_sha256",
 	"gpus", "numa", "constraint", "nodelist", "exclude", "after", "array",
-	"array_job", "array_task", "ntasks", "open_mode"
+	"array_job", "array_task", "ntasks", "open_mode", "begin"
 };
 
 /* Tag and node lists: words of [A-Za-z0-9._-] joined by commas. */
@@ -441,9 +441,10 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 		j->retries = (unsigned)n;
 		return 0;
 	case K_SUBMITTED:
+	case K_BEGIN:
 		if (n > INT64_MAX)
 			return -1;
-		j->submitted_us = (int64_t)n;
+		*(k == K_BEGIN ? &j->begin_us : &j->submitted_us) = (int64_t)n;
 		return 0;
 	}
 	return -1;
@@ -665,6 +666,8 @@ job_format(const struct job *j, struct buf *b)
 		buf_addf(b, "%s%" PRIu64 ":%s%s", i ? "" : "after=",
 		    j->after[i].id, job_dep_need_name(j->after[i].need),
 		    i + 1 < j->nafter ? "," : "\n");
+	if (j->begin_us)
+		buf_addf(b, "begin=%" PRId64 "\n", j->begin_us);
 	if (j->name[0]) {
 		buf_adds(b, "name=");
 		buf_add_escaped(b, j->name, strlen(j->name));

@@ -89,6 +89,8 @@ struct job {
 	unsigned ntasks;	/* -n: tasks on the one node (cores counts
 				 * them all); for SLURM_NTASKS */
 	int open_mode;		/* named outputs: JOB_OPEN_* */
+	int64_t begin_us;	/* --begin: not before, us since the epoch;
+				 * 0 = at once */
 };
 
 void job_init(struct job *j);

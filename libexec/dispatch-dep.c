@@ -6,6 +6,9 @@
  * the head of the file, or a queue file whose mtime is in the future: a
  * retry's mark), so a queue without either costs nothing here.
  *
+ * A job submitted with --begin (begin= in its head) waits for that time
+ * the same way, with its own reason.
+ *
  * Promises: a job starts only once every dependency has ended in a state
  * that satisfies it (ok: COMPLETED; notok: any other final state; any:
  * any final state) and its not-before time has passed; a dependency
@@ -53,6 +56,7 @@ struct dep_wait {
 	struct dep_wait *next;
 	uint64_t id;
 	int64_t not_before_us;	/* 0 = none */
+	int64_t begin_us;	/* --begin; 0 = none */
 	unsigned requeues, retries;
 	int ready;		/* every dependency met: no more looking */
 	unsigned n;
@@ -233,6 +237,7 @@ dep_wait_load(struct disp *d, uint64_t id)
 	w->id = id;
 	w->n = j.nafter;
 	w->retries = j.retries;
+	w->begin_us = j.begin_us;
 	memcpy(w->dep, j.after, j.nafter * sizeof j.after[0]);
 	if ((jd = spool_jobdir_open(&d->sp, id, 0)) >= 0) {
 		if (file_read_small(jd, JOBDIR_NOT_BEFORE, t, sizeof t) > 0)
@@ -283,6 +288,21 @@ disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
 		return 0;
 	if (w->ready)
 		return 1;
+	if (w->begin_us > disp_now_us()) {
+		time_t t = (time_t)(w->begin_us / 1000000);
+		struct tm tm;
+		char when[32];
+
+		if (!wake_us || wake_us < disp_now_us() ||
+		    w->begin_us < wake_us)
+			wake_us = w->begin_us;
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S",
+		    localtime_r(&t, &tm));
+		snprintf(text, sizeof text, "waiting to begin at %s (--begin)",
+		    when);
+		dep_why_add(why, nwhy, q->id, text);
+		return 0;
+	}
 	if (w->not_before_us > disp_now_us()) {
 		time_t t = (time_t)(w->not_before_us / 1000000);
 		struct tm tm;

@@ -181,6 +181,22 @@ sed -i '/^kill_invalid_depend/d' "$IAR_ROOT/etc/iar.conf"
 iar-dispatch -T 2 2>/dev/null
 is "$(jstate "$never")" CANCELLED "on (the default): it is ended at once"
 
+# --begin: it waits, saying until when, then runs.
+b0=$(date +%s)
+s=$(iar-submit --parsable --begin=now+3 --wrap 'date +%s')
+is "$(jkey "$s" begin)" "$(( (b0 + 3) * 1000000 ))" "--begin=now+3 in the job"
+iar-dispatch -T 1 2>/dev/null
+is "$(jstate "$s")" PENDING "--begin: PENDING before the time"
+jfield "$s" reason | grep -q "^waiting to begin at .* (--begin)$"
+ok $? "saying until when"
+drain 30
+is "$(jstate "$s")" COMPLETED "then it ran"
+[ "$(iar-log "$s")" -ge $((b0 + 3)) ]
+ok $? "not before its time"
+s=$(iar-submit --parsable -H --begin=2030-01-02T03:04:05 --wrap true)
+is "$(iar-export --to slurm "$s" 2>/dev/null | grep -e --begin)" \
+    "#SBATCH --begin=2030-01-02T03:04:05" "iar-export keeps --begin"
+
 # 6. Out of time: -t M:S.
 cat > long.sh <<'EOF'
 #!/bin/sh
@@ -242,7 +258,7 @@ is "$?,$(cut -d: -f1-2 err)" "101,iar-submit: cannot run a job on 4 nodes" \
     "-N 4: refused"
 grep -q "one node.*(#SBATCH line 2)" err
 ok $? "it says what to do instead and where"
-for o in --begin=now+1hour --dependency=singleton --gres=license:2 \
+for o in --begin=someday --dependency=singleton --gres=license:2 \
     "--partition=a,b" --uid=0; do
 	iar-submit -H $o --wrap true 2>/dev/null
 	is "$?" 101 "$o: refused"

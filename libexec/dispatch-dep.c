@@ -273,6 +273,19 @@ dep_why_add(struct buf *why, size_t *nwhy, uint64_t id, const char *text)
 	(*nwhy)++;
 }
 
+/* A job waits until at (us): wake the loop then; its local time in out,
+ * as fmt (strftime) says. */
+static void
+dep_wake_at(int64_t at, const char *fmt, char *out, size_t n)
+{
+	time_t t = (time_t)(at / 1000000);
+	struct tm tm;
+
+	if (!wake_us || wake_us < disp_now_us() || at < wake_us)
+		wake_us = at;
+	strftime(out, n, fmt, localtime_r(&t, &tm));
+}
+
 int
 disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
     size_t *nwhy)
@@ -289,29 +302,19 @@ disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
 	if (w->ready)
 		return 1;
 	if (w->begin_us > disp_now_us()) {
-		time_t t = (time_t)(w->begin_us / 1000000);
-		struct tm tm;
 		char when[32];
 
-		if (!wake_us || wake_us < disp_now_us() ||
-		    w->begin_us < wake_us)
-			wake_us = w->begin_us;
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S",
-		    localtime_r(&t, &tm));
+		dep_wake_at(w->begin_us, "%Y-%m-%d %H:%M:%S", when,
+		    sizeof when);
 		snprintf(text, sizeof text, "waiting to begin at %s (--begin)",
 		    when);
 		dep_why_add(why, nwhy, q->id, text);
 		return 0;
 	}
 	if (w->not_before_us > disp_now_us()) {
-		time_t t = (time_t)(w->not_before_us / 1000000);
-		struct tm tm;
 		char hms[16];
 
-		if (!wake_us || wake_us < disp_now_us() ||
-		    w->not_before_us < wake_us)
-			wake_us = w->not_before_us;
-		strftime(hms, sizeof hms, "%H:%M:%S", localtime_r(&t, &tm));
+		dep_wake_at(w->not_before_us, "%H:%M:%S", hms, sizeof hms);
 		snprintf(text, sizeof text, "waiting to retry (retry %u of "
 		    "%u) until %s", w->requeues, w->retries, hms);
 		dep_why_add(why, nwhy, q->id, text);

@@ -169,6 +169,9 @@ directives_write(const struct job *j, struct buf *b)
 		    "Slurm: slurm-%j.out in the working directory)");
 	if (j->err[0])
 		value_add(b, "error", j->err);
+	if (j->sig)
+		buf_addf(b, "#SBATCH --signal=%s%d@%u\n", j->sig_batch ? "B:" :
+		    "", j->sig, j->sig_secs);
 	if (j->open_mode)
 		buf_addf(b, "#SBATCH --open-mode=%s\n", j->open_mode ==
 		    JOB_OPEN_APPEND ? "append" : "truncate");

@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 
@@ -35,6 +36,7 @@ const struct option slurm_longopts[] = {
 	{ "begin", required_argument, NULL, O_BEGIN },
 	{ "wrap", required_argument, NULL, O_WRAP },
 	{ "test-only", no_argument, NULL, O_TEST_ONLY },
+	{ "signal", required_argument, NULL, O_SIGNAL },
 	/* No meaning on iar: one warning line names them. */
 	{ "account", required_argument, NULL, O_IGNORED },
 	{ "qos", required_argument, NULL, O_IGNORED },
@@ -61,7 +63,6 @@ const struct option slurm_longopts[] = {
 	{ "mem-bind", required_argument, NULL, O_IGNORED },
 	{ "gpu-bind", required_argument, NULL, O_IGNORED },
 	{ "deadline", required_argument, NULL, O_IGNORED },
-	{ "signal", required_argument, NULL, O_IGNORED },
 	{ "kill-on-invalid-dep", required_argument, NULL, O_IGNORED },
 	{ "propagate", optional_argument, NULL, O_IGNORED },
 	{ "get-user-env", optional_argument, NULL, O_IGNORED },
@@ -359,6 +360,49 @@ next:
 	j->begin_us = (int64_t)at * 1000000;
 }
 
+/* --signal=[{R|B}:]SIG[@SECS]: SIG a number or a name (USR1, SIGUSR1),
+ * SECS before the walltime (60 without). */
+static void
+signal_apply(struct job *j, struct opts *o, const char *v)
+{
+	const char *p = v, *at;
+	char name[16];
+	unsigned long secs = 60;
+	int sig = 0, k;
+	char *e;
+
+	j->sig_batch = 0;
+	if ((p[0] == 'B' || p[0] == 'R') && p[1] == ':') {
+		j->sig_batch = p[0] == 'B';
+		p += 2;
+	}
+	at = strchr(p, '@');
+	snprintf(name, sizeof name, "%.*s", (int)(at ? (size_t)(at - p) :
+	    strlen(p)), p);
+	if (isdigit((unsigned char)name[0])) {
+		sig = (int)strtol(name, &e, 10);
+		if (*e)
+			sig = 0;
+	} else
+		for (k = 1; k < 32 && !sig; k++) {
+			const char *a = sigabbrev_np(k);
+
+			if (a && (!strcmp(name, a) || (!strncmp(name, "SIG", 3) &&
+			    !strcmp(name + 3, a))))
+				sig = k;
+		}
+	if (sig < 1 || sig > 64)
+		submit_opt_bad(o, "signal", v);
+	if (at) {
+		errno = 0;
+		secs = strtoul(at + 1, &e, 10);
+		if (errno || e == at + 1 || *e || secs > 65535)
+			submit_opt_bad(o, "signal time", v);
+	}
+	j->sig = sig;
+	j->sig_secs = (unsigned)secs;
+}
+
 /* -N 1, -N 1-4: one node; two or more cannot be had. */
 static void
 nodes_apply(const struct opts *o, const char *v)
@@ -450,6 +494,9 @@ slurm_opt_apply(struct job *j, struct opts *o, int code, const char *name,
 		break;
 	case O_TEST_ONLY:
 		o->test_only = 1;
+		break;
+	case O_SIGNAL:
+		signal_apply(j, o, arg);
 		break;
 	case O_IGNORED:
 		snprintf(w, sizeof w, "--%s", name);

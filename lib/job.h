@@ -91,6 +91,10 @@ struct job {
 	int open_mode;		/* named outputs: JOB_OPEN_* */
 	int64_t begin_us;	/* --begin: not before, us since the epoch;
 				 * 0 = at once */
+	int sig;		/* --signal: sent sig_secs before the walltime;
+				 * 0 = none */
+	unsigned sig_secs;
+	int sig_batch;		/* only to the script's own process (B:) */
 };
 
 void job_init(struct job *j);

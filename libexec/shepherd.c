@@ -462,7 +462,7 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	int go[2], rep[2], outfd = -1, errfd = -1;
 	int64_t deadline = 0, fence_us = 0;
 	struct rusage ru;
-	int status = 0, done = 0, timedout = 0, cancelled = 0, fd;
+	int status = 0, done = 0, timedout = 0, cancelled = 0, fd, warned = 0;
 	char **env;
 	size_t nenv;
 	sigset_t mask, old;
@@ -777,6 +777,15 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			run_kill(&r, SIGTERM);
 			deadline = now + (int64_t)r.conf.kill_grace * 1000000;
 			timedout = 2;
+		}
+		/* sbatch --signal: once, so long before the walltime. */
+		if (r.job.sig && !warned && !timedout && deadline && now >=
+		    deadline - (int64_t)r.job.sig_secs * 1000000) {
+			warned = 1;
+			if (r.job.sig_batch)
+				kill(r.child, r.job.sig);
+			else
+				run_kill(&r, r.job.sig);
 		}
 		if (deadline && now >= deadline) {
 			if (timedout == 0) {

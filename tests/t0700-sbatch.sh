@@ -213,6 +213,22 @@ is "$(jstate "$s")" TIMEOUT "--time=0:03 ends it TIMEOUT"
 is "$(cat long.log)" "from before
 start" "--open-mode=append keeps what was there"
 
+# A job that checkpoints when warned: --signal=B:USR1@2, 4 s of walltime.
+cat > ckpt.sh <<'EOF'
+#!/bin/bash
+#SBATCH --time=0:04
+#SBATCH --signal=B:USR1@2
+#SBATCH -o ckpt.out
+trap 'echo checkpointed; exit 0' USR1
+sleep 30 &
+wait
+EOF
+s=$(iar-submit --parsable ckpt.sh)
+is "$(jkey "$s" signal)" "B:10@2" "--signal=B:USR1@2 in the job"
+drain 30
+is "$(jstate "$s"),$(cat ckpt.out)" "COMPLETED,checkpointed" \
+    "the script got USR1 before its walltime and ended by itself"
+
 # 7. Who wins: the command line over #IAR over #SBATCH.
 cat > win.sh <<'EOF'
 #!/bin/sh

@@ -82,17 +82,24 @@ bin/iar-cancel: bin/iar-cancel.o
 bin/iar-hold: bin/iar-hold.o
 bin/iar-release: bin/iar-release.o
 bin/iar-wait: bin/iar-wait.o
+# The dispatcher's and iar-run's objects (the in-place and the installed
+# links both use these lists).
+OBJ_DISPATCH = libexec/iar-dispatch.o libexec/dispatch-run.o \
+    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o \
+    libexec/shepherd-watch.o libexec/stage.o libexec/dispatch-match.o \
+    libexec/dispatch-pool.o libexec/dispatch-modify.o \
+    libexec/dispatch-array.o libexec/dispatch-dep.o libexec/dispatch-retry.o \
+    libexec/dispatch-done.o
+OBJ_RUN = libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o \
+    libexec/stage.o
 bin/iar-log: bin/iar-log.o
 bin/iar-fetch: bin/iar-fetch.o
 bin/iar-node: bin/iar-node.o
 bin/iar-suspend: bin/iar-suspend.o
 bin/iar-resume: bin/iar-resume.o
 bin/iar-modify: bin/iar-modify.o
-libexec/iar-dispatch: libexec/iar-dispatch.o libexec/dispatch-run.o \
-    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o libexec/shepherd-watch.o \
-    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o libexec/dispatch-array.o \
-    libexec/dispatch-dep.o libexec/dispatch-retry.o
-libexec/iar-run: libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o libexec/stage.o
+libexec/iar-dispatch: $(OBJ_DISPATCH)
+libexec/iar-run: $(OBJ_RUN)
 libexec/iar-rebuild: libexec/iar-rebuild.o
 libexec/iar-bundle: libexec/iar-bundle.o
 libexec/iar-stage: libexec/iar-stage.o
@@ -107,14 +114,8 @@ tests/unit-place: tests/unit-place.o
 $(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-bundle libexec/iar-heartbeat \
     libexec/iar-stage libexec/iar-prune:
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
-libexec/iar-run:
-	$(CC) $(LDFLAGS) -o $@ libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o \
-	    libexec/stage.o lib/libiar.a $(LDLIBS)
-libexec/iar-dispatch:
-	$(CC) $(LDFLAGS) -o $@ libexec/iar-dispatch.o libexec/dispatch-run.o \
-	    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o libexec/shepherd-watch.o \
-	    libexec/stage.o libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o libexec/dispatch-array.o \
-	    libexec/dispatch-dep.o libexec/dispatch-retry.o lib/libiar.a $(LDLIBS)
+libexec/iar-run libexec/iar-dispatch:
+	$(CC) $(LDFLAGS) -o $@ $^ lib/libiar.a $(LDLIBS)
 
 bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h \
     libexec/shepherd-int.h \
@@ -137,13 +138,6 @@ bench: all
 # The installed programs: the same objects, linked with the FHS
 # directories (lib/paths-inst.o ahead of libiar.a, so its paths.o is not
 # pulled in). The in-place programs are left as they are.
-OBJ_DISPATCH = libexec/iar-dispatch.o libexec/dispatch-run.o \
-    libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o \
-    libexec/shepherd-watch.o libexec/stage.o libexec/dispatch-match.o \
-    libexec/dispatch-pool.o libexec/dispatch-modify.o \
-    libexec/dispatch-array.o libexec/dispatch-dep.o libexec/dispatch-retry.o
-OBJ_RUN = libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o \
-    libexec/stage.o
 objs = $(if $(filter libexec/iar-dispatch,$1),$(OBJ_DISPATCH),$(if \
     $(filter libexec/iar-run,$1),$(OBJ_RUN),$(if $(filter $(CGI),$1), \
     $(CGIOBJ),$1.o)))

@@ -13,7 +13,9 @@
 #   - a --git repository owned by another user fails with git's reason
 #     (dubious ownership) and how to allow it;
 #   - an out-of-memory reason gives the limit as the user wrote it;
-#   - plain iar-stat lists live and recently ended jobs, -a all of them.
+#   - plain iar-stat lists live and recently ended jobs, -a all of them;
+#   - iar-log of a held job, -W of a job that can never run and a bad
+#     option each say what is wrong.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || skip_all "not root (needs a second user)"
@@ -144,5 +146,23 @@ ok $? "--since 0:01: not the job that ended 2 s ago, the held one yes"
 l=$(as_u "iar-stat -n --tsv -a")
 has "$l" "$old" && has "$l" "$live" && has "$l" "$a"
 ok $? "-a: all of them"
+
+# 9. iar-log of a job with no output yet says why.
+as_u "iar-log $live" >/dev/null 2>"$R/log.err"
+is "$?:$(cat "$R/log.err")" "102:iar-log: no output yet: job $live is HELD" \
+    "iar-log of a held job: exit 102 and why"
 as_u "iar-cancel $live" >/dev/null
+
+# 6. -W of a job that fails before it runs says why.
+as_u "iar-submit -W --gpus 1 -- true" >/dev/null 2>"$R/w.err"
+r=$?
+case $(cat "$R/w.err") in *"ended FAILED before it started: no node can ever run it"*)
+	[ $r -eq 1 ]; r=$? ;; *) r=1 ;; esac
+ok $r "-W --gpus 1: exit 1 and why: $(cat "$R/w.err")"
+
+# 7. A bad option: one shape, naming the word.
+as_u "iar-node --bogus" >/dev/null 2>"$R/o.err"
+is "$?:$(head -1 "$R/o.err")" "100:iar-node: unknown option '--bogus'" \
+    "iar-node --bogus: exit 100, the bad word named"
+rm -f "$R/log.err" "$R/w.err" "$R/o.err"
 done_testing

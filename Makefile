@@ -39,7 +39,7 @@ LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage \
           libexec/iar-prune
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
-          tests/unit-node tests/unit-place
+          tests/unit-node tests/unit-place tests/unit-sha256
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
@@ -111,12 +111,14 @@ tests/unit-topo: tests/unit-topo.o
 tests/unit-hist: tests/unit-hist.o
 tests/unit-node: tests/unit-node.o
 tests/unit-place: tests/unit-place.o
+tests/unit-sha256: tests/unit-sha256.o
 $(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-bundle libexec/iar-heartbeat \
     libexec/iar-stage libexec/iar-prune:
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
 libexec/iar-run libexec/iar-dispatch:
 	$(CC) $(LDFLAGS) -o $@ $^ lib/libiar.a $(LDLIBS)
 
+tests/*.o: tests/tap.h
 bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h \
     libexec/shepherd-int.h \
     libexec/stage.h

@@ -12,8 +12,9 @@
  * Promises: a job starts only once every dependency has ended in a state
  * that satisfies it (ok: COMPLETED; notok: any other final state; any:
  * any final state) and its not-before time has passed; a dependency
- * counts as ended only once the head has recorded it (jobs/ID/job or the
- * history), never while it sits in done/ (it might still be retried). A
+ * counts as ended only once the head has recorded it (dispatch-done.c
+ * notes it here as it stores it; or jobs/ID/job, or the history), never
+ * while it sits in done/ unrecorded (it might still be retried). A
  * job whose dependency can never be satisfied (ended otherwise, or gone
  * from spool and history) ends CANCELLED with the cause, and that state
  * is known at once to the jobs after it, so a chain ends in one pass;

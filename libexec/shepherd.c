@@ -38,6 +38,7 @@
 #include "cg.h"
 #include "conf.h"
 #include "file.h"
+#include "fmt.h"
 #include "job.h"
 #include "msg.h"
 #include "node.h"
@@ -859,9 +860,13 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		r.v.exit_code = -1;
 		r.v.signal = WTERMSIG(status);
 	}
-	if (r.v.state == JS_OOM)
+	if (r.v.state == JS_OOM) {
+		char lim[32];
+
+		fmt_size(r.v.mem, lim, sizeof lim);	/* 32M, as written */
 		snprintf(r.v.cause, sizeof r.v.cause, "out of memory (limit "
-		    "%" PRIu64 " bytes)", r.v.mem);
+		    "%s)", lim);
+	}
 	else if (cancelled) {
 		r.v.state = JS_CANCELLED;
 		snprintf(r.v.cause, sizeof r.v.cause, "cancelled");

@@ -7,17 +7,8 @@
 
 #include "buf.h"
 #include "job.h"
+#include "tap.h"
 
-static int n, fails;
-
-static void
-ok(int cond, const char *what)
-{
-	n++;
-	if (!cond)
-		fails++;
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", n, what);
-}
 
 static const char good[] =
     "iar-job 1\nname=t\\x01x\ncores=2\nmem=1048576\ntime=60\nprio=-5\n"
@@ -274,6 +265,5 @@ main(void)
 		    j.after[2].id == 7, "head parse reads after=");
 		buf_free(&b);
 	}
-	printf("1..%d\n", n);
-	return fails != 0;
+	return tap_end();
 }

@@ -678,20 +678,26 @@ main(int argc, char **argv)
 	uint64_t id;
 	gid_t iar_gid;
 	char why[256], bundle_tmp[64];
-	int first, tries, have_bundle = 0;
+	int first, tries, have_bundle = 0, ch;
 
 	cmd_early(argc, argv, usage);
+	allopts = msg_xmalloc((NLONGOPTS + slurm_nlongopts + 1) *
+	    sizeof *allopts);
+	memcpy(allopts, longopts, NLONGOPTS * sizeof *allopts);
+	memcpy(allopts + NLONGOPTS, slurm_longopts, (slurm_nlongopts + 1) *
+	    sizeof *allopts);
+	/* A bad option is said first, before any root is looked for. */
+	msg_prog_set(argv[0]);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, SHORTOPTS, allopts, NULL)) != -1)
+		if (ch == '?' || ch == ':')
+			cmd_option_bad(argv, SHORTOPTS, usage);
 	cmd_setup(&c, argv[0]);
 	memset(&o, 0, sizeof o);
 	o.export = "ALL";
 	o.where = "";
 	o.strict = c.conf.sbatch_strict;
 	o.cmd = &c;
-	allopts = msg_xmalloc((NLONGOPTS + slurm_nlongopts + 1) *
-	    sizeof *allopts);
-	memcpy(allopts, longopts, NLONGOPTS * sizeof *allopts);
-	memcpy(allopts + NLONGOPTS, slurm_longopts, (slurm_nlongopts + 1) *
-	    sizeof *allopts);
 	/* Set-gid iar: the group opens the spool, never the caller's files
 	 * (a script named on the command line could be another user's job
 	 * file). It comes back only to take an id and commit. */

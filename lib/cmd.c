@@ -317,11 +317,12 @@ cmd_early(int argc, char **argv, const char *usage)
 	int i;
 
 	prog = prog ? prog + 1 : argv[0];
-	/* Long options only, up to "--" or the first operand: these need
-	 * no root, no configuration and no privilege. */
+	/* --help (or -h alone) and --version, up to "--" or the first
+	 * operand: these need no root, no configuration and no privilege. */
 	for (i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--");
 	    i++) {
-		if (strcmp(argv[i], "--help") == 0) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") ==
+		    0) {
 			if (fputs(usage, stdout) == EOF || fflush(stdout))
 				exit(EX_TEMP);
 			exit(0);

@@ -39,7 +39,7 @@ LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage \
           libexec/iar-prune
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
-          tests/unit-node tests/unit-place
+          tests/unit-node tests/unit-place tests/unit-topofile
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
@@ -104,6 +104,7 @@ tests/unit-topo: tests/unit-topo.o
 tests/unit-hist: tests/unit-hist.o
 tests/unit-node: tests/unit-node.o
 tests/unit-place: tests/unit-place.o
+tests/unit-topofile: tests/unit-topofile.o
 $(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-bundle libexec/iar-heartbeat \
     libexec/iar-stage libexec/iar-prune:
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
@@ -118,7 +119,7 @@ libexec/iar-dispatch:
 
 bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h \
     libexec/shepherd-int.h \
-    libexec/stage.h
+    libexec/stage.h tests/tap.h
 
 # The CGI program (iar.cgi(8)); zlib for gzip.
 $(CGI): $(CGIOBJ)

@@ -208,6 +208,10 @@ node_write(const char *name, struct topo *t, const struct opts *o,
 	if (node_settings_read(fd, &s) < 0)
 		msg_die(EX_TEMP, "cannot read '%s/%s/%s': bad file", path,
 		    name, NODE_SETTINGS);
+	if (topo_list_worst(t) > TOPO_LIST_MAX)
+		msg_die(EX_REJECT, "cannot add node '%s': too many PUs (a PU "
+		    "list may need %zu bytes, iar keeps %d)", name,
+		    topo_list_worst(t), TOPO_LIST_MAX);
 	if (fresh || !o->kind)
 		snprintf(s.kind, sizeof s.kind, "%s", kind);
 	settings_apply(&s, o);
@@ -228,7 +232,12 @@ node_write(const char *name, struct topo *t, const struct opts *o,
 	topo_summary_get(t, &ts);
 	mem_show(s.memory ? s.memory : ts.memory, mem, sizeof mem);
 	printf("%s: node %s: %u cores, %u PUs, %u NUMA, %s memory, %u GPUs\n",
-	    msg_prog, name, ts.cores, ts.pus, ts.numa, mem, s.gpus);
+	    msg_prog, name, ts.cores, ts.pus, ts.numa, mem, s.gpus ? s.gpus :
+	    ts.gpus);
+	if (!s.memory && !ts.memory)
+		msg_warn("node %s: the topology shows no memory, so jobs that "
+		    "ask for memory cannot run there: give it --memory SIZE",
+		    name);
 }
 
 static uint64_t
@@ -363,7 +372,7 @@ run_scan(const char *name, char *busy, size_t busysz)
 		return 0;
 	}
 	while ((de = readdir(d))) {
-		char text[2048], why[64], u[4096];
+		char text[2 * TOPO_LIST_MAX + 1024], why[64], u[TOPO_LIST_MAX];
 		struct rec_kv kv[16];
 		const char *cpus;
 		uint64_t id;
@@ -439,7 +448,7 @@ struct row {
 	int admin, topo_ok, has_hb, exec;
 	long age;		/* seconds since seq moved; -1 no heartbeat */
 	uint64_t memory;
-	unsigned running, freec;
+	unsigned running, freec, gpus;
 };
 
 static int
@@ -452,7 +461,7 @@ row_cmp(const void *a, const void *b)
 static void
 row_read(struct row *r, int fd, int64_t now)
 {
-	char busy[4096];
+	char busy[TOPO_LIST_MAX];
 	struct topo *t;
 	struct stat st;
 	struct buf b;
@@ -489,6 +498,7 @@ row_read(struct row *r, int fd, int64_t now)
 		close(xfd);
 	buf_free(&b);
 	r->memory = r->s.memory ? r->s.memory : r->ts.memory;
+	r->gpus = r->s.gpus ? r->s.gpus : r->ts.gpus;
 	mem_show(r->memory, r->mem, sizeof r->mem);
 }
 
@@ -523,7 +533,7 @@ row_machine(struct buf *b, const struct opts *o, const struct row *r)
 	snprintf(n[1], 32, "%u", r->ts.pus);
 	snprintf(n[2], 32, "%u", r->ts.numa);
 	snprintf(n[3], 32, "%" PRIu64, r->memory);
-	snprintf(n[4], 32, "%u", r->s.gpus);
+	snprintf(n[4], 32, "%u", r->gpus);
 	snprintf(n[5], 32, "%u", r->s.weight);
 	snprintf(n[6], 32, "%u", r->running);
 	snprintf(n[7], 32, "%u", r->freec);
@@ -621,7 +631,7 @@ node_list(const struct opts *o)
 		buf_addf(&b, "%-12s %-11s %5s %4s %4s %7s %4u %6s %5s %7u %4s "
 		    "%s%s%s\n", r->name, r->state, r->topo_ok ? c[0] : "-",
 		    r->topo_ok ? c[1] : "-", r->topo_ok ? c[2] : "-", r->mem,
-		    r->s.gpus, r->load[0] ? r->load : "-",
+		    r->gpus, r->load[0] ? r->load : "-",
 		    r->hbage[0] ? r->hbage : "-", r->running,
 		    r->topo_ok ? fr : "-", r->s.tags[0] ? r->s.tags : "-",
 		    r->reason[0] ? " " : "", r->reason[0] || r->exec ||

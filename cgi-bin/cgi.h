@@ -207,7 +207,7 @@ void data_agg_free(struct data_agg *a);
 struct data_job_cpus {
 	uint64_t id;
 	char node[64];
-	char cpus[128];
+	char cpus[TOPO_LIST_MAX];
 };
 struct data_node {
 	char name[64];
@@ -221,7 +221,7 @@ struct data_node {
 	int exec;		/* an executor holds nodes/NAME/lock */
 	int topo_ok;
 	struct topo_summary ts;
-	char busy[1024];	/* PUs held by running jobs */
+	char busy[TOPO_LIST_MAX];	/* PUs held by running jobs */
 	unsigned cores_busy, njobs;
 };
 struct data_nodes {

@@ -662,7 +662,7 @@ data_run_scan(struct cgi *c, struct data_nodes *d)
 		while ((je = readdir(nd))) {
 			struct data_job_cpus *r;
 			struct rec_kv kv[16];
-			char text[1024], why[64];
+			char text[2 * TOPO_LIST_MAX + 1024], why[64];
 			struct stat st;
 			const char *cpus;
 			uint64_t id;

@@ -33,9 +33,10 @@ struct place_node {
 	unsigned weight;	/* 0 is taken as 1 */
 	unsigned cores;		/* usable in all */
 	uint64_t mem;		/* usable bytes in all */
-	unsigned gpus;		/* in all, at most 64 */
+	unsigned gpus;		/* in all, at most TOPO_GPU_MAX: hwloc's or
+				 * the settings' count */
 	/* now */
-	char busy[4096];	/* PUs held by running jobs */
+	char busy[TOPO_LIST_MAX];	/* PUs held by running jobs */
 	unsigned cores_free;
 	uint64_t mem_used;
 	uint64_t gpus_used;	/* bit i: GPU i held */
@@ -87,9 +88,11 @@ int place_fit_ever(const struct place_node *n, const struct place_req *r);
 int place_choose(int policy, const struct place_node *nodes, size_t n,
     const struct place_req *r, size_t *rr);
 
-/* Take r's resources on node: cores chosen with hwloc (cpus, mems get
- * the lists; "" when the node has no topology), GPUs (gpus gets a list
- * such as "0,1"), memory. 0 ok, -1 if they are not there after all. */
+/* Take r's resources on node: cores and GPUs chosen together with hwloc
+ * (topo_place: GPUs near the cores; cpus, mems get the lists, "" when
+ * the node has no topology; gpus a list such as "0,1"), memory. 0 ok,
+ * -1 if they are not there after all, -2 if a list does not fit its
+ * buffer (nothing is taken; the caller must say so, never drop it). */
 int place_take(struct place_node *node, const struct place_req *r,
     char *cpus, size_t cpussz, char *mems, size_t memssz, char *gpus,
     size_t gpussz);

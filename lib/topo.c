@@ -19,6 +19,15 @@
  *     both as OS-index lists ("2-5,10-11"), ready for cpuset.cpus/mems;
  *   - 0 ok, 1 does not fit now, -1 bad input or output buffer too small.
  * A topology without Core objects is treated as if each PU were a core.
+ * topo_place adds GPUs: a NUMA node with both the cores and the GPUs
+ * free is preferred, then the GPUs nearest the chosen cores.
+ *
+ * Every load keeps only the allowed part of the topology (hwloc's allowed
+ * cpuset and nodeset), as lstopo does without --disallowed, so counts,
+ * memory and choices match what the machine lets us use; the host's own
+ * load first marks everything allowed (our own cgroup is not the node's).
+ * GPUs are the PCI devices under CUDA, NVML, OpenCL, RSMI or Level Zero
+ * OS devices, in bus order, each with its nearest NUMA node.
  *
  * PU lists (busy, add) are checked strictly before hwloc sees them:
  * decimal, "N" or "N-M" with N <= M <= TOPO_PU_MAX, comma separated, ""
@@ -41,6 +50,8 @@
 
 struct topo {
 	hwloc_topology_t h;
+	struct topo_gpu gpu[TOPO_GPU_MAX];
+	unsigned ngpus;
 	int coredepth;		/* depth of Core objects, or of PUs if none */
 	hwloc_bitmap_t busy;	/* scratch: parsed busy list */
 	hwloc_bitmap_t got;	/* scratch: PUs of cores chosen so far */
@@ -74,7 +85,7 @@ topo_hwloc_init(hwloc_topology_t *h, char *err, size_t errsz)
 	if (hwloc_topology_set_flags(*h,
 	    HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) < 0 ||
 	    hwloc_topology_set_io_types_filter(*h,
-	    HWLOC_TYPE_FILTER_KEEP_NONE) < 0) {
+	    HWLOC_TYPE_FILTER_KEEP_IMPORTANT) < 0) {
 		topo_err_set(err, errsz, "unable to set hwloc flags: %s",
 		    strerror(errno));
 		hwloc_topology_destroy(*h);
@@ -83,12 +94,140 @@ topo_hwloc_init(hwloc_topology_t *h, char *err, size_t errsz)
 	return 0;
 }
 
+/* Restrict h to allowed where present (a cpuset or, with BYNODESET in
+ * flags, a nodeset) holds more. 0 ok or nothing to do, -1 nothing left
+ * or hwloc failed, -2 out of memory. */
+static int
+topo_restrict(hwloc_topology_t h, hwloc_const_bitmap_t allowed,
+    hwloc_const_bitmap_t present, unsigned long flags)
+{
+	hwloc_bitmap_t a;
+	int r = 0;
+
+	if (hwloc_bitmap_isincluded(present, allowed))
+		return 0;
+	if (!(a = hwloc_bitmap_dup(allowed)))
+		return -2;
+	hwloc_bitmap_and(a, a, present);
+	if (hwloc_bitmap_iszero(a) || hwloc_topology_restrict(h, a, flags |
+	    HWLOC_RESTRICT_FLAG_ADAPT_MISC | HWLOC_RESTRICT_FLAG_ADAPT_IO) < 0)
+		r = -1;
+	hwloc_bitmap_free(a);
+	return r;
+}
+
+/* Keep only what the topology allows: PUs outside the allowed cpuset go
+ * (NUMA nodes keep their memory), then NUMA nodes outside the allowed
+ * nodeset (their PUs stay). I/O moves up to what remains. */
+static int
+topo_allowed_keep(hwloc_topology_t h, char *err, size_t errsz)
+{
+	int r;
+
+	r = topo_restrict(h, hwloc_topology_get_allowed_cpuset(h),
+	    hwloc_topology_get_topology_cpuset(h), 0);
+	if (r == 0 && (r = topo_restrict(h,
+	    hwloc_topology_get_allowed_nodeset(h),
+	    hwloc_topology_get_topology_nodeset(h),
+	    HWLOC_RESTRICT_FLAG_BYNODESET)) == -1) {
+		topo_err_set(err, errsz, "no allowed NUMA nodes in the "
+		    "topology");
+		return -1;
+	}
+	if (r == -1)
+		topo_err_set(err, errsz, "no allowed PUs in the topology");
+	else if (r == -2)
+		topo_err_set(err, errsz, "unable to load topology: out of "
+		    "memory");
+	return r < 0 ? -1 : 0;
+}
+
+/* Is o an OS device of a GPU compute or management API? */
+static int
+topo_osdev_gpu(hwloc_obj_t o)
+{
+	static const char *const api[] = { "CUDA", "NVML", "OpenCL", "RSMI",
+	    "LevelZero", NULL };
+	static const char *const pfx[] = { "cuda", "nvml", "opencl", "rsmi",
+	    "ze", NULL };
+	const char *b = hwloc_obj_get_info_by_name(o, "Backend");
+	size_t i, k;
+
+	for (i = 0; api[i]; i++)
+		if ((o->subtype && !strcmp(o->subtype, api[i])) || (b &&
+		    !strcmp(b, api[i])))
+			return 1;
+	for (i = 0; pfx[i] && o->name; i++) {
+		k = strlen(pfx[i]);
+		if (!strncmp(o->name, pfx[i], k) && o->name[k] >= '0' &&
+		    o->name[k] <= '9')
+			return 1;
+	}
+	return 0;
+}
+
+static int
+topo_gpu_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct topo_gpu *)a)->busid,
+	    ((const struct topo_gpu *)b)->busid);
+}
+
+/* Fill t->gpu from the OS devices, one per PCI device. */
+static void
+topo_gpus_find(struct topo *t)
+{
+	hwloc_obj_t o, p, a;
+	struct topo_gpu *g;
+	char busid[16];
+	const char *m;
+	unsigned i;
+
+	for (o = NULL; (o = hwloc_get_next_osdev(t->h, o)); ) {
+		if (!topo_osdev_gpu(o))
+			continue;
+		for (p = o->parent; p && p->type != HWLOC_OBJ_PCI_DEVICE;
+		    p = p->parent)
+			;
+		if (p)
+			snprintf(busid, sizeof busid, "%04x:%02x:%02x.%01x",
+			    p->attr->pcidev.domain & 0xffff,
+			    p->attr->pcidev.bus, p->attr->pcidev.dev,
+			    p->attr->pcidev.func & 0xf);
+		else
+			snprintf(busid, sizeof busid, "%.15s", o->name ?
+			    o->name : "");
+		for (i = 0; i < t->ngpus && strcmp(t->gpu[i].busid, busid); i++)
+			;
+		if (i < t->ngpus || t->ngpus == TOPO_GPU_MAX)
+			continue;
+		g = &t->gpu[t->ngpus++];
+		snprintf(g->busid, sizeof g->busid, "%s", busid);
+		snprintf(g->name, sizeof g->name, "%s", o->name ? o->name :
+		    "");
+		m = hwloc_obj_get_info_by_name(o, "GPUModel");
+		snprintf(g->model, sizeof g->model, "%s", m ? m : "");
+		g->numa = -1;
+		a = hwloc_get_non_io_ancestor_obj(t->h, o);
+		/* below the machine itself only if it has one node */
+		if (a && a->nodeset && (a->parent ||
+		    hwloc_bitmap_weight(a->nodeset) == 1) &&
+		    hwloc_bitmap_weight(a->nodeset) >= 1)
+			g->numa = hwloc_bitmap_first(a->nodeset);
+	}
+	qsort(t->gpu, t->ngpus, sizeof *t->gpu, topo_gpu_cmp);
+}
+
 /* Wrap a loaded topology; h is destroyed on failure. */
 static int
 topo_wrap(struct topo **tp, hwloc_topology_t h, char *err, size_t errsz)
 {
 	struct topo *t;
 
+	if (topo_allowed_keep(h, err, errsz) < 0) {
+		hwloc_topology_destroy(h);
+		return -1;
+	}
 	if (!(t = calloc(1, sizeof *t))) {
 		hwloc_topology_destroy(h);
 		goto nomem;
@@ -104,6 +243,7 @@ topo_wrap(struct topo **tp, hwloc_topology_t h, char *err, size_t errsz)
 		topo_free(t);
 		goto nomem;
 	}
+	topo_gpus_find(t);
 	*tp = t;
 	return 0;
 nomem:
@@ -119,7 +259,8 @@ topo_host_load(struct topo **tp, char *err, size_t errsz)
 	*tp = NULL;
 	if (topo_hwloc_init(&h, err, errsz) < 0)
 		return -1;
-	if (hwloc_topology_load(h) < 0) {
+	if (hwloc_topology_load(h) < 0 || hwloc_topology_allow(h, NULL, NULL,
+	    HWLOC_ALLOW_FLAG_ALL) < 0) {
 		topo_err_set(err, errsz, "unable to load host topology: %s",
 		    strerror(errno));
 		hwloc_topology_destroy(h);
@@ -228,6 +369,65 @@ topo_summary_get(struct topo *t, struct topo_summary *s)
 	s->numa = topo_count(t, HWLOC_OBJ_NUMANODE);
 	s->packages = topo_count(t, HWLOC_OBJ_PACKAGE);
 	s->memory = hwloc_get_root_obj(t->h)->total_memory;
+	s->gpus = t->ngpus;
+}
+
+const struct topo_gpu *
+topo_gpus(struct topo *t, unsigned *n)
+{
+	*n = t->ngpus;
+	return t->gpu;
+}
+
+uint64_t
+topo_numa_mem(struct topo *t, unsigned os)
+{
+	hwloc_obj_t o = hwloc_get_numanode_obj_by_os_index(t->h, os);
+
+	return o && o->attr ? o->attr->numanode.local_memory : 0;
+}
+
+static size_t
+topo_digits(unsigned v)
+{
+	size_t d = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		d++;
+	}
+	return d;
+}
+
+static int
+topo_uint_cmp(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every other PU in OS order, each alone, is the longest list; the
+ * NUMA list is never longer than the PU list of the same machine's
+ * worst case, so the PU list decides. */
+size_t
+topo_list_worst(struct topo *t)
+{
+	unsigned n = topo_count(t, HWLOC_OBJ_PU), i, *os;
+	size_t w[2] = { 0, 0 };
+	hwloc_obj_t o = NULL;
+
+	if (!n || !(os = malloc(n * sizeof *os)))
+		return n ? (size_t)-1 : 1;
+	for (i = 0; i < n && (o = hwloc_get_next_obj_by_type(t->h,
+	    HWLOC_OBJ_PU, o)); i++)
+		os[i] = o->os_index;
+	qsort(os, i, sizeof *os, topo_uint_cmp);
+	n = i;
+	for (i = 0; i < n; i++)
+		w[i & 1] += topo_digits(os[i]) + 1;
+	free(os);
+	return (w[0] > w[1] ? w[0] : w[1]) + 1;
 }
 
 /* Strict check of a PU list: "" or N[-M](,N[-M])*, decimal, no leading
@@ -309,41 +509,118 @@ topo_cores_take(struct topo *t, hwloc_const_cpuset_t within, unsigned n)
 	return have;
 }
 
+/* Is GPU i near the NUMA nodes in nodes? Unknown places count as near. */
+static int
+topo_gpu_near(struct topo *t, unsigned i, hwloc_const_nodeset_t nodes)
+{
+	return i >= t->ngpus || t->gpu[i].numa < 0 ||
+	    hwloc_bitmap_isset(nodes, (unsigned)t->gpu[i].numa);
+}
+
+/* Choose w->gpus free GPUs, near the NUMA nodes of nodes first (only
+ * those if near_only); the mask, or 0 if there are not enough. */
+static uint64_t
+topo_gpus_choose(struct topo *t, const struct topo_want *w,
+    hwloc_const_nodeset_t nodes, int near_only)
+{
+	unsigned i, pass, got = 0, n = w->ngpus < TOPO_GPU_MAX ? w->ngpus :
+	    TOPO_GPU_MAX;
+	uint64_t m = 0;
+
+	for (pass = 0; pass < (near_only ? 1 : 2) && got < w->gpus; pass++)
+		for (i = 0; i < n && got < w->gpus; i++) {
+			if ((w->gpus_busy | m) >> i & 1)
+				continue;
+			if (topo_gpu_near(t, i, nodes) != !pass)
+				continue;
+			m |= 1ULL << i;
+			got++;
+		}
+	return got < w->gpus ? 0 : m;
+}
+
+/* GPUs near NUMA node numa, free, enough for w? */
+static int
+topo_gpus_near_enough(struct topo *t, const struct topo_want *w,
+    hwloc_obj_t numa)
+{
+	unsigned i, got = 0, n = w->ngpus < TOPO_GPU_MAX ? w->ngpus :
+	    TOPO_GPU_MAX;
+
+	for (i = 0; i < n; i++)
+		if (!(w->gpus_busy >> i & 1) && topo_gpu_near(t, i,
+		    numa->nodeset))
+			got++;
+	return got >= w->gpus;
+}
+
 int
-topo_cores_pick(struct topo *t, const char *busy, unsigned ncores,
-    int one_numa, char *cpus, size_t cpussz, char *mems, size_t memssz)
+topo_place(struct topo *t, const char *busy, const struct topo_want *w,
+    char *cpus, size_t cpussz, char *mems, size_t memssz, uint64_t *gpus)
 {
 	unsigned i, nnuma;
-	hwloc_obj_t numa;
-	int found = 0;
+	hwloc_obj_t numa, first = NULL;
+	int found = 0, gpuloc = w->gpus && t->ngpus;
 
 	if (cpus && cpussz)
 		*cpus = '\0';
 	if (mems && memssz)
 		*mems = '\0';
-	if (!ncores || topo_list_parse(t->busy, busy) < 0)
+	*gpus = 0;
+	if (!w->cores || topo_list_parse(t->busy, busy) < 0)
 		return -1;
 	nnuma = topo_count(t, HWLOC_OBJ_NUMANODE);
 	for (i = 0; i < nnuma && !found; i++) {
 		numa = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_NUMANODE, i);
 		if (hwloc_bitmap_iszero(numa->cpuset))
 			continue;	/* memory-only node */
-		found = topo_cores_take(t, numa->cpuset, ncores) == ncores;
+		if (w->one_numa && w->numa_mem &&
+		    numa->attr->numanode.local_memory < w->numa_mem)
+			continue;
+		if (topo_cores_take(t, numa->cpuset, w->cores) != w->cores)
+			continue;
+		if (gpuloc && !topo_gpus_near_enough(t, w, numa)) {
+			if (!first && !w->one_numa)
+				first = numa;
+			continue;
+		}
+		found = 1;
 	}
-	if (!found && !one_numa)
-		found = topo_cores_take(t, NULL, ncores) == ncores;
+	if (!found && first)
+		found = topo_cores_take(t, first->cpuset, w->cores) ==
+		    w->cores;
+	if (!found && !w->one_numa)
+		found = topo_cores_take(t, NULL, w->cores) == w->cores;
 	if (!found)
 		return 1;
-	if (hwloc_cpuset_to_nodeset(t->h, t->got, t->nodes) < 0 ||
-	    topo_list_print(cpus, cpussz, t->got) < 0 ||
+	if (hwloc_cpuset_to_nodeset(t->h, t->got, t->nodes) < 0)
+		return -1;
+	if (w->gpus && !(*gpus = topo_gpus_choose(t, w, t->nodes,
+	    w->one_numa)))
+		return 1;
+	if (topo_list_print(cpus, cpussz, t->got) < 0 ||
 	    topo_list_print(mems, memssz, t->nodes) < 0) {
 		if (cpus && cpussz)
 			*cpus = '\0';
 		if (mems && memssz)
 			*mems = '\0';
+		*gpus = 0;
 		return -1;
 	}
 	return 0;
+}
+
+int
+topo_cores_pick(struct topo *t, const char *busy, unsigned ncores,
+    int one_numa, char *cpus, size_t cpussz, char *mems, size_t memssz)
+{
+	struct topo_want w;
+	uint64_t g;
+
+	memset(&w, 0, sizeof w);
+	w.cores = ncores;
+	w.one_numa = one_numa;
+	return topo_place(t, busy, &w, cpus, cpussz, mems, memssz, &g);
 }
 
 /* A bad busy list counts as nothing free. */

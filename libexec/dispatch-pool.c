@@ -274,7 +274,6 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 	}
 	snprintf(p->tags, sizeof p->tags, "%s", ns.tags);
 	p->weight = ns.weight ? ns.weight : 1;
-	p->gpus = ns.gpus > 64 ? 64 : ns.gpus;
 	m->bind = strcmp(ns.kind, "sim") != 0;
 	if (node_state_read(fd, &p->admin, m->reason, sizeof m->reason) < 0) {
 		p->admin = NA_DRAIN;
@@ -301,6 +300,16 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 			m->topo_mtime = (int64_t)st.st_mtim.tv_sec *
 			    1000000000 + st.st_mtim.tv_nsec;
 			m->topo_size = st.st_size;
+			/* iar-node add refuses these; one put there by hand
+			 * is left out loudly, never cut short. */
+			if (topo_list_worst(m->topo) > TOPO_LIST_MAX) {
+				msg_log("ERROR", "nodes/%s/%s: too many PUs: "
+				    "a PU list may need %zu bytes, iar keeps "
+				    "%d", p->name, NODE_TOPOLOGY,
+				    topo_list_worst(m->topo), TOPO_LIST_MAX);
+				topo_free(m->topo);
+				m->topo = NULL;
+			}
 		} else if (d->verbose)
 			msg_log("NODE", "nodes/%s/%s: cannot load", p->name,
 			    NODE_TOPOLOGY);
@@ -315,6 +324,10 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 	p->topo = m->topo;
 	topo_summary_get(m->topo, &ts);
 	p->cores = host && d->conf.node_cores ? d->conf.node_cores : ts.cores;
+	/* GPUs: what hwloc sees unless the settings say otherwise. */
+	p->gpus = ns.gpus ? ns.gpus : ts.gpus;
+	if (p->gpus > TOPO_GPU_MAX)
+		p->gpus = TOPO_GPU_MAX;
 	/* Heartbeat progress: judged at most once a second. */
 	if (check_alive) {
 		struct node_heartbeat hb;

@@ -21,7 +21,7 @@ struct running {
 	unsigned cores;
 	uint64_t mem;
 	int64_t end_us;		/* started + walltime; 0 = unknown */
-	char cpus[128];
+	char cpus[TOPO_LIST_MAX];
 };
 
 /* What the scheduler needs of a queued job, read from the head of its
@@ -51,7 +51,7 @@ struct mjob {			/* a job in run/NODE, from its alloc */
 	unsigned cores, gpus_n;
 	uint64_t mem, gpus;	/* gpus: bit mask */
 	int64_t end_us;
-	char cpus[128];
+	char cpus[TOPO_LIST_MAX];
 	uint64_t array_job;	/* a task of this array; 0 = not a task */
 };
 struct mnode {
@@ -83,7 +83,7 @@ struct disp {
 	struct running *run;
 	size_t nrun, caprun;
 	size_t nending;		/* shepherds writing results (cores free) */
-	char busy[4096];	/* PU list held by running jobs */
+	char busy[TOPO_LIST_MAX];	/* PU list held by running jobs */
 	uint64_t mem_used;
 	unsigned started, reaped, accepted;
 	int dirty_done, dirty_queue;

@@ -1,0 +1,61 @@
+#!/bin/sh
+# t0170-topo: real machines' topologies (tests/topo, from hwloc's own
+# test data): iar-node add counts what hwloc's tools count (cores, PUs,
+# NUMA nodes, memory of the allowed part, GPUs as PCI devices below
+# CUDA/NVML/OpenCL/RSMI/Level Zero OS devices), keeps the I/O part of
+# the topology, refuses nothing it can hold, and says when a topology
+# has no memory.
+. "$(dirname "$0")/lib.sh"
+
+TD=$TOP/tests/topo
+ND=$IAR_ROOT/nodes
+csv() {	# csv NODE COLUMN: one field of iar-node list --csv
+	iar-node list --csv | python3 -c 'import csv, sys
+for r in csv.DictReader(sys.stdin):
+	if r["name"] == sys.argv[1]: print(r[sys.argv[2]])' "$1" "$2"
+}
+# hwloc's own count of a type in the allowed part (lstopo's default view)
+hw() { lstopo-no-graphics -i "$1" --only "$2" 2>/dev/null | wc -l; }
+hwmem() { m=$(hwloc-info -i "$1" machine:0 2>/dev/null |
+	sed -n 's/^ total memory = //p'); echo "${m:-0}"; }
+# GPUs: distinct PCI devices above the GPU API OS devices, as lstopo -v
+# shows them (an OS device line follows its PCI device line)
+hwgpus() { lstopo-no-graphics -i "$1" -v 2>/dev/null | awk '
+	/^ *PCI /	{ match($0, /busid=[0-9a-f:.]*/); bus = substr($0, RSTART, RLENGTH) }
+	/(Backend|subtype)=(CUDA|NVML|OpenCL|RSMI|LevelZero)/ ||
+	    / "(cuda|nvml|opencl|rsmi|ze)[0-9]/ { if (bus != "") seen[bus] = 1 }
+	END { n = 0; for (b in seen) n++; print n }'; }
+hwio() { lstopo-no-graphics -i "$1" --only osdev 2>/dev/null | wc -l; }
+
+for f in "$TD"/*.xml; do
+	b=$(basename "$f" .xml)
+	n=$(echo "$b" | tr -c 'A-Za-z0-9\n' - | cut -c1-40)
+	out=$(iar-node add "$n" --topology "$f" 2>"$IAR_ROOT/err")
+	is $? 0 "$b: added"
+	want="$(hw "$f" core),$(hw "$f" pu),$(hw "$f" numa),$(hwmem "$f")"
+	is "$(csv "$n" cores),$(csv "$n" pus),$(csv "$n" numa),$(csv "$n" memory)" \
+	    "$want" "$b: cores,PUs,NUMA,memory as hwloc counts them"
+	is "$(csv "$n" gpus)" "$(hwgpus "$f")" "$b: GPUs as hwloc shows them"
+	is "$(hwio "$ND/$n/topology.xml")" "$(hwio "$f")" \
+	    "$b: the stored topology keeps its OS devices"
+	if [ "$(hwmem "$f")" = 0 ]; then
+		grep -q 'shows no memory.*--memory SIZE' "$IAR_ROOT/err"
+		ok $? "$b: no memory in the topology: says to give --memory"
+	fi
+done
+
+# The ones the issue names, by value, so a change in the helpers above
+# cannot hide a miscount.
+is "$(csv 16amd64-8n2c-cpusets-disallowed cores),$(csv 16amd64-8n2c-cpusets-disallowed numa),$(csv 16amd64-8n2c-cpusets-disallowed memory)" \
+    "10,4,34359738368" "restricted cpuset: 10 cores, 4 NUMA nodes, 32G"
+is "$(csv nvidiaDGX2 gpus)" 16 "DGX-2: 16 GPUs"
+is "$(hwio "$ND/nvidiaDGX2/topology.xml")" 16 "DGX-2: its 16 OS devices stored"
+is "$(csv power8gpudistances gpus)" 4 "POWER8: 4 GPUs (12 OS devices)"
+is "$(csv 192em64t-24n8c2t cores),$(csv 192em64t-24n8c2t pus),$(csv 192em64t-24n8c2t numa)" \
+    "192,384,24" "192 cores, 384 PUs, 24 NUMA nodes"
+
+# --gpus stays an override.
+iar-node add dgx-few --topology "$TD/nvidiaDGX2.xml" --gpus 2 >/dev/null
+is "$(csv dgx-few gpus)" 2 "--gpus overrides what hwloc sees"
+
+done_testing

@@ -400,7 +400,7 @@ static int
 node_remove(const char *name)
 {
 	static const char *const files[] = { NODE_TOPOLOGY, NODE_SETTINGS,
-	    NODE_STATE, NODE_HEARTBEAT, NODE_ALIVE, "limits" };
+	    NODE_STATE, NODE_HEARTBEAT, NODE_ALIVE, "limits", NODE_LOCK };
 	struct dirent *de;
 	char path[4096];
 	unsigned n;
@@ -413,6 +413,26 @@ node_remove(const char *name)
 		msg_die(EX_REJECT, "cannot remove node '%s': %u job%s in "
 		    "'%s/%s/%s' (drain it and let them finish)", name, n,
 		    n == 1 ? "" : "s", paths_spool(), SPOOL_RUN, name);
+	if (node_executor_running(fd))
+		msg_die(EX_REJECT, "cannot remove node '%s': its executor is "
+		    "running (stop iar-dispatch --node %s first)", name, name);
+	/* Everything that could refuse is checked before anything goes, so
+	 * a refusal never leaves half a node behind. */
+	if ((d = fdopendir(dup(fd)))) {
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			for (i = 0; i < sizeof files / sizeof files[0] &&
+			    strcmp(de->d_name, files[i]); i++)
+				;
+			if (i == sizeof files / sizeof files[0])
+				msg_die(EX_REJECT, "cannot remove node '%s': "
+				    "'%s/%s/%s' is not iar's (move it away "
+				    "first)", name, paths_nodes(), name,
+				    de->d_name);
+		}
+		closedir(d);
+	}
 	for (i = 0; i < sizeof files / sizeof files[0]; i++)
 		if (unlinkat(fd, files[i], 0) < 0 && errno != ENOENT)
 			msg_die(EX_TEMP, "cannot remove '%s/%s/%s':",

@@ -10,8 +10,10 @@
 const char *const place_reason_names[PR_N] = {
 	"ok", "not in its node list", "excluded", "lacks a tag",
 	"too few cores in all", "too little memory in all",
-	"too few GPUs in all", "no NUMA node that large", "down",
-	"no executor running", "in maintenance", "drained", "cores busy", "no NUMA node free enough",
+	"too few GPUs in all", "no NUMA node that large",
+	"down",
+	"no executor running", "in maintenance", "drained", "cores busy",
+	"no NUMA node free enough",
 	"memory in use", "GPUs in use", "reserved for a job before it"
 };
 

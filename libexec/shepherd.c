@@ -698,6 +698,8 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	if (r.gpus[0]) {
 		env_add(&env, &nenv, "IAR_GPUS", r.gpus);
 		env_add(&env, &nenv, "CUDA_VISIBLE_DEVICES", r.gpus);
+		/* GPU i is the i-th in PCI bus order (topo_gpus) */
+		env_add(&env, &nenv, "CUDA_DEVICE_ORDER", "PCI_BUS_ID");
 	}
 	env_add(&env, &nenv, "IAR_SUBMIT_DIR", r.job.cwd);
 	env_add(&env, &nenv, "USER", pw->pw_name);

@@ -1,0 +1,103 @@
+#!/bin/sh
+# t0175-bignode: the dispatcher on real machines' topologies (simulated
+# nodes, each with its executor): a big job on a fragmented 384-PU node
+# starts with its whole PU list (once cut to 128 bytes and left pending
+# without a word), a smaller job behind it waits; on a DGX-2 a GPU job
+# gets a GPU near its core and sees it in PCI bus order; --numa --mem
+# larger than any NUMA node's memory never runs.
+. "$(dirname "$0")/lib.sh"
+
+N=$(ls "$IAR_ROOT/nodes")
+TD=$TOP/tests/topo
+cat >> "$IAR_ROOT/etc/iar.conf" <<CONF
+heartbeat_interval = 1
+heartbeat_timeout = 4
+placement = pack
+head_node = $N
+CONF
+iar-node add big --topology "$TD/192em64t-24n8c2t.xml" --kind sim \
+    >/dev/null &&
+iar-node add dgx --topology "$TD/nvidiaDGX2.xml" --kind sim --tags gpu \
+    >/dev/null
+ok $? "two simulated nodes: 192 cores (24 NUMA nodes), DGX-2 (16 GPUs)"
+iar-node drain "$N" --reason "head only"
+
+iar-dispatch -d 2>>"$IAR_ROOT/head.log" &
+T_PIDS="$T_PIDS $!"
+for n in big dgx; do
+	iar-dispatch -d --node $n 2>>"$IAR_ROOT/exec-$n.log" &
+	T_PIDS="$T_PIDS $!"
+done
+waitfor() {	# waitfor SECONDS COMMAND...: poll every 0.1 s
+	n=$(($1 * 10)); shift
+	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
+	return 1
+}
+up() { [ "$(iar-node list --csv | grep -c ',up,')" -ge 2 ]; }
+waitfor 20 up
+ok $? "both nodes beat and are up"
+alloc() { sed -n "s/^$2=//p" "$IAR_ROOT/spool/jobs/$1/alloc" 2>/dev/null; }
+in_state() {	# in_state STATE ID...
+	s=$1; shift
+	for j in "$@"; do [ "$(jstate "$j")" = "$s" ] || return 1; done
+}
+npus() { echo "$1" | tr ',' '\n' |
+	awk -F- '{ n += ($2 == "" ? 1 : $2 - $1 + 1) } END { print n + 0 }'; }
+
+# Fragment: 80 one-core jobs take cores 0..79 in order; every other one
+# is cancelled, leaving 40 single free cores among busy ones.
+gate=$IAR_ROOT/gate
+ids=""
+i=0
+while [ $i -lt 80 ]; do
+	ids="$ids $(iar-submit --parsable --nodelist big -J f$i -- \
+	    sh -c "while [ ! -e $gate ]; do sleep 1; done")"
+	i=$((i + 1))
+done
+waitfor 180 in_state RUNNING $ids
+ok $? "80 one-core jobs run on big"
+i=0
+gone=""
+for j in $ids; do
+	if [ $((i % 2)) = 1 ]; then
+		iar-cancel "$j" >/dev/null
+		gone="$gone $j"
+	fi
+	i=$((i + 1))
+done
+waitfor 60 in_state CANCELLED $gone
+ok $? "every other one cancelled: 152 free cores, 40 of them alone"
+
+big=$(iar-submit --parsable --nodelist big -c 152 -J big -- \
+    sh -c "while [ ! -e $gate ]; do sleep 1; done")
+small=$(iar-submit --parsable --nodelist big -c 1 -J small -- true)
+waitfor 30 in_state RUNNING "$big"
+ok $? "-c 152 on the fragmented node runs (not left pending)"
+c=$(alloc "$big" cpus)
+is "$(npus "$c")" 304 "its alloc holds all 304 PUs"
+[ ${#c} -gt 128 ]
+ok $? "a PU list of ${#c} bytes, longer than the 128 once kept"
+waitfor 30 grep -q "^$small=.*cores busy: big" "$IAR_ROOT/spool/why"
+ok $? "the node is full: a small job behind it waits, and why says so"
+is "$(jstate "$small")" PENDING "it is pending"
+touch "$gate"
+waitfor 60 in_state COMPLETED "$small"
+ok $? "then it runs"
+
+# DGX-2: a GPU job gets a GPU near its core, in bus order.
+g=$(iar-submit --parsable --constraint gpu -c 1 --gpus 1 -J g -- \
+    sh -c 'echo "$CUDA_VISIBLE_DEVICES $CUDA_DEVICE_ORDER"')
+waitfor 60 in_state COMPLETED "$g"
+is "$(alloc "$g" gpus),$(alloc "$g" mems)" "0,0" "GPU 0, near NUMA node 0"
+is "$(jlog "$IAR_ROOT/spool/jobs/$g/stdout")" "0 PCI_BUS_ID" \
+    "the job sees CUDA_VISIBLE_DEVICES=0 in PCI bus order"
+n=$(iar-submit --parsable --constraint gpu -c 2 --numa --mem 1000G -J n \
+    -- true)
+waitfor 30 in_state FAILED "$n"
+ok $? "--numa --mem 1000G on the DGX-2 (755G per NUMA node): never runs"
+reason_numa() { jfield "$n" reason 2>/dev/null |
+	grep -q 'no NUMA node that large: dgx'; }
+waitfor 30 reason_numa
+ok $? "and the reason says no NUMA node is that large"
+
+done_testing

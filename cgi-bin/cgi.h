@@ -208,6 +208,7 @@ struct data_job_cpus {
 	uint64_t id;
 	char node[64];
 	char cpus[TOPO_LIST_MAX];
+	char gpus[256];		/* GPU indexes from its alloc, "" = none */
 };
 struct data_node {
 	char name[64];

@@ -2,9 +2,11 @@
  * (/nodes/NAME) with its topology drawn as SVG from its hwloc XML:
  * packages, NUMA nodes, cores and their PUs, each PU filled with the
  * colour of the running job that holds it, and a legend linking to those
- * jobs. The XML is loaded as lib/topo loads it (disallowed PUs kept, no
- * I/O objects); the node name was checked by the route before any path
- * was built from it. */
+ * jobs, and its GPUs (from lib/topo) with the jobs holding them. The
+ * picture loads the XML itself (disallowed PUs kept, no I/O objects);
+ * a package without a known index is labelled by its logical one, and
+ * NUMA nodes spanning packages are drawn once each, in the machine. The
+ * node name was checked by the route before any path was built from it. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,8 @@
 #include "cgi.h"
 #include "fmt.h"
 #include "job.h"
+#include "place.h"
+#include "topo.h"
 
 #define PU_W	44
 #define PU_H	22
@@ -74,6 +78,7 @@ page_nodes(struct cgi *c)
 	    "</th><th class=\"n\">Heartbeat</th><th class=\"n\">Load</th>"
 	    "<th class=\"n\">Jobs</th><th>Cores in use</th><th class=\"n\">"
 	    "PUs</th><th class=\"n\">NUMA</th><th class=\"n\">Memory</th>"
+	    "<th class=\"n\">GPUs</th>"
 	    "<th>Limits</th><th>Tags</th></tr></thead><tbody>\n");
 	for (i = 0; i < d.len; i++) {
 		const struct data_node *n = &d.n[i];
@@ -87,7 +92,8 @@ page_nodes(struct cgi *c)
 		buf_addf(b, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td>"
 		    "<td class=\"n\">", n->ts.pus, n->ts.numa);
 		html_bytes(b, n->topo_ok ? n->ts.memory : 0);
-		buf_adds(b, "</td><td class=\"small\">");
+		buf_addf(b, "</td><td class=\"n\">%u</td><td class=\"small\">",
+		    n->ts.gpus);
 		html_text(b, n->limits[0] ? n->limits : "-");
 		buf_adds(b, "</td><td class=\"small\">");
 		html_text(b, n->tags[0] ? n->tags : "-");
@@ -213,6 +219,87 @@ node_group_draw(struct node_draw *d, hwloc_const_cpuset_t set,
 	d->y = y0 + rows * (d->coreh + GAP) + 22 + GAP;
 }
 
+/* Is the NUMA node's cpuset inside one package? */
+static int
+node_numa_in_package(hwloc_topology_t t, hwloc_obj_t numa)
+{
+	hwloc_obj_t p = NULL;
+
+	while ((p = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_PACKAGE, p)))
+		if (hwloc_bitmap_isincluded(numa->cpuset, p->cpuset))
+			return 1;
+	return 0;
+}
+
+/* ", 8 GPUs" for the GPUs attached to NUMA node os, or "". */
+static const char *
+node_gpus_near(struct topo *t, unsigned os, char *out, size_t outsz)
+{
+	const struct topo_gpu *g;
+	unsigned n, i, k = 0;
+
+	*out = 0;
+	if (!t)
+		return out;
+	g = topo_gpus(t, &n);
+	for (i = 0; i < n; i++)
+		k += g[i].numa == (int)os;
+	if (k)
+		snprintf(out, outsz, ", %u GPU%s", k, k == 1 ? "" : "s");
+	return out;
+}
+
+/* The node's GPUs (lib/topo reads them from the OS devices): index, PCI
+ * bus id, device, model, NUMA node, and the job holding it. */
+static void
+node_gpus_table(struct cgi *c, const char *xml, size_t len,
+    const struct data_nodes *d, const char *node)
+{
+	struct buf *b = &c->rs.body;
+	const struct topo_gpu *g;
+	struct topo *t;
+	unsigned n, i;
+	size_t k;
+
+	if (topo_xml_load(&t, xml, len, NULL, 0) < 0)
+		return;
+	g = topo_gpus(t, &n);
+	if (n) {
+		buf_adds(b, "<section class=\"card\"><h2>GPUs</h2>\n<table>"
+		    "<thead><tr><th class=\"n\">GPU</th><th>PCI</th><th>"
+		    "Device</th><th>Model</th><th class=\"n\">NUMA node</th>"
+		    "<th>Job</th></tr></thead><tbody>\n");
+		for (i = 0; i < n; i++) {
+			char idx[16];
+			uint64_t id = 0;
+
+			snprintf(idx, sizeof idx, "%u", i);
+			for (k = 0; k < d->nrun && !id; k++)
+				if (!strcmp(d->run[k].node, node) &&
+				    place_list_has(d->run[k].gpus, idx))
+					id = d->run[k].id;
+			buf_addf(b, "<tr><td class=\"n\">%u</td><td>", i);
+			html_text(b, g[i].busid);
+			buf_adds(b, "</td><td>");
+			html_text(b, g[i].name);
+			buf_adds(b, "</td><td>");
+			html_text(b, g[i].model[0] ? g[i].model : "-");
+			if (g[i].numa >= 0)
+				buf_addf(b, "</td><td class=\"n\">%d</td><td>",
+				    g[i].numa);
+			else
+				buf_adds(b, "</td><td class=\"n\">-</td><td>");
+			if (id)
+				html_job_link(c, id);
+			else
+				buf_adds(b, "<span class=\"muted\">free</span>");
+			buf_adds(b, "</td></tr>\n");
+		}
+		buf_adds(b, "</tbody></table></section>\n");
+	}
+	topo_free(t);
+}
+
 static void
 node_topology_svg(struct cgi *c, const char *xml, size_t len,
     const struct node_jobs *j)
@@ -221,6 +308,7 @@ node_topology_svg(struct cgi *c, const char *xml, size_t len,
 	struct node_draw d;
 	hwloc_obj_t pkg = NULL, numa, core = NULL;
 	hwloc_bitmap_t part = hwloc_bitmap_alloc();
+	struct topo *tt;
 	unsigned npkg, most = 1, width;
 	char label[128], mem[32];
 
@@ -243,6 +331,8 @@ node_topology_svg(struct cgi *c, const char *xml, size_t len,
 		return;
 	}
 	d.j = j;
+	if (topo_xml_load(&tt, xml, len, NULL, 0) < 0)
+		tt = NULL;
 	d.coretype = hwloc_get_nbobjs_by_type(d.t, HWLOC_OBJ_CORE) > 0 ?
 	    HWLOC_OBJ_CORE : HWLOC_OBJ_PU;
 	d.maxpu = 1;
@@ -278,6 +368,14 @@ node_topology_svg(struct cgi *c, const char *xml, size_t len,
 	d.y = 28;
 	buf_init(&d.svg);
 	npkg = (unsigned)hwloc_get_nbobjs_by_type(d.t, HWLOC_OBJ_PACKAGE);
+	/* A NUMA node spanning packages (POWER8, IA-64) would be drawn once
+	 * per package: then draw the NUMA nodes once each, in the machine. */
+	numa = NULL;
+	while (npkg && (numa = hwloc_get_next_obj_by_type(d.t,
+	    HWLOC_OBJ_NUMANODE, numa)) != NULL)
+		if (!hwloc_bitmap_iszero(numa->cpuset) &&
+		    !node_numa_in_package(d.t, numa))
+			npkg = 0;
 	do {
 		hwloc_obj_t root = hwloc_get_root_obj(d.t);
 		hwloc_const_cpuset_t pset;
@@ -291,8 +389,13 @@ node_topology_svg(struct cgi *c, const char *xml, size_t len,
 			if (!pkg)
 				break;
 			pset = pkg->cpuset;
-			snprintf(label, sizeof label, "Package P#%u",
-			    pkg->os_index);
+			/* hwloc's unknown index is not a number to show */
+			if (pkg->os_index == HWLOC_UNKNOWN_INDEX)
+				snprintf(label, sizeof label, "Package L#%u",
+				    pkg->logical_index);
+			else
+				snprintf(label, sizeof label, "Package P#%u",
+				    pkg->os_index);
 		} else {
 			pset = root->cpuset;
 			snprintf(label, sizeof label, "Machine");
@@ -303,15 +406,16 @@ node_topology_svg(struct cgi *c, const char *xml, size_t len,
 		numa = NULL;
 		while ((numa = hwloc_get_next_obj_by_type(d.t,
 		    HWLOC_OBJ_NUMANODE, numa)) != NULL) {
-			char nl[96];
+			char nl[128], gl[32];
 
 			if (!hwloc_bitmap_intersects(numa->cpuset, pset))
 				continue;
 			hwloc_bitmap_and(part, numa->cpuset, pset);
 			node_bytes(mem, sizeof mem, numa->attr ?
 			    numa->attr->numanode.local_memory : 0);
-			snprintf(nl, sizeof nl, "NUMA node P#%u (%s)",
-			    numa->os_index, mem);
+			snprintf(nl, sizeof nl, "NUMA node P#%u (%s)%s",
+			    numa->os_index, mem, node_gpus_near(tt,
+			    numa->os_index, gl, sizeof gl));
 			node_group_draw(&d, part, nl, 12 + 6);
 			nn++;
 		}
@@ -341,6 +445,9 @@ node_topology_svg(struct cgi *c, const char *xml, size_t len,
 		d.y += GAP;
 	} while (npkg);
 	node_bytes(mem, sizeof mem, hwloc_get_root_obj(d.t)->total_memory);
+	if (!hwloc_get_root_obj(d.t)->total_memory)
+		snprintf(mem, sizeof mem, "memory unknown");
+	topo_free(tt);
 	buf_addf(b, "<svg class=\"topo\" viewBox=\"0 0 %u %u\" width=\"%u\" "
 	    "role=\"img\" aria-label=\"topology\" style=\"max-width:100%%;"
 	    "height:auto\"><title>Topology: %d cores, %d PUs</title>"
@@ -394,7 +501,8 @@ page_node(struct cgi *c)
 		    n->ts.packages, n->ts.packages == 1 ? "" : "s", n->ts.numa,
 		    n->ts.numa == 1 ? "" : "s", n->ts.cores, n->ts.pus);
 		html_bytes(b, n->ts.memory);
-		buf_adds(b, " memory");
+		buf_addf(b, " memory, %u GPU%s", n->ts.gpus, n->ts.gpus == 1 ?
+		    "" : "s");
 	} else
 		buf_adds(b, "-");
 	buf_addf(b, "</td></tr><tr><th>Cores in use</th><td>%u of %u",
@@ -424,12 +532,16 @@ page_node(struct cgi *c)
 		j.id[j.n++] = d.run[i].id;
 	}
 	buf_adds(b, "<section class=\"card\"><h2>Topology</h2>\n");
-	if ((xml = data_node_topology(c, n->name, &len))) {
+	if ((xml = data_node_topology(c, n->name, &len)))
 		node_topology_svg(c, xml, len, &j);
-		free(xml);
-	} else
+	else
 		buf_adds(b, "<p class=\"muted\">No topology.xml.</p>\n");
-	buf_adds(b, "</section>\n<section class=\"card\"><h2>Running here</h2>\n");
+	buf_adds(b, "</section>\n");
+	if (xml) {
+		node_gpus_table(c, xml, len, &d, n->name);
+		free(xml);
+	}
+	buf_adds(b, "<section class=\"card\"><h2>Running here</h2>\n");
 	if (!j.n && !n->njobs)
 		buf_adds(b, "<p class=\"muted\">No jobs.</p>\n");
 	else {

@@ -4,7 +4,8 @@
 # NUMA nodes, memory of the allowed part, GPUs as PCI devices below
 # CUDA/NVML/OpenCL/RSMI/Level Zero OS devices), keeps the I/O part of
 # the topology, refuses nothing it can hold, and says when a topology
-# has no memory.
+# has no memory; the web pages show the GPUs and draw each NUMA node
+# once with readable package labels.
 . "$(dirname "$0")/lib.sh"
 
 TD=$TOP/tests/topo
@@ -57,5 +58,42 @@ is "$(csv 192em64t-24n8c2t cores),$(csv 192em64t-24n8c2t pus),$(csv 192em64t-24n
 # --gpus stays an override.
 iar-node add dgx-few --topology "$TD/nvidiaDGX2.xml" --gpus 2 >/dev/null
 is "$(csv dgx-few gpus)" 2 "--gpus overrides what hwloc sees"
+
+# The web pages: GPU counts, package labels, each NUMA node drawn once.
+CGI=$TOP/cgi-bin/iar.cgi
+W=$IAR_ROOT/work
+mkdir -p "$W"
+page() {	# page PATH_INFO: the body in $W/b
+	env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO="$1" \
+	    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
+	    SERVER_PROTOCOL=HTTP/1.1 "$CGI" > "$W/raw" 2>"$W/err"
+	python3 "$TOP/tests/cgi-split.py" "$W/raw" "$W/h" "$W/b"
+}
+page /nodes
+grep -q '<th class="n">GPUs</th>' "$W/b"
+ok $? "the node list has a GPUs column"
+tr -d '\n' < "$W/b" | grep -q 'nvidiaDGX2</a>.*<td class="n">16</td>'
+ok $? "and shows the DGX-2's 16 GPUs"
+page /nodes/nvidiaDGX2
+grep -q 'memory, 16 GPUs' "$W/b"
+ok $? "the DGX-2 page says 16 GPUs"
+is "$(grep -o '<td>0000:[0-9a-f:.]*</td>' "$W/b" | wc -l)" 16 \
+    "its GPU table lists 16 PCI devices"
+grep -q '<td>0000:34:00.0</td><td>nvml0</td><td>Tesla V100-SXM3-32GB-H</td><td class="n">0</td>' "$W/b"
+ok $? "GPU 0: bus id, device, model, NUMA node 0"
+is "$(grep -o 'NUMA node P#[01] ([0-9]* GiB), 8 GPUs' "$W/b" | wc -l)" 2 \
+    "the picture puts 8 GPUs beside each NUMA node"
+page /nodes/AMD-19h-Zen4-2xEpyc-9654
+grep -q 'Machine (memory unknown)' "$W/b"
+ok $? "a topology without memory: 'Machine (memory unknown)'"
+for f in power8gpudistances 256ppc-8n8s4t 128arm-2pa2n8cluster4co; do
+	page "/nodes/$f"
+	! grep -q 4294967295 "$W/b"
+	ok $? "$f: no package labelled with hwloc's unknown index"
+	is "$(grep -o 'NUMA node P#[0-9]*' "$W/b" | sort | uniq -d | wc -l)" 0 \
+	    "$f: each NUMA node drawn once"
+	is "$(grep -o 'NUMA node P#[0-9]*' "$W/b" | sort -u | wc -l)" \
+	    "$(hw "$TD/$f.xml" numa)" "$f: every NUMA node with cores drawn"
+done
 
 done_testing

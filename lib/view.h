@@ -27,6 +27,7 @@ struct view_job {
 	int signal;			/* 0 none */
 	char node[64];
 	char cpus[TOPO_LIST_MAX];
+	char gpus[256];			/* GPU indexes it was given, "" none */
 	int64_t submitted_us, started_us, ended_us;
 	unsigned cores;
 	uint64_t mem, time;

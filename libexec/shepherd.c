@@ -600,8 +600,10 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			snprintf(r.v.cpus, sizeof r.v.cpus, "%s", s);
 		if ((s = rec_get(kv, n, "mems")))
 			snprintf(r.mems, sizeof r.mems, "%s", s);
-		if ((s = rec_get(kv, n, "gpus")))
+		if ((s = rec_get(kv, n, "gpus"))) {
 			snprintf(r.gpus, sizeof r.gpus, "%s", s);
+			snprintf(r.v.gpus, sizeof r.v.gpus, "%s", s);
+		}
 		r.bind = !(s = rec_get(kv, n, "bind")) || strcmp(s, "0") != 0;
 		if ((s = rec_get(kv, n, "requeues")))
 			r.v.requeues = (unsigned)atoi(s);

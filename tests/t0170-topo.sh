@@ -83,6 +83,11 @@ grep -q '<td>0000:34:00.0</td><td>nvml0</td><td>Tesla V100-SXM3-32GB-H</td><td c
 ok $? "GPU 0: bus id, device, model, NUMA node 0"
 is "$(grep -o 'NUMA node P#[01] ([0-9]* GiB), 8 GPUs' "$W/b" | wc -l)" 2 \
     "the picture puts 8 GPUs beside each NUMA node"
+page /api/v1/nodes
+python3 -c 'import json, sys
+n = {x["name"]: x for x in json.load(open(sys.argv[1]))["nodes"]}
+assert n["nvidiaDGX2"]["gpus"] == 16 and n["dgx-few"]["gpus"] == 2, n' "$W/b"
+ok $? "/api/v1/nodes: gpus (16, and 2 where --gpus says so)"
 page /nodes/AMD-19h-Zen4-2xEpyc-9654
 grep -q 'Machine (memory unknown)' "$W/b"
 ok $? "a topology without memory: 'Machine (memory unknown)'"

@@ -91,6 +91,11 @@ waitfor 60 in_state COMPLETED "$g"
 is "$(alloc "$g" gpus),$(alloc "$g" mems)" "0,0" "GPU 0, near NUMA node 0"
 is "$(jlog "$IAR_ROOT/spool/jobs/$g/stdout")" "0 PCI_BUS_ID" \
     "the job sees CUDA_VISIBLE_DEVICES=0 in PCI bus order"
+env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO="/jobs/$g" \
+    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
+    SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" > "$IAR_ROOT/page" 2>&1
+grep -q ', GPUs 0</td>' "$IAR_ROOT/page"
+ok $? "its job page names its GPU"
 n=$(iar-submit --parsable --constraint gpu -c 2 --numa --mem 1000G -J n \
     -- true)
 waitfor 30 in_state FAILED "$n"

@@ -162,6 +162,9 @@ place_better(int policy, const struct place_node *a,
 {
 	double wa, wb;
 
+	/* A job without GPUs leaves GPU nodes to those that need them. */
+	if (!r->gpus && (a->gpus == 0) != (b->gpus == 0))
+		return a->gpus == 0;
 	switch (policy) {
 	case PL_SPREAD:
 		wa = (double)(a->cores_free - r->cores) / (a->cores ? a->cores :

@@ -13,8 +13,11 @@
  *     the whole machine) cores are taken in hwloc logical order, which is
  *     ascending PU OS index with ordinary numbering ("pack");
  *   - with one_numa all cores come from one NUMA node; without it one
- *     node is still preferred when the request fits in one, otherwise the
- *     lowest free cores of the machine are taken;
+ *     node is still preferred when the request fits in one, otherwise as
+ *     few NUMA nodes as will do (the one with the most free cores first);
+ *   - on a machine with several CPU kinds (hwloc cpukinds: P- and
+ *     E-cores) all cores come from one kind when one can hold the job,
+ *     the most efficient first;
  *   - cpus gets the chosen PUs and mems the NUMA nodes those PUs touch,
  *     both as OS-index lists ("2-5,10-11"), ready for cpuset.cpus/mems;
  *   - 0 ok, 1 does not fit now, -1 bad input or output buffer too small.
@@ -56,6 +59,8 @@ struct topo {
 	hwloc_bitmap_t busy;	/* scratch: parsed busy list */
 	hwloc_bitmap_t got;	/* scratch: PUs of cores chosen so far */
 	hwloc_bitmap_t nodes;	/* scratch: nodeset of got */
+	hwloc_bitmap_t within;	/* scratch: a NUMA node's PUs of one kind */
+	hwloc_bitmap_t kind;	/* scratch: the PUs of one CPU kind */
 };
 
 static void
@@ -239,7 +244,9 @@ topo_wrap(struct topo **tp, hwloc_topology_t h, char *err, size_t errsz)
 	t->busy = hwloc_bitmap_alloc();
 	t->got = hwloc_bitmap_alloc();
 	t->nodes = hwloc_bitmap_alloc();
-	if (!t->busy || !t->got || !t->nodes) {
+	t->within = hwloc_bitmap_alloc();
+	t->kind = hwloc_bitmap_alloc();
+	if (!t->busy || !t->got || !t->nodes || !t->within || !t->kind) {
 		topo_free(t);
 		goto nomem;
 	}
@@ -349,6 +356,10 @@ topo_free(struct topo *t)
 		hwloc_bitmap_free(t->got);
 	if (t->nodes)
 		hwloc_bitmap_free(t->nodes);
+	if (t->within)
+		hwloc_bitmap_free(t->within);
+	if (t->kind)
+		hwloc_bitmap_free(t->kind);
 	hwloc_topology_destroy(t->h);
 	free(t);
 }
@@ -488,25 +499,84 @@ topo_list_print(char *buf, size_t sz, hwloc_const_bitmap_t b)
 }
 
 /* Collect up to n free cores inside `within' (NULL = anywhere) into
- * t->got, in logical order; return how many were found. */
+ * t->got, in logical order; return how many were found. With keep, add
+ * to what t->got holds (skipping those cores) instead of starting anew;
+ * with dry, count without taking. */
 static unsigned
-topo_cores_take(struct topo *t, hwloc_const_cpuset_t within, unsigned n)
+topo_cores_scan(struct topo *t, hwloc_const_cpuset_t within, unsigned n,
+    int keep, int dry)
 {
 	unsigned i, have = 0, nb;
 	hwloc_obj_t c;
 
-	hwloc_bitmap_zero(t->got);
+	if (!keep && !dry)
+		hwloc_bitmap_zero(t->got);
 	nb = hwloc_get_nbobjs_by_depth(t->h, t->coredepth);
 	for (i = 0; i < nb && have < n; i++) {
 		c = hwloc_get_obj_by_depth(t->h, t->coredepth, i);
 		if (within && !hwloc_bitmap_isincluded(c->cpuset, within))
 			continue;
-		if (hwloc_bitmap_intersects(c->cpuset, t->busy))
+		if (hwloc_bitmap_intersects(c->cpuset, t->busy) ||
+		    ((keep || dry) && hwloc_bitmap_intersects(c->cpuset,
+		    t->got)))
 			continue;
-		hwloc_bitmap_or(t->got, t->got, c->cpuset);
+		if (!dry)
+			hwloc_bitmap_or(t->got, t->got, c->cpuset);
 		have++;
 	}
 	return have;
+}
+
+static unsigned
+topo_cores_take(struct topo *t, hwloc_const_cpuset_t within, unsigned n)
+{
+	return topo_cores_scan(t, within, n, 0, 0);
+}
+
+/* t->within := set ∩ kind (kind NULL = all). */
+static hwloc_const_cpuset_t
+topo_within(struct topo *t, hwloc_const_cpuset_t set,
+    hwloc_const_cpuset_t kind)
+{
+	if (!kind)
+		return set;
+	hwloc_bitmap_and(t->within, set, kind);
+	return t->within;
+}
+
+/* n cores over as few NUMA nodes as it can: the node with the most free
+ * cores first (the first of equals in logical order), again and again.
+ * Cores outside every NUMA node's cpuset are taken last. */
+static int
+topo_cores_spread(struct topo *t, hwloc_const_cpuset_t kind, unsigned n)
+{
+	unsigned i, nnuma = topo_count(t, HWLOC_OBJ_NUMANODE), have = 0;
+
+	hwloc_bitmap_zero(t->got);
+	while (have < n) {
+		hwloc_obj_t numa, best = NULL;
+		unsigned f, bestf = 0;
+
+		for (i = 0; i < nnuma; i++) {
+			numa = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_NUMANODE,
+			    i);
+			if (hwloc_bitmap_iszero(numa->cpuset))
+				continue;
+			f = topo_cores_scan(t, topo_within(t, numa->cpuset,
+			    kind), n - have, 1, 1);
+			if (f > bestf) {
+				bestf = f;
+				best = numa;
+			}
+		}
+		if (!best)
+			break;
+		have += topo_cores_scan(t, topo_within(t, best->cpuset, kind),
+		    n - have, 1, 0);
+	}
+	if (have < n)
+		have += topo_cores_scan(t, kind, n - have, 1, 0);
+	return have == n;
 }
 
 /* Is GPU i near the NUMA nodes in nodes? Unknown places count as near. */
@@ -554,13 +624,46 @@ topo_gpus_near_enough(struct topo *t, const struct topo_want *w,
 	return got >= w->gpus;
 }
 
+/* Cores for w among the PUs of kind (NULL = any) into t->got: one NUMA
+ * node with the cores (and the GPUs near, its memory large enough), else
+ * (not one_numa) the first NUMA node with the cores, else as few NUMA
+ * nodes as will do. 1 found. */
+static int
+topo_cores_find(struct topo *t, const struct topo_want *w,
+    hwloc_const_cpuset_t kind)
+{
+	unsigned i, nnuma = topo_count(t, HWLOC_OBJ_NUMANODE);
+	hwloc_obj_t numa, first = NULL;
+	int gpuloc = w->gpus && t->ngpus;
+
+	for (i = 0; i < nnuma; i++) {
+		numa = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_NUMANODE, i);
+		if (hwloc_bitmap_iszero(numa->cpuset))
+			continue;	/* memory-only node */
+		if (w->one_numa && w->numa_mem &&
+		    numa->attr->numanode.local_memory < w->numa_mem)
+			continue;
+		if (topo_cores_take(t, topo_within(t, numa->cpuset, kind),
+		    w->cores) != w->cores)
+			continue;
+		if (gpuloc && !topo_gpus_near_enough(t, w, numa)) {
+			if (!first && !w->one_numa)
+				first = numa;
+			continue;
+		}
+		return 1;
+	}
+	if (first)
+		return topo_cores_take(t, topo_within(t, first->cpuset, kind),
+		    w->cores) == w->cores;
+	return !w->one_numa && topo_cores_spread(t, kind, w->cores);
+}
+
 int
 topo_place(struct topo *t, const char *busy, const struct topo_want *w,
     char *cpus, size_t cpussz, char *mems, size_t memssz, uint64_t *gpus)
 {
-	unsigned i, nnuma;
-	hwloc_obj_t numa, first = NULL;
-	int found = 0, gpuloc = w->gpus && t->ngpus;
+	int found = 0, nk, k;
 
 	if (cpus && cpussz)
 		*cpus = '\0';
@@ -569,28 +672,16 @@ topo_place(struct topo *t, const char *busy, const struct topo_want *w,
 	*gpus = 0;
 	if (!w->cores || topo_list_parse(t->busy, busy) < 0)
 		return -1;
-	nnuma = topo_count(t, HWLOC_OBJ_NUMANODE);
-	for (i = 0; i < nnuma && !found; i++) {
-		numa = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_NUMANODE, i);
-		if (hwloc_bitmap_iszero(numa->cpuset))
-			continue;	/* memory-only node */
-		if (w->one_numa && w->numa_mem &&
-		    numa->attr->numanode.local_memory < w->numa_mem)
-			continue;
-		if (topo_cores_take(t, numa->cpuset, w->cores) != w->cores)
-			continue;
-		if (gpuloc && !topo_gpus_near_enough(t, w, numa)) {
-			if (!first && !w->one_numa)
-				first = numa;
-			continue;
-		}
-		found = 1;
-	}
-	if (!found && first)
-		found = topo_cores_take(t, first->cpuset, w->cores) ==
-		    w->cores;
-	if (!found && !w->one_numa)
-		found = topo_cores_take(t, NULL, w->cores) == w->cores;
+	/* One kind of core when the machine has several (P- and E-cores):
+	 * the most efficient kind that holds the job, else any mix. hwloc
+	 * lists kinds from the least efficient up. */
+	nk = hwloc_cpukinds_get_nr(t->h, 0);
+	for (k = nk - 1; nk > 1 && k >= 0 && !found; k--)
+		if (hwloc_cpukinds_get_info(t->h, (unsigned)k, t->kind, NULL,
+		    NULL, NULL, 0) == 0)
+			found = topo_cores_find(t, w, t->kind);
+	if (!found)
+		found = topo_cores_find(t, w, NULL);
 	if (!found)
 		return 1;
 	if (hwloc_cpuset_to_nodeset(t->h, t->got, t->nodes) < 0)

@@ -221,6 +221,52 @@ test_gpus(void)
 	topo_free(t);
 }
 
+/* As few NUMA nodes as will do; one kind of core; GPU nodes last for
+ * jobs without GPUs. */
+static void
+test_shape(void)
+{
+	struct topo *t = load("192em64t-24n8c2t"), *h, *d;
+	char cpus[TOPO_LIST_MAX], mems[TOPO_LIST_MAX];
+	struct place_node p[2];
+	struct place_req r;
+	size_t rr = 0;
+	int k;
+
+	/* one core busy in each of NUMA nodes 0..4 (cores 0, 8, ..., 32) */
+	ok(topo_cores_pick(t, "0,192,8,200,16,208,24,216,32,224", 24, 0, cpus,
+	    sizeof cpus, mems, sizeof mems) == 0 && !strcmp(mems, "5-7"),
+	    "-c 24 with NUMA nodes 0-4 partly busy: three whole ones ('%s')",
+	    mems);
+	ok(topo_cores_pick(t, "0,192,8,200,16,208,24,216,32,224", 7, 0, cpus,
+	    sizeof cpus, mems, sizeof mems) == 0 && !strcmp(mems, "0"),
+	    "-c 7 still fills the first NUMA node that holds it ('%s')", mems);
+	h = load("20em64t-hybrid-1p6c2t+2ca4co1t");
+	ok(topo_cores_pick(h, "", 8, 0, cpus, sizeof cpus, mems,
+	    sizeof mems) == 0 && !strcmp(cpus, "12-19"), "hybrid -c 8: the 8 "
+	    "E-cores, not 6 P-cores and 2 E-cores ('%s')", cpus);
+	ok(topo_cores_pick(h, "", 4, 0, cpus, sizeof cpus, mems,
+	    sizeof mems) == 0 && !strcmp(cpus, "0-7"), "hybrid -c 4: P-cores "
+	    "('%s')", cpus);
+	ok(topo_cores_pick(h, "", 10, 0, cpus, sizeof cpus, mems,
+	    sizeof mems) == 0 && !strcmp(cpus, "0-15"), "hybrid -c 10: no "
+	    "kind holds it, a mix ('%s')", cpus);
+	d = load("nvidiaDGX2");
+	node_init(&p[0], "dgx", d);
+	node_init(&p[1], "cpu", h);
+	memset(&r, 0, sizeof r);
+	r.cores = 1;
+	k = place_choose(PL_PACK, p, 2, &r, &rr);
+	ok(k == 1, "pack: a job without GPUs goes to the node without GPUs "
+	    "(got %d)", k);
+	r.gpus = 1;
+	k = place_choose(PL_PACK, p, 2, &r, &rr);
+	ok(k == 0, "a GPU job to the DGX-2 (got %d)", k);
+	topo_free(d);
+	topo_free(h);
+	topo_free(t);
+}
+
 /* Only the allowed PUs, NUMA nodes and memory. */
 static void
 test_allowed(void)
@@ -278,12 +324,13 @@ test_nomem(void)
 int
 main(void)
 {
-	printf("1..21\n");
+	printf("1..28\n");
 	test_fragmented();
 	test_gpus();
+	test_shape();
 	test_allowed();
 	test_nomem();
-	if (tap_n != 21)
-		printf("# planned 21 tests, ran %d\n", tap_n);
-	return tap_fails || tap_n != 21;
+	if (tap_n != 28)
+		printf("# planned 28 tests, ran %d\n", tap_n);
+	return tap_fails || tap_n != 28;
 }

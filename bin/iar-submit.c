@@ -52,6 +52,7 @@ static const char usage[] =
 "  -a, --array SPEC      a job array: 1-1000%50, 0-99:10, 1,5,9-12\n"
 "      --gpus N          GPUs (counted from the node's settings)\n"
 "      --numa            all its cores in one NUMA node\n"
+"      --cpu-kind p|e    only P-cores or only E-cores (hybrid machines)\n"
 "  -C, --constraint TAGS only on nodes with every tag (comma list)\n"
 "  -w, --nodelist NODES  only on these nodes (comma list)\n"
 "  -x, --exclude NODES   never on these nodes (comma list)\n"
@@ -63,7 +64,7 @@ static const char usage[] =
 "  -h, --help            this text\n";
 
 enum { O_MEM = 256, O_EXPORT, O_PARSABLE, O_RETRIES, O_GIT, O_BUNDLE,
-	O_RERUN, O_GPUS, O_NUMA, O_AFTER };
+	O_RERUN, O_GPUS, O_NUMA, O_AFTER, O_CPU_KIND };
 
 #define SHORTOPTS "+J:c:t:p:HD:o:e:WhC:w:x:a:"
 static const struct option longopts[] = {
@@ -85,6 +86,7 @@ static const struct option longopts[] = {
 	{ "array", required_argument, NULL, 'a' },
 	{ "gpus", required_argument, NULL, O_GPUS },
 	{ "numa", no_argument, NULL, O_NUMA },
+	{ "cpu-kind", required_argument, NULL, O_CPU_KIND },
 	{ "constraint", required_argument, NULL, 'C' },
 	{ "nodelist", required_argument, NULL, 'w' },
 	{ "exclude", required_argument, NULL, 'x' },
@@ -217,6 +219,11 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 		}
 		case O_NUMA:
 			j->numa = 1;
+			break;
+		case O_CPU_KIND:
+			if (strcmp(optarg, "p") && strcmp(optarg, "e"))
+				bad(o, "CPU kind (p or e)", optarg);
+			j->cpukind = optarg[0] == 'p' ? JOB_KIND_P : JOB_KIND_E;
 			break;
 		case 'a': {
 			struct job_array a;

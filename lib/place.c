@@ -11,6 +11,7 @@ const char *const place_reason_names[PR_N] = {
 	"ok", "not in its node list", "excluded", "lacks a tag",
 	"too few cores in all", "too little memory in all",
 	"too few GPUs in all", "no NUMA node that large",
+	"too few cores of that kind",
 	"down",
 	"no executor running", "in maintenance", "drained", "cores busy",
 	"no NUMA node free enough",
@@ -86,6 +87,7 @@ place_topo_try(const struct place_node *n, const struct place_req *r,
 	w.numa_mem = r->numa ? r->mem : 0;
 	w.gpus = r->gpus;
 	w.ngpus = n->gpus;
+	w.kind = r->cpukind;
 	w.gpus_busy = now ? n->gpus_used : 0;
 	return topo_place(n->topo, now ? n->busy : "", &w, cpus, cpussz, mems,
 	    memssz, gpus);
@@ -125,6 +127,8 @@ place_fit_ever(const struct place_node *n, const struct place_req *r)
 		return PR_GPUS_ALL;
 	if (r->numa && !place_numa_fits(n, r, 0))
 		return PR_NUMA_ALL;
+	if (r->cpukind && !place_numa_fits(n, r, 0))
+		return PR_KIND_ALL;
 	return PR_OK;
 }
 
@@ -143,8 +147,8 @@ place_fit(const struct place_node *n, const struct place_req *r)
 		return PR_DRAIN;
 	if (r->cores > n->cores_free)
 		return PR_CORES;
-	if (r->numa && !place_numa_fits(n, r, 1))
-		return PR_NUMA;
+	if ((r->numa || r->cpukind) && !place_numa_fits(n, r, 1))
+		return r->numa ? PR_NUMA : PR_CORES;
 	if (n->mem_used + r->mem > n->mem)
 		return PR_MEM;
 	if (r->gpus > place_gpus_free(n))

@@ -55,6 +55,7 @@ struct place_req {
 	uint64_t mem;
 	unsigned gpus;
 	int numa;
+	int cpukind;		/* JOB_KIND_* (job.h): one kind of core */
 	const char *constraint;	/* "" or NULL = none */
 	const char *nodelist;
 	const char *exclude;
@@ -68,7 +69,7 @@ struct place_req {
 enum place_reason {
 	PR_OK,
 	PR_NODELIST, PR_EXCLUDE, PR_TAG, PR_CORES_ALL, PR_MEM_ALL,
-	PR_GPUS_ALL, PR_NUMA_ALL,
+	PR_GPUS_ALL, PR_NUMA_ALL, PR_KIND_ALL,
 	PR_DOWN, PR_NOEXEC, PR_MAINT, PR_DRAIN,
 	PR_CORES, PR_NUMA, PR_MEM, PR_GPUS, PR_RESERVED,
 	PR_N

@@ -676,6 +676,14 @@ topo_place(struct topo *t, const char *busy, const struct topo_want *w,
 	 * the most efficient kind that holds the job, else any mix. hwloc
 	 * lists kinds from the least efficient up. */
 	nk = hwloc_cpukinds_get_nr(t->h, 0);
+	if (nk > 1 && w->kind) {	/* that kind only */
+		k = w->kind == 1 ? nk - 1 : 0;
+		found = hwloc_cpukinds_get_info(t->h, (unsigned)k, t->kind,
+		    NULL, NULL, NULL, 0) == 0 && topo_cores_find(t, w,
+		    t->kind);
+		if (!found)
+			return 1;
+	}
 	for (k = nk - 1; nk > 1 && k >= 0 && !found; k--)
 		if (hwloc_cpukinds_get_info(t->h, (unsigned)k, t->kind, NULL,
 		    NULL, NULL, 0) == 0)

@@ -73,6 +73,9 @@ struct topo_want {
 	unsigned ngpus;		/* GPUs the node has (the settings may say
 				 * more or fewer than hwloc sees) */
 	uint64_t gpus_busy;	/* bit i: GPU i held */
+	int kind;		/* 0 any; 1 only the most efficient kind of
+				 * core, 2 only the least (machines with one
+				 * kind: no matter) */
 };
 /* Choose cores and GPUs together: cores as topo_cores_pick, but a NUMA
  * node is preferred that also has the GPUs near it; failing that, the

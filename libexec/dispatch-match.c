@@ -84,6 +84,7 @@ qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
 	q->time = j.time;
 	q->gpus = j.gpus;
 	q->numa = j.numa;
+	q->cpukind = j.cpukind;
 	q->namekey = disp_speed_hash(j.name);
 	q->array_job = j.array_job;
 	q->is_array = j.array[0] != 0;
@@ -219,6 +220,7 @@ req_from(const struct qjob *q, struct place_req *r, int64_t now)
 	r->mem = q->mem;
 	r->gpus = q->gpus;
 	r->numa = q->numa;
+	r->cpukind = q->cpukind;
 	r->time = q->time;
 	r->end_us = q->time ? now + (int64_t)q->time * 1000000 : 0;
 	if (q->sel) {

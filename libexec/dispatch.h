@@ -37,6 +37,7 @@ struct qjob {
 	uint64_t mem, time;
 	unsigned gpus;
 	int numa;
+	int cpukind;		/* JOB_KIND_* */
 	struct qsel *sel;	/* NULL = none; owned by the queue cache */
 	uint64_t namekey;	/* hash of its name (placement = fastest) */
 	uint64_t array_job;	/* a task of this array; 0 = not a task */

@@ -18,13 +18,16 @@ CONF
 iar-node add big --topology "$TD/192em64t-24n8c2t.xml" --kind sim \
     >/dev/null &&
 iar-node add dgx --topology "$TD/nvidiaDGX2.xml" --kind sim --tags gpu \
-    >/dev/null
-ok $? "two simulated nodes: 192 cores (24 NUMA nodes), DGX-2 (16 GPUs)"
+    >/dev/null &&
+iar-node add hy --topology "$TD/20em64t-hybrid-1p6c2t+2ca4co1t.xml" \
+    --kind sim --tags hybrid >/dev/null
+ok $? "three simulated nodes: 192 cores (24 NUMA nodes), DGX-2 (16 GPUs)," \
+    "a hybrid laptop"
 iar-node drain "$N" --reason "head only"
 
 iar-dispatch -d 2>>"$IAR_ROOT/head.log" &
 T_PIDS="$T_PIDS $!"
-for n in big dgx; do
+for n in big dgx hy; do
 	iar-dispatch -d --node $n 2>>"$IAR_ROOT/exec-$n.log" &
 	T_PIDS="$T_PIDS $!"
 done
@@ -33,9 +36,9 @@ waitfor() {	# waitfor SECONDS COMMAND...: poll every 0.1 s
 	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
 	return 1
 }
-up() { [ "$(iar-node list --csv | grep -c ',up,')" -ge 2 ]; }
+up() { [ "$(iar-node list --csv | grep -c ',up,')" -ge 3 ]; }
 waitfor 20 up
-ok $? "both nodes beat and are up"
+ok $? "the nodes beat and are up"
 alloc() { sed -n "s/^$2=//p" "$IAR_ROOT/spool/jobs/$1/alloc" 2>/dev/null; }
 in_state() {	# in_state STATE ID...
 	s=$1; shift
@@ -104,5 +107,19 @@ reason_numa() { jfield "$n" reason 2>/dev/null |
 	grep -q 'no NUMA node that large: dgx'; }
 waitfor 30 reason_numa
 ok $? "and the reason says no NUMA node is that large"
+
+# --cpu-kind on the hybrid: P-cores are PUs 0-11, E-cores 12-19.
+iar-submit --cpu-kind x -- true 2>/dev/null
+is $? 100 "--cpu-kind x: a usage error"
+e=$(iar-submit --parsable -C hybrid -c 2 --cpu-kind e -J e -- true)
+p=$(iar-submit --parsable -C hybrid -c 2 --cpu-kind p -J p -- true)
+waitfor 60 in_state COMPLETED "$e" "$p"
+is "$(alloc "$e" cpus),$(alloc "$p" cpus)" "12-13,0-3" \
+    "--cpu-kind e got two E-cores, p two P-cores (2 threads each)"
+x=$(iar-submit --parsable -C hybrid -c 7 --cpu-kind p -J x -- true)
+reason_kind() { jfield "$x" reason 2>/dev/null |
+	grep -q 'too few cores of that kind: hy'; }
+waitfor 30 reason_kind
+ok $? "-c 7 --cpu-kind p (6 P-cores): never, and says why"
 
 done_testing

@@ -227,7 +227,7 @@ static void
 test_shape(void)
 {
 	struct topo *t = load("192em64t-24n8c2t"), *h, *d;
-	char cpus[TOPO_LIST_MAX], mems[TOPO_LIST_MAX];
+	char cpus[TOPO_LIST_MAX], mems[TOPO_LIST_MAX], gpus[64];
 	struct place_node p[2];
 	struct place_req r;
 	size_t rr = 0;
@@ -251,6 +251,30 @@ test_shape(void)
 	ok(topo_cores_pick(h, "", 10, 0, cpus, sizeof cpus, mems,
 	    sizeof mems) == 0 && !strcmp(cpus, "0-15"), "hybrid -c 10: no "
 	    "kind holds it, a mix ('%s')", cpus);
+	/* --cpu-kind */
+	node_init(&p[0], "hy", h);
+	memset(&r, 0, sizeof r);
+	r.cores = 7;
+	r.cpukind = 1;
+	ok(place_fit_ever(&p[0], &r) == PR_KIND_ALL, "--cpu-kind p -c 7 on 6 "
+	    "P-cores: never");
+	r.cores = 6;
+	ok(place_take(&p[0], &r, cpus, sizeof cpus, mems, sizeof mems, gpus,
+	    sizeof gpus) == 0 && !strcmp(cpus, "0-11"), "--cpu-kind p -c 6: "
+	    "the P-cores ('%s')", cpus);
+	r.cores = 1;
+	ok(place_fit(&p[0], &r) == PR_CORES, "then --cpu-kind p -c 1 waits: "
+	    "cores busy");
+	r.cpukind = 2;
+	r.cores = 8;
+	ok(place_take(&p[0], &r, cpus, sizeof cpus, mems, sizeof mems, gpus,
+	    sizeof gpus) == 0 && !strcmp(cpus, "12-19"), "--cpu-kind e -c 8: "
+	    "the E-cores ('%s')", cpus);
+	node_init(&p[1], "big", t);
+	r.cores = 100;
+	r.cpukind = 1;
+	ok(place_fit(&p[1], &r) == PR_OK, "--cpu-kind on a machine of one "
+	    "kind: no matter");
 	d = load("nvidiaDGX2");
 	node_init(&p[0], "dgx", d);
 	node_init(&p[1], "cpu", h);
@@ -324,13 +348,13 @@ test_nomem(void)
 int
 main(void)
 {
-	printf("1..28\n");
+	printf("1..33\n");
 	test_fragmented();
 	test_gpus();
 	test_shape();
 	test_allowed();
 	test_nomem();
-	if (tap_n != 28)
-		printf("# planned 28 tests, ran %d\n", tap_n);
-	return tap_fails || tap_n != 28;
+	if (tap_n != 33)
+		printf("# planned 33 tests, ran %d\n", tap_n);
+	return tap_fails || tap_n != 33;
 }

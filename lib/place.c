@@ -492,7 +492,11 @@ place_why(const struct place_node *nodes, size_t n,
 				place_mem_fmt(d->mem, cap + 2, sizeof cap - 3);
 				memcpy(cap, " (", 2);
 				strcat(cap, ")");
-			} else if (d && k == PR_GPUS_ALL)
+			} else if (d && (k == PR_NUMA_ALL || k == PR_NUMA) &&
+			    r->gpus && d->gpus)
+				snprintf(cap, sizeof cap, " (%u GPUs near %u "
+				    "cores)", r->gpus, r->cores);
+			else if (d && k == PR_GPUS_ALL)
 				snprintf(cap, sizeof cap, " (%u GPUs)",
 				    d->gpus);
 			w = snprintf(out + off, outsz - off, "%s%s%s", j ? ", " :

@@ -149,7 +149,7 @@ test_gpus(void)
 {
 	struct topo *t = load("nvidiaDGX2");
 	const struct topo_gpu *g;
-	char cpus[TOPO_LIST_MAX], mems[TOPO_LIST_MAX], gpus[256];
+	char cpus[TOPO_LIST_MAX], mems[TOPO_LIST_MAX], gpus[256], why[1024];
 	struct place_node p, q;
 	struct place_req r;
 	unsigned n, i, near0 = 0, near1 = 0;
@@ -194,6 +194,9 @@ test_gpus(void)
 	r.gpus = 9;
 	ok(place_fit_ever(&p, &r) == PR_NUMA_ALL, "--numa --gpus 9 on a "
 	    "DGX-2: never (8 GPUs per NUMA node)");
+	place_why(&p, 1, &r, why, sizeof why);
+	ok(strstr(why, "no NUMA node that large: dgx (9 GPUs near 1 cores)") !=
+	    NULL, "and why-pending says the GPUs cannot be near: '%s'", why);
 	r.numa = 0;
 	ok(place_take(&p, &r, cpus, sizeof cpus, mems, sizeof mems, gpus,
 	    sizeof gpus) == 0 && !strcmp(gpus, "0,1,2,3,4,5,6,7,8"),
@@ -348,13 +351,13 @@ test_nomem(void)
 int
 main(void)
 {
-	printf("1..33\n");
+	printf("1..34\n");
 	test_fragmented();
 	test_gpus();
 	test_shape();
 	test_allowed();
 	test_nomem();
-	if (tap_n != 33)
-		printf("# planned 33 tests, ran %d\n", tap_n);
-	return tap_fails || tap_n != 33;
+	if (tap_n != 34)
+		printf("# planned 34 tests, ran %d\n", tap_n);
+	return tap_fails || tap_n != 34;
 }

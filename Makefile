@@ -44,7 +44,7 @@ CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
           cgi-bin/page-stats.o cgi-bin/api.o cgi-bin/events.o \
-          cgi-bin/auth.o cgi-bin/page-ui.o
+          cgi-bin/auth.o cgi-bin/page-ui.o cgi-bin/page-topo.o
 PROGS   = $(BIN) $(LIBEXEC) $(CGI)
 
 all: $(PROGS)

@@ -250,6 +250,16 @@ void page_job(struct cgi *c);
 void page_log(struct cgi *c);
 void page_nodes(struct cgi *c);
 void page_node(struct cgi *c);
+/* page-topo.c: the topology picture, PUs and GPUs coloured by the jobs
+ * holding them. */
+struct node_jobs {
+	uint64_t id[256];
+	void *set[256];		/* hwloc_bitmap_t: the job's PUs */
+	uint64_t gpus[256];	/* bit i: GPU i */
+	size_t n;
+};
+void page_topo_svg(struct cgi *c, const char *xml, size_t len,
+    const struct node_jobs *j);
 void page_stats(struct cgi *c);
 void page_ui_js(struct cgi *c);
 void page_chart_throughput(struct buf *b, const struct data_agg *a);

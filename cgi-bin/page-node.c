@@ -1,12 +1,9 @@
-/* page-node.c: the node pages: the list (/nodes) and one node
- * (/nodes/NAME) with its topology drawn as SVG from its hwloc XML:
- * packages, NUMA nodes, cores and their PUs, each PU filled with the
- * colour of the running job that holds it, and a legend linking to those
- * jobs, and its GPUs (from lib/topo) with the jobs holding them. The
- * picture loads the XML itself (disallowed PUs kept, no I/O objects);
- * a package without a known index is labelled by its logical one, and
- * NUMA nodes spanning packages are drawn once each, in the machine. The
- * node name was checked by the route before any path was built from it. */
+/* page-node.c: the node pages: the list (/nodes, with GPU counts) and
+ * one node (/nodes/NAME): its state and hardware, its topology picture
+ * (page-topo.c) with a legend linking to the jobs coloured in it, its
+ * GPUs (from lib/topo: bus id, model, NUMA node, the job holding each),
+ * the jobs running there and its last heartbeat. The node name was
+ * checked by the route before any path was built from it. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +17,6 @@
 #include "place.h"
 #include "topo.h"
 
-#define PU_W	44
-#define PU_H	22
-#define GAP	6
-#define COLS	8	/* cores in a row */
 
 
 /* A node's heartbeat age, load, jobs and cores in use, as table cells
@@ -113,140 +106,23 @@ node_list_ok(const char *s)
 	return s[0] && strspn(s, "0123456789,-") == strlen(s);
 }
 
-struct node_jobs {
-	uint64_t id[256];
-	hwloc_bitmap_t set[256];
-	size_t n;
-};
-
-static const char *
-node_pu_owner(const struct node_jobs *j, unsigned os, uint64_t *id)
+/* "0,3" -> bits 0 and 3. */
+static uint64_t
+node_gpus_mask(const char *s)
 {
-	size_t i;
+	uint64_t m = 0;
+	char *e;
 
-	for (i = 0; i < j->n; i++)
-		if (hwloc_bitmap_isset(j->set[i], os)) {
-			*id = j->id[i];
-			return html_color_job(j->id[i]);
-		}
-	return NULL;
-}
+	while (*s) {
+		unsigned long g = strtoul(s, &e, 10);
 
-/* Draw one core (its PUs) at x, y. */
-static void
-node_core_draw(struct buf *b, hwloc_topology_t t, hwloc_obj_t core,
-    const struct node_jobs *j, unsigned x, unsigned y, unsigned maxpu)
-{
-	unsigned w = maxpu * (PU_W + 3) + 5, k = 0;
-	hwloc_obj_t pu = NULL;
-
-	buf_addf(b, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" "
-	    "rx=\"3\" fill=\"#fff\" stroke=\"#8795ad\"/><text x=\"%u\" "
-	    "y=\"%u\" font-size=\"10\" fill=\"#394b6a\">%s L#%u</text>", x, y, w,
-	    PU_H + 20, x + 4, y + 11, core->type == HWLOC_OBJ_CORE ? "Core" :
-	    "PU", core->logical_index);
-	while ((pu = hwloc_get_next_obj_inside_cpuset_by_type(t, core->cpuset,
-	    HWLOC_OBJ_PU, pu)) != NULL && k < maxpu) {
-		uint64_t id = 0;
-		const char *fill = node_pu_owner(j, pu->os_index, &id);
-		unsigned px = x + 4 + k * (PU_W + 3), py = y + 15;
-
-		buf_addf(b, "<g><title>PU P#%u%s", pu->os_index, fill ?
-		    ", held by job " : ", free");
-		if (fill)
-			buf_addf(b, "%" PRIu64, id);
-		buf_addf(b, "</title><rect x=\"%u\" y=\"%u\" width=\"%u\" "
-		    "height=\"%u\" rx=\"2\" fill=\"%s\" stroke=\"#5a6b88\" "
-		    "stroke-width=\"0.7\"/><text x=\"%u\" y=\"%u\" "
-		    "font-size=\"10\" text-anchor=\"middle\" fill=\"%s\">",
-		    px, py, PU_W, PU_H, fill ? fill : "#edf1f7",
-		    px + PU_W / 2, py + 15, fill ? "#fff" : "#394b6a");
-		if (fill)
-			buf_addf(b, "%" PRIu64, id);
-		else
-			buf_addf(b, "P#%u", pu->os_index);
-		buf_adds(b, "</text></g>");
-		k++;
+		if (e == s)
+			break;
+		if (g < 64)
+			m |= 1ULL << g;
+		s = *e == ',' ? e + 1 : e;
 	}
-}
-
-static void
-node_bytes(char *out, size_t n, uint64_t v)
-{
-	struct buf t;
-
-	buf_init(&t);
-	html_bytes(&t, v);
-	snprintf(out, n, "%s", t.s ? t.s : "-");
-	buf_free(&t);
-}
-
-struct node_draw {
-	hwloc_topology_t t;
-	const struct node_jobs *j;
-	int coretype;		/* HWLOC_OBJ_CORE, or PU if none */
-	unsigned maxpu, cols, corew, coreh, boxw;
-	unsigned y;
-	struct buf svg;
-};
-
-/* The cores inside set, in rows, under a label; advances d->y. */
-static void
-node_group_draw(struct node_draw *d, hwloc_const_cpuset_t set,
-    const char *label, unsigned x)
-{
-	hwloc_obj_t core = NULL;
-	unsigned n = 0, rows, y0 = d->y;
-
-	while ((core = hwloc_get_next_obj_inside_cpuset_by_type(d->t, set,
-	    (hwloc_obj_type_t)d->coretype, core)) != NULL)
-		n++;
-	rows = n ? (n + d->cols - 1) / d->cols : 1;
-	buf_addf(&d->svg, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" "
-	    "rx=\"4\" fill=\"#eef6ee\" stroke=\"#7fa57f\"/><text x=\"%u\" "
-	    "y=\"%u\" font-size=\"11\" fill=\"#2f5130\">", x, y0, d->boxw,
-	    rows * (d->coreh + GAP) + 22, x + 6, y0 + 14);
-	html_text(&d->svg, label);
-	buf_adds(&d->svg, "</text>");
-	n = 0;
-	while ((core = hwloc_get_next_obj_inside_cpuset_by_type(d->t, set,
-	    (hwloc_obj_type_t)d->coretype, core)) != NULL) {
-		node_core_draw(&d->svg, d->t, core, d->j, x + 6 + n % d->cols *
-		    (d->corew + GAP), y0 + 20 + n / d->cols * (d->coreh + GAP),
-		    d->maxpu);
-		n++;
-	}
-	d->y = y0 + rows * (d->coreh + GAP) + 22 + GAP;
-}
-
-/* Is the NUMA node's cpuset inside one package? */
-static int
-node_numa_in_package(hwloc_topology_t t, hwloc_obj_t numa)
-{
-	hwloc_obj_t p = NULL;
-
-	while ((p = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_PACKAGE, p)))
-		if (hwloc_bitmap_isincluded(numa->cpuset, p->cpuset))
-			return 1;
-	return 0;
-}
-
-/* ", 8 GPUs" for the GPUs attached to NUMA node os, or "". */
-static const char *
-node_gpus_near(struct topo *t, unsigned os, char *out, size_t outsz)
-{
-	const struct topo_gpu *g;
-	unsigned n, i, k = 0;
-
-	*out = 0;
-	if (!t)
-		return out;
-	g = topo_gpus(t, &n);
-	for (i = 0; i < n; i++)
-		k += g[i].numa == (int)os;
-	if (k)
-		snprintf(out, outsz, ", %u GPU%s", k, k == 1 ? "" : "s");
-	return out;
+	return m;
 }
 
 /* The node's GPUs (lib/topo reads them from the OS devices): index, PCI
@@ -298,168 +174,6 @@ node_gpus_table(struct cgi *c, const char *xml, size_t len,
 		buf_adds(b, "</tbody></table></section>\n");
 	}
 	topo_free(t);
-}
-
-static void
-node_topology_svg(struct cgi *c, const char *xml, size_t len,
-    const struct node_jobs *j)
-{
-	struct buf *b = &c->rs.body;
-	struct node_draw d;
-	hwloc_obj_t pkg = NULL, numa, core = NULL;
-	hwloc_bitmap_t part = hwloc_bitmap_alloc();
-	struct topo *tt;
-	unsigned npkg, most = 1, width;
-	char label[128], mem[32];
-
-	memset(&d, 0, sizeof d);
-	if (!part || hwloc_topology_init(&d.t) < 0) {
-		hwloc_bitmap_free(part);
-		buf_adds(b, "<p class=\"muted\">Cannot draw the topology.</p>");
-		return;
-	}
-	if (hwloc_topology_set_flags(d.t,
-	    HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) < 0 ||
-	    hwloc_topology_set_io_types_filter(d.t,
-	    HWLOC_TYPE_FILTER_KEEP_NONE) < 0 ||
-	    hwloc_topology_set_xmlbuffer(d.t, xml, (int)len) < 0 ||
-	    hwloc_topology_load(d.t) < 0) {
-		hwloc_topology_destroy(d.t);
-		hwloc_bitmap_free(part);
-		buf_adds(b, "<p class=\"muted\">The topology file cannot be "
-		    "read.</p>");
-		return;
-	}
-	d.j = j;
-	if (topo_xml_load(&tt, xml, len, NULL, 0) < 0)
-		tt = NULL;
-	d.coretype = hwloc_get_nbobjs_by_type(d.t, HWLOC_OBJ_CORE) > 0 ?
-	    HWLOC_OBJ_CORE : HWLOC_OBJ_PU;
-	d.maxpu = 1;
-	while ((core = hwloc_get_next_obj_by_type(d.t,
-	    (hwloc_obj_type_t)d.coretype, core)) != NULL) {
-		unsigned k = (unsigned)hwloc_bitmap_weight(core->cpuset);
-
-		if (k > d.maxpu)
-			d.maxpu = k;
-	}
-	if (d.maxpu > 8)
-		d.maxpu = 8;
-	/* the widest group sets the columns */
-	numa = NULL;
-	while ((numa = hwloc_get_next_obj_by_type(d.t, HWLOC_OBJ_NUMANODE,
-	    numa)) != NULL) {
-		unsigned k = (unsigned)hwloc_get_nbobjs_inside_cpuset_by_type(
-		    d.t, numa->cpuset, (hwloc_obj_type_t)d.coretype);
-
-		if (k > most)
-			most = k;
-	}
-	if (hwloc_get_nbobjs_by_type(d.t, HWLOC_OBJ_NUMANODE) <= 1)
-		most = (unsigned)hwloc_get_nbobjs_by_type(d.t,
-		    (hwloc_obj_type_t)d.coretype);
-	d.cols = most < COLS ? (most ? most : 1) : COLS;
-	d.corew = d.maxpu * (PU_W + 3) + 5;
-	d.coreh = PU_H + 20;
-	d.boxw = d.cols * (d.corew + GAP) + GAP + 6;
-	if (d.boxw < 250)	/* room for the labels */
-		d.boxw = 250;
-	width = d.boxw + 2 * 12;
-	d.y = 28;
-	buf_init(&d.svg);
-	npkg = (unsigned)hwloc_get_nbobjs_by_type(d.t, HWLOC_OBJ_PACKAGE);
-	/* A NUMA node spanning packages (POWER8, IA-64) would be drawn once
-	 * per package: then draw the NUMA nodes once each, in the machine. */
-	numa = NULL;
-	while (npkg && (numa = hwloc_get_next_obj_by_type(d.t,
-	    HWLOC_OBJ_NUMANODE, numa)) != NULL)
-		if (!hwloc_bitmap_iszero(numa->cpuset) &&
-		    !node_numa_in_package(d.t, numa))
-			npkg = 0;
-	do {
-		hwloc_obj_t root = hwloc_get_root_obj(d.t);
-		hwloc_const_cpuset_t pset;
-		unsigned y0 = d.y;
-		int nn = 0;
-		size_t at;
-
-		if (npkg) {
-			pkg = hwloc_get_next_obj_by_type(d.t,
-			    HWLOC_OBJ_PACKAGE, pkg);
-			if (!pkg)
-				break;
-			pset = pkg->cpuset;
-			/* hwloc's unknown index is not a number to show */
-			if (pkg->os_index == HWLOC_UNKNOWN_INDEX)
-				snprintf(label, sizeof label, "Package L#%u",
-				    pkg->logical_index);
-			else
-				snprintf(label, sizeof label, "Package P#%u",
-				    pkg->os_index);
-		} else {
-			pset = root->cpuset;
-			snprintf(label, sizeof label, "Machine");
-		}
-		/* the package frame is drawn after its content is sized */
-		at = d.svg.len;
-		d.y += 22;
-		numa = NULL;
-		while ((numa = hwloc_get_next_obj_by_type(d.t,
-		    HWLOC_OBJ_NUMANODE, numa)) != NULL) {
-			char nl[128], gl[32];
-
-			if (!hwloc_bitmap_intersects(numa->cpuset, pset))
-				continue;
-			hwloc_bitmap_and(part, numa->cpuset, pset);
-			node_bytes(mem, sizeof mem, numa->attr ?
-			    numa->attr->numanode.local_memory : 0);
-			snprintf(nl, sizeof nl, "NUMA node P#%u (%s)%s",
-			    numa->os_index, mem, node_gpus_near(tt,
-			    numa->os_index, gl, sizeof gl));
-			node_group_draw(&d, part, nl, 12 + 6);
-			nn++;
-		}
-		if (!nn)
-			node_group_draw(&d, pset, "Cores", 12 + 6);
-		{
-			struct buf frame;
-
-			buf_init(&frame);
-			buf_addf(&frame, "<rect x=\"12\" y=\"%u\" width=\"%u\" "
-			    "height=\"%u\" rx=\"5\" fill=\"#f3f6fb\" "
-			    "stroke=\"#5a6b88\"/><text x=\"20\" y=\"%u\" "
-			    "font-size=\"12\" font-weight=\"600\" "
-			    "fill=\"#1d2b45\">", y0, d.boxw + 12, d.y - y0,
-			    y0 + 15);
-			html_text(&frame, label);
-			buf_adds(&frame, "</text>");
-			/* insert the frame before the content */
-			buf_add(&d.svg, frame.s ? frame.s : "", frame.len);
-			if (!d.svg.err && frame.len) {
-				memmove(d.svg.s + at + frame.len, d.svg.s + at,
-				    d.svg.len - frame.len - at);
-				memcpy(d.svg.s + at, frame.s, frame.len);
-			}
-			buf_free(&frame);
-		}
-		d.y += GAP;
-	} while (npkg);
-	node_bytes(mem, sizeof mem, hwloc_get_root_obj(d.t)->total_memory);
-	if (!hwloc_get_root_obj(d.t)->total_memory)
-		snprintf(mem, sizeof mem, "memory unknown");
-	topo_free(tt);
-	buf_addf(b, "<svg class=\"topo\" viewBox=\"0 0 %u %u\" width=\"%u\" "
-	    "role=\"img\" aria-label=\"topology\" style=\"max-width:100%%;"
-	    "height:auto\"><title>Topology: %d cores, %d PUs</title>"
-	    "<text x=\"12\" y=\"18\" font-size=\"13\" font-weight=\"600\" "
-	    "fill=\"#1d2b45\">Machine (%s)</text>", width + 12, d.y + 4,
-	    width + 12, hwloc_get_nbobjs_by_type(d.t, HWLOC_OBJ_CORE),
-	    hwloc_get_nbobjs_by_type(d.t, HWLOC_OBJ_PU), mem);
-	buf_add(b, d.svg.s ? d.svg.s : "", d.svg.len);
-	buf_adds(b, "</svg>\n");
-	buf_free(&d.svg);
-	hwloc_bitmap_free(part);
-	hwloc_topology_destroy(d.t);
 }
 
 void
@@ -529,11 +243,12 @@ page_node(struct cgi *c)
 			hwloc_bitmap_free(j.set[j.n]);
 			continue;
 		}
+		j.gpus[j.n] = node_gpus_mask(d.run[i].gpus);
 		j.id[j.n++] = d.run[i].id;
 	}
 	buf_adds(b, "<section class=\"card\"><h2>Topology</h2>\n");
 	if ((xml = data_node_topology(c, n->name, &len)))
-		node_topology_svg(c, xml, len, &j);
+		page_topo_svg(c, xml, len, &j);
 	else
 		buf_adds(b, "<p class=\"muted\">No topology.xml.</p>\n");
 	buf_adds(b, "</section>\n");

@@ -91,6 +91,37 @@ ok $? "/api/v1/nodes: gpus (16, and 2 where --gpus says so)"
 page /nodes/AMD-19h-Zen4-2xEpyc-9654
 grep -q 'Machine (memory unknown)' "$W/b"
 ok $? "a topology without memory: 'Machine (memory unknown)'"
+is "$(grep -o '>L3 (32.0 MiB)<' "$W/b" | wc -l)" 24 "Zen4: its 24 L3 groups drawn"
+page /nodes/20em64t-hybrid-1p6c2t-2ca4co1t
+is "$(grep -o '<title>P-core L#' "$W/b" | wc -l),$(grep -o '<title>E-core L#' "$W/b" | wc -l)" \
+    "6,8" "hybrid: 6 P-cores and 8 E-cores told apart"
+
+# Each node page in Chromium at 1400 px: no sideways scrolling, and the
+# page (picture, GPU table and all) at most 1500 px tall.
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$CHROME" ]; then
+	urls=""
+	for f in "$TD"/*.xml; do
+		n=$(basename "$f" .xml | tr -c 'A-Za-z0-9\n' - | cut -c1-40)
+		page "/nodes/$n"
+		cp "$W/b" "$W/$n.html"
+		urls="$urls file://$W/$n.html"
+	done
+	IAR_UI_EVAL='document.documentElement.scrollHeight' timeout 300 \
+	    python3 "$TOP/tests/cgi-chrome.py" "$CHROME" 1400 900 0 - - $urls \
+	    > "$W/chrome" 2>&1
+	paste - - < "$W/chrome" > "$W/sizes"
+	while read -r w sw url rest; do
+		h=${rest##*= }
+		n=$(basename "$url" .html)
+		[ "$sw" -le 1400 ] && [ "$h" -le 1500 ]
+		ok $? "$n: ${sw} px wide, ${h} px tall at 1400 px"
+	done < "$W/sizes"
+	is "$(wc -l < "$W/chrome")" "$((2 * $(ls "$TD"/*.xml | wc -l)))" \
+	    "Chromium measured every page"
+else
+	ok 1 "# SKIP no Chromium"
+fi
 for f in power8gpudistances 256ppc-8n8s4t 128arm-2pa2n8cluster4co; do
 	page "/nodes/$f"
 	! grep -q 4294967295 "$W/b"

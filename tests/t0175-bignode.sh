@@ -83,6 +83,16 @@ ok $? "a PU list of ${#c} bytes, longer than the 128 once kept"
 waitfor 30 grep -q "^$small=.*cores busy: big" "$IAR_ROOT/spool/why"
 ok $? "the node is full: a small job behind it waits, and why says so"
 is "$(jstate "$small")" PENDING "it is pending"
+page() {	# page PATH_INFO: the CGI's answer in $IAR_ROOT/page
+	env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO="$1" \
+	    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
+	    SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" > "$IAR_ROOT/page" 2>&1
+}
+page /nodes/big
+is "$(grep -o "held by job $big<" "$IAR_ROOT/page" | wc -l)" 304 \
+    "the node page colours the big job's 304 PUs"
+is "$(grep -o 'held by job [0-9]*<' "$IAR_ROOT/page" | wc -l)" 384 \
+    "and every PU of the full node is someone's"
 touch "$gate"
 waitfor 60 in_state COMPLETED "$small"
 ok $? "then it runs"
@@ -94,9 +104,7 @@ waitfor 60 in_state COMPLETED "$g"
 is "$(alloc "$g" gpus),$(alloc "$g" mems)" "0,0" "GPU 0, near NUMA node 0"
 is "$(jlog "$IAR_ROOT/spool/jobs/$g/stdout")" "0 PCI_BUS_ID" \
     "the job sees CUDA_VISIBLE_DEVICES=0 in PCI bus order"
-env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO="/jobs/$g" \
-    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
-    SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" > "$IAR_ROOT/page" 2>&1
+page "/jobs/$g"
 grep -q ', GPUs 0</td>' "$IAR_ROOT/page"
 ok $? "its job page names its GPU"
 n=$(iar-submit --parsable --constraint gpu -c 2 --numa --mem 1000G -J n \

@@ -89,6 +89,8 @@ place_topo_try(const struct place_node *n, const struct place_req *r,
 	w.ngpus = n->gpus;
 	w.kind = r->cpukind;
 	w.gpus_busy = now ? n->gpus_used : 0;
+	w.mem_total = n->mem;
+	w.numa_used = now ? n->numa_used : NULL;
 	return topo_place(n->topo, now ? n->busy : "", &w, cpus, cpussz, mems,
 	    memssz, gpus);
 }
@@ -265,6 +267,9 @@ place_take(struct place_node *node, const struct place_req *r, char *cpus,
 		if (topo_cpus_union(node->busy, cpus, u, sizeof u) < 0)
 			return -2;
 		memcpy(node->busy, u, sizeof u);
+		if ((k = topo_numa_of(node->topo, cpus)) >= 0 && k <
+		    TOPO_NUMA_MAX)
+			node->numa_used[k] += r->mem;
 	} else
 		for (i = 0; i < node->gpus && i < 64 && got < r->gpus; i++)
 			if (!(node->gpus_used >> i & 1)) {

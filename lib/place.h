@@ -40,6 +40,9 @@ struct place_node {
 	unsigned cores_free;
 	uint64_t mem_used;
 	uint64_t gpus_used;	/* bit i: GPU i held */
+	uint64_t numa_used[TOPO_NUMA_MAX];	/* memory held by jobs whose
+				 * cores are all in NUMA node i (their
+				 * cpuset.mems confines them there) */
 	unsigned njobs;
 	double runtime;		/* fastest: observed mean run time, s; 0 =
 				 * not known */

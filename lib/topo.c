@@ -398,6 +398,38 @@ topo_numa_mem(struct topo *t, unsigned os)
 	return o && o->attr ? o->attr->numanode.local_memory : 0;
 }
 
+static int topo_list_parse(hwloc_bitmap_t b, const char *s);
+
+int
+topo_numa_of(struct topo *t, const char *cpus)
+{
+	int r = -1;
+
+	if (!cpus || !*cpus || topo_list_parse(t->got, cpus) < 0 ||
+	    hwloc_cpuset_to_nodeset(t->h, t->got, t->nodes) < 0)
+		return -1;
+	if (hwloc_bitmap_weight(t->nodes) == 1)
+		r = hwloc_bitmap_first(t->nodes);
+	hwloc_bitmap_zero(t->got);
+	return r;
+}
+
+/* May NUMA node numa take w's memory (its share of the node's memory,
+ * less what running jobs hold there)? */
+static int
+topo_numa_mem_fits(struct topo *t, const struct topo_want *w,
+    hwloc_obj_t numa)
+{
+	uint64_t cap = numa->attr->numanode.local_memory, root =
+	    hwloc_get_root_obj(t->h)->total_memory, used = 0;
+
+	if (w->mem_total && root)
+		cap = (uint64_t)((long double)cap * w->mem_total / root);
+	if (w->numa_used && numa->os_index < TOPO_NUMA_MAX)
+		used = w->numa_used[numa->os_index];
+	return cap >= used && cap - used >= w->numa_mem;
+}
+
 static size_t
 topo_digits(unsigned v)
 {
@@ -641,7 +673,7 @@ topo_cores_find(struct topo *t, const struct topo_want *w,
 		if (hwloc_bitmap_iszero(numa->cpuset))
 			continue;	/* memory-only node */
 		if (w->one_numa && w->numa_mem &&
-		    numa->attr->numanode.local_memory < w->numa_mem)
+		    !topo_numa_mem_fits(t, w, numa))
 			continue;
 		if (topo_cores_take(t, topo_within(t, numa->cpuset, kind),
 		    w->cores) != w->cores)

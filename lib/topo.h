@@ -16,6 +16,8 @@
  * added (topo_list_worst), so no list is ever cut short. */
 #define TOPO_LIST_MAX	4096
 #define TOPO_GPU_MAX	64	/* GPUs of one node iar tracks */
+#define TOPO_NUMA_MAX	64	/* NUMA OS indexes whose memory use iar
+				 * tracks (higher ones: capacity only) */
 
 struct topo;	/* opaque; wraps an hwloc topology */
 
@@ -62,6 +64,9 @@ size_t topo_list_worst(struct topo *t);
 
 /* Memory of each NUMA node by OS index; 0 if none or unknown. */
 uint64_t topo_numa_mem(struct topo *t, unsigned os);
+/* The OS index of the one NUMA node all PUs of cpus (a list) are in, or
+ * -1 (several, none, a bad list). */
+int topo_numa_of(struct topo *t, const char *cpus);
 
 /* What a job wants of one node. */
 struct topo_want {
@@ -69,6 +74,11 @@ struct topo_want {
 	int one_numa;		/* cores (and GPUs) all in one NUMA node */
 	uint64_t numa_mem;	/* with one_numa: that node's memory must
 				 * hold this much; 0 = no need */
+	uint64_t mem_total;	/* the node's memory for jobs, when it is not
+				 * hwloc's: NUMA nodes get their share of
+				 * it (0 = hwloc's own figures) */
+	const uint64_t *numa_used;	/* memory held in each NUMA node, by
+				 * OS index (TOPO_NUMA_MAX); NULL = none */
 	unsigned gpus;		/* GPUs, chosen near the cores */
 	unsigned ngpus;		/* GPUs the node has (the settings may say
 				 * more or fewer than hwloc sees) */

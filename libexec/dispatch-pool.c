@@ -571,6 +571,7 @@ match_usage(struct disp *d)
 		mn->njobs = nj ? nids : 0;
 		/* The picture: cores, memory and GPUs held. */
 		p->busy[0] = 0;
+		memset(p->numa_used, 0, sizeof p->numa_used);
 		p->mem_used = 0;
 		p->gpus_used = 0;
 		p->njobs = 0;
@@ -594,6 +595,12 @@ match_usage(struct disp *d)
 			if (j->cpus[0] && topo_cpus_union(p->busy, j->cpus, u,
 			    sizeof u) == 0)
 				memcpy(p->busy, u, sizeof u);
+			if (p->topo) {
+				int o = topo_numa_of(p->topo, j->cpus);
+
+				if (o >= 0 && o < TOPO_NUMA_MAX)
+					p->numa_used[o] += j->mem;
+			}
 			used += j->cores;
 			p->mem_used += j->mem;
 			p->gpus_used |= j->gpus;

@@ -211,6 +211,22 @@ test_gpus(void)
 	    "NUMA node of 755G holds it");
 	r.mem = 700ULL << 30;
 	ok(place_fit(&p, &r) == PR_OK, "--numa --mem 700G fits");
+	/* what running jobs hold in a NUMA node counts */
+	r.mem = 500ULL << 30;
+	r.cores = 1;
+	ok(place_take(&p, &r, cpus, sizeof cpus, mems, sizeof mems, gpus,
+	    sizeof gpus) == 0 && !strcmp(mems, "0") && place_take(&p, &r,
+	    cpus, sizeof cpus, mems, sizeof mems, gpus, sizeof gpus) == 0 &&
+	    !strcmp(mems, "1"), "two --numa --mem 500G jobs: one per NUMA "
+	    "node (755G each), though cores are left on node 0");
+	ok(place_fit(&p, &r) == PR_NUMA, "a third waits: no NUMA node free "
+	    "enough");
+	/* a node given more memory than hwloc saw: each NUMA node its share */
+	node_init(&p, "dgx", t);
+	p.mem *= 2;
+	r.mem = 1000ULL << 30;
+	ok(place_fit(&p, &r) == PR_OK, "--memory twice hwloc's: --numa --mem "
+	    "1000G fits a NUMA node's share");
 	topo_free(t);
 
 	t = load("power8gpudistances");
@@ -351,13 +367,13 @@ test_nomem(void)
 int
 main(void)
 {
-	printf("1..34\n");
+	printf("1..37\n");
 	test_fragmented();
 	test_gpus();
 	test_shape();
 	test_allowed();
 	test_nomem();
-	if (tap_n != 34)
-		printf("# planned 34 tests, ran %d\n", tap_n);
-	return tap_fails || tap_n != 34;
+	if (tap_n != 37)
+		printf("# planned 37 tests, ran %d\n", tap_n);
+	return tap_fails || tap_n != 37;
 }

@@ -42,7 +42,9 @@ static const char usage[] =
 "                     'active' for unfinished and 'done' for finished)\n"
 "  -u, --user LIST    only these users (names or uids)\n"
 "  -j, --jobs LIST    only these job ids\n"
-"  -a, --all          all jobs (the default)\n"
+"  -a, --all          all jobs, however long ago they ended\n"
+"      --since TIME   jobs ended less than TIME ago (as -t: 30, 2:00:00,\n"
+"                     1-0; default 1:00:00), besides every unfinished job\n"
 "  -r, --array        list every task of job arrays (the table folds the\n"
 "                     tasks that are not running into their array's line)\n"
 "      --csv          comma-separated values (RFC 4180)\n"
@@ -51,7 +53,7 @@ static const char usage[] =
 "  -n, --no-header    no header line (table, CSV, TSV)\n"
 "  -h, --help         this text\n";
 
-enum { O_CSV = 256, O_TSV, O_JSON };
+enum { O_CSV = 256, O_TSV, O_JSON, O_SINCE };
 enum { F_TABLE, F_CSV, F_TSV, F_JSON };
 
 #define SHORTOPTS "s:u:j:anrh"
@@ -62,6 +64,7 @@ static const struct option longopts[] = {
 	{ "user", required_argument, NULL, 'u' },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "all", no_argument, NULL, 'a' },
+	{ "since", required_argument, NULL, O_SINCE },
 	{ "array", no_argument, NULL, 'r' },
 	{ "csv", no_argument, NULL, O_CSV },
 	{ "tsv", no_argument, NULL, O_TSV },
@@ -90,6 +93,7 @@ struct stat_ctx {
 	int fmt, header;
 	int unfold;			/* -r: every task of arrays */
 	unsigned states;		/* bit per state; 0 = all */
+	int64_t since_us;		/* ended before: not listed; 0 = all */
 	uid_t *uids;
 	size_t nuids;
 	int64_t now_us;
@@ -318,6 +322,9 @@ wanted(const struct stat_ctx *x, const struct view_job *v)
 
 	if (x->states && !(x->states & (1u << v->state)))
 		return 0;
+	if (x->since_us && job_state_final(v->state) && (v->ended_us ?
+	    v->ended_us : v->submitted_us) < x->since_us)
+		return 0;
 	if (!x->nuids)
 		return 1;
 	for (i = 0; i < x->nuids; i++)
@@ -426,7 +433,7 @@ u64_cmp(const void *a, const void *b)
 }
 
 static size_t
-ids_parse(const char *list, uint64_t **ids)
+ids_parse(struct cmd *c, const char *list, uint64_t **ids)
 {
 	char item[32];
 	const char *p = list;
@@ -437,7 +444,7 @@ ids_parse(const char *list, uint64_t **ids)
 		if (!item[0])
 			continue;
 		*ids = msg_xrealloc(*ids, (n + 1) * sizeof **ids);
-		(*ids)[n++] = cmd_id_arg(item);
+		(*ids)[n++] = c ? cmd_id_find(c, item) : cmd_id_arg(item);
 	}
 	if (!n)
 		msg_die(EX_USAGE, "bad job list '%s'", list);
@@ -464,8 +471,10 @@ main(int argc, char **argv)
 	struct hist *h;
 	struct cmd c;
 	uint64_t *ids = NULL;
-	size_t nids = 0, i;
-	int ch, rc = 0;
+	size_t nids = 0, i, njlists = 0;
+	char **jlists = NULL;
+	int ch, rc = 0, all = 0, since_set = 0;
+	uint64_t since = 3600;
 
 	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
@@ -486,16 +495,23 @@ main(int argc, char **argv)
 			break;
 		case 'j': {
 			uint64_t *more;
-			size_t n = ids_parse(optarg, &more);
 
-			x.unfold = 1;	/* asked for by id: shown */
-			ids = msg_xrealloc(ids, (nids + n) * sizeof *ids);
-			memcpy(ids + nids, more, n * sizeof *ids);
-			nids += n;
+			ids_parse(NULL, optarg, &more);	/* checked now, */
 			free(more);
+			x.unfold = 1;	/* asked for by id: shown */
+			jlists = msg_xrealloc(jlists, (njlists + 1) *
+			    sizeof *jlists);
+			jlists[njlists++] = optarg;	/* read after setup */
 			break;
 		}
 		case 'a':
+			all = 1;
+			break;
+		case O_SINCE:
+			since_set = 1;
+			if (job_time_parse(optarg, &since) < 0)
+				msg_die(EX_USAGE, "bad time '%s' (as iar-submit "
+				    "-t: MINUTES, H:M:S, D-H ...)", optarg);
 			break;
 		case 'r':
 			x.unfold = 1;
@@ -524,6 +540,16 @@ main(int argc, char **argv)
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
+	cmd_setup(&c, argv[0]);
+	for (i = 0; i < njlists; i++) {	/* ARRAY_TASK: the task's id */
+		uint64_t *more;
+		size_t n = ids_parse(&c, jlists[i], &more);
+
+		ids = msg_xrealloc(ids, (nids + n) * sizeof *ids);
+		memcpy(ids + nids, more, n * sizeof *ids);
+		nids += n;
+		free(more);
+	}
 	if (nids > 1) {
 		size_t k;
 
@@ -533,8 +559,11 @@ main(int argc, char **argv)
 				ids[k++] = ids[i];
 		nids = k;
 	}
-	cmd_setup(&c, argv[0]);
 	x.now_us = now_us();
+	/* As squeue: the live jobs, and those that ended lately; -a, a
+	 * state list (-s) or ids (-j) reach back through all of it. */
+	if (!all && !nids && (since_set || !x.states))
+		x.since_us = x.now_us - (int64_t)since * 1000000;
 
 	if (x.fmt == F_JSON)
 		buf_adds(&x.out, "{\"schema\":\"iar-stat/1\",\"jobs\":[");

@@ -15,7 +15,7 @@ const char *const place_reason_names[PR_N] = {
 	"down",
 	"no executor running", "in maintenance", "drained", "cores busy",
 	"no NUMA node free enough",
-	"memory in use", "GPUs in use", "reserved for a job before it"
+	"memory in use", "GPUs in use", "reserved for a job ahead of it"
 };
 
 int
@@ -526,6 +526,12 @@ place_why(const struct place_node *nodes, size_t n,
 	} else if (best[0]) {
 		w = snprintf(out + off, outsz - off, "; would start now on %s",
 		    best);
+		if (w > 0 && (size_t)w < outsz - off)
+			off += (size_t)w;
+	} else if (count[PR_RESERVED] && r->end_us == 0) {
+		/* Backfill takes only jobs known to end in time. */
+		w = snprintf(out + off, outsz - off, "; with a walltime (-t) "
+		    "short enough it could start before that job");
 		if (w > 0 && (size_t)w < outsz - off)
 			off += (size_t)w;
 	}

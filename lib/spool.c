@@ -376,60 +376,99 @@ spool_jobdir_open(struct spool *sp, uint64_t id, int create)
 	return file_dir_open(sp->fd[SD_JOBS], name);
 }
 
+/* One look for id in dir (run: every node's directory). */
+static int
+spool_job_look(struct spool *sp, const char *name, int dir, char *node,
+    size_t nodesz)
+{
+	struct dirent *de;
+	struct stat st;
+	char p[320];
+	DIR *d;
+	int fd;
+
+	if (dir == SD_JOBS) {
+		snprintf(p, sizeof p, "%s/" JOBDIR_JOB, name);
+		return fstatat(sp->fd[SD_JOBS], p, &st, AT_SYMLINK_NOFOLLOW);
+	}
+	if (dir != SD_RUN)
+		return sp->fd[dir] < 0 ? -1 : fstatat(sp->fd[dir], name, &st,
+		    AT_SYMLINK_NOFOLLOW);
+	/* run/NODE/ID: few nodes per spool, so a scan is cheap. */
+	if ((fd = dup(sp->fd[SD_RUN])) < 0)
+		return -1;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		if (!spool_node_ok(de->d_name))
+			continue;
+		snprintf(p, sizeof p, "%s/%s", de->d_name, name);
+		if (fstatat(sp->fd[SD_RUN], p, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (node)
+				snprintf(node, nodesz, "%s", de->d_name);
+			closedir(d);
+			return 0;
+		}
+	}
+	closedir(d);
+	return -1;
+}
+
+/* The directories are looked at in the order a job moves through them
+ * (incoming, queue, run, done, jobs/ID/job), so a job that moves on
+ * while we look is found further on. Only a move back (release from
+ * hold, a requeue) can slip past a look: when nothing is found, look
+ * again, a few times. */
+int
+spool_job_open(struct spool *sp, uint64_t id, struct stat *st)
+{
+	char node[64], name[32];
+	int dir, dfd, fd, e, r;
+
+	r = spool_job_locate(sp, id, &dir, node, sizeof node);
+	if (r != 0) {
+		errno = r > 0 ? ENOENT : errno;
+		return -1;
+	}
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	if (dir == SD_RUN)
+		dfd = spool_run_open(sp, node, 0);
+	else if (dir == SD_JOBS)
+		dfd = spool_jobdir_open(sp, id, 0);
+	else
+		return file_open_checked(sp->fd[dir], name, st);
+	if (dfd < 0)
+		return -1;
+	fd = file_open_checked(dfd, dir == SD_JOBS ? JOBDIR_JOB : name, st);
+	e = errno;
+	close(dfd);
+	errno = e;
+	return fd;
+}
+
 int
 spool_job_locate(struct spool *sp, uint64_t id, int *dir, char *node,
     size_t nodesz)
 {
-	static const int order[] = { SD_INCOMING, SD_QUEUE, SD_HOLD, SD_DONE,
-		SD_BAD };
-	char name[48];
-	struct stat st;
+	static const int order[] = { SD_INCOMING, SD_QUEUE, SD_HOLD, SD_RUN,
+		SD_DONE, SD_JOBS, SD_BAD };
+	char name[32];
 	size_t i;
-	int fd;
+	int pass;
 
 	snprintf(name, sizeof name, "%" PRIu64, id);
 	if (node && nodesz)
 		node[0] = 0;
-	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
-		if (sp->fd[order[i]] >= 0 && fstatat(sp->fd[order[i]], name,
-		    &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			*dir = order[i];
-			return 0;
-		}
-	}
-	/* run/NODE/ID: few nodes per spool, so a scan is cheap. */
-	if ((fd = dup(sp->fd[SD_RUN])) >= 0) {
-		DIR *d = fdopendir(fd);
-		struct dirent *de;
-
-		if (!d) {
-			close(fd);
-			return -1;
-		}
-		rewinddir(d);
-		while ((de = readdir(d))) {
-			char p[320];
-
-			if (!spool_node_ok(de->d_name))
-				continue;
-			snprintf(p, sizeof p, "%s/%s", de->d_name, name);
-			if (fstatat(sp->fd[SD_RUN], p, &st,
-			    AT_SYMLINK_NOFOLLOW) == 0) {
-				*dir = SD_RUN;
-				if (node)
-					snprintf(node, nodesz, "%s",
-					    de->d_name);
-				closedir(d);
+	for (pass = 0; pass < 3; pass++)
+		for (i = 0; i < sizeof order / sizeof order[0]; i++)
+			if (spool_job_look(sp, name, order[i], node,
+			    nodesz) == 0) {
+				*dir = order[i];
 				return 0;
 			}
-		}
-		closedir(d);
-	}
-	snprintf(name, sizeof name, "%" PRIu64 "/" JOBDIR_JOB, id);
-	if (fstatat(sp->fd[SD_JOBS], name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		*dir = SD_JOBS;
-		return 0;
-	}
 	return 1;
 }
 

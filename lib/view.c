@@ -689,41 +689,142 @@ view_hist_one(uint64_t id, const char *rec, size_t len, void *arg)
 	return w->fn(&v, w->arg);
 }
 
-int
-view_job_each(struct spool *sp, struct hist *h,
-    int (*fn)(const struct view_job *v, void *arg), void *arg)
+/* A stamp of a directory's entries: its mtime, which every rename into
+ * or out of it moves. */
+static int64_t
+view_dir_stamp(int fd)
 {
-	static const int dirs[] = { SD_INCOMING, SD_QUEUE, SD_HOLD, SD_DONE,
-		SD_BAD };
-	struct idlist l = { 0 };
-	struct hist_walk w;
-	size_t i, *ord;
-	int r = 0, fd;
+	struct stat st;
 
-	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-		if (sp->fd[dirs[i]] >= 0)
-			idlist_scan(&l, sp->fd[dirs[i]], dirs[i], NULL);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -1;
+	return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+/* The spool's job directories in the order a job moves through them
+ * (incoming, queue, hold, each run/NODE, done, bad); fds are the
+ * spool's own except run/NODE's, opened here (closed by scan_close). */
+struct view_scandir {
+	int fd, dir, own;
+	int64_t stamp;
+	char node[64];
+};
+
+struct view_scan {
+	struct view_scandir *d;
+	size_t n, cap;
+};
+
+static void
+view_scan_add(struct view_scan *s, int fd, int dir, const char *node, int own)
+{
+	struct view_scandir *e;
+
+	if (fd < 0)
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+
+		if (!(e = realloc(s->d, cap * sizeof *e))) {
+			if (own)
+				close(fd);
+			return;
+		}
+		s->d = e;
+		s->cap = cap;
+	}
+	e = &s->d[s->n];
+	if (snprintf(e->node, sizeof e->node, "%s", node ? node : "") >=
+	    (int)sizeof e->node) {
+		if (own)
+			close(fd);
+		return;		/* not a node name (spool_node_ok) */
+	}
+	e->fd = fd;
+	e->dir = dir;
+	e->own = own;
+	s->n++;
+}
+
+static void
+view_scan_open(struct spool *sp, struct view_scan *s)
+{
+	static const int pre[] = { SD_INCOMING, SD_QUEUE, SD_HOLD };
+	struct dirent *de;
+	size_t i;
+	DIR *d;
+	int fd;
+
+	for (i = 0; i < sizeof pre / sizeof pre[0]; i++)
+		view_scan_add(s, sp->fd[pre[i]], pre[i], NULL, 0);
 	if ((fd = dup(sp->fd[SD_RUN])) >= 0) {
-		DIR *d = fdopendir(fd);
-		struct dirent *de;
-
-		if (d) {
+		if ((d = fdopendir(fd))) {
 			rewinddir(d);
-			while ((de = readdir(d))) {
-				int nfd;
-
-				if (!spool_node_ok(de->d_name))
-					continue;
-				if ((nfd = spool_run_open(sp, de->d_name, 0)) <
-				    0)
-					continue;
-				idlist_scan(&l, nfd, SD_RUN, de->d_name);
-				close(nfd);
-			}
+			while ((de = readdir(d)))
+				if (spool_node_ok(de->d_name))
+					view_scan_add(s, spool_run_open(sp,
+					    de->d_name, 0), SD_RUN, de->d_name,
+					    1);
 			closedir(d);
 		} else
 			close(fd);
 	}
+	view_scan_add(s, sp->fd[SD_DONE], SD_DONE, NULL, 0);
+	view_scan_add(s, sp->fd[SD_BAD], SD_BAD, NULL, 0);
+}
+
+static void
+view_scan_close(struct view_scan *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->d[i].own)
+			close(s->d[i].fd);
+	free(s->d);
+	s->d = NULL;
+	s->n = s->cap = 0;
+}
+
+/* Every job in the spool, each exactly once, at every moment: the
+ * directories are read in the order jobs move through them (a job that
+ * moves on while we read is met again further on), a directory that
+ * changed after we read it is read again (a job that moved back: a
+ * release, a requeue), and a job gone from where we saw it is looked up
+ * again, or else left to the history, which is walked after the spool
+ * (the dispatcher takes a job out of done/ only once the copy of the
+ * history readers open holds it). */
+int
+view_job_each(struct spool *sp, struct hist *h,
+    int (*fn)(const struct view_job *v, void *arg), void *arg)
+{
+	struct view_scan s = { 0 };
+	struct idlist l = { 0 };
+	struct hist_walk w;
+	size_t i, nlive = 0, *ord;
+	int r = 0, round;
+
+	view_scan_open(sp, &s);
+	for (i = 0; i < s.n; i++) {
+		s.d[i].stamp = view_dir_stamp(s.d[i].fd);
+		idlist_scan(&l, s.d[i].fd, s.d[i].dir, s.d[i].node);
+	}
+	for (round = 0; round < 2; round++) {
+		int again = 0;
+
+		for (i = 0; i < s.n; i++) {
+			int64_t t = view_dir_stamp(s.d[i].fd);
+
+			if (t == s.d[i].stamp)
+				continue;
+			s.d[i].stamp = t;
+			idlist_scan(&l, s.d[i].fd, s.d[i].dir, s.d[i].node);
+			again = 1;
+		}
+		if (!again)
+			break;
+	}
+	view_scan_close(&s);
 	ord = malloc((l.n ? l.n : 1) * sizeof *ord);
 	w.live = malloc((l.n ? l.n : 1) * sizeof *w.live);
 	if (!ord || !w.live) {
@@ -738,15 +839,16 @@ view_job_each(struct spool *sp, struct hist *h,
 		struct view_job v;
 		size_t k = ord[i];
 
-		/* A job moving between directories may be seen twice. */
-		if (i > 0 && l.id[ord[i - 1]] == l.id[k])
+		/* Seen twice (it moved while we read): shown once. */
+		if (nlive > 0 && w.live[nlive - 1] == l.id[k])
 			continue;
-		if (view_live_get(sp, l.id[k], l.dir[k], l.node[k], &v, 1) == 0)
-			r = fn(&v, arg);
+		if (view_live_get(sp, l.id[k], l.dir[k], l.node[k], &v, 1) != 0 &&
+		    view_job_get(sp, NULL, l.id[k], &v) != 0)
+			continue;	/* gone to the history: shown from there */
+		w.live[nlive++] = l.id[k];
+		r = fn(&v, arg);
 	}
-	for (i = 0; i < l.n; i++)
-		w.live[i] = l.id[ord[i]];
-	w.nlive = l.n;
+	w.nlive = nlive;
 	w.fn = fn;
 	w.arg = arg;
 	if (r == 0 && h)

@@ -95,7 +95,8 @@ qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
 		memcpy(q->sel->nodelist, j.nodelist, sizeof j.nodelist);
 		memcpy(q->sel->exclude, j.exclude, sizeof j.exclude);
 	}
-	q->dep = j.nafter > 0 || st.st_mtime > time(NULL);
+	q->dep = j.nafter > 0 || st.st_mtime > time(NULL) ||
+	    j.begin_us > disp_now_us();
 	if (q->prio > 0 && st.st_uid != 0 && st.st_uid != geteuid())
 		q->prio = 0;
 	return 0;
@@ -364,6 +365,19 @@ why_write(struct disp *d, struct buf *b, int force)
 	d->why_known = 1;
 }
 
+int
+disp_why_wake_ms(const struct disp *d, int max)
+{
+	int64_t left;
+
+	if (!d->why_due_us)
+		return max;
+	left = (d->why_due_us - disp_now_us()) / 1000 + 1;
+	if (left < 0)
+		left = 0;
+	return left < max ? (int)left : max;
+}
+
 void
 disp_queue_schedule(struct disp *d)
 {
@@ -383,8 +397,10 @@ disp_queue_schedule(struct disp *d)
 		if (!d->pn[k].down && d->pn[k].admin == NA_UP &&
 		    d->pn[k].cores_free > maxfree)
 			maxfree = d->pn[k].cores_free;
-	if (maxfree == 0 && d->nqcache && now - d->whyw_us < WHY_EVERY_US)
+	if (maxfree == 0 && d->nqcache && now - d->whyw_us < WHY_EVERY_US) {
+		d->why_due_us = d->whyw_us + WHY_EVERY_US;
 		return;
+	}
 	if (queue_load(d, &q, &n) < 0 || n == 0) {
 		buf_init(&why);
 		why_write(d, &why, 1);
@@ -394,6 +410,9 @@ disp_queue_schedule(struct disp *d)
 	qsort(q, n, sizeof *q, qjob_cmp);
 	kick = calloc(d->nn ? d->nn : 1, sizeof *kick);
 	want_why = now - d->whyw_us >= WHY_EVERY_US;
+	/* Jobs that wait now get their why line within a second, even if
+	 * nothing else happens meanwhile to wake the head. */
+	d->why_due_us = want_why ? 0 : d->whyw_us + WHY_EVERY_US;
 	buf_init(&why);
 	for (i = 0; i < n; i++) {
 		struct place_req r;

@@ -89,6 +89,11 @@ struct disp {
 	unsigned started, reaped, accepted;
 	int dirty_done, dirty_queue;
 	int hist_dirty;		/* stored since the last checkpoint */
+	/* ended jobs stored in the history, still in done/: each moves to
+	 * jobs/ID/job after the next checkpoint, so that readers, who see
+	 * the history as of the last one, always find it somewhere */
+	uint64_t *recorded;
+	size_t nrecorded, caprecorded;
 	/* queued jobs seen in earlier passes, sorted by id: a pass reads
 	 * only the files of jobs it has not seen */
 	struct qjob *qcache;
@@ -113,6 +118,7 @@ struct disp {
 	int64_t watch_us;	/* last heartbeat progress check */
 	struct timespec nodes_mtime;	/* nodes/ when its names were read */
 	int64_t whyw_us;	/* last spool/why write */
+	int64_t why_due_us;	/* a pass then writes why for waiting jobs */
 	struct buf *whytext;	/* what spool/why holds now */
 	/* placement = fastest: mean run times per node and job name */
 	struct speed *speeds;
@@ -233,6 +239,12 @@ struct view_job;
 /* Job id in done/ (seen as v): requeue it for a retry? 1 requeued (or
  * to be, next pass), 0 record it as final. */
 int disp_retry_check(struct disp *d, uint64_t id, const struct view_job *v);
+/* dispatch-done.c: store the ended jobs in done/ in the history; after a
+ * checkpoint (disp_checkpoint) move them to jobs/ID/job. */
+void disp_done_record(struct disp *d);
+/* dispatch-match.c: max, or less if a pass is due to say why jobs wait. */
+int disp_why_wake_ms(const struct disp *d, int max);
+void disp_checkpoint(struct disp *d);
 /* jobs/ID/requeues (jobdir): how many times the job was requeued. */
 unsigned disp_requeues_get(int jobdir);
 

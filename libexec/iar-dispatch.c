@@ -461,87 +461,6 @@ drop:
 }
 
 /* done/ID → history → jobs/ID/job */
-static void
-done_record(struct disp *d)
-{
-	struct dirent *de;
-	int fd;
-	DIR *dir;
-
-	if ((fd = dup(d->sp.fd[SD_DONE])) < 0 || !(dir = fdopendir(fd)))
-		return;
-	rewinddir(dir);
-	while ((de = readdir(dir))) {
-		struct hist_event ev[3];
-		struct view_job v;
-		char err[256], dst[64];
-		struct buf b;
-		uint64_t id;
-		size_t nev = 0;
-
-		if (job_id_parse(de->d_name, &id) < 0)
-			continue;
-		if (!d->hist)
-			break;	/* they wait in done/ until it opens */
-		if (view_job_get(&d->sp, NULL, id, &v) != 0)
-			continue;
-		if (job_state_final(v.state) && disp_retry_check(d, id, &v))
-			continue;
-		if (!job_state_final(v.state)) {
-			v.state = JS_FAILED;
-			snprintf(v.cause, sizeof v.cause, "no result");
-		}
-		memset(ev, 0, sizeof ev);
-		if (v.started_us) {
-			ev[nev].id = id;
-			ev[nev].when_us = v.started_us;
-			snprintf(ev[nev].state, sizeof ev[nev].state,
-			    "RUNNING");
-			snprintf(ev[nev].cause, sizeof ev[nev].cause,
-			    "job executing on %s", v.node);
-			nev++;
-		}
-		ev[nev].id = id;
-		ev[nev].when_us = v.ended_us ? v.ended_us : disp_now_us();
-		snprintf(ev[nev].state, sizeof ev[nev].state, "%s",
-		    job_state_name(v.state));
-		snprintf(ev[nev].cause, sizeof ev[nev].cause, "%.120s", v.cause);
-		nev++;
-		if (v.state == JS_COMPLETED && v.started_us && v.ended_us >=
-		    v.started_us)
-			disp_speed_note(d, v.node, v.name, (double)(v.ended_us -
-			    v.started_us) / 1e6);
-		if (d->hist) {
-			buf_init(&b);
-			view_job_format(&v, "iar-hist", &b);
-			if (b.err || hist_job_store(d->hist, id, b.s, b.len, ev,
-			    nev, err, sizeof err) < 0) {
-				msg_log("HIST", "job %" PRIu64 ": %s", id,
-				    b.err ? "out of memory" : err);
-				buf_free(&b);
-				continue;	/* stays in done/ */
-			}
-			buf_free(&b);
-			d->hist_dirty = 1;
-		}
-		{
-			int jd = spool_jobdir_open(&d->sp, id, 1);
-
-			if (jd < 0)
-				continue;
-			close(jd);
-		}
-		snprintf(dst, sizeof dst, "%" PRIu64 "/" JOBDIR_JOB, id);
-		if (renameat(d->sp.fd[SD_DONE], de->d_name, d->sp.fd[SD_JOBS],
-		    dst) == 0)
-			d->reaped++;
-		if (d->verbose)
-			msg_log("END", "job %" PRIu64 " %s %s", id,
-			    job_state_name(v.state), v.cause);
-	}
-	closedir(dir);
-}
-
 /* tmp/ and ctl/ leftovers from crashed commands: older than an hour. */
 static void
 stale_remove(struct disp *d, int which)
@@ -598,7 +517,7 @@ pass_run(struct disp *d)
 		return;
 	incoming_accept(d);
 	ctl_process(d);
-	done_record(d);
+	disp_done_record(d);
 	disp_queue_schedule(d);
 	if (d->dirty_queue)
 		file_dir_sync(d->sp.fd[SD_QUEUE]);
@@ -876,8 +795,7 @@ main(int argc, char **argv)
 		 * least every 5 s while it does not. */
 		if (d.hist && d.hist_dirty && (idle_wake || disp_now_us() -
 		    ckpt_us > 5000000)) {
-			hist_checkpoint(d.hist);
-			d.hist_dirty = 0;
+			disp_checkpoint(&d);
 			ckpt_us = disp_now_us();
 		}
 		idle_wake = 0;
@@ -905,7 +823,8 @@ main(int argc, char **argv)
 		if (disp_node_beat_ms(&d) < timeout)
 			timeout = disp_node_beat_ms(&d);
 		if (d.head)
-			timeout = disp_dep_wake_ms(timeout);
+			timeout = disp_why_wake_ms(&d,
+			    disp_dep_wake_ms(timeout));
 		p[0].fd = in;
 		p[0].events = POLLIN;
 		p[1].fd = sfd;
@@ -933,9 +852,10 @@ main(int argc, char **argv)
 			break;
 	}
 	if (d.hist) {
-		hist_checkpoint(d.hist);
+		disp_checkpoint(&d);
 		hist_close(d.hist);
 	}
+	free(d.recorded);
 	topo_free(d.topo);
 	if (d.nodefd >= 0)
 		close(d.nodefd);

@@ -98,6 +98,32 @@ git_local_check(const char *url)
 		stage_die("git: no repository at '%s': not a directory", url);
 }
 
+/* A local repository another user owns: git (and libgit2) refuse it as
+ * of "dubious ownership"; libgit2 1.5 then says only "config value
+ * 'safe.directory' was not found". Say what git says, and what to do. */
+static void
+git_owner_check(const char *url, int ret)
+{
+	const char *p = url;
+	struct passwd *pw;
+	struct stat st;
+	char who[64];
+
+	if (strncmp(p, "file://", 7) == 0)
+		p += 7;
+	if (p[0] != '/' || stat(p, &st) < 0 || (st.st_uid == getuid() &&
+	    ret != GIT_EOWNER))
+		return;
+	if ((pw = getpwuid(st.st_uid)))
+		snprintf(who, sizeof who, "%s", pw->pw_name);
+	else
+		snprintf(who, sizeof who, "uid %u", (unsigned)st.st_uid);
+	stage_die("git: cannot fetch '%s': the repository is owned by %s, "
+	    "not by %s, and git refuses it (\"dubious ownership\"); if you "
+	    "trust it, allow it with: git config --global --add "
+	    "safe.directory %s", url, who, stage_user, p);
+}
+
 /* ssh:// credentials: the job user's default key files (no passphrase;
  * there is no agent for a batch job), each tried once. */
 static int
@@ -138,7 +164,7 @@ git_stage(const struct stage_req *rq, char *sha)
 	char spec[JOB_REF_MAX + 32];
 	const char *ref = rq->git_ref[0] ? rq->git_ref : "HEAD";
 	unsigned tries = 0;
-	int lock;
+	int lock, r;
 
 	git_local_check(rq->git_url);
 	if (git_libgit2_init() < 0)
@@ -161,9 +187,11 @@ git_stage(const struct stage_req *rq, char *sha)
 	fo.callbacks.payload = &tries;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
 	fo.prune = GIT_FETCH_PRUNE;
-	if (git_remote_fetch(remote, NULL, &fo, "iar: fetch") < 0)
+	if ((r = git_remote_fetch(remote, NULL, &fo, "iar: fetch")) < 0) {
+		git_owner_check(rq->git_url, r);
 		stage_die("git: cannot fetch '%s': %s", rq->git_url,
 		    git_msg());
+	}
 	git_remote_free(remote);
 	/* HEAD of the cache follows the remote's default branch. */
 	{

@@ -219,11 +219,15 @@ main(void)
 	r.end_us = 200000000;
 	ok(place_fit(&p[2], &r) == PR_RESERVED, "backfill: ends after it");
 	place_why(p, 3, &r, why, sizeof why);
-	is(why, "reserved for a job before it: c; not in its node list: a, b; "
+	is(why, "reserved for a job ahead of it: c; not in its node list: a, b; "
 	    "would start now on c with --time 100s", why);
 	r.time = 0;
 	r.end_us = 0;
 	ok(place_fit(&p[2], &r) == PR_RESERVED, "backfill: no walltime, no");
+	place_why(p, 3, &r, why, sizeof why);
+	is(why, "reserved for a job ahead of it: c; not in its node list: a, "
+	    "b; with a walltime (-t) short enough it could start before that "
+	    "job", why);
 	r.nodelist = NULL;
 	p[2].until = 0;
 

@@ -293,6 +293,8 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 
 		topo_free(m->topo);
 		m->topo = NULL;
+		for (tf = 0; (size_t)tf < m->njobs; tf++)
+			m->jobs[tf].numa = 0;	/* its NUMA nodes may differ */
 		buf_init(&b);
 		if ((tf = file_open_checked(fd, NODE_TOPOLOGY, &st)) >= 0 &&
 		    file_read_all(tf, 16u << 20, &b) == 0 &&
@@ -556,19 +558,28 @@ match_usage(struct disp *d)
 			nids = 0;
 		if (rundir >= 0)
 			close(rundir);
-		nj = malloc((nids ? nids : 1) * sizeof *nj);
-		for (k = m = 0; nj && m < nids; m++) {
-			while (k < mn->njobs && mn->jobs[k].id < ids[m])
-				k++;
-			if (k < mn->njobs && mn->jobs[k].id == ids[m])
-				nj[m] = mn->jobs[k];
-			else
-				mjob_read(d, ids[m], &nj[m]);
+		/* The same jobs as last pass (a full pool, the usual case):
+		 * the array is kept as it is, nothing copied. */
+		for (m = 0; nids == mn->njobs && m < nids && mn->jobs[m].id ==
+		    ids[m]; m++)
+			;
+		if (mn->jobs && nids == mn->njobs && m == nids)
+			free(ids);
+		else {
+			nj = malloc((nids ? nids : 1) * sizeof *nj);
+			for (k = m = 0; nj && m < nids; m++) {
+				while (k < mn->njobs && mn->jobs[k].id < ids[m])
+					k++;
+				if (k < mn->njobs && mn->jobs[k].id == ids[m])
+					nj[m] = mn->jobs[k];
+				else
+					mjob_read(d, ids[m], &nj[m]);
+			}
+			free(ids);
+			free(mn->jobs);
+			mn->jobs = nj;
+			mn->njobs = nj ? nids : 0;
 		}
-		free(ids);
-		free(mn->jobs);
-		mn->jobs = nj;
-		mn->njobs = nj ? nids : 0;
 		/* The picture: cores, memory and GPUs held. */
 		p->busy[0] = 0;
 		memset(p->numa_used, 0, sizeof p->numa_used);
@@ -595,12 +606,13 @@ match_usage(struct disp *d)
 			if (j->cpus[0] && topo_cpus_union(p->busy, j->cpus, u,
 			    sizeof u) == 0)
 				memcpy(p->busy, u, sizeof u);
-			if (p->topo) {
+			if (p->topo && !j->numa) {	/* worked out once */
 				int o = topo_numa_of(p->topo, j->cpus);
 
-				if (o >= 0 && o < TOPO_NUMA_MAX)
-					p->numa_used[o] += j->mem;
+				j->numa = o >= 0 ? o + 1 : -1;
 			}
+			if (j->numa > 0 && j->numa <= TOPO_NUMA_MAX)
+				p->numa_used[j->numa - 1] += j->mem;
 			used += j->cores;
 			p->mem_used += j->mem;
 			p->gpus_used |= j->gpus;

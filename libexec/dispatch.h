@@ -53,6 +53,8 @@ struct mjob {			/* a job in run/NODE, from its alloc */
 	uint64_t mem, gpus;	/* gpus: bit mask */
 	int64_t end_us;
 	char cpus[TOPO_LIST_MAX];
+	int numa;		/* 1 + the NUMA node all its cores are in,
+				 * -1 several, 0 not worked out yet */
 	uint64_t array_job;	/* a task of this array; 0 = not a task */
 };
 struct mnode {

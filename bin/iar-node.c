@@ -191,6 +191,11 @@ node_write(const char *name, struct topo *t, const struct opts *o,
 	char *xml;
 	int nodes, fd, r;
 
+	/* before anything is written */
+	if (topo_list_worst(t) > TOPO_LIST_MAX)
+		msg_die(EX_REJECT, "cannot add node '%s': too many PUs (a PU "
+		    "list may need %zu bytes, iar keeps %d)", name,
+		    topo_list_worst(t), TOPO_LIST_MAX);
 	snprintf(path, sizeof path, "%s", paths_nodes());
 	if ((nodes = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0)
@@ -208,10 +213,6 @@ node_write(const char *name, struct topo *t, const struct opts *o,
 	if (node_settings_read(fd, &s) < 0)
 		msg_die(EX_TEMP, "cannot read '%s/%s/%s': bad file", path,
 		    name, NODE_SETTINGS);
-	if (topo_list_worst(t) > TOPO_LIST_MAX)
-		msg_die(EX_REJECT, "cannot add node '%s': too many PUs (a PU "
-		    "list may need %zu bytes, iar keeps %d)", name,
-		    topo_list_worst(t), TOPO_LIST_MAX);
 	if (fresh || !o->kind)
 		snprintf(s.kind, sizeof s.kind, "%s", kind);
 	settings_apply(&s, o);

@@ -55,6 +55,12 @@ is "$(csv power8gpudistances gpus)" 4 "POWER8: 4 GPUs (12 OS devices)"
 is "$(csv 192em64t-24n8c2t cores),$(csv 192em64t-24n8c2t pus),$(csv 192em64t-24n8c2t numa)" \
     "192,384,24" "192 cores, 384 PUs, 24 NUMA nodes"
 
+# A machine whose PU lists iar could not keep whole is refused, loudly.
+iar-node add huge --synthetic 'pack:4 core:512 pu:2' 2>"$IAR_ROOT/err"
+is "$?,$(ls "$ND" | grep -c '^huge$')" "101,0" "4096 PUs: refused, nothing written"
+grep -q "too many PUs (a PU list may need [0-9]* bytes, iar keeps 4096)" "$IAR_ROOT/err"
+ok $? "and says why"
+
 # --gpus stays an override.
 iar-node add dgx-few --topology "$TD/nvidiaDGX2.xml" --gpus 2 >/dev/null
 is "$(csv dgx-few gpus)" 2 "--gpus overrides what hwloc sees"

@@ -39,12 +39,13 @@ LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage \
           libexec/iar-prune
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
-          tests/unit-node tests/unit-place tests/unit-sha256
+          tests/unit-node tests/unit-place tests/unit-sha256 \
+          tests/unit-topofile
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o cgi-bin/data-agg.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
           cgi-bin/page-stats.o cgi-bin/api.o cgi-bin/events.o \
-          cgi-bin/auth.o cgi-bin/page-ui.o
+          cgi-bin/auth.o cgi-bin/page-ui.o cgi-bin/page-topo.o
 PROGS   = $(BIN) $(LIBEXEC) $(CGI)
 
 all: $(PROGS)
@@ -114,6 +115,7 @@ tests/unit-hist: tests/unit-hist.o
 tests/unit-node: tests/unit-node.o
 tests/unit-place: tests/unit-place.o
 tests/unit-sha256: tests/unit-sha256.o
+tests/unit-topofile: tests/unit-topofile.o
 $(filter-out bin/iar-submit,$(BIN)) $(UNIT) libexec/iar-rebuild \
     libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage \
     libexec/iar-prune:

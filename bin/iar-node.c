@@ -191,6 +191,11 @@ node_write(const char *name, struct topo *t, const struct opts *o,
 	char *xml;
 	int nodes, fd, r;
 
+	/* before anything is written */
+	if (topo_list_worst(t) > TOPO_LIST_MAX)
+		msg_die(EX_REJECT, "cannot add node '%s': too many PUs (a PU "
+		    "list may need %zu bytes, iar keeps %d)", name,
+		    topo_list_worst(t), TOPO_LIST_MAX);
 	snprintf(path, sizeof path, "%s", paths_nodes());
 	if ((nodes = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0)
@@ -231,7 +236,12 @@ node_write(const char *name, struct topo *t, const struct opts *o,
 	close(fd);
 	mem_show(s.memory ? s.memory : ts.memory, mem, sizeof mem);
 	printf("%s: node %s: %u cores, %u PUs, %u NUMA, %s memory, %u GPUs\n",
-	    msg_prog, name, ts.cores, ts.pus, ts.numa, mem, s.gpus);
+	    msg_prog, name, ts.cores, ts.pus, ts.numa, mem, s.gpus ? s.gpus :
+	    ts.gpus);
+	if (!s.memory && !ts.memory)
+		msg_warn("node %s: the topology shows no memory, so jobs that "
+		    "ask for memory cannot run there: give it --memory SIZE",
+		    name);
 }
 
 static uint64_t
@@ -366,7 +376,7 @@ run_scan(const char *name, char *busy, size_t busysz)
 		return 0;
 	}
 	while ((de = readdir(d))) {
-		char text[2048], why[64], u[4096];
+		char text[2 * TOPO_LIST_MAX + 1024], why[64], u[TOPO_LIST_MAX];
 		struct rec_kv kv[16];
 		const char *cpus;
 		uint64_t id;
@@ -394,7 +404,8 @@ static int
 node_remove(const char *name)
 {
 	static const char *const files[] = { NODE_TOPOLOGY, NODE_SETTINGS,
-	    NODE_STATE, NODE_HEARTBEAT, NODE_ALIVE, NODE_TOPOSUM, "limits" };
+	    NODE_STATE, NODE_HEARTBEAT, NODE_ALIVE, NODE_TOPOSUM, "limits",
+	    NODE_LOCK };
 	struct dirent *de;
 	char path[4096];
 	unsigned n;
@@ -407,6 +418,26 @@ node_remove(const char *name)
 		msg_die(EX_REJECT, "cannot remove node '%s': %u job%s in "
 		    "'%s/%s/%s' (drain it and let them finish)", name, n,
 		    n == 1 ? "" : "s", paths_spool(), SPOOL_RUN, name);
+	if (node_executor_running(fd))
+		msg_die(EX_REJECT, "cannot remove node '%s': its executor is "
+		    "running (stop iar-dispatch --node %s first)", name, name);
+	/* Everything that could refuse is checked before anything goes, so
+	 * a refusal never leaves half a node behind. */
+	if ((d = fdopendir(dup(fd)))) {
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			for (i = 0; i < sizeof files / sizeof files[0] &&
+			    strcmp(de->d_name, files[i]); i++)
+				;
+			if (i == sizeof files / sizeof files[0])
+				msg_die(EX_REJECT, "cannot remove node '%s': "
+				    "'%s/%s/%s' is not iar's (move it away "
+				    "first)", name, paths_nodes(), name,
+				    de->d_name);
+		}
+		closedir(d);
+	}
 	for (i = 0; i < sizeof files / sizeof files[0]; i++)
 		if (unlinkat(fd, files[i], 0) < 0 && errno != ENOENT)
 			msg_die(EX_TEMP, "cannot remove '%s/%s/%s':",
@@ -442,7 +473,7 @@ struct row {
 	int admin, topo_ok, has_hb, exec;
 	long age;		/* seconds since seq moved; -1 no heartbeat */
 	uint64_t memory;
-	unsigned running, freec;
+	unsigned running, freec, gpus;
 };
 
 static int
@@ -455,7 +486,7 @@ row_cmp(const void *a, const void *b)
 static void
 row_read(struct row *r, int fd, int64_t now)
 {
-	char busy[4096];
+	char busy[TOPO_LIST_MAX];
 	struct topo *t;
 	struct stat st;
 	struct buf b;
@@ -492,6 +523,7 @@ row_read(struct row *r, int fd, int64_t now)
 		close(xfd);
 	buf_free(&b);
 	r->memory = r->s.memory ? r->s.memory : r->ts.memory;
+	r->gpus = r->s.gpus ? r->s.gpus : r->ts.gpus;
 	mem_show(r->memory, r->mem, sizeof r->mem);
 }
 
@@ -526,7 +558,7 @@ row_machine(struct buf *b, const struct opts *o, const struct row *r)
 	snprintf(n[1], 32, "%u", r->ts.pus);
 	snprintf(n[2], 32, "%u", r->ts.numa);
 	snprintf(n[3], 32, "%" PRIu64, r->memory);
-	snprintf(n[4], 32, "%u", r->s.gpus);
+	snprintf(n[4], 32, "%u", r->gpus);
 	snprintf(n[5], 32, "%u", r->s.weight);
 	snprintf(n[6], 32, "%u", r->running);
 	snprintf(n[7], 32, "%u", r->freec);
@@ -624,7 +656,7 @@ node_list(const struct opts *o)
 		buf_addf(&b, "%-12s %-11s %5s %4s %4s %7s %4u %6s %5s %7u %4s "
 		    "%s%s%s\n", r->name, r->state, r->topo_ok ? c[0] : "-",
 		    r->topo_ok ? c[1] : "-", r->topo_ok ? c[2] : "-", r->mem,
-		    r->s.gpus, r->load[0] ? r->load : "-",
+		    r->gpus, r->load[0] ? r->load : "-",
 		    r->hbage[0] ? r->hbage : "-", r->running,
 		    r->topo_ok ? fr : "-", r->s.tags[0] ? r->s.tags : "-",
 		    r->reason[0] ? " " : "", r->reason[0] || r->exec ||

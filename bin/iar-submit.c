@@ -62,6 +62,7 @@ static const char usage[] =
 "  -G, --gpus N          GPUs (counted from the node's settings)\n"
 "      --gres gpu[:TYPE]:N  the same, as sbatch says it\n"
 "      --numa            all its cores in one NUMA node\n"
+"      --cpu-kind p|e    only P-cores or only E-cores (hybrid machines)\n"
 "  -C, --constraint TAGS only on nodes with every tag (comma list)\n"
 "  -w, --nodelist NODES  only on these nodes (comma list)\n"
 "  -x, --exclude NODES   never on these nodes (comma list)\n"
@@ -77,7 +78,7 @@ static const char usage[] =
 "iar-submit(1), SLURM OPTIONS.\n";
 
 enum { O_MEM = 256, O_EXPORT, O_PARSABLE, O_RETRIES, O_GIT, O_BUNDLE,
-	O_RERUN, O_NUMA, O_AFTER, O_PRIO };
+	O_RERUN, O_NUMA, O_AFTER, O_PRIO, O_CPU_KIND };
 
 #define SHORTOPTS "+J:c:t:p:HD:o:e:WhC:w:x:a:n:N:G:d:b:i:A:q:M:L:m:S:B:kQvs"
 static const struct option longopts[] = {
@@ -99,6 +100,7 @@ static const struct option longopts[] = {
 	{ "array", required_argument, NULL, 'a' },
 	{ "gpus", required_argument, NULL, O_SGPUS },
 	{ "numa", no_argument, NULL, O_NUMA },
+	{ "cpu-kind", required_argument, NULL, O_CPU_KIND },
 	{ "constraint", required_argument, NULL, 'C' },
 	{ "nodelist", required_argument, NULL, 'w' },
 	{ "exclude", required_argument, NULL, 'x' },
@@ -237,6 +239,11 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 			break;
 		case O_NUMA:
 			j->numa = 1;
+			break;
+		case O_CPU_KIND:
+			if (strcmp(optarg, "p") && strcmp(optarg, "e"))
+				bad(o, "CPU kind (p or e)", optarg);
+			j->cpukind = optarg[0] == 'p' ? JOB_KIND_P : JOB_KIND_E;
 			break;
 		case 'a': {
 			struct job_array a;

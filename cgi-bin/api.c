@@ -386,12 +386,12 @@ api_node_json(struct cgi *c, struct buf *b, const struct data_nodes *d,
 	buf_addf(b, ",\"load\":%s", n->load[0] ? n->load : "null");
 	if (n->topo_ok)
 		buf_addf(b, ",\"cores\":%u,\"pus\":%u,\"numa\":%u,"
-		    "\"packages\":%u,\"memory\":%llu", n->ts.cores, n->ts.pus,
-		    n->ts.numa, n->ts.packages,
-		    (unsigned long long)n->ts.memory);
+		    "\"packages\":%u,\"memory\":%llu,\"gpus\":%u", n->ts.cores,
+		    n->ts.pus, n->ts.numa, n->ts.packages,
+		    (unsigned long long)n->ts.memory, n->ts.gpus);
 	else
 		buf_adds(b, ",\"cores\":null,\"pus\":null,\"numa\":null,"
-		    "\"packages\":null,\"memory\":null");
+		    "\"packages\":null,\"memory\":null,\"gpus\":null");
 	buf_addf(b, ",\"cores_busy\":%u,\"cpus_busy\":", n->cores_busy);
 	fmt_json_str(b, n->busy);
 	buf_adds(b, ",\"limits\":");
@@ -431,7 +431,7 @@ api_text_nodes(struct cgi *c)
 	static const char *const cols[] = {
 		"name", "state", "up", "reason", "heartbeat_age", "load",
 		"cores", "cores_busy", "pus", "numa", "packages", "memory",
-		"jobs", "limits", "tags"
+		"jobs", "limits", "tags", "gpus"
 	};
 	enum { NC = sizeof cols / sizeof cols[0] };
 	const char *f = http_param(c, "format");
@@ -488,6 +488,7 @@ api_text_nodes(struct cgi *c)
 			snprintf(r[12], 200, "%u", n->njobs);
 			snprintf(r[13], 200, "%s", n->limits);
 			snprintf(r[14], 200, "%s", n->tags);
+			snprintf(r[15], 200, "%u", n->ts.gpus);
 			if (!kind)
 				for (k = 0; k < NC; k++)
 					if (!r[k][0])

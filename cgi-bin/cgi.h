@@ -231,7 +231,8 @@ void data_agg_free(struct data_agg *a);
 struct data_job_cpus {
 	uint64_t id;
 	char node[64];
-	char cpus[128];
+	char cpus[TOPO_LIST_MAX];
+	char gpus[256];		/* GPU indexes from its alloc, "" = none */
 };
 struct data_node {
 	char name[64];
@@ -245,7 +246,7 @@ struct data_node {
 	int exec;		/* an executor holds nodes/NAME/lock */
 	int topo_ok;
 	struct topo_summary ts;
-	char busy[1024];	/* PUs held by running jobs */
+	char busy[TOPO_LIST_MAX];	/* PUs held by running jobs */
 	unsigned cores_busy, njobs;
 };
 struct data_nodes {
@@ -273,6 +274,16 @@ void page_job(struct cgi *c);
 void page_log(struct cgi *c);
 void page_nodes(struct cgi *c);
 void page_node(struct cgi *c);
+/* page-topo.c: the topology picture, PUs and GPUs coloured by the jobs
+ * holding them. */
+struct node_jobs {
+	uint64_t id[256];
+	void *set[256];		/* hwloc_bitmap_t: the job's PUs */
+	uint64_t gpus[256];	/* bit i: GPU i */
+	size_t n;
+};
+void page_topo_svg(struct cgi *c, const char *xml, size_t len,
+    const struct node_jobs *j);
 void page_stats(struct cgi *c);
 void page_ui_js(struct cgi *c);
 void page_chart_throughput(struct buf *b, const struct data_agg *a);

@@ -462,7 +462,7 @@ data_run_scan(struct cgi *c, struct data_nodes *d)
 		while ((je = readdir(nd))) {
 			struct data_job_cpus *r;
 			struct rec_kv kv[16];
-			char text[1024], why[64];
+			char text[2 * TOPO_LIST_MAX + 1024], why[64];
 			struct stat st;
 			const char *cpus;
 			uint64_t id;
@@ -490,6 +490,8 @@ data_run_scan(struct cgi *c, struct data_nodes *d)
 				continue;
 			if ((cpus = rec_get(kv, n, "cpus")))
 				snprintf(r->cpus, sizeof r->cpus, "%s", cpus);
+			if ((cpus = rec_get(kv, n, "gpus")))
+				snprintf(r->gpus, sizeof r->gpus, "%s", cpus);
 		}
 		closedir(nd);
 	}
@@ -519,6 +521,7 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 	char text[4096];
 	struct stat st;
 	uint64_t mem = 0;
+	unsigned gpus = 0;
 	size_t i;
 	long still;
 	int nfd;
@@ -542,6 +545,7 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 			if (ns.tags[0])
 				DATA_COPY(n->tags, ns.tags);
 			mem = ns.memory;
+			gpus = ns.gpus;
 		} else
 			DATA_COPY(n->reason, "bad settings file");
 	}
@@ -595,6 +599,8 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 			/* settings memory= over hwloc, which may see less */
 			if (mem)
 				n->ts.memory = mem;
+			if (gpus)	/* and gpus= over what hwloc sees */
+				n->ts.gpus = gpus;
 			fr = topo_cores_free(t, n->busy);
 			n->cores_busy = fr <= n->ts.cores ? n->ts.cores - fr : 0;
 			n->topo_ok = 1;

@@ -573,6 +573,10 @@ job_descriptor(struct cgi *c, const struct view_job *v)
 		buf_adds(b, ", cpus ");
 		html_text(b, v->cpus);
 	}
+	if (v->gpus[0]) {
+		buf_adds(b, ", GPUs ");
+		html_text(b, v->gpus);
+	}
 	buf_adds(b, "</td></tr>");
 	kv_row(b, "Limits");
 	html_text(b, !strcmp(v->limits, "rlimit") ? "rlimits only (no "

@@ -1,10 +1,9 @@
-/* page-node.c: the node pages: the list (/nodes) and one node
- * (/nodes/NAME) with its topology drawn as SVG from its hwloc XML:
- * packages, NUMA nodes, cores and their PUs, each PU filled with the
- * colour of the running job that holds it, and a legend linking to those
- * jobs. The XML is loaded as lib/topo loads it (disallowed PUs kept, no
- * I/O objects); the node name was checked by the route before any path
- * was built from it. */
+/* page-node.c: the node pages: the list (/nodes, with GPU counts) and
+ * one node (/nodes/NAME): its state and hardware, its topology picture
+ * (page-topo.c) with a legend linking to the jobs coloured in it, its
+ * GPUs (from lib/topo: bus id, model, NUMA node, the job holding each),
+ * the jobs running there and its last heartbeat. The node name was
+ * checked by the route before any path was built from it. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +14,9 @@
 #include "cgi.h"
 #include "fmt.h"
 #include "job.h"
+#include "place.h"
+#include "topo.h"
 
-#define PU_W	44
-#define PU_H	22
-#define GAP	6
-#define COLS	8	/* cores in a row */
 
 
 /* A node's heartbeat age, load, jobs and cores in use, as table cells
@@ -74,6 +71,7 @@ page_nodes(struct cgi *c)
 	    "</th><th class=\"n\">Heartbeat</th><th class=\"n\">Load</th>"
 	    "<th class=\"n\">Jobs</th><th>Cores in use</th><th class=\"n\">"
 	    "PUs</th><th class=\"n\">NUMA</th><th class=\"n\">Memory</th>"
+	    "<th class=\"n\">GPUs</th>"
 	    "<th>Limits</th><th>Tags</th></tr></thead><tbody>\n");
 	for (i = 0; i < d.len; i++) {
 		const struct data_node *n = &d.n[i];
@@ -87,7 +85,8 @@ page_nodes(struct cgi *c)
 		buf_addf(b, "</td><td class=\"n\">%u</td><td class=\"n\">%u</td>"
 		    "<td class=\"n\">", n->ts.pus, n->ts.numa);
 		html_bytes(b, n->topo_ok ? n->ts.memory : 0);
-		buf_adds(b, "</td><td class=\"small\">");
+		buf_addf(b, "</td><td class=\"n\">%u</td><td class=\"small\">",
+		    n->ts.gpus);
 		html_text(b, n->limits[0] ? n->limits : "-");
 		buf_adds(b, "</td><td class=\"small\">");
 		html_text(b, n->tags[0] ? n->tags : "-");
@@ -107,252 +106,74 @@ node_list_ok(const char *s)
 	return s[0] && strspn(s, "0123456789,-") == strlen(s);
 }
 
-struct node_jobs {
-	uint64_t id[256];
-	hwloc_bitmap_t set[256];
-	size_t n;
-};
-
-static const char *
-node_pu_owner(const struct node_jobs *j, unsigned os, uint64_t *id)
+/* "0,3" -> bits 0 and 3. */
+static uint64_t
+node_gpus_mask(const char *s)
 {
-	size_t i;
+	uint64_t m = 0;
+	char *e;
 
-	for (i = 0; i < j->n; i++)
-		if (hwloc_bitmap_isset(j->set[i], os)) {
-			*id = j->id[i];
-			return html_color_job(j->id[i]);
-		}
-	return NULL;
-}
+	while (*s) {
+		unsigned long g = strtoul(s, &e, 10);
 
-/* Draw one core (its PUs) at x, y. */
-static void
-node_core_draw(struct buf *b, hwloc_topology_t t, hwloc_obj_t core,
-    const struct node_jobs *j, unsigned x, unsigned y, unsigned maxpu)
-{
-	unsigned w = maxpu * (PU_W + 3) + 5, k = 0;
-	hwloc_obj_t pu = NULL;
-
-	buf_addf(b, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" "
-	    "rx=\"3\" fill=\"#fff\" stroke=\"#8795ad\"/><text x=\"%u\" "
-	    "y=\"%u\" font-size=\"10\" fill=\"#394b6a\">%s L#%u</text>", x, y, w,
-	    PU_H + 20, x + 4, y + 11, core->type == HWLOC_OBJ_CORE ? "Core" :
-	    "PU", core->logical_index);
-	while ((pu = hwloc_get_next_obj_inside_cpuset_by_type(t, core->cpuset,
-	    HWLOC_OBJ_PU, pu)) != NULL && k < maxpu) {
-		uint64_t id = 0;
-		const char *fill = node_pu_owner(j, pu->os_index, &id);
-		unsigned px = x + 4 + k * (PU_W + 3), py = y + 15;
-
-		buf_addf(b, "<g><title>PU P#%u%s", pu->os_index, fill ?
-		    ", held by job " : ", free");
-		if (fill)
-			buf_addf(b, "%" PRIu64, id);
-		buf_addf(b, "</title><rect x=\"%u\" y=\"%u\" width=\"%u\" "
-		    "height=\"%u\" rx=\"2\" fill=\"%s\" stroke=\"#5a6b88\" "
-		    "stroke-width=\"0.7\"/><text x=\"%u\" y=\"%u\" "
-		    "font-size=\"10\" text-anchor=\"middle\" fill=\"%s\">",
-		    px, py, PU_W, PU_H, fill ? fill : "#edf1f7",
-		    px + PU_W / 2, py + 15, fill ? "#fff" : "#394b6a");
-		if (fill)
-			buf_addf(b, "%" PRIu64, id);
-		else
-			buf_addf(b, "P#%u", pu->os_index);
-		buf_adds(b, "</text></g>");
-		k++;
+		if (e == s)
+			break;
+		if (g < 64)
+			m |= 1ULL << g;
+		s = *e == ',' ? e + 1 : e;
 	}
+	return m;
 }
 
+/* The node's GPUs (lib/topo reads them from the OS devices): index, PCI
+ * bus id, device, model, NUMA node, and the job holding it. */
 static void
-node_bytes(char *out, size_t n, uint64_t v)
-{
-	struct buf t;
-
-	buf_init(&t);
-	html_bytes(&t, v);
-	snprintf(out, n, "%s", t.s ? t.s : "-");
-	buf_free(&t);
-}
-
-struct node_draw {
-	hwloc_topology_t t;
-	const struct node_jobs *j;
-	int coretype;		/* HWLOC_OBJ_CORE, or PU if none */
-	unsigned maxpu, cols, corew, coreh, boxw;
-	unsigned y;
-	struct buf svg;
-};
-
-/* The cores inside set, in rows, under a label; advances d->y. */
-static void
-node_group_draw(struct node_draw *d, hwloc_const_cpuset_t set,
-    const char *label, unsigned x)
-{
-	hwloc_obj_t core = NULL;
-	unsigned n = 0, rows, y0 = d->y;
-
-	while ((core = hwloc_get_next_obj_inside_cpuset_by_type(d->t, set,
-	    (hwloc_obj_type_t)d->coretype, core)) != NULL)
-		n++;
-	rows = n ? (n + d->cols - 1) / d->cols : 1;
-	buf_addf(&d->svg, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" "
-	    "rx=\"4\" fill=\"#eef6ee\" stroke=\"#7fa57f\"/><text x=\"%u\" "
-	    "y=\"%u\" font-size=\"11\" fill=\"#2f5130\">", x, y0, d->boxw,
-	    rows * (d->coreh + GAP) + 22, x + 6, y0 + 14);
-	html_text(&d->svg, label);
-	buf_adds(&d->svg, "</text>");
-	n = 0;
-	while ((core = hwloc_get_next_obj_inside_cpuset_by_type(d->t, set,
-	    (hwloc_obj_type_t)d->coretype, core)) != NULL) {
-		node_core_draw(&d->svg, d->t, core, d->j, x + 6 + n % d->cols *
-		    (d->corew + GAP), y0 + 20 + n / d->cols * (d->coreh + GAP),
-		    d->maxpu);
-		n++;
-	}
-	d->y = y0 + rows * (d->coreh + GAP) + 22 + GAP;
-}
-
-static void
-node_topology_svg(struct cgi *c, const char *xml, size_t len,
-    const struct node_jobs *j)
+node_gpus_table(struct cgi *c, const char *xml, size_t len,
+    const struct data_nodes *d, const char *node)
 {
 	struct buf *b = &c->rs.body;
-	struct node_draw d;
-	hwloc_obj_t pkg = NULL, numa, core = NULL;
-	hwloc_bitmap_t part = hwloc_bitmap_alloc();
-	unsigned npkg, most = 1, width;
-	char label[128], mem[32];
+	const struct topo_gpu *g;
+	struct topo *t;
+	unsigned n, i;
+	size_t k;
 
-	memset(&d, 0, sizeof d);
-	if (!part || hwloc_topology_init(&d.t) < 0) {
-		hwloc_bitmap_free(part);
-		buf_adds(b, "<p class=\"muted\">Cannot draw the topology.</p>");
+	if (topo_xml_load(&t, xml, len, NULL, 0) < 0)
 		return;
-	}
-	if (hwloc_topology_set_flags(d.t,
-	    HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) < 0 ||
-	    hwloc_topology_set_io_types_filter(d.t,
-	    HWLOC_TYPE_FILTER_KEEP_NONE) < 0 ||
-	    hwloc_topology_set_xmlbuffer(d.t, xml, (int)len) < 0 ||
-	    hwloc_topology_load(d.t) < 0) {
-		hwloc_topology_destroy(d.t);
-		hwloc_bitmap_free(part);
-		buf_adds(b, "<p class=\"muted\">The topology file cannot be "
-		    "read.</p>");
-		return;
-	}
-	d.j = j;
-	d.coretype = hwloc_get_nbobjs_by_type(d.t, HWLOC_OBJ_CORE) > 0 ?
-	    HWLOC_OBJ_CORE : HWLOC_OBJ_PU;
-	d.maxpu = 1;
-	while ((core = hwloc_get_next_obj_by_type(d.t,
-	    (hwloc_obj_type_t)d.coretype, core)) != NULL) {
-		unsigned k = (unsigned)hwloc_bitmap_weight(core->cpuset);
+	g = topo_gpus(t, &n);
+	if (n) {
+		buf_adds(b, "<section class=\"card\"><h2>GPUs</h2>\n<table>"
+		    "<thead><tr><th class=\"n\">GPU</th><th>PCI</th><th>"
+		    "Device</th><th>Model</th><th class=\"n\">NUMA node</th>"
+		    "<th>Job</th></tr></thead><tbody>\n");
+		for (i = 0; i < n; i++) {
+			char idx[16];
+			uint64_t id = 0;
 
-		if (k > d.maxpu)
-			d.maxpu = k;
-	}
-	if (d.maxpu > 8)
-		d.maxpu = 8;
-	/* the widest group sets the columns */
-	numa = NULL;
-	while ((numa = hwloc_get_next_obj_by_type(d.t, HWLOC_OBJ_NUMANODE,
-	    numa)) != NULL) {
-		unsigned k = (unsigned)hwloc_get_nbobjs_inside_cpuset_by_type(
-		    d.t, numa->cpuset, (hwloc_obj_type_t)d.coretype);
-
-		if (k > most)
-			most = k;
-	}
-	if (hwloc_get_nbobjs_by_type(d.t, HWLOC_OBJ_NUMANODE) <= 1)
-		most = (unsigned)hwloc_get_nbobjs_by_type(d.t,
-		    (hwloc_obj_type_t)d.coretype);
-	d.cols = most < COLS ? (most ? most : 1) : COLS;
-	d.corew = d.maxpu * (PU_W + 3) + 5;
-	d.coreh = PU_H + 20;
-	d.boxw = d.cols * (d.corew + GAP) + GAP + 6;
-	if (d.boxw < 250)	/* room for the labels */
-		d.boxw = 250;
-	width = d.boxw + 2 * 12;
-	d.y = 28;
-	buf_init(&d.svg);
-	npkg = (unsigned)hwloc_get_nbobjs_by_type(d.t, HWLOC_OBJ_PACKAGE);
-	do {
-		hwloc_obj_t root = hwloc_get_root_obj(d.t);
-		hwloc_const_cpuset_t pset;
-		unsigned y0 = d.y;
-		int nn = 0;
-		size_t at;
-
-		if (npkg) {
-			pkg = hwloc_get_next_obj_by_type(d.t,
-			    HWLOC_OBJ_PACKAGE, pkg);
-			if (!pkg)
-				break;
-			pset = pkg->cpuset;
-			snprintf(label, sizeof label, "Package P#%u",
-			    pkg->os_index);
-		} else {
-			pset = root->cpuset;
-			snprintf(label, sizeof label, "Machine");
+			snprintf(idx, sizeof idx, "%u", i);
+			for (k = 0; k < d->nrun && !id; k++)
+				if (!strcmp(d->run[k].node, node) &&
+				    place_list_has(d->run[k].gpus, idx))
+					id = d->run[k].id;
+			buf_addf(b, "<tr><td class=\"n\">%u</td><td>", i);
+			html_text(b, g[i].busid);
+			buf_adds(b, "</td><td>");
+			html_text(b, g[i].name);
+			buf_adds(b, "</td><td>");
+			html_text(b, g[i].model[0] ? g[i].model : "-");
+			if (g[i].numa >= 0)
+				buf_addf(b, "</td><td class=\"n\">%d</td><td>",
+				    g[i].numa);
+			else
+				buf_adds(b, "</td><td class=\"n\">-</td><td>");
+			if (id)
+				html_job_link(c, id);
+			else
+				buf_adds(b, "<span class=\"muted\">free</span>");
+			buf_adds(b, "</td></tr>\n");
 		}
-		/* the package frame is drawn after its content is sized */
-		at = d.svg.len;
-		d.y += 22;
-		numa = NULL;
-		while ((numa = hwloc_get_next_obj_by_type(d.t,
-		    HWLOC_OBJ_NUMANODE, numa)) != NULL) {
-			char nl[96];
-
-			if (!hwloc_bitmap_intersects(numa->cpuset, pset))
-				continue;
-			hwloc_bitmap_and(part, numa->cpuset, pset);
-			node_bytes(mem, sizeof mem, numa->attr ?
-			    numa->attr->numanode.local_memory : 0);
-			snprintf(nl, sizeof nl, "NUMA node P#%u (%s)",
-			    numa->os_index, mem);
-			node_group_draw(&d, part, nl, 12 + 6);
-			nn++;
-		}
-		if (!nn)
-			node_group_draw(&d, pset, "Cores", 12 + 6);
-		{
-			struct buf frame;
-
-			buf_init(&frame);
-			buf_addf(&frame, "<rect x=\"12\" y=\"%u\" width=\"%u\" "
-			    "height=\"%u\" rx=\"5\" fill=\"#f3f6fb\" "
-			    "stroke=\"#5a6b88\"/><text x=\"20\" y=\"%u\" "
-			    "font-size=\"12\" font-weight=\"600\" "
-			    "fill=\"#1d2b45\">", y0, d.boxw + 12, d.y - y0,
-			    y0 + 15);
-			html_text(&frame, label);
-			buf_adds(&frame, "</text>");
-			/* insert the frame before the content */
-			buf_add(&d.svg, frame.s ? frame.s : "", frame.len);
-			if (!d.svg.err && frame.len) {
-				memmove(d.svg.s + at + frame.len, d.svg.s + at,
-				    d.svg.len - frame.len - at);
-				memcpy(d.svg.s + at, frame.s, frame.len);
-			}
-			buf_free(&frame);
-		}
-		d.y += GAP;
-	} while (npkg);
-	node_bytes(mem, sizeof mem, hwloc_get_root_obj(d.t)->total_memory);
-	buf_addf(b, "<svg class=\"topo\" viewBox=\"0 0 %u %u\" width=\"%u\" "
-	    "role=\"img\" aria-label=\"topology\" style=\"max-width:100%%;"
-	    "height:auto\"><title>Topology: %d cores, %d PUs</title>"
-	    "<text x=\"12\" y=\"18\" font-size=\"13\" font-weight=\"600\" "
-	    "fill=\"#1d2b45\">Machine (%s)</text>", width + 12, d.y + 4,
-	    width + 12, hwloc_get_nbobjs_by_type(d.t, HWLOC_OBJ_CORE),
-	    hwloc_get_nbobjs_by_type(d.t, HWLOC_OBJ_PU), mem);
-	buf_add(b, d.svg.s ? d.svg.s : "", d.svg.len);
-	buf_adds(b, "</svg>\n");
-	buf_free(&d.svg);
-	hwloc_bitmap_free(part);
-	hwloc_topology_destroy(d.t);
+		buf_adds(b, "</tbody></table></section>\n");
+	}
+	topo_free(t);
 }
 
 void
@@ -394,7 +215,8 @@ page_node(struct cgi *c)
 		    n->ts.packages, n->ts.packages == 1 ? "" : "s", n->ts.numa,
 		    n->ts.numa == 1 ? "" : "s", n->ts.cores, n->ts.pus);
 		html_bytes(b, n->ts.memory);
-		buf_adds(b, " memory");
+		buf_addf(b, " memory, %u GPU%s", n->ts.gpus, n->ts.gpus == 1 ?
+		    "" : "s");
 	} else
 		buf_adds(b, "-");
 	buf_addf(b, "</td></tr><tr><th>Cores in use</th><td>%u of %u",
@@ -421,15 +243,20 @@ page_node(struct cgi *c)
 			hwloc_bitmap_free(j.set[j.n]);
 			continue;
 		}
+		j.gpus[j.n] = node_gpus_mask(d.run[i].gpus);
 		j.id[j.n++] = d.run[i].id;
 	}
 	buf_adds(b, "<section class=\"card\"><h2>Topology</h2>\n");
-	if ((xml = data_node_topology(c, n->name, &len))) {
-		node_topology_svg(c, xml, len, &j);
-		free(xml);
-	} else
+	if ((xml = data_node_topology(c, n->name, &len)))
+		page_topo_svg(c, xml, len, &j);
+	else
 		buf_adds(b, "<p class=\"muted\">No topology.xml.</p>\n");
-	buf_adds(b, "</section>\n<section class=\"card\"><h2>Running here</h2>\n");
+	buf_adds(b, "</section>\n");
+	if (xml) {
+		node_gpus_table(c, xml, len, &d, n->name);
+		free(xml);
+	}
+	buf_adds(b, "<section class=\"card\"><h2>Running here</h2>\n");
 	if (!j.n && !n->njobs)
 		buf_adds(b, "<p class=\"muted\">No jobs.</p>\n");
 	else {

@@ -67,6 +67,17 @@ buf_add(struct buf *b, const void *p, size_t n)
 }
 
 void
+buf_insert(struct buf *b, size_t at, const void *p, size_t n)
+{
+	if (at > b->len || buf_grow(b, n) < 0)
+		return;
+	memmove(b->s + at + n, b->s + at, b->len - at);
+	memcpy(b->s + at, p, n);
+	b->len += n;
+	b->s[b->len] = 0;
+}
+
+void
 buf_adds(struct buf *b, const char *s)
 {
 	buf_add(b, s, strlen(s));

@@ -17,6 +17,8 @@ void buf_init(struct buf *b);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 void buf_add(struct buf *b, const void *p, size_t n);
+/* Insert n bytes at offset at (at most len), moving the rest up. */
+void buf_insert(struct buf *b, size_t at, const void *p, size_t n);
 void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
 void buf_addf(struct buf *b, const char *fmt, ...)

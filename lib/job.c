@@ -239,12 +239,14 @@ str_set(char *dst, size_t dstsz, char *v, size_t vlen)
 enum { K_NAME, K_CORES, K_MEM, K_TIME, K_PRIO, K_HOLD, K_RETRIES, K_CWD,
 	K_OUT, K_ERR, K_SUBMITTED, K_GIT_URL, K_GIT_REF, K_BUNDLE, K_GPUS,
 	K_NUMA, K_CONSTRAINT, K_NODELIST, K_EXCLUDE, K_AFTER, K_ARRAY,
-	K_ARRAY_JOB, K_ARRAY_TASK, K_NTASKS, K_OPEN_MODE, K_BEGIN, K_SIGNAL, K_NKEYS };
+	K_ARRAY_JOB, K_ARRAY_TASK, K_NTASKS, K_OPEN_MODE, K_BEGIN, K_SIGNAL,
+	K_CPU_KIND, K_NKEYS };
 static const char *const job_keys[K_NKEYS] = {
 	"name", "cores", "mem", "time", "prio", "hold", "retries", "cwd",
 	"out", "err", "submitted", "git_url", "git_ref", "bundle_sha256",
 	"gpus", "numa", "constraint", "nodelist", "exclude", "after", "array",
-	"array_job", "array_task", "ntasks", "open_mode", "begin", "signal"
+	"array_job", "array_task", "ntasks", "open_mode", "begin", "signal",
+	"cpu_kind"
 };
 
 /* Tag and node lists: words of [A-Za-z0-9._-] joined by commas. */
@@ -373,6 +375,11 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 	}
 	if (k == K_ARRAY_JOB)
 		return job_id_parse(v, &j->array_job);
+	if (k == K_CPU_KIND) {
+		j->cpukind = vlen == 1 && v[0] == 'p' ? JOB_KIND_P : vlen == 1 &&
+		    v[0] == 'e' ? JOB_KIND_E : JOB_KIND_ANY;
+		return j->cpukind == JOB_KIND_ANY ? -1 : 0;
+	}
 	if (k == K_ARRAY_TASK) {
 		uint64_t t;
 
@@ -721,6 +728,9 @@ job_format(const struct job *j, struct buf *b)
 		buf_addf(b, "gpus=%u\n", j->gpus);
 	if (j->numa)
 		buf_adds(b, "numa=1\n");
+	if (j->cpukind)
+		buf_addf(b, "cpu_kind=%s\n", j->cpukind == JOB_KIND_P ? "p" :
+		    "e");
 	if (j->constraint[0])
 		buf_addf(b, "constraint=%s\n", j->constraint);
 	if (j->nodelist[0])

@@ -48,6 +48,10 @@ struct job_dep {
 	int need;		/* enum job_dep_need */
 };
 
+/* cpu_kind: on machines with several kinds of core (hwloc cpukinds),
+ * only the most efficient (p) or the least (e); elsewhere no matter. */
+enum { JOB_KIND_ANY, JOB_KIND_P, JOB_KIND_E };
+
 struct job {
 	uint64_t id;
 	char name[JOB_NAME_MAX + 1];
@@ -76,6 +80,7 @@ struct job {
 	/* placement (iar-job(5)); "" / 0 = anywhere */
 	unsigned gpus;
 	int numa;		/* all cores in one NUMA node */
+	int cpukind;		/* JOB_KIND_*: one kind of core */
 	char constraint[192];	/* node tags, all required */
 	char nodelist[256];	/* only these nodes */
 	char exclude[256];	/* never these nodes */

@@ -10,8 +10,11 @@
 const char *const place_reason_names[PR_N] = {
 	"ok", "not in its node list", "excluded", "lacks a tag",
 	"too few cores in all", "too little memory in all",
-	"too few GPUs in all", "no NUMA node that large", "down",
-	"no executor running", "in maintenance", "drained", "cores busy", "no NUMA node free enough",
+	"too few GPUs in all", "no NUMA node that large",
+	"too few cores of that kind",
+	"down",
+	"no executor running", "in maintenance", "drained", "cores busy",
+	"no NUMA node free enough",
 	"memory in use", "GPUs in use", "reserved for a job ahead of it"
 };
 
@@ -69,17 +72,42 @@ place_gpus_free(const struct place_node *n)
 	return f;
 }
 
-/* Do cores whole cores fit in one NUMA node, busy as given? */
+/* Ask the topology for r's cores and GPUs on n: now (what runs there
+ * counts) or ever (an idle node). 0 fits, 1 not, -1 bad or too long. */
 static int
-place_numa_fits(const struct place_node *n, const char *busy,
-    unsigned cores)
+place_topo_try(const struct place_node *n, const struct place_req *r,
+    int now, char *cpus, size_t cpussz, char *mems, size_t memssz,
+    uint64_t *gpus)
 {
-	char cpus[4096], mems[256];
+	struct topo_want w;
+
+	memset(&w, 0, sizeof w);
+	w.cores = r->cores ? r->cores : 1;
+	w.one_numa = r->numa;
+	w.numa_mem = r->numa ? r->mem : 0;
+	w.gpus = r->gpus;
+	w.ngpus = n->gpus;
+	w.kind = r->cpukind;
+	w.gpus_busy = now ? n->gpus_used : 0;
+	w.mem_total = n->mem;
+	w.numa_used = now ? n->numa_used : NULL;
+	return topo_place(n->topo, now ? n->busy : "", &w, cpus, cpussz, mems,
+	    memssz, gpus);
+}
+
+/* Do r's cores (with its GPUs near, its memory in the node's own) fit in
+ * one NUMA node? */
+static int
+place_numa_fits(const struct place_node *n, const struct place_req *r,
+    int now)
+{
+	char cpus[TOPO_LIST_MAX], mems[TOPO_LIST_MAX];
+	uint64_t g;
 
 	if (!n->topo)
 		return 1;
-	return topo_cores_pick(n->topo, busy, cores, 1, cpus, sizeof cpus,
-	    mems, sizeof mems) == 0;
+	return place_topo_try(n, r, now, cpus, sizeof cpus, mems,
+	    sizeof mems, &g) == 0;
 }
 
 int
@@ -99,8 +127,10 @@ place_fit_ever(const struct place_node *n, const struct place_req *r)
 		return PR_MEM_ALL;
 	if (r->gpus > n->gpus)
 		return PR_GPUS_ALL;
-	if (r->numa && !place_numa_fits(n, "", r->cores))
+	if (r->numa && !place_numa_fits(n, r, 0))
 		return PR_NUMA_ALL;
+	if (r->cpukind && !place_numa_fits(n, r, 0))
+		return PR_KIND_ALL;
 	return PR_OK;
 }
 
@@ -119,8 +149,8 @@ place_fit(const struct place_node *n, const struct place_req *r)
 		return PR_DRAIN;
 	if (r->cores > n->cores_free)
 		return PR_CORES;
-	if (r->numa && !place_numa_fits(n, n->busy, r->cores))
-		return PR_NUMA;
+	if ((r->numa || r->cpukind) && !place_numa_fits(n, r, 1))
+		return r->numa ? PR_NUMA : PR_CORES;
 	if (n->mem_used + r->mem > n->mem)
 		return PR_MEM;
 	if (r->gpus > place_gpus_free(n))
@@ -138,6 +168,9 @@ place_better(int policy, const struct place_node *a,
 {
 	double wa, wb;
 
+	/* A job without GPUs leaves GPU nodes to those that need them. */
+	if (!r->gpus && (a->gpus == 0) != (b->gpus == 0))
+		return a->gpus == 0;
 	switch (policy) {
 	case PL_SPREAD:
 		wa = (double)(a->cores_free - r->cores) / (a->cores ? a->cores :
@@ -213,7 +246,9 @@ place_take(struct place_node *node, const struct place_req *r, char *cpus,
     size_t cpussz, char *mems, size_t memssz, char *gpus, size_t gpussz)
 {
 	unsigned i, got = 0;
+	uint64_t mask = 0;
 	size_t off = 0;
+	int k;
 
 	if (cpussz)
 		*cpus = 0;
@@ -226,25 +261,34 @@ place_take(struct place_node *node, const struct place_req *r, char *cpus,
 	if (node->topo) {
 		char u[sizeof node->busy];
 
-		if (topo_cores_pick(node->topo, node->busy, r->cores, r->numa,
-		    cpus, cpussz, mems, memssz) != 0 ||
-		    topo_cpus_union(node->busy, cpus, u, sizeof u) < 0)
-			return -1;
+		if ((k = place_topo_try(node, r, 1, cpus, cpussz, mems, memssz,
+		    &mask)) != 0)
+			return k < 0 ? -2 : -1;
+		if (topo_cpus_union(node->busy, cpus, u, sizeof u) < 0)
+			return -2;
 		memcpy(node->busy, u, sizeof u);
-	}
-	for (i = 0; i < node->gpus && i < 64 && got < r->gpus; i++) {
+		if ((k = topo_numa_of(node->topo, cpus)) >= 0 && k <
+		    TOPO_NUMA_MAX)
+			node->numa_used[k] += r->mem;
+	} else
+		for (i = 0; i < node->gpus && i < 64 && got < r->gpus; i++)
+			if (!(node->gpus_used >> i & 1)) {
+				mask |= 1ULL << i;
+				got++;
+			}
+	for (i = 0, got = 0; i < 64; i++) {
 		int n;
 
-		if (node->gpus_used >> i & 1)
+		if (!(mask >> i & 1))
 			continue;
 		n = snprintf(gpus + off, gpussz - off, "%s%u", got ? "," : "",
 		    i);
 		if (n < 0 || (size_t)n >= gpussz - off)
-			return -1;
+			return -2;
 		off += (size_t)n;
-		node->gpus_used |= 1ULL << i;
 		got++;
 	}
+	node->gpus_used |= mask;
 	node->cores_free -= r->cores;
 	node->mem_used += r->mem;
 	node->njobs++;
@@ -326,7 +370,7 @@ place_change(const struct place_node *nd, const struct place_req *r,
 		cost += 1;
 		PLACE_SAY(" without --constraint");
 	}
-	if (t.numa && !place_numa_fits(nd, nd->busy, t.cores)) {
+	if (t.numa && !place_numa_fits(nd, &t, 1)) {
 		t.numa = 0;
 		cost += 0.3;
 		PLACE_SAY(" without --numa");
@@ -436,7 +480,7 @@ place_why(const struct place_node *nodes, size_t n,
 		off += (size_t)w;
 		for (j = 0; j < count[k] && j < 3; j++) {
 			const struct place_node *d = NULL;
-			char cap[48] = "";
+			char cap[96] = "";
 			size_t x;
 
 			/* what there is in all, where that is the obstacle */
@@ -446,11 +490,18 @@ place_why(const struct place_node *nodes, size_t n,
 			if (d && k == PR_CORES_ALL)
 				snprintf(cap, sizeof cap, " (%u cores)",
 				    d->cores);
+			else if (d && k == PR_MEM_ALL && d->mem == 0)
+				snprintf(cap, sizeof cap, " (0M: hwloc saw no "
+				    "memory, give the node --memory)");
 			else if (d && k == PR_MEM_ALL) {
 				place_mem_fmt(d->mem, cap + 2, sizeof cap - 3);
 				memcpy(cap, " (", 2);
 				strcat(cap, ")");
-			} else if (d && k == PR_GPUS_ALL)
+			} else if (d && (k == PR_NUMA_ALL || k == PR_NUMA) &&
+			    r->gpus && d->gpus)
+				snprintf(cap, sizeof cap, " (%u GPUs near %u "
+				    "cores)", r->gpus, r->cores);
+			else if (d && k == PR_GPUS_ALL)
 				snprintf(cap, sizeof cap, " (%u GPUs)",
 				    d->gpus);
 			w = snprintf(out + off, outsz - off, "%s%s%s", j ? ", " :

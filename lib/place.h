@@ -33,12 +33,16 @@ struct place_node {
 	unsigned weight;	/* 0 is taken as 1 */
 	unsigned cores;		/* usable in all */
 	uint64_t mem;		/* usable bytes in all */
-	unsigned gpus;		/* in all, at most 64 */
+	unsigned gpus;		/* in all, at most TOPO_GPU_MAX: hwloc's or
+				 * the settings' count */
 	/* now */
-	char busy[4096];	/* PUs held by running jobs */
+	char busy[TOPO_LIST_MAX];	/* PUs held by running jobs */
 	unsigned cores_free;
 	uint64_t mem_used;
 	uint64_t gpus_used;	/* bit i: GPU i held */
+	uint64_t numa_used[TOPO_NUMA_MAX];	/* memory held by jobs whose
+				 * cores are all in NUMA node i (their
+				 * cpuset.mems confines them there) */
 	unsigned njobs;
 	double runtime;		/* fastest: observed mean run time, s; 0 =
 				 * not known */
@@ -54,6 +58,7 @@ struct place_req {
 	uint64_t mem;
 	unsigned gpus;
 	int numa;
+	int cpukind;		/* JOB_KIND_* (job.h): one kind of core */
 	const char *constraint;	/* "" or NULL = none */
 	const char *nodelist;
 	const char *exclude;
@@ -67,7 +72,7 @@ struct place_req {
 enum place_reason {
 	PR_OK,
 	PR_NODELIST, PR_EXCLUDE, PR_TAG, PR_CORES_ALL, PR_MEM_ALL,
-	PR_GPUS_ALL, PR_NUMA_ALL,
+	PR_GPUS_ALL, PR_NUMA_ALL, PR_KIND_ALL,
 	PR_DOWN, PR_NOEXEC, PR_MAINT, PR_DRAIN,
 	PR_CORES, PR_NUMA, PR_MEM, PR_GPUS, PR_RESERVED,
 	PR_N
@@ -87,9 +92,11 @@ int place_fit_ever(const struct place_node *n, const struct place_req *r);
 int place_choose(int policy, const struct place_node *nodes, size_t n,
     const struct place_req *r, size_t *rr);
 
-/* Take r's resources on node: cores chosen with hwloc (cpus, mems get
- * the lists; "" when the node has no topology), GPUs (gpus gets a list
- * such as "0,1"), memory. 0 ok, -1 if they are not there after all. */
+/* Take r's resources on node: cores and GPUs chosen together with hwloc
+ * (topo_place: GPUs near the cores; cpus, mems get the lists, "" when
+ * the node has no topology; gpus a list such as "0,1"), memory. 0 ok,
+ * -1 if they are not there after all, -2 if a list does not fit its
+ * buffer (nothing is taken; the caller must say so, never drop it). */
 int place_take(struct place_node *node, const struct place_req *r,
     char *cpus, size_t cpussz, char *mems, size_t memssz, char *gpus,
     size_t gpussz);

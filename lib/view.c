@@ -76,6 +76,8 @@ view_job_format(const struct view_job *v, const char *magic, struct buf *b)
 	    job_state_name(v->state), v->exit_code, v->signal);
 	kv_str(b, "node", v->node);
 	kv_str(b, "cpus", v->cpus);
+	if (v->gpus[0])
+		kv_str(b, "gpus", v->gpus);
 	buf_addf(b, "submitted=%" PRId64 "\nstarted=%" PRId64 "\nended=%"
 	    PRId64 "\ncores=%u\nmem=%" PRIu64 "\ntime=%" PRIu64 "\nprio=%d\n"
 	    "cpu_user=%" PRIu64 "\ncpu_sys=%" PRIu64 "\nmem_peak=%" PRIu64
@@ -142,6 +144,8 @@ view_job_parse(struct view_job *v, char *text, size_t len, const char *magic)
 			snprintf(v->node, sizeof v->node, "%s", s);
 		else if (!strcmp(k, "cpus"))
 			snprintf(v->cpus, sizeof v->cpus, "%s", s);
+		else if (!strcmp(k, "gpus"))
+			snprintf(v->gpus, sizeof v->gpus, "%s", s);
 		else if (!strcmp(k, "submitted"))
 			v->submitted_us = num64(s);
 		else if (!strcmp(k, "started"))

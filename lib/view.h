@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "topo.h"
+
 #include "buf.h"
 #include "hist.h"
 #include "job.h"
@@ -24,7 +26,8 @@ struct view_job {
 	int exit_code;			/* -1 unknown */
 	int signal;			/* 0 none */
 	char node[64];
-	char cpus[128];
+	char cpus[TOPO_LIST_MAX];
+	char gpus[256];			/* GPU indexes it was given, "" none */
 	int64_t submitted_us, started_us, ended_us;
 	unsigned cores;
 	uint64_t mem, time;

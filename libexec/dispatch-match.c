@@ -84,6 +84,7 @@ qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
 	q->time = j.time;
 	q->gpus = j.gpus;
 	q->numa = j.numa;
+	q->cpukind = j.cpukind;
 	q->namekey = disp_speed_hash(j.name);
 	q->array_job = j.array_job;
 	q->is_array = j.array[0] != 0;
@@ -220,6 +221,7 @@ req_from(const struct qjob *q, struct place_req *r, int64_t now)
 	r->mem = q->mem;
 	r->gpus = q->gpus;
 	r->numa = q->numa;
+	r->cpukind = q->cpukind;
 	r->time = q->time;
 	r->end_us = q->time ? now + (int64_t)q->time * 1000000 : 0;
 	if (q->sel) {
@@ -229,24 +231,34 @@ req_from(const struct qjob *q, struct place_req *r, int64_t now)
 	}
 }
 
-/* Assign q to node k: alloc first, then the one rename into run/NODE. */
+/* Assign q to node k: alloc first, then the one rename into run/NODE.
+ * On failure fail says why, if it is more than the job having gone. */
 static int
 match_assign(struct disp *d, const struct qjob *q, size_t k,
-    const struct place_req *r, int *kick)
+    const struct place_req *r, int *kick, char *fail, size_t failsz)
 {
-	char name[32], cpus[128], mems[64], gpus[256], t[32];
+	char name[32], cpus[TOPO_LIST_MAX], mems[TOPO_LIST_MAX], gpus[256];
+	char t[32];
 	struct place_node *p = &d->pn[k];
 	struct buf b;
 	unsigned req = 0;
 	int jobdir, rundir, ok, lk;
 
-	if (place_take(p, r, cpus, sizeof cpus, mems, sizeof mems, gpus,
-	    sizeof gpus) < 0)
-		return -1;
+	*fail = 0;
 	snprintf(name, sizeof name, "%" PRIu64, q->id);
+	if ((ok = place_take(p, r, cpus, sizeof cpus, mems, sizeof mems, gpus,
+	    sizeof gpus)) < 0) {
+		/* place_fit said yes: never leave that unsaid */
+		snprintf(fail, failsz, "chosen node %s but %s", p->name,
+		    ok == -2 ? "its CPU, NUMA or GPU list would be cut short"
+		    : "its cores could not be taken there");
+		msg_log("ERROR", "job %s: %s", name, fail);
+		return -1;
+	}
 	if ((jobdir = spool_jobdir_open(&d->sp, q->id, 1)) < 0) {
 		msg_log("ERROR", "cannot make jobs/%s: %s", name,
 		    strerror(errno));
+		snprintf(fail, failsz, "cannot make its job directory");
 		return -1;
 	}
 	if (file_read_small(jobdir, "requeues", t, sizeof t) > 0)
@@ -376,7 +388,7 @@ disp_queue_schedule(struct disp *d)
 	int *kick;
 	unsigned maxfree = 0;
 	struct buf why;
-	char text[1024];
+	char text[1024], fail[256];
 
 	disp_pool_load(d);
 	/* A full pool: nothing can start; the queue (why, dependencies,
@@ -441,8 +453,9 @@ disp_queue_schedule(struct disp *d)
 		if (r.cores <= maxfree)
 			c = place_choose(d->conf.placement, d->pn, d->nn, &r,
 			    &d->rr);
+		fail[0] = 0;
 		if (c >= 0 && match_assign(d, &q[i], (size_t)c, &r,
-		    &kick[c]) == 0) {
+		    &kick[c], fail, sizeof fail) == 0) {
 			if (d->pn[c].cores_free + r.cores == maxfree) {
 				maxfree = 0;
 				for (k = 0; k < d->nn; k++)
@@ -454,7 +467,10 @@ disp_queue_schedule(struct disp *d)
 			continue;
 		}
 		if (want_why && nwhy < WHY_MAX) {
-			place_why(d->pn, d->nn, &r, text, sizeof text);
+			if (fail[0])
+				snprintf(text, sizeof text, "%s", fail);
+			else
+				place_why(d->pn, d->nn, &r, text, sizeof text);
 			buf_addf(&why, "%" PRIu64 "=", q[i].id);
 			buf_add_escaped(&why, text, strlen(text));
 			buf_addc(&why, '\n');

@@ -274,7 +274,6 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 	}
 	snprintf(p->tags, sizeof p->tags, "%s", ns.tags);
 	p->weight = ns.weight ? ns.weight : 1;
-	p->gpus = ns.gpus > 64 ? 64 : ns.gpus;
 	m->bind = strcmp(ns.kind, "sim") != 0;
 	if (node_state_read(fd, &p->admin, m->reason, sizeof m->reason) < 0) {
 		p->admin = NA_DRAIN;
@@ -294,6 +293,8 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 
 		topo_free(m->topo);
 		m->topo = NULL;
+		for (tf = 0; (size_t)tf < m->njobs; tf++)
+			m->jobs[tf].numa = 0;	/* its NUMA nodes may differ */
 		buf_init(&b);
 		if ((tf = file_open_checked(fd, NODE_TOPOLOGY, &st)) >= 0 &&
 		    file_read_all(tf, 16u << 20, &b) == 0 &&
@@ -301,6 +302,16 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 			m->topo_mtime = (int64_t)st.st_mtim.tv_sec *
 			    1000000000 + st.st_mtim.tv_nsec;
 			m->topo_size = st.st_size;
+			/* iar-node add refuses these; one put there by hand
+			 * is left out loudly, never cut short. */
+			if (topo_list_worst(m->topo) > TOPO_LIST_MAX) {
+				msg_log("ERROR", "nodes/%s/%s: too many PUs: "
+				    "a PU list may need %zu bytes, iar keeps "
+				    "%d", p->name, NODE_TOPOLOGY,
+				    topo_list_worst(m->topo), TOPO_LIST_MAX);
+				topo_free(m->topo);
+				m->topo = NULL;
+			}
 		} else if (d->verbose)
 			msg_log("NODE", "nodes/%s/%s: cannot load", p->name,
 			    NODE_TOPOLOGY);
@@ -315,6 +326,10 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 	p->topo = m->topo;
 	topo_summary_get(m->topo, &ts);
 	p->cores = host && d->conf.node_cores ? d->conf.node_cores : ts.cores;
+	/* GPUs: what hwloc sees unless the settings say otherwise. */
+	p->gpus = ns.gpus ? ns.gpus : ts.gpus;
+	if (p->gpus > TOPO_GPU_MAX)
+		p->gpus = TOPO_GPU_MAX;
 	/* Heartbeat progress: judged at most once a second. */
 	if (check_alive) {
 		struct node_heartbeat hb;
@@ -543,21 +558,31 @@ match_usage(struct disp *d)
 			nids = 0;
 		if (rundir >= 0)
 			close(rundir);
-		nj = malloc((nids ? nids : 1) * sizeof *nj);
-		for (k = m = 0; nj && m < nids; m++) {
-			while (k < mn->njobs && mn->jobs[k].id < ids[m])
-				k++;
-			if (k < mn->njobs && mn->jobs[k].id == ids[m])
-				nj[m] = mn->jobs[k];
-			else
-				mjob_read(d, ids[m], &nj[m]);
+		/* The same jobs as last pass (a full pool, the usual case):
+		 * the array is kept as it is, nothing copied. */
+		for (m = 0; nids == mn->njobs && m < nids && mn->jobs[m].id ==
+		    ids[m]; m++)
+			;
+		if (mn->jobs && nids == mn->njobs && m == nids)
+			free(ids);
+		else {
+			nj = malloc((nids ? nids : 1) * sizeof *nj);
+			for (k = m = 0; nj && m < nids; m++) {
+				while (k < mn->njobs && mn->jobs[k].id < ids[m])
+					k++;
+				if (k < mn->njobs && mn->jobs[k].id == ids[m])
+					nj[m] = mn->jobs[k];
+				else
+					mjob_read(d, ids[m], &nj[m]);
+			}
+			free(ids);
+			free(mn->jobs);
+			mn->jobs = nj;
+			mn->njobs = nj ? nids : 0;
 		}
-		free(ids);
-		free(mn->jobs);
-		mn->jobs = nj;
-		mn->njobs = nj ? nids : 0;
 		/* The picture: cores, memory and GPUs held. */
 		p->busy[0] = 0;
+		memset(p->numa_used, 0, sizeof p->numa_used);
 		p->mem_used = 0;
 		p->gpus_used = 0;
 		p->njobs = 0;
@@ -581,6 +606,13 @@ match_usage(struct disp *d)
 			if (j->cpus[0] && topo_cpus_union(p->busy, j->cpus, u,
 			    sizeof u) == 0)
 				memcpy(p->busy, u, sizeof u);
+			if (p->topo && !j->numa) {	/* worked out once */
+				int o = topo_numa_of(p->topo, j->cpus);
+
+				j->numa = o >= 0 ? o + 1 : -1;
+			}
+			if (j->numa > 0 && j->numa <= TOPO_NUMA_MAX)
+				p->numa_used[j->numa - 1] += j->mem;
 			used += j->cores;
 			p->mem_used += j->mem;
 			p->gpus_used |= j->gpus;

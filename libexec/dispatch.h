@@ -21,7 +21,7 @@ struct running {
 	unsigned cores;
 	uint64_t mem;
 	int64_t end_us;		/* started + walltime; 0 = unknown */
-	char cpus[128];
+	char cpus[TOPO_LIST_MAX];
 };
 
 /* What the scheduler needs of a queued job, read from the head of its
@@ -37,6 +37,7 @@ struct qjob {
 	uint64_t mem, time;
 	unsigned gpus;
 	int numa;
+	int cpukind;		/* JOB_KIND_* */
 	struct qsel *sel;	/* NULL = none; owned by the queue cache */
 	uint64_t namekey;	/* hash of its name (placement = fastest) */
 	uint64_t array_job;	/* a task of this array; 0 = not a task */
@@ -51,7 +52,9 @@ struct mjob {			/* a job in run/NODE, from its alloc */
 	unsigned cores, gpus_n;
 	uint64_t mem, gpus;	/* gpus: bit mask */
 	int64_t end_us;
-	char cpus[128];
+	char cpus[TOPO_LIST_MAX];
+	int numa;		/* 1 + the NUMA node all its cores are in,
+				 * -1 several, 0 not worked out yet */
 	uint64_t array_job;	/* a task of this array; 0 = not a task */
 };
 struct mnode {
@@ -83,7 +86,7 @@ struct disp {
 	struct running *run;
 	size_t nrun, caprun;
 	size_t nending;		/* shepherds writing results (cores free) */
-	char busy[4096];	/* PU list held by running jobs */
+	char busy[TOPO_LIST_MAX];	/* PU list held by running jobs */
 	uint64_t mem_used;
 	unsigned started, reaped, accepted;
 	int dirty_done, dirty_queue;

@@ -21,7 +21,7 @@ struct run {
 	struct view_job v;
 	int cg;			/* enum cg_kind in use */
 	char cgname[40];
-	char mems[64];
+	char mems[TOPO_LIST_MAX];
 	char gpus[256];		/* GPU indexes the head gave the job */
 	pid_t child;
 	int bind;		/* pin to the chosen cores (not on simulated

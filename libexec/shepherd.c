@@ -541,8 +541,10 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			snprintf(r.v.cpus, sizeof r.v.cpus, "%s", s);
 		if ((s = rec_get(kv, n, "mems")))
 			snprintf(r.mems, sizeof r.mems, "%s", s);
-		if ((s = rec_get(kv, n, "gpus")))
+		if ((s = rec_get(kv, n, "gpus"))) {
 			snprintf(r.gpus, sizeof r.gpus, "%s", s);
+			snprintf(r.v.gpus, sizeof r.v.gpus, "%s", s);
+		}
 		r.bind = !(s = rec_get(kv, n, "bind")) || strcmp(s, "0") != 0;
 		if ((s = rec_get(kv, n, "requeues")))
 			r.v.requeues = (unsigned)atoi(s);
@@ -639,6 +641,8 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	if (r.gpus[0]) {
 		run_env_set(&env, &nenv, "IAR_GPUS", r.gpus);
 		run_env_set(&env, &nenv, "CUDA_VISIBLE_DEVICES", r.gpus);
+		/* GPU i is the i-th in PCI bus order (topo_gpus) */
+		run_env_set(&env, &nenv, "CUDA_DEVICE_ORDER", "PCI_BUS_ID");
 	}
 	run_env_set(&env, &nenv, "IAR_SUBMIT_DIR", r.job.cwd);
 	run_env_slurm(&r, &env, &nenv, pw);

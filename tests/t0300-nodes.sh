@@ -3,7 +3,8 @@
 # add nodes from synthetic topologies, list them in every format, drain
 # and maintenance with a reason (a job waits, says why, and starts after
 # resume; the state is a file, so it survives a dispatcher restart),
-# remove refused while a job runs, heartbeats (format, seq advancing) and
+# remove refused while a job runs or its executor runs, and allowed after
+# an executor ran there (its lock file), heartbeats (format, seq advancing) and
 # down detection with a short heartbeat_timeout.
 . "$(dirname "$0")/lib.sh"
 
@@ -250,5 +251,32 @@ then
 	    >/dev/null 2>&1
 	is $? 0 "another user may list"
 fi
+
+# remove after an executor ran there (its lock file stays behind), and
+# refusals that leave the node whole.
+iar-dispatch -d --node sim-a 2>/dev/null &
+E=$!
+T_PIDS="$T_PIDS $E"
+i=0
+while [ $i -lt 100 ] && [ "$(csv sim-a state)" = down ]; do
+	sleep 0.1; i=$((i + 1))
+done
+iar-node remove sim-a 2>"$IAR_ROOT/err"
+is $? 101 "remove refused while the node's executor runs"
+grep -q 'its executor is running' "$IAR_ROOT/err"
+ok $? "and says so"
+kill "$E"; wait "$E" 2>/dev/null
+[ -e "$ND/sim-a/lock" ] && [ -e "$ND/sim-a/topology.xml" ]
+ok $? "the executor left its lock file; the node is whole"
+touch "$ND/sim-a/notes"
+iar-node remove sim-a 2>/dev/null
+is "$?,$(ls "$ND/sim-a" | tr '\n' ' ')" "101,alive heartbeat limits lock notes settings state topology.xml " \
+    "a file iar does not know: refused before anything is removed"
+rm "$ND/sim-a/notes"
+iar-node remove sim-a
+is "$?,$(ls "$ND" | grep -c '^sim-a$')" "0,0" "then remove takes it all, lock too"
+iar-node remove "$N"
+is "$?,$(ls "$ND" | grep -c "^$N\$")" "0,0" \
+    "the dispatcher's own node, after its jobs ran, is removed too"
 
 done_testing

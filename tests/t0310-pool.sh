@@ -63,8 +63,8 @@ s2=$(iar-submit --parsable -J s -- sh -c "while [ ! -e $gate ]; do sleep 0.1; do
 waitfor 20 running "$s2"
 s3=$(iar-submit --parsable -J s -- sh -c "while [ ! -e $gate ]; do sleep 0.1; done")
 waitfor 20 running "$s3"
-is "$(node_of "$s1") $(node_of "$s2") $(node_of "$s3")" "n2 n1 n3" \
-    "spread: n2 (4 cores) first, then n1 and n3"
+is "$(node_of "$s1") $(node_of "$s2") $(node_of "$s3")" "n2 n1 n2" \
+    "spread: n2 (4 cores) first, then n1; n3's GPU is left to GPU jobs"
 is "$(cat "$IAR_ROOT/spool/jobs/$s1/alloc" | grep -c '^bind=0$')" 1 \
     "a simulated node's job is not pinned to cores this host lacks"
 [ -d /sys/fs/cgroup/memory/"$T_CG"/n2/"$s1" ] || ! cg_usable
@@ -85,8 +85,8 @@ p2=$(iar-submit --parsable -J p -- sh -c "while [ ! -e $gate ]; do sleep 0.1; do
 waitfor 20 running "$p2"
 p3=$(iar-submit --parsable -J p -- sh -c "while [ ! -e $gate ]; do sleep 0.1; done")
 waitfor 20 running "$p3"
-is "$(node_of "$p1") $(node_of "$p2") $(node_of "$p3")" "n1 n1 n3" \
-    "pack: n1 filled first, then n3 (2 cores) before n2 (4)"
+is "$(node_of "$p1") $(node_of "$p2") $(node_of "$p3")" "n1 n1 n2" \
+    "pack: n1 filled first, then n2 (n3's GPU is left to GPU jobs)"
 
 # Why pending, with the smallest change: 2 fast cores, n1 is full.
 w=$(iar-submit --parsable -J w -C fast -c 2 -- true)

@@ -204,9 +204,9 @@ cgi GET /text/nodes QUERY_STRING=format=csv
 python3 -c '
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
-assert rows[0][0] == "name" and all(len(r) == 15 for r in rows), rows
+assert rows[0][0] == "name" and all(len(r) == 16 and rows[0][15] == "gpus" for r in rows), rows
 ' "$W/b"
-ok $? "/text/nodes CSV: 15 columns"
+ok $? "/text/nodes CSV: 16 columns, gpus last"
 
 # ---- metrics ----
 cgi GET /metrics

@@ -583,6 +583,8 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 	    node_toposum_read(nfd, &st, &n->ts) == 0) {
 		if (mem)
 			n->ts.memory = mem;
+		if (gpus)
+			n->ts.gpus = gpus;
 		n->topo_ok = 1;
 	} else if (with_topo) {
 		struct topo *t;

@@ -486,8 +486,8 @@ node_toposum_write(int nodefd, const struct topo_summary *s)
 		return -1;
 	node_toposum_id(&st, id, sizeof id);
 	n = snprintf(text, sizeof text, "iar-toposum 1\nof=%s\ncores=%u\n"
-	    "pus=%u\nnuma=%u\npackages=%u\nmemory=%" PRIu64 "\nend\n", id,
-	    s->cores, s->pus, s->numa, s->packages, s->memory);
+	    "pus=%u\nnuma=%u\npackages=%u\nmemory=%" PRIu64 "\ngpus=%u\nend\n",
+	    id, s->cores, s->pus, s->numa, s->packages, s->memory, s->gpus);
 	if (n < 0 || (size_t)n >= sizeof text) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -502,10 +502,10 @@ node_toposum_read(int nodefd, const struct stat *xml, struct topo_summary *s)
 	struct stat st;
 	struct buf b;
 	char id[96], why[64];
-	const char *v[5], *of;
+	const char *v[6], *of;
 	int fd, n, r = -1, i;
-	static const char *const keys[5] = { "cores", "pus", "numa",
-		"packages", "memory" };
+	static const char *const keys[6] = { "cores", "pus", "numa",
+		"packages", "memory", "gpus" };
 
 	if ((fd = file_open_checked(nodefd, NODE_TOPOSUM, &st)) < 0)
 		return -1;
@@ -514,15 +514,17 @@ node_toposum_read(int nodefd, const struct stat *xml, struct topo_summary *s)
 	    (n = rec_parse(b.s, b.len, "iar-toposum", kv, 16, why,
 	    sizeof why)) >= 0 && (of = rec_get(kv, n, "of"))) {
 		node_toposum_id(xml, id, sizeof id);
-		for (i = 0; i < 5; i++)
+		/* a file without gpus= (older) is not current */
+		for (i = 0; i < 6; i++)
 			if (!(v[i] = rec_get(kv, n, keys[i])))
 				break;
-		if (i == 5 && strcmp(of, id) == 0) {
+		if (i == 6 && strcmp(of, id) == 0) {
 			s->cores = (unsigned)strtoul(v[0], NULL, 10);
 			s->pus = (unsigned)strtoul(v[1], NULL, 10);
 			s->numa = (unsigned)strtoul(v[2], NULL, 10);
 			s->packages = (unsigned)strtoul(v[3], NULL, 10);
 			s->memory = strtoull(v[4], NULL, 10);
+			s->gpus = (unsigned)strtoul(v[5], NULL, 10);
 			r = 0;
 		}
 	}

@@ -51,7 +51,13 @@ all_final() { for j in "$@"; do final "$j" || return 1; done; }
 
 head_start
 for n in n1 n2 n3; do exec_start $n; done
-up() { [ "$(iar-node list --csv | grep -c ',up,')" -ge 3 ]; }
+# Up, and each with its executor running (the head places nothing on a
+# node whose executor it cannot see yet).
+up() { iar-node list --json | python3 -c '
+import json, sys
+n = [x for x in json.load(sys.stdin) if x["name"] in ("n1", "n2", "n3")]
+sys.exit(0 if len(n) == 3 and all(x["state"] == "up" and x["executor"]
+    for x in n) else 1)'; }
 waitfor 20 up
 ok $? "the three nodes beat and are up"
 

@@ -24,6 +24,7 @@
 #include "array.h"
 #include "buf.h"
 #include "cmd.h"
+#include "directive.h"
 #include "file.h"
 #include "job.h"
 #include "msg.h"
@@ -272,51 +273,25 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 	return optind;
 }
 
-/* Split "#IAR" lines (after an optional "#!" line, up to the first line
- * that is not a comment) into an argv and apply them. */
+/* Apply the "#IAR" lines of the script (directive.h). */
 static void
 directives_apply(struct job *j, struct opts *o, const char *s, size_t len)
 {
-	char line[1024], *argv[64];
-	size_t i = 0, lineno = 0;
+	struct directive d;
+	char where[32], why[64];
+	size_t pos = 0;
+	int r;
 
-	while (i < len) {
-		size_t e = i, k;
-		int argc = 1;
-		char *p;
-
-		while (e < len && s[e] != '\n')
-			e++;
-		lineno++;
-		k = e - i;
-		if (k == 0 || s[i] != '#')
-			break;
-		if (k >= 5 && memcmp(s + i, "#IAR", 4) == 0 &&
-		    isspace((unsigned char)s[i + 4])) {
-			char where[32];
-
-			if (k >= sizeof line)
-				msg_die(EX_USAGE, "#IAR line %zu is too long",
-				    lineno);
-			memcpy(line, s + i + 5, k - 5);
-			line[k - 5] = 0;
-			argv[0] = "#IAR";
-			for (p = strtok(line, " \t"); p;
-			    p = strtok(NULL, " \t")) {
-				if (argc >= 63)
-					msg_die(EX_USAGE, "#IAR line %zu has too "
-					    "many words", lineno);
-				argv[argc++] = p;
-			}
-			argv[argc] = NULL;
-			snprintf(where, sizeof where, "#IAR line %zu", lineno);
-			o->where = where;
-			if (opts_apply(j, o, argc, argv) != argc)
-				msg_die(EX_USAGE, "stray word in %s", where);
-			o->where = "";
-		}
-		i = e + 1;
+	d.lineno = 0;
+	while ((r = directive_next(s, len, &pos, &d, why, sizeof why)) > 0) {
+		snprintf(where, sizeof where, "#IAR line %zu", d.lineno);
+		o->where = where;
+		if (opts_apply(j, o, d.argc, d.argv) != d.argc)
+			msg_die(EX_USAGE, "stray word in %s", where);
+		o->where = "";
 	}
+	if (r < 0)
+		msg_die(EX_USAGE, "%s", why);
 }
 
 static void

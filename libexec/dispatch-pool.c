@@ -287,30 +287,34 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 		close(fd);
 		return -1;
 	}
-	if (!m->topo || m->topo_mtime != (int64_t)st.st_mtim.tv_sec *
-	    1000000000 + st.st_mtim.tv_nsec || m->topo_size != st.st_size) {
+	if ((!m->topo && !m->topo_bad) || m->topo_mtime != (int64_t)
+	    st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ||
+	    m->topo_size != st.st_size) {
 		struct buf b;
-		int tf;
+		int tf, got;
 
 		topo_free(m->topo);
 		m->topo = NULL;
 		buf_init(&b);
-		if ((tf = file_open_checked(fd, NODE_TOPOLOGY, &st)) >= 0 &&
-		    file_read_all(tf, 16u << 20, &b) == 0 &&
-		    topo_xml_load(&m->topo, b.s, b.len, err, sizeof err) == 0) {
-			m->topo_mtime = (int64_t)st.st_mtim.tv_sec *
-			    1000000000 + st.st_mtim.tv_nsec;
-			m->topo_size = st.st_size;
-		} else if (d->verbose)
+		got = (tf = file_open_checked(fd, NODE_TOPOLOGY, &st)) >= 0 &&
+		    file_read_all(tf, 16u << 20, &b) == 0;
+		/* a file read but not loaded is bad until it changes; one
+		 * not read is tried again at the next pass */
+		m->topo_bad = got && topo_xml_load(&m->topo, b.s, b.len, err,
+		    sizeof err) < 0;
+		if (!m->topo && d->verbose)
 			msg_log("NODE", "nodes/%s/%s: cannot load", p->name,
 			    NODE_TOPOLOGY);
+		m->topo_mtime = got ? (int64_t)st.st_mtim.tv_sec * 1000000000 +
+		    st.st_mtim.tv_nsec : -1;
+		m->topo_size = st.st_size;
 		if (tf >= 0)
 			close(tf);
 		buf_free(&b);
-		if (!m->topo) {
-			close(fd);
-			return -1;
-		}
+	}
+	if (!m->topo) {
+		close(fd);
+		return -1;
 	}
 	p->topo = m->topo;
 	topo_summary_get(m->topo, &ts);

@@ -145,8 +145,7 @@ FUZZCFLAGS  = -std=c11 -g -O1 -fno-omit-frame-pointer $(FUZZSAN) \
               -fsanitize=fuzzer-no-link -Wall -Wextra -Werror \
               -D_GNU_SOURCE -Ilib -Icgi-bin -DIAR_VERSION='"$(VERSION)"'
 FUZZ_SECONDS = 60
-FUZZ_TARGETS = job value array after directive conf webconf node rec \
-               topo cgi
+FUZZ_TARGETS = $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZDIR  = tests/fuzz
 FUZZOBJ  = $(FUZZDIR)/obj
 FUZZLIB  = $(LIBOBJ:%=$(FUZZOBJ)/%)

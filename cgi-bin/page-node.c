@@ -221,27 +221,23 @@ node_topology_svg(struct cgi *c, const char *xml, size_t len,
 	struct node_draw d;
 	hwloc_obj_t pkg = NULL, numa, core = NULL;
 	hwloc_bitmap_t part = hwloc_bitmap_alloc();
+	struct topo *tp;
 	unsigned npkg, most = 1, width;
 	char label[128], mem[32];
 
 	memset(&d, 0, sizeof d);
-	if (!part || hwloc_topology_init(&d.t) < 0) {
-		hwloc_bitmap_free(part);
+	if (!part) {
 		buf_adds(b, "<p class=\"muted\">Cannot draw the topology.</p>");
 		return;
 	}
-	if (hwloc_topology_set_flags(d.t,
-	    HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) < 0 ||
-	    hwloc_topology_set_io_types_filter(d.t,
-	    HWLOC_TYPE_FILTER_KEEP_NONE) < 0 ||
-	    hwloc_topology_set_xmlbuffer(d.t, xml, (int)len) < 0 ||
-	    hwloc_topology_load(d.t) < 0) {
-		hwloc_topology_destroy(d.t);
+	/* through topo_xml_load, which hwloc cannot crash (topo.c) */
+	if (topo_xml_load(&tp, xml, len, NULL, 0) < 0) {
 		hwloc_bitmap_free(part);
 		buf_adds(b, "<p class=\"muted\">The topology file cannot be "
 		    "read.</p>");
 		return;
 	}
+	d.t = topo_hwloc_get(tp);
 	d.j = j;
 	d.coretype = hwloc_get_nbobjs_by_type(d.t, HWLOC_OBJ_CORE) > 0 ?
 	    HWLOC_OBJ_CORE : HWLOC_OBJ_PU;
@@ -352,7 +348,7 @@ node_topology_svg(struct cgi *c, const char *xml, size_t len,
 	buf_adds(b, "</svg>\n");
 	buf_free(&d.svg);
 	hwloc_bitmap_free(part);
-	hwloc_topology_destroy(d.t);
+	topo_free(tp);
 }
 
 void

@@ -117,6 +117,12 @@ nomem:
 	return -1;
 }
 
+struct hwloc_topology *
+topo_hwloc_get(struct topo *t)
+{
+	return t->h;
+}
+
 int
 topo_host_load(struct topo **tp, char *err, size_t errsz)
 {
@@ -166,8 +172,8 @@ topo_indexes_ok(hwloc_topology_t h)
 	return 1;
 }
 
-/* Load the XML in a child first: 0 if it loaded there, -1 if it failed
- * or the child died. hwloc 2.9 reads a NULL pointer on some malformed
+/* Load the XML in a child first: 0 if it loaded there and passed
+ * hwloc's own consistency check, -1 if not or the child died. hwloc 2.9 reads a NULL pointer on some malformed
  * files (a PU without its nodeset among PUs with one; found by
  * tests/fuzz, corpus/topo/regress-hwloc-segv), and a node's
  * topology.xml must not be able to kill the dispatcher or the CGI that
@@ -176,6 +182,7 @@ static int
 topo_xml_probe(const char *xml, size_t len)
 {
 	struct rlimit cpu = { TOPO_PROBE_SECS, TOPO_PROBE_SECS };
+	struct rlimit core = { 0, 0 };
 	hwloc_topology_t h;
 	pid_t pid;
 	int st, fd;
@@ -195,10 +202,15 @@ topo_xml_probe(const char *xml, size_t len)
 		/* a real machine's file loads in milliseconds; some bad
 		 * ones take hwloc seconds (topo_indexes_ok) */
 		setrlimit(RLIMIT_CPU, &cpu);
+		setrlimit(RLIMIT_CORE, &core);
 		if (topo_hwloc_init(&h, NULL, 0) < 0 ||
 		    hwloc_topology_set_xmlbuffer(h, xml, (int)len) < 0 ||
 		    hwloc_topology_load(h) < 0 || !topo_indexes_ok(h))
 			_exit(1);
+		/* aborts on an inconsistent tree, such as the one hwloc
+		 * builds from out-of-order objects, whose export then takes
+		 * minutes (corpus/topo/regress-hwloc-order) */
+		hwloc_topology_check(h);
 		_exit(0);
 	}
 	while (waitpid(pid, &st, 0) < 0)
@@ -222,9 +234,8 @@ topo_xml_load(struct topo **tp, const char *xml, size_t len, char *err,
 		return -1;
 	}
 	if (topo_xml_probe(xml, len) < 0) {
-		topo_err_set(err, errsz, "invalid xml topology (%zu bytes; "
-		    "hwloc fails or crashes on it, or an index is over %d)",
-		    len, TOPO_PU_MAX);
+		topo_err_set(err, errsz, "invalid xml topology (%zu bytes: "
+		    "hwloc cannot load it safely, see iar-node(5))", len);
 		return -1;
 	}
 	if (topo_hwloc_init(&h, err, errsz) < 0)

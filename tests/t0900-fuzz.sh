@@ -1,10 +1,12 @@
 #!/bin/sh
 # t0900-fuzz: the parsers under libFuzzer, briefly, and the programs on
 # the inputs the fuzzers found.
-# First, always (any compiler): topology files that crash hwloc 2.9 or
-# make it take seconds and an infinite nodeset (tests/fuzz/corpus/topo/
-# regress-*) are refused by iar-node add, and a node that holds one
-# does not take down iar-node list, the CGI or a dispatcher pass.
+# First, always (any compiler): topology files that crash hwloc 2.9,
+# make it take seconds and an infinite nodeset, or give it a tree whose
+# export never ends (tests/fuzz/corpus/topo/regress-*) are refused by
+# iar-node add, and a node that holds one does not take down iar-node
+# list, the CGI's node page (which draws the topology) or a dispatcher
+# pass.
 # Then, when clang with libFuzzer is there: make fuzz-build, and each
 # target of tests/fuzz/ for T_FUZZ_SECONDS (8) from its seed corpus,
 # failing on any crash, sanitizer report, leak, timeout or OOM
@@ -15,7 +17,7 @@
 C=$TOP/tests/fuzz/corpus
 ND=$IAR_ROOT/nodes
 
-for f in regress-hwloc-segv regress-hwloc-numa-index; do
+for f in regress-hwloc-segv regress-hwloc-numa-index regress-hwloc-order; do
 	out=$(iar-node add "bad-$f" --topology "$C/topo/$f" 2>&1); rc=$?
 	is "$rc" 101 "iar-node add refuses $f (exit 101, not a crash)"
 	case $out in *"cannot load"*"invalid xml topology"*) r=0 ;;

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#define DIRECTIVE_LINE_MAX	1024	/* bytes of a line, with its newline */
+#define DIRECTIVE_LINE_MAX	1024	/* a line, newline included */
 #define DIRECTIVE_WORDS_MAX	62	/* words after "#IAR" */
 
 struct directive {

@@ -172,10 +172,11 @@ topo_indexes_ok(hwloc_topology_t h)
 	return 1;
 }
 
-/* Load the XML in a child first: 0 if it loaded there and passed
- * hwloc's own consistency check, -1 if not or the child died. hwloc 2.9 reads a NULL pointer on some malformed
- * files (a PU without its nodeset among PUs with one; found by
- * tests/fuzz, corpus/topo/regress-hwloc-segv), and a node's
+/* Load the XML in a child first, within TOPO_PROBE_SECS of CPU: 0 if it
+ * loaded there and passed topo_indexes_ok and hwloc's own consistency
+ * check, -1 if not or the child died. hwloc 2.9 reads a NULL pointer on
+ * some malformed files (a PU without its nodeset among PUs with one;
+ * found by tests/fuzz, corpus/topo/regress-hwloc-segv), and a node's
  * topology.xml must not be able to kill the dispatcher or the CGI that
  * read it. Only XML is probed: the host's and synthetic loads are ours. */
 static int

@@ -24,7 +24,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		job_init(&k);
 		fuzz_check(job_parse(&k, a.s, a.len, why, sizeof why) == 0);
 		job_format(&k, &b);
-		fuzz_check(!b.err && a.len == b.len && !memcmp(a.s, b.s, a.len));
+		fuzz_check(!b.err && a.len == b.len &&
+		    !memcmp(a.s, b.s, a.len));
 		fuzz_check(job_head_parse(&h, t, size) == 0);
 		fuzz_check(h.id == j.id && h.cores == j.cores);
 		job_free(&k);

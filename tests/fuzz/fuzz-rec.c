@@ -43,7 +43,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf_init(&b);
 		view_job_format(&v, magic, &a);
 		fuzz_check(!a.err);
-		c = fuzz_copy((const uint8_t *)a.s, a.len); /* parsed in place */
+		/* parsed in place: a copy, to compare with a */
+		c = fuzz_copy((const uint8_t *)a.s, a.len);
 		view_job_init(&w);
 		fuzz_check(view_job_parse(&w, c, a.len, magic) == 0);
 		view_job_format(&w, magic, &b);

@@ -35,12 +35,12 @@ LIBHDR = lib/*.h
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
           bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log \
           bin/iar-fetch bin/iar-node bin/iar-suspend bin/iar-resume \
-          bin/iar-modify
+          bin/iar-modify bin/iar-export
 LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage \
           libexec/iar-prune
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
-          tests/unit-node tests/unit-place
+          tests/unit-node tests/unit-place tests/unit-sha256
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
@@ -77,7 +77,8 @@ FORCE:
 
 $(PROGS) $(UNIT): lib/libiar.a
 bin/iar-init: bin/iar-init.o
-bin/iar-submit: bin/iar-submit.o
+OBJ_SUBMIT = bin/iar-submit.o bin/submit-slurm.o
+bin/iar-submit: $(OBJ_SUBMIT)
 bin/iar-stat: bin/iar-stat.o
 bin/iar-cancel: bin/iar-cancel.o
 bin/iar-hold: bin/iar-hold.o
@@ -87,18 +88,19 @@ bin/iar-wait: bin/iar-wait.o
 # links both use these lists).
 OBJ_DISPATCH = libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/dispatch-web.o libexec/dispatch-node.o libexec/shepherd.o \
-    libexec/shepherd-watch.o libexec/stage.o libexec/dispatch-match.o \
-    libexec/dispatch-pool.o libexec/dispatch-modify.o \
+    libexec/shepherd-watch.o libexec/shepherd-env.o libexec/stage.o \
+    libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o \
     libexec/dispatch-array.o libexec/dispatch-dep.o libexec/dispatch-retry.o \
     libexec/dispatch-done.o
 OBJ_RUN = libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o \
-    libexec/stage.o
+    libexec/shepherd-env.o libexec/stage.o
 bin/iar-log: bin/iar-log.o
 bin/iar-fetch: bin/iar-fetch.o
 bin/iar-node: bin/iar-node.o
 bin/iar-suspend: bin/iar-suspend.o
 bin/iar-resume: bin/iar-resume.o
 bin/iar-modify: bin/iar-modify.o
+bin/iar-export: bin/iar-export.o
 libexec/iar-dispatch: $(OBJ_DISPATCH)
 libexec/iar-run: $(OBJ_RUN)
 libexec/iar-rebuild: libexec/iar-rebuild.o
@@ -112,13 +114,17 @@ tests/unit-topo: tests/unit-topo.o
 tests/unit-hist: tests/unit-hist.o
 tests/unit-node: tests/unit-node.o
 tests/unit-place: tests/unit-place.o
-$(BIN) $(UNIT) libexec/iar-rebuild libexec/iar-bundle libexec/iar-heartbeat \
-    libexec/iar-stage libexec/iar-prune:
+tests/unit-sha256: tests/unit-sha256.o
+$(filter-out bin/iar-submit,$(BIN)) $(UNIT) libexec/iar-rebuild \
+    libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage \
+    libexec/iar-prune:
 	$(CC) $(LDFLAGS) -o $@ $@.o lib/libiar.a $(LDLIBS)
-libexec/iar-run libexec/iar-dispatch:
+bin/iar-submit libexec/iar-run libexec/iar-dispatch:
 	$(CC) $(LDFLAGS) -o $@ $^ lib/libiar.a $(LDLIBS)
 
-bin/*.o libexec/*.o tests/*.o: $(LIBHDR) libexec/dispatch.h libexec/shepherd.h \
+tests/*.o: tests/tap.h
+bin/*.o libexec/*.o tests/*.o: $(LIBHDR) bin/submit.h libexec/dispatch.h \
+    libexec/shepherd.h \
     libexec/shepherd-int.h \
     libexec/stage.h
 
@@ -176,7 +182,7 @@ fuzz: fuzz-build
 # pulled in). The in-place programs are left as they are.
 objs = $(if $(filter libexec/iar-dispatch,$1),$(OBJ_DISPATCH),$(if \
     $(filter libexec/iar-run,$1),$(OBJ_RUN),$(if $(filter $(CGI),$1), \
-    $(CGIOBJ),$1.o)))
+    $(CGIOBJ),$(if $(filter bin/iar-submit,$1),$(OBJ_SUBMIT),$1.o))))
 INST = $(PROGS:%=inst/%)
 $(INST): inst/%: % lib/paths-inst.o
 	@mkdir -p $(@D)

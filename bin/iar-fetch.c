@@ -175,6 +175,7 @@ main(int argc, char **argv)
 	}
 	id = cmd_id_arg(argv[optind]);
 	cmd_setup(&c, argv[0]);
+	id = cmd_id_find(&c, argv[optind]);	/* ARRAY_TASK: the task's */
 	if (view_job_get(&c.sp, NULL, id, &v) != 0) {
 		char ar[128];
 

@@ -60,7 +60,7 @@ static const struct option longopts[] = {
 static const char *const setgid_cmds[] = {
 	"iar-submit", "iar-cancel", "iar-hold", "iar-release", "iar-stat",
 	"iar-wait", "iar-log", "iar-fetch", "iar-suspend", "iar-resume",
-	"iar-modify", "iar-node"
+	"iar-modify", "iar-node", "iar-export"
 };
 
 static const char conf_text[] =

@@ -474,7 +474,7 @@ main(int argc, char **argv)
 	}
 	id = cmd_id_arg(argv[optind]);
 	cmd_setup(&c, argv[0]);
-	id = cmd_id_arg(argv[optind]);	/* ARRAY_INDEX: now the task's */
+	id = cmd_id_find(&c, argv[optind]);	/* ARRAY_TASK: the task's */
 
 	if (cmd_job_find(&c, id, &v) != 0)
 		msg_die(EX_NOTFOUND, "no such job %" PRIu64, id);

@@ -433,7 +433,7 @@ u64_cmp(const void *a, const void *b)
 }
 
 static size_t
-ids_parse(const char *list, uint64_t **ids)
+ids_parse(struct cmd *c, const char *list, uint64_t **ids)
 {
 	char item[32];
 	const char *p = list;
@@ -444,7 +444,7 @@ ids_parse(const char *list, uint64_t **ids)
 		if (!item[0])
 			continue;
 		*ids = msg_xrealloc(*ids, (n + 1) * sizeof **ids);
-		(*ids)[n++] = cmd_id_arg(item);
+		(*ids)[n++] = c ? cmd_id_find(c, item) : cmd_id_arg(item);
 	}
 	if (!n)
 		msg_die(EX_USAGE, "bad job list '%s'", list);
@@ -471,7 +471,8 @@ main(int argc, char **argv)
 	struct hist *h;
 	struct cmd c;
 	uint64_t *ids = NULL;
-	size_t nids = 0, i;
+	size_t nids = 0, i, njlists = 0;
+	char **jlists = NULL;
 	int ch, rc = 0, all = 0, since_set = 0;
 	uint64_t since = 3600;
 
@@ -494,13 +495,13 @@ main(int argc, char **argv)
 			break;
 		case 'j': {
 			uint64_t *more;
-			size_t n = ids_parse(optarg, &more);
 
-			x.unfold = 1;	/* asked for by id: shown */
-			ids = msg_xrealloc(ids, (nids + n) * sizeof *ids);
-			memcpy(ids + nids, more, n * sizeof *ids);
-			nids += n;
+			ids_parse(NULL, optarg, &more);	/* checked now, */
 			free(more);
+			x.unfold = 1;	/* asked for by id: shown */
+			jlists = msg_xrealloc(jlists, (njlists + 1) *
+			    sizeof *jlists);
+			jlists[njlists++] = optarg;	/* read after setup */
 			break;
 		}
 		case 'a':
@@ -539,6 +540,16 @@ main(int argc, char **argv)
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
+	cmd_setup(&c, argv[0]);
+	for (i = 0; i < njlists; i++) {	/* ARRAY_TASK: the task's id */
+		uint64_t *more;
+		size_t n = ids_parse(&c, jlists[i], &more);
+
+		ids = msg_xrealloc(ids, (nids + n) * sizeof *ids);
+		memcpy(ids + nids, more, n * sizeof *ids);
+		nids += n;
+		free(more);
+	}
 	if (nids > 1) {
 		size_t k;
 
@@ -548,7 +559,6 @@ main(int argc, char **argv)
 				ids[k++] = ids[i];
 		nids = k;
 	}
-	cmd_setup(&c, argv[0]);
 	x.now_us = now_us();
 	/* As squeue: the live jobs, and those that ended lately; -a, a
 	 * state list (-s) or ids (-j) reach back through all of it. */

@@ -1,9 +1,10 @@
 /* iar-submit: put a job in the spool and print its id.
  *
- * The job is a script (a file, the command after "--", or standard
- * input), options from the command line or "#IAR" lines at the top of the
- * script (the command line wins), the working directory and the captured
- * environment. It needs no running dispatcher: the job is committed to
+ * The job is a script (a file, the command after "--", --wrap, or
+ * standard input), options from the command line, "#IAR" or "#SBATCH"
+ * lines at the top of the script (the command line wins, then #IAR;
+ * sbatch's options are in submit-slurm.c), the working directory and the
+ * captured environment. It needs no running dispatcher: the job is committed to
  * spool/incoming by one rename of a fully written, fsynced file.
  * Exit codes: 0 ok, 100 usage, 101 rejected, 102 not found, 111 trouble;
  * with --wait, the job's own exit status. See iar-submit(1). */
@@ -24,12 +25,12 @@
 #include "array.h"
 #include "buf.h"
 #include "cmd.h"
-#include "directive.h"
 #include "file.h"
 #include "job.h"
 #include "msg.h"
 #include "paths.h"
 #include "sha256.h"
+#include "submit.h"
 #include "view.h"
 
 extern char **environ;
@@ -42,16 +43,24 @@ static const char usage[] =
 "  -c, --cores N         whole cores (default 1)\n"
 "      --mem SIZE        memory limit, K/M/G/T suffix (no suffix: MiB)\n"
 "  -t, --time TIME       walltime: MM, MM:SS, HH:MM:SS, D-HH[:MM[:SS]]\n"
-"  -p, --priority N      higher runs first; users may only lower theirs\n"
+"      --priority N      higher runs first; users may only lower theirs\n"
+"      --nice[=N]        priority -N (100 without N)\n"
+"  -p, --partition TAG   only on nodes with this tag (sbatch's partition)\n"
+"  -n, --ntasks N        N tasks on the one node: N times -c cores\n"
+"  -N, --nodes 1         one node (iar runs every job on one)\n"
+"      --mem-per-cpu SIZE  memory per core\n"
 "  -H, --hold            submit held (iar-release starts it)\n"
+"  -b, --begin TIME      not before TIME: now+1hour, 16:00, 2026-12-24T08:00\n"
 "  -D, --chdir DIR       working directory (default: the current one)\n"
 "      --export WHAT     ALL (default), NONE, or NAME[=VALUE],...\n"
-"  -o, --output PATH     standard output (%j = job id)\n"
-"  -e, --error PATH      standard error (%j = job id)\n"
+"  -o, --output PATH     standard output (%j id, %A_%a task, %x name, %u user)\n"
+"  -e, --error PATH      standard error (the same)\n"
 "      --retries N       requeue up to N times if it fails or its node is lost\n"
 "      --after JOB[:ok|notok|any][,...]  start only once JOB ended so\n"
+"  -d, --dependency afterok|afternotok|afterany:JOB[:JOB...][,...]\n"
 "  -a, --array SPEC      a job array: 1-1000%50, 0-99:10, 1,5,9-12\n"
-"      --gpus N          GPUs (counted from the node's settings)\n"
+"  -G, --gpus N          GPUs (counted from the node's settings)\n"
+"      --gres gpu[:TYPE]:N  the same, as sbatch says it\n"
 "      --numa            all its cores in one NUMA node\n"
 "  -C, --constraint TAGS only on nodes with every tag (comma list)\n"
 "  -w, --nodelist NODES  only on these nodes (comma list)\n"
@@ -61,12 +70,16 @@ static const char usage[] =
 "      --rerun JOB       submit JOB again, exactly (Git commit pinned)\n"
 "  -W, --wait            wait for the job to end; exit with its status\n"
 "      --parsable        print only the id\n"
-"  -h, --help            this text\n";
+"      --wrap COMMAND    the script is COMMAND (for sh)\n"
+"      --test-only       check and print the job file; submit nothing\n"
+"  -h, --help            this text\n"
+"Scripts' #SBATCH and #IAR lines are read too; sbatch's other options:\n"
+"iar-submit(1), SLURM OPTIONS.\n";
 
 enum { O_MEM = 256, O_EXPORT, O_PARSABLE, O_RETRIES, O_GIT, O_BUNDLE,
-	O_RERUN, O_GPUS, O_NUMA, O_AFTER };
+	O_RERUN, O_NUMA, O_AFTER, O_PRIO };
 
-#define SHORTOPTS "+J:c:t:p:HD:o:e:WhC:w:x:a:"
+#define SHORTOPTS "+J:c:t:p:HD:o:e:WhC:w:x:a:n:N:G:d:b:i:A:q:M:L:m:S:B:kQvs"
 static const struct option longopts[] = {
 	{ "name", required_argument, NULL, 'J' },
 	{ "job-name", required_argument, NULL, 'J' },
@@ -74,7 +87,7 @@ static const struct option longopts[] = {
 	{ "cpus-per-task", required_argument, NULL, 'c' },
 	{ "mem", required_argument, NULL, O_MEM },
 	{ "time", required_argument, NULL, 't' },
-	{ "priority", required_argument, NULL, 'p' },
+	{ "priority", required_argument, NULL, O_PRIO },
 	{ "hold", no_argument, NULL, 'H' },
 	{ "chdir", required_argument, NULL, 'D' },
 	{ "export", required_argument, NULL, O_EXPORT },
@@ -82,9 +95,9 @@ static const struct option longopts[] = {
 	{ "error", required_argument, NULL, 'e' },
 	{ "retries", required_argument, NULL, O_RETRIES },
 	{ "after", required_argument, NULL, O_AFTER },
-	{ "dependency", required_argument, NULL, O_AFTER },
+	{ "dependency", required_argument, NULL, O_DEPEND },
 	{ "array", required_argument, NULL, 'a' },
-	{ "gpus", required_argument, NULL, O_GPUS },
+	{ "gpus", required_argument, NULL, O_SGPUS },
 	{ "numa", no_argument, NULL, O_NUMA },
 	{ "constraint", required_argument, NULL, 'C' },
 	{ "nodelist", required_argument, NULL, 'w' },
@@ -97,23 +110,24 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
+#define NLONGOPTS (sizeof longopts / sizeof longopts[0] - 1)
+/* iar's options, then sbatch's (slurm_longopts), made by main. */
+static struct option *allopts;
 
-struct opts {
-	int wait, parsable;
-	const char *export;
-	const char *where;	/* "" for the command line, else "#IAR" */
-	int chdir;		/* -D given */
-	const char *git;	/* URL[#REF] */
-	const char *bundle;	/* DIR or FILE.tar.gz */
-	const char *rerun;	/* job id */
+/* sbatch's short options that iar has no letter of its own for. */
+static const struct { char c; int code; const char *name; } shortmap[] = {
+	{ 'p', O_PARTITION, "partition" }, { 'n', O_NTASKS, "ntasks" },
+	{ 'N', O_NODES, "nodes" }, { 'G', O_SGPUS, "gpus" },
+	{ 'd', O_DEPEND, "dependency" }, { 'b', O_BEGIN, "begin" },
+	{ 'i', O_REFUSED, "input" }, { 'A', O_IGNORED, "account" },
+	{ 'q', O_IGNORED, "qos" }, { 'M', O_IGNORED, "clusters" },
+	{ 'L', O_IGNORED, "licenses" }, { 'm', O_IGNORED, "distribution" },
+	{ 'S', O_IGNORED, "core-spec" }, { 'B', O_IGNORED, "extra-node-info" },
+	{ 'k', O_IGNORED, "no-kill" }, { 'Q', O_IGNORED, "quiet" },
+	{ 'v', O_IGNORED, "verbose" }, { 's', O_IGNORED, "oversubscribe" }
 };
 
-static void
-bad(const struct opts *o, const char *what, const char *v)
-{
-	msg_die(EX_USAGE, "bad %s '%s'%s%s", what, v, o->where[0] ? " in " :
-	    "", o->where);
-}
+#define bad submit_opt_bad
 
 static void
 copy_str(const struct opts *o, char *dst, size_t n, const char *v,
@@ -129,11 +143,22 @@ static int
 opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 {
 	uint64_t n;
-	int c;
+	int c, li;
+	size_t k;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, SHORTOPTS, allopts, &li)) != -1) {
+		const char *lname = c >= O_SLURM ? allopts[li].name : NULL;
+
+		o->unknown = 0;
+		for (k = 0; k < sizeof shortmap / sizeof shortmap[0]; k++)
+			if (c == shortmap[k].c)
+				c = shortmap[k].code, lname = shortmap[k].name;
+		if (c >= O_SLURM) {
+			slurm_opt_apply(j, o, c, lname, optarg);
+			continue;
+		}
 		switch (c) {
 		case 'J':
 			copy_str(o, j->name, sizeof j->name, optarg, "name");
@@ -152,10 +177,13 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 				bad(o, "memory size", optarg);
 			break;
 		case 't':
-			if (job_time_parse(optarg, &j->time) < 0)
+			if (strcmp(optarg, "UNLIMITED") == 0 ||
+			    strcmp(optarg, "INFINITE") == 0)
+				j->time = 0;	/* default_time, as Slurm */
+			else if (job_time_parse(optarg, &j->time) < 0)
 				bad(o, "time", optarg);
 			break;
-		case 'p': {
+		case O_PRIO: {
 			char *end;
 			long v;
 
@@ -207,15 +235,6 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 				bad(o, "dependency (at most 64 of JOB[:ok|"
 				    "notok|any])", optarg);
 			break;
-		case O_GPUS: {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (*end || !*optarg || v > 64)
-				bad(o, "GPU count", optarg);
-			j->gpus = (unsigned)v;
-			break;
-		}
 		case O_NUMA:
 			j->numa = 1;
 			break;
@@ -228,21 +247,32 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 				msg_die(EX_USAGE, "%s", why);
 			break;
 		}
-		case 'C':
+		case 'C': {
+			char *p;
+
 			copy_str(o, j->constraint, sizeof j->constraint, optarg,
 			    "constraint");
+			if (strpbrk(j->constraint, "|[*"))
+				msg_die(EX_REJECT, "cannot honour constraint '%s':"
+				    " iar takes only tags all required (a,b or "
+				    "a&b)", optarg);
+			for (p = j->constraint; (p = strchr(p, '&')); )
+				*p = ',';	/* sbatch's AND */
 			if (!job_words_ok(j->constraint))
 				bad(o, "constraint", optarg);
 			break;
+		}
 		case 'w':
-			copy_str(o, j->nodelist, sizeof j->nodelist, optarg,
-			    "node list");
+			if (slurm_hostlist_expand(optarg, j->nodelist,
+			    sizeof j->nodelist) < 0)
+				bad(o, "node list", optarg);
 			if (!job_words_ok(j->nodelist))
 				bad(o, "node list", optarg);
 			break;
 		case 'x':
-			copy_str(o, j->exclude, sizeof j->exclude, optarg,
-			    "node list");
+			if (slurm_hostlist_expand(optarg, j->exclude,
+			    sizeof j->exclude) < 0)
+				bad(o, "node list", optarg);
 			if (!job_words_ok(j->exclude))
 				bad(o, "node list", optarg);
 			break;
@@ -260,6 +290,15 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 			optopt = 0;	/* -h is not for #IAR lines */
 			/* fallthrough */
 		default:
+			if (strncmp(o->where, "#SBATCH", 7) == 0 && (optopt ?
+			    optopt < 256 && !strchr(SHORTOPTS, optopt) :
+			    argv[optind - 1][1] == '-')) {
+				char sw[3] = { '-', (char)optopt, 0 };
+
+				slurm_opt_unknown(o, optopt ? sw :
+				    argv[optind - 1]);
+				break;
+			}
 			if (o->where[0]) {
 				char what[256];
 
@@ -271,27 +310,6 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 		}
 	}
 	return optind;
-}
-
-/* Apply the "#IAR" lines of the script (directive.h). */
-static void
-directives_apply(struct job *j, struct opts *o, const char *s, size_t len)
-{
-	struct directive d;
-	char where[32], why[64];
-	size_t pos = 0;
-	int r;
-
-	d.lineno = 0;
-	while ((r = directive_next(s, len, &pos, &d, why, sizeof why)) > 0) {
-		snprintf(where, sizeof where, "#IAR line %zu", d.lineno);
-		o->where = where;
-		if (opts_apply(j, o, d.argc, d.argv) != d.argc)
-			msg_die(EX_USAGE, "stray word in %s", where);
-		o->where = "";
-	}
-	if (r < 0)
-		msg_die(EX_USAGE, "%s", why);
 }
 
 static void
@@ -653,17 +671,33 @@ wait_end_say(struct cmd *c, uint64_t id)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { 0, 0, "ALL", "", 0, NULL, NULL, NULL };
+	struct opts o;
 	struct buf script, file;
-	struct job j;
+	struct job j, t_job;
 	struct cmd c;
 	uint64_t id;
 	gid_t iar_gid;
 	char why[256], bundle_tmp[64];
-	int first, tries, have_bundle = 0;
+	int first, tries, have_bundle = 0, ch;
 
 	cmd_early(argc, argv, usage);
+	allopts = msg_xmalloc((NLONGOPTS + slurm_nlongopts + 1) *
+	    sizeof *allopts);
+	memcpy(allopts, longopts, NLONGOPTS * sizeof *allopts);
+	memcpy(allopts + NLONGOPTS, slurm_longopts, (slurm_nlongopts + 1) *
+	    sizeof *allopts);
+	/* A bad option is said first, before any root is looked for. */
+	msg_prog_set(argv[0]);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, SHORTOPTS, allopts, NULL)) != -1)
+		if (ch == '?' || ch == ':')
+			cmd_option_bad(argv, SHORTOPTS, usage);
 	cmd_setup(&c, argv[0]);
+	memset(&o, 0, sizeof o);
+	o.export = "ALL";
+	o.where = "";
+	o.strict = c.conf.sbatch_strict;
+	o.cmd = &c;
 	/* Set-gid iar: the group opens the spool, never the caller's files
 	 * (a script named on the command line could be another user's job
 	 * file). It comes back only to take an id and commit. */
@@ -683,6 +717,8 @@ main(int argc, char **argv)
 		if (first < argc || o.git || o.bundle)
 			msg_die(EX_USAGE, "--rerun takes no script, command, "
 			    "--git or --bundle");
+		if (o.test_only)
+			msg_die(EX_USAGE, "--rerun cannot be --test-only");
 		buf_init(&old);
 		rerun_load(&c, iar_gid, o.rerun, &j, &old, &bfd);
 		if (bfd >= 0) {
@@ -717,6 +753,15 @@ main(int argc, char **argv)
 			snprintf(j.name, sizeof j.name, "%s",
 			    strrchr(argv[first], '/') ?
 			    strrchr(argv[first], '/') + 1 : argv[first]);
+	} else if (o.wrap) {
+		/* sbatch --wrap: the command, for sh. */
+		if (first < argc)
+			msg_die(EX_USAGE, "--wrap takes no script");
+		buf_adds(&script, "#!/bin/sh\n");
+		buf_adds(&script, o.wrap);
+		buf_addc(&script, '\n');
+		if (!j.name[0])
+			strcpy(j.name, "wrap");
 	} else if (first < argc) {
 		int fd = open(argv[first], O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		struct stat st;
@@ -731,8 +776,9 @@ main(int argc, char **argv)
 			    "file", argv[first]);
 		script_read(fd, argv[first], c.conf.max_job_size, &script);
 		close(fd);
-		directives_apply(&j, &o, script.s ? script.s : "",
-		    script.len);
+		j.nafter = 0;	/* the command line's come again */
+		submit_directives_apply(&j, &o, script.s ? script.s : "",
+		    script.len, opts_apply);
 		first = opts_apply(&j, &o, argc, argv);
 		if (first + 1 < argc)
 			msg_die(EX_USAGE, "arguments after the script are not "
@@ -746,8 +792,9 @@ main(int argc, char **argv)
 			msg_die(EX_USAGE, "no script: give a file, -- command, "
 			    "or a script on standard input (-h for help)");
 		script_read(0, "standard input", c.conf.max_job_size, &script);
-		directives_apply(&j, &o, script.s ? script.s : "",
-		    script.len);
+		j.nafter = 0;
+		submit_directives_apply(&j, &o, script.s ? script.s : "",
+		    script.len, opts_apply);
 		opts_apply(&j, &o, argc, argv);
 		if (!j.name[0])
 			strcpy(j.name, "stdin");
@@ -769,10 +816,22 @@ main(int argc, char **argv)
 			    j.cwd);
 		copy_str(&o, j.cwd, sizeof j.cwd, abs, "directory");
 	}
+	slurm_opts_finish(&j, &o);
 	env_capture(&j, o.export);
 	j.submitted_us = now_us();
 	if (o.git)
 		git_apply(&j, &c.conf, o.git);
+	if (o.test_only) {
+		/* sbatch --test-only: checked, shown, not submitted. */
+		after_check(&c, iar_gid, &j);
+		job_format(&j, &file);
+		if (file.err || job_parse(&t_job, file.s, file.len, why,
+		    sizeof why) < 0)
+			msg_die(EX_REJECT, "cannot submit: %s", file.err ?
+			    "out of memory" : why);
+		fwrite(file.s, 1, file.len, stdout);
+		return fflush(stdout) == 0 ? 0 : EX_TEMP;
+	}
 	if (o.bundle) {
 		bundle_make(&c, iar_gid, o.bundle, -1, bundle_tmp,
 		    sizeof bundle_tmp, j.bundle_sha256);

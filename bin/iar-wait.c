@@ -194,6 +194,8 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		ids[i] = cmd_id_arg(argv[optind + i]);
 	cmd_setup(&c, argv[0]);
+	for (i = 0; i < n; i++)		/* ARRAY_TASK: the task's id */
+		ids[i] = cmd_id_find(&c, argv[optind + i]);
 	start = now_ms();
 	/* A progress bar on a terminal, for arrays and for many jobs. */
 	bar = isatty(2) && !verbose;

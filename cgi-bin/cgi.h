@@ -37,7 +37,6 @@
 #define CGI_SEG_MAX	8		/* segments of PATH_INFO */
 #define CGI_LIST_DEFAULT 100		/* finished jobs in a listing */
 #define CGI_LIST_MAX	100000
-#define CGI_HB_TIMEOUT	300		/* heartbeat older: node is down */
 
 struct cgi_param {
 	char *key, *val;	/* decoded, NUL-free */

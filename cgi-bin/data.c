@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cgi.h"
+#include "conf.h"
 #include "file.h"
 #include "job.h"
 #include "node.h"
@@ -696,6 +697,22 @@ data_run_scan(struct cgi *c, struct data_nodes *d)
 	closedir(rd);
 }
 
+/* heartbeat_timeout from iar.conf, read once (300 s if it cannot be). */
+static unsigned
+data_hb_timeout(void)
+{
+	static unsigned t;
+
+	if (!t) {
+		struct conf cf;
+		char err[256];
+
+		t = conf_load(&cf, err, sizeof err) == 0 && cf.hb_timeout ?
+		    cf.hb_timeout : 300;
+	}
+	return t;
+}
+
 static void
 data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
     int with_topo)
@@ -704,6 +721,7 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 	struct stat st;
 	uint64_t mem = 0;
 	size_t i;
+	long still;
 	int nfd;
 
 	n->hb_age = -1;
@@ -739,7 +757,11 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 		n->hb_age = c->now_us > m ? (c->now_us - m) / 1000000 : 0;
 		data_hb_load(text, n->load, sizeof n->load);
 	}
-	n->up = strcmp(n->state, "up") == 0 && n->hb_age <= CGI_HB_TIMEOUT;
+	/* Up as the head and iar-node list judge it: the heartbeat's seq
+	 * moved within heartbeat_timeout (not the file's age). */
+	still = node_alive_look(nfd, c->now_us / 1000000, 0);
+	n->up = strcmp(n->state, "up") == 0 && still >= 0 && still <=
+	    (long)data_hb_timeout();
 	n->exec = node_executor_running(nfd);
 	for (i = 0; i < d->nrun; i++) {
 		char u[sizeof n->busy];

@@ -77,37 +77,58 @@ task_find_one(const struct view_job *v, void *arg)
 	return 0;
 }
 
-uint64_t
-cmd_id_arg(const char *s)
+int
+cmd_task_parse(const char *s, uint64_t *array, uint32_t *task)
 {
-	struct task_find f;
-	char head[32];
+	char head[32], *e;
 	const char *us = strchr(s, '_');
-	uint64_t id;
-	char *e;
+	unsigned long t;
 
-	if (!us) {
-		if (job_id_parse(s, &id) < 0)
-			msg_die(EX_USAGE, "bad job id '%s'", s);
-		return id;
-	}
-	/* ARRAY_INDEX: a task of an array job, found among live jobs. */
-	memset(&f, 0, sizeof f);
+	if (!us)
+		return 1;
 	if ((size_t)(us - s) >= sizeof head)
 		msg_die(EX_USAGE, "bad job id '%s'", s);
 	memcpy(head, s, (size_t)(us - s));
 	head[us - s] = 0;
 	errno = 0;
-	f.task = strtoul(us + 1, &e, 10);
-	if (job_id_parse(head, &f.array) < 0 || !us[1] || *e || errno ||
-	    !isdigit((unsigned char)us[1]))
+	t = strtoul(us + 1, &e, 10);
+	if (job_id_parse(head, array) < 0 || !us[1] || *e || errno ||
+	    !isdigit((unsigned char)us[1]) || t > UINT32_MAX)
 		msg_die(EX_USAGE, "bad job id '%s'", s);
+	*task = (uint32_t)t;
+	return 0;
+}
+
+uint64_t
+cmd_id_arg(const char *s)
+{
+	struct task_find f;
+	uint32_t task;
+	uint64_t id;
+
+	if (cmd_task_parse(s, &f.array, &task) == 1) {
+		if (job_id_parse(s, &id) < 0)
+			msg_die(EX_USAGE, "bad job id '%s'", s);
+		return id;
+	}
+	/* ARRAY_INDEX: a task of an array job, found among live jobs. */
 	if (!cmd_cur)
 		return f.array;		/* checked; resolved after setup */
-	view_job_each(&cmd_cur->sp, NULL, task_find_one, &f);
-	if (!f.id)
+	if (!(id = cmd_task_live(cmd_cur, f.array, task)))
 		msg_die(EX_NOTFOUND, "no task %s: not made yet, ended, or no "
 		    "such array", s);
+	return id;
+}
+
+uint64_t
+cmd_task_live(struct cmd *c, uint64_t array, uint32_t task)
+{
+	struct task_find f;
+
+	f.array = array;
+	f.task = task;
+	f.id = 0;
+	view_job_each(&c->sp, NULL, task_find_one, &f);
 	return f.id;
 }
 
@@ -296,11 +317,12 @@ cmd_early(int argc, char **argv, const char *usage)
 	int i;
 
 	prog = prog ? prog + 1 : argv[0];
-	/* Long options only, up to "--" or the first operand: these need
-	 * no root, no configuration and no privilege. */
+	/* --help (or -h alone) and --version, up to "--" or the first
+	 * operand: these need no root, no configuration and no privilege. */
 	for (i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--");
 	    i++) {
-		if (strcmp(argv[i], "--help") == 0) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") ==
+		    0) {
 			if (fputs(usage, stdout) == EOF || fflush(stdout))
 				exit(EX_TEMP);
 			exit(0);

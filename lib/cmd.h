@@ -31,8 +31,16 @@ void cmd_early(int argc, char **argv, const char *usage);
  * open the spool; dies with EX_TEMP (or EX_USAGE for a bad conf) on
  * failure. */
 void cmd_setup(struct cmd *c, const char *argv0);
-/* Parse a job id operand; dies with EX_USAGE if it is not one. */
+/* Parse a job id operand; dies with EX_USAGE if it is not one. An
+ * ARRAY_TASK operand (12_7, as sacct -j takes it) is the id of that task
+ * once cmd_setup() ran, if it is live (else dies with EX_NOTFOUND); before,
+ * it is only checked and the array's id is returned. */
 uint64_t cmd_id_arg(const char *s);
+/* 0 and the parts if s is ARRAY_TASK, 1 if it has no '_'; dies with
+ * EX_USAGE if it is malformed. */
+int cmd_task_parse(const char *s, uint64_t *array, uint32_t *task);
+/* The id of task task of array among live jobs; 0 if none. */
+uint64_t cmd_task_live(struct cmd *c, uint64_t array, uint32_t task);
 /* Wait until job id reaches a final state (inotify on the spool, with a
  * slow poll as a fallback). timeout_ms < 0: forever. Returns the final
  * state, or -1 on timeout, -2 if the job does not exist. exit_status gets
@@ -49,6 +57,10 @@ int cmd_ctl_main(int argc, char **argv, const char *verb,
 struct hist *cmd_hist_get(struct cmd *c, const char *note);
 /* The job from the spool, else from the history. 0 found, 1 not. */
 int cmd_job_find(struct cmd *c, uint64_t id, struct view_job *v);
+/* cmd_id_arg() for commands that read the history: an ARRAY_TASK
+ * operand names the task whether it is live or ended (recorded). Dies
+ * with EX_NOTFOUND if there is no such task. */
+uint64_t cmd_id_find(struct cmd *c, const char *s);
 
 /* After getopt returned '?' (with opterr = 0): say what was wrong in the
  * house shape (getopt's own message names the whole path), print the

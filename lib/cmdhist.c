@@ -4,9 +4,12 @@
  * history (iar-submit, iar-cancel, ...) do not load BerkeleyDB. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "cmd.h"
+#include "hist.h"
 #include "msg.h"
 #include "paths.h"
 #include "view.h"
@@ -45,4 +48,47 @@ cmd_job_find(struct cmd *c, uint64_t id, struct view_job *v)
 	if (!(h = cmd_hist_get(c, NULL)))
 		return 1;
 	return view_job_get(&c->sp, h, id, v);
+}
+
+struct task_hist {
+	uint64_t array, id;
+	uint32_t task;
+};
+
+static int
+task_hist_one(uint64_t id, const char *rec, size_t len, void *arg)
+{
+	struct task_hist *t = arg;
+	struct view_job v;
+	char *copy;
+
+	if (!(copy = malloc(len + 1)))
+		return -1;
+	memcpy(copy, rec, len);
+	copy[len] = 0;
+	view_job_init(&v);
+	if (view_job_parse(&v, copy, len, "iar-hist") == 0 &&
+	    v.array_job == t->array && v.array_task == t->task)
+		t->id = id;
+	free(copy);
+	return t->id != 0;
+}
+
+uint64_t
+cmd_id_find(struct cmd *c, const char *s)
+{
+	struct task_hist t = { 0, 0, 0 };
+	struct hist *h;
+
+	if (cmd_task_parse(s, &t.array, &t.task) == 1)
+		return cmd_id_arg(s);
+	if ((t.id = cmd_task_live(c, t.array, t.task)))
+		return t.id;
+	/* Recorded tasks come after their array's id. */
+	if ((h = cmd_hist_get(c, NULL)))
+		hist_job_each_from(h, t.array + 1, task_hist_one, &t);
+	if (!t.id)
+		msg_die(EX_NOTFOUND, "no task %s: not made yet, or no such "
+		    "array", s);
+	return t.id;
 }

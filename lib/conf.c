@@ -55,6 +55,7 @@ conf_defaults(struct conf *c)
 	c->max_bundle_size = 1ULL << 30;
 	c->retention = 30 * 86400;
 	c->archive = 1;
+	c->kill_invalid_depend = 1;
 	c->bundle_grace = 3600;
 	snprintf(c->git_schemes, sizeof c->git_schemes, "https ssh file path");
 }
@@ -215,11 +216,16 @@ conf_set(struct conf *c, const char *k, const char *v)
 			*t = 0;
 		else if (job_time_parse(v, t) < 0)
 			return -1;
-	} else if (strcmp(k, "archive") == 0) {
-		if (strcmp(v, "on") == 0)
-			c->archive = 1;
-		else if (strcmp(v, "off") == 0)
-			c->archive = 0;
+	} else if (strcmp(k, "archive") == 0 ||
+	    strcmp(k, "sbatch_strict") == 0 ||
+	    strcmp(k, "kill_invalid_depend") == 0) {
+		int *flag = k[0] == 'a' ? &c->archive : k[0] == 's' ?
+		    &c->sbatch_strict : &c->kill_invalid_depend;
+
+		if (strcmp(v, "on") == 0 || strcmp(v, "yes") == 0)
+			*flag = 1;
+		else if (strcmp(v, "off") == 0 || strcmp(v, "no") == 0)
+			*flag = 0;
 		else
 			return -1;
 	} else if (strcmp(k, "head_node") == 0) {

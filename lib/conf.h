@@ -36,6 +36,12 @@ struct conf {
 	unsigned retry_backoff_max;	/* retry_backoff_max: cap (3600) */
 	char spool_dir[1024];	/* spool_dir: "" = the default (paths.h) */
 	char nodes_dir[1024];	/* nodes_dir: "" = the default */
+	int sbatch_strict;	/* sbatch_strict: 1 = an unknown #SBATCH
+				 * directive rejects the job (0) */
+	int kill_invalid_depend;	/* kill_invalid_depend: 1 = a job whose
+				 * dependency can never be met ends
+				 * CANCELLED at once (1); 0 = it stays
+				 * PENDING, DependencyNeverSatisfied */
 };
 
 enum { PL_PACK, PL_SPREAD, PL_RR, PL_WEIGHTED, PL_FASTEST, PL_N };

@@ -601,8 +601,14 @@ int
 hist_job_each(struct hist *h,
     int (*fn)(uint64_t id, const char *rec, size_t len, void *arg), void *arg)
 {
+	return hist_job_each_from(h, 0, fn, arg);
+}
+
+int
+hist_job_each_from(struct hist *h, uint64_t id,
+    int (*fn)(uint64_t id, const char *rec, size_t len, void *arg), void *arg)
+{
 	unsigned char k[8];
-	uint64_t id = 0;
 	char *buf = NULL;
 	size_t cap = 0, len;
 	int ret, tries = 0, reopened = 0;

@@ -50,6 +50,9 @@ int hist_job_get(struct hist *h, uint64_t id, char **rec, size_t *len);
  * is held while fn runs. 0 done or stopped, -1 error. */
 int hist_job_each(struct hist *h,
     int (*fn)(uint64_t id, const char *rec, size_t len, void *arg), void *arg);
+/* The same from job id first (an array's tasks come after it). */
+int hist_job_each_from(struct hist *h, uint64_t first,
+    int (*fn)(uint64_t id, const char *rec, size_t len, void *arg), void *arg);
 /* Walk the events of job id in order. */
 int hist_event_each(struct hist *h, uint64_t id,
     int (*fn)(const struct hist_event *ev, void *arg), void *arg);

@@ -239,12 +239,12 @@ str_set(char *dst, size_t dstsz, char *v, size_t vlen)
 enum { K_NAME, K_CORES, K_MEM, K_TIME, K_PRIO, K_HOLD, K_RETRIES, K_CWD,
 	K_OUT, K_ERR, K_SUBMITTED, K_GIT_URL, K_GIT_REF, K_BUNDLE, K_GPUS,
 	K_NUMA, K_CONSTRAINT, K_NODELIST, K_EXCLUDE, K_AFTER, K_ARRAY,
-	K_ARRAY_JOB, K_ARRAY_TASK, K_NKEYS };
+	K_ARRAY_JOB, K_ARRAY_TASK, K_NTASKS, K_OPEN_MODE, K_BEGIN, K_SIGNAL, K_NKEYS };
 static const char *const job_keys[K_NKEYS] = {
 	"name", "cores", "mem", "time", "prio", "hold", "retries", "cwd",
 	"out", "err", "submitted", "git_url", "git_ref", "bundle_sha256",
 	"gpus", "numa", "constraint", "nodelist", "exclude", "after", "array",
-	"array_job", "array_task"
+	"array_job", "array_task", "ntasks", "open_mode", "begin", "signal"
 };
 
 /* Tag and node lists: words of [A-Za-z0-9._-] joined by commas. */
@@ -384,6 +384,35 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 	if (k == K_AFTER)
 		return j->nafter || job_after_parse(j, v) < 0 || !j->nafter ?
 		    -1 : 0;
+	if (k == K_SIGNAL) {
+		/* [B:]SIG@SECS, SIG a number */
+		unsigned long sig, secs;
+		char *e;
+
+		j->sig_batch = strncmp(v, "B:", 2) == 0;
+		v += j->sig_batch ? 2 : 0;
+		if (!isdigit((unsigned char)*v))
+			return -1;
+		sig = strtoul(v, &e, 10);
+		if (*e != '@' || !isdigit((unsigned char)e[1]) || sig < 1 ||
+		    sig > 64)
+			return -1;
+		secs = strtoul(e + 1, &e, 10);
+		if (*e || secs > 65535)
+			return -1;
+		j->sig = (int)sig;
+		j->sig_secs = (unsigned)secs;
+		return 0;
+	}
+	if (k == K_OPEN_MODE) {
+		if (strcmp(v, "append") == 0)
+			j->open_mode = JOB_OPEN_APPEND;
+		else if (strcmp(v, "truncate") == 0)
+			j->open_mode = JOB_OPEN_TRUNCATE;
+		else
+			return -1;
+		return 0;
+	}
 	if (k == K_PRIO) {
 		int neg = v[0] == '-';
 
@@ -421,15 +450,21 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 			return -1;
 		j->numa = (int)n;
 		return 0;
+	case K_NTASKS:
+		if (n < 1 || n > 4096)
+			return -1;
+		j->ntasks = (unsigned)n;
+		return 0;
 	case K_RETRIES:
 		if (n > 100)
 			return -1;
 		j->retries = (unsigned)n;
 		return 0;
 	case K_SUBMITTED:
+	case K_BEGIN:
 		if (n > INT64_MAX)
 			return -1;
-		j->submitted_us = (int64_t)n;
+		*(k == K_BEGIN ? &j->begin_us : &j->submitted_us) = (int64_t)n;
 		return 0;
 	}
 	return -1;
@@ -660,6 +695,8 @@ job_format(const struct job *j, struct buf *b)
 		buf_addf(b, "%s%" PRIu64 ":%s%s", i ? "" : "after=",
 		    j->after[i].id, job_dep_need_name(j->after[i].need),
 		    i + 1 < j->nafter ? "," : "\n");
+	if (j->begin_us)
+		buf_addf(b, "begin=%" PRId64 "\n", j->begin_us);
 	if (j->name[0]) {
 		buf_adds(b, "name=");
 		buf_add_escaped(b, j->name, strlen(j->name));
@@ -699,6 +736,14 @@ job_format(const struct job *j, struct buf *b)
 		buf_addf(b, "nodelist=%s\n", j->nodelist);
 	if (j->exclude[0])
 		buf_addf(b, "exclude=%s\n", j->exclude);
+	if (j->ntasks)
+		buf_addf(b, "ntasks=%u\n", j->ntasks);
+	if (j->sig)
+		buf_addf(b, "signal=%s%d@%u\n", j->sig_batch ? "B:" : "",
+		    j->sig, j->sig_secs);
+	if (j->open_mode)
+		buf_addf(b, "open_mode=%s\n", j->open_mode == JOB_OPEN_APPEND ?
+		    "append" : "truncate");
 	for (i = 0; i < j->nenv; i++) {
 		buf_adds(b, "env=");
 		buf_add_escaped(b, j->env[i], strlen(j->env[i]));

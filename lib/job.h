@@ -26,6 +26,8 @@
 #define JOB_REF_MAX	255		/* git_ref */
 #define JOB_SHA256_HEX	64		/* bundle_sha256 */
 #define JOB_AFTER_MAX	64		/* dependencies in after= */
+/* open_mode: how named output files are opened. */
+enum { JOB_OPEN_DEFAULT, JOB_OPEN_APPEND, JOB_OPEN_TRUNCATE };
 
 enum job_state {
 	JS_PENDING, JS_HELD, JS_STAGING, JS_RUNNING, JS_SUSPENDED,
@@ -83,6 +85,16 @@ struct job {
 	/* dependencies (iar-job(5) after=); nafter = 0: none */
 	struct job_dep after[JOB_AFTER_MAX];
 	unsigned nafter;
+	/* from sbatch options (iar-submit(1)); 0 = not given */
+	unsigned ntasks;	/* -n: tasks on the one node (cores counts
+				 * them all); for SLURM_NTASKS */
+	int open_mode;		/* named outputs: JOB_OPEN_* */
+	int64_t begin_us;	/* --begin: not before, us since the epoch;
+				 * 0 = at once */
+	int sig;		/* --signal: sent sig_secs before the walltime;
+				 * 0 = none */
+	unsigned sig_secs;
+	int sig_batch;		/* only to the script's own process (B:) */
 };
 
 void job_init(struct job *j);

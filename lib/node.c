@@ -468,6 +468,12 @@ node_alive_parse(const char *data, size_t len, struct node_alive *a)
 long
 node_alive_check(int nodefd, int64_t now)
 {
+	return node_alive_look(nodefd, now, 1);
+}
+
+long
+node_alive_look(int nodefd, int64_t now, int record)
+{
 	struct node_heartbeat hb;
 	struct node_alive a = { 0, 0 };
 	char text[128];
@@ -480,6 +486,8 @@ node_alive_check(int nodefd, int64_t now)
 		node_alive_parse(text, (size_t)len, &a);
 	if (a.since && a.seq == hb.seq)
 		return now > a.since ? (long)(now - a.since) : 0;
+	if (!record)
+		return 0;
 	n = snprintf(text, sizeof text, "seq=%" PRIu64 "\nsince=%" PRId64
 	    "\n", hb.seq, now);
 	file_replace(nodefd, NODE_ALIVE, text, (size_t)n, 0644, 0);

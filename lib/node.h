@@ -86,6 +86,10 @@ int node_alive_parse(const char *text, size_t len, struct node_alive *a);
  * If alive cannot be written (a reader without permission), the answer
  * still holds for this call. */
 long node_alive_check(int nodefd, int64_t now);
+/* The same answer, and with record 0 nothing written (the CGI, which
+ * only reads): every reader judges a node up or down by this and
+ * heartbeat_timeout, as the head does. */
+long node_alive_look(int nodefd, int64_t now, int record);
 
 /* Does an executor (iar-dispatch --node NAME) hold nodes/NAME/lock? */
 int node_executor_running(int nodefd);

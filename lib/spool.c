@@ -423,6 +423,33 @@ spool_job_look(struct spool *sp, const char *name, int dir, char *node,
  * hold, a requeue) can slip past a look: when nothing is found, look
  * again, a few times. */
 int
+spool_job_open(struct spool *sp, uint64_t id, struct stat *st)
+{
+	char node[64], name[32];
+	int dir, dfd, fd, e, r;
+
+	r = spool_job_locate(sp, id, &dir, node, sizeof node);
+	if (r != 0) {
+		errno = r > 0 ? ENOENT : errno;
+		return -1;
+	}
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	if (dir == SD_RUN)
+		dfd = spool_run_open(sp, node, 0);
+	else if (dir == SD_JOBS)
+		dfd = spool_jobdir_open(sp, id, 0);
+	else
+		return file_open_checked(sp->fd[dir], name, st);
+	if (dfd < 0)
+		return -1;
+	fd = file_open_checked(dfd, dir == SD_JOBS ? JOBDIR_JOB : name, st);
+	e = errno;
+	close(dfd);
+	errno = e;
+	return fd;
+}
+
+int
 spool_job_locate(struct spool *sp, uint64_t id, int *dir, char *node,
     size_t nodesz)
 {

@@ -61,6 +61,11 @@ int spool_bundle_uncommit(struct spool *sp, const char *tmpname,
  * 0 found, 1 not found, -1 error. */
 int spool_job_locate(struct spool *sp, uint64_t id, int *dir, char *node,
     size_t nodesz);
+/* Open the job file of id wherever it is (spool_job_locate), checked as
+ * file_open_checked() does; st gets its stat. -1 with errno (ENOENT if
+ * there is no such job). */
+struct stat;
+int spool_job_open(struct spool *sp, uint64_t id, struct stat *st);
 /* Open run/NODE (creating it if create). */
 int spool_run_open(struct spool *sp, const char *node, int create);
 /* Was job id pruned into spool/archive (iar-prune(8))? 1 and the

@@ -6,6 +6,9 @@
  * the head of the file, or a queue file whose mtime is in the future: a
  * retry's mark), so a queue without either costs nothing here.
  *
+ * A job submitted with --begin (begin= in its head) waits for that time
+ * the same way, with its own reason.
+ *
  * Promises: a job starts only once every dependency has ended in a state
  * that satisfies it (ok: COMPLETED; notok: any other final state; any:
  * any final state) and its not-before time has passed; a dependency
@@ -14,7 +17,9 @@
  * while it sits in done/ unrecorded (it might still be retried). A
  * job whose dependency can never be satisfied (ended otherwise, or gone
  * from spool and history) ends CANCELLED with the cause, and that state
- * is known at once to the jobs after it, so a chain ends in one pass.
+ * is known at once to the jobs after it, so a chain ends in one pass;
+ * with kill_invalid_depend off it stays queued, its reason saying it can
+ * never start (Slurm's DependencyNeverSatisfied).
  * Final states are cached for the life of the process (they never
  * change); "not final yet" is trusted for DEP_RECHECK_US. */
 #include <errno.h>
@@ -52,6 +57,7 @@ struct dep_wait {
 	struct dep_wait *next;
 	uint64_t id;
 	int64_t not_before_us;	/* 0 = none */
+	int64_t begin_us;	/* --begin; 0 = none */
 	unsigned requeues, retries;
 	int ready;		/* every dependency met: no more looking */
 	unsigned n;
@@ -232,6 +238,7 @@ dep_wait_load(struct disp *d, uint64_t id)
 	w->id = id;
 	w->n = j.nafter;
 	w->retries = j.retries;
+	w->begin_us = j.begin_us;
 	memcpy(w->dep, j.after, j.nafter * sizeof j.after[0]);
 	if ((jd = spool_jobdir_open(&d->sp, id, 0)) >= 0) {
 		if (file_read_small(jd, JOBDIR_NOT_BEFORE, t, sizeof t) > 0)
@@ -267,12 +274,25 @@ dep_why_add(struct buf *why, size_t *nwhy, uint64_t id, const char *text)
 	(*nwhy)++;
 }
 
+/* A job waits until at (us): wake the loop then; its local time in out,
+ * as fmt (strftime) says. */
+static void
+dep_wake_at(int64_t at, const char *fmt, char *out, size_t n)
+{
+	time_t t = (time_t)(at / 1000000);
+	struct tm tm;
+
+	if (!wake_us || wake_us < disp_now_us() || at < wake_us)
+		wake_us = at;
+	strftime(out, n, fmt, localtime_r(&t, &tm));
+}
+
 int
 disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
     size_t *nwhy)
 {
 	struct dep_wait **slot = dep_wait_find(q->id), *w;
-	char text[256], cause[256];
+	char text[256], cause[320];
 	unsigned i;
 	int st;
 
@@ -282,15 +302,20 @@ disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
 		return 0;
 	if (w->ready)
 		return 1;
+	if (w->begin_us > disp_now_us()) {
+		char when[32];
+
+		dep_wake_at(w->begin_us, "%Y-%m-%d %H:%M:%S", when,
+		    sizeof when);
+		snprintf(text, sizeof text, "waiting to begin at %s (--begin)",
+		    when);
+		dep_why_add(why, nwhy, q->id, text);
+		return 0;
+	}
 	if (w->not_before_us > disp_now_us()) {
-		time_t t = (time_t)(w->not_before_us / 1000000);
-		struct tm tm;
 		char hms[16];
 
-		if (!wake_us || wake_us < disp_now_us() ||
-		    w->not_before_us < wake_us)
-			wake_us = w->not_before_us;
-		strftime(hms, sizeof hms, "%H:%M:%S", localtime_r(&t, &tm));
+		dep_wake_at(w->not_before_us, "%H:%M:%S", hms, sizeof hms);
 		snprintf(text, sizeof text, "waiting to retry (retry %u of "
 		    "%u) until %s", w->requeues, w->retries, hms);
 		dep_why_add(why, nwhy, q->id, text);
@@ -308,14 +333,22 @@ disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
 		if (st >= 0 && dep_met(p->need, st))
 			continue;
 		if (st >= 0)
-			snprintf(cause, sizeof cause, "dependency never "
-			    "satisfied: job %" PRIu64 " ended %s, needed %s",
-			    p->id, job_state_name(st),
+			snprintf(text, sizeof text, "job %" PRIu64 " ended %s, "
+			    "needed %s", p->id, job_state_name(st),
 			    job_dep_need_name(p->need));
 		else
-			snprintf(cause, sizeof cause, "dependency never "
-			    "satisfied: job %" PRIu64 " no longer exists",
-			    p->id);
+			snprintf(text, sizeof text, "job %" PRIu64 " no longer "
+			    "exists", p->id);
+		if (!d->conf.kill_invalid_depend) {
+			/* As Slurm without kill_invalid_depend: it waits, and
+			 * says it never can start. */
+			snprintf(cause, sizeof cause, "can never start "
+			    "(DependencyNeverSatisfied): %s", text);
+			dep_why_add(why, nwhy, q->id, cause);
+			return 0;
+		}
+		snprintf(cause, sizeof cause, "dependency never satisfied: %s",
+		    text);
 		if (disp_job_end(d, SD_QUEUE, q->id, JS_CANCELLED, cause) == 0)
 			disp_dep_final_note(q->id, JS_CANCELLED);
 		if (d->verbose)

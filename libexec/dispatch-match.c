@@ -94,7 +94,8 @@ qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
 		memcpy(q->sel->nodelist, j.nodelist, sizeof j.nodelist);
 		memcpy(q->sel->exclude, j.exclude, sizeof j.exclude);
 	}
-	q->dep = j.nafter > 0 || st.st_mtime > time(NULL);
+	q->dep = j.nafter > 0 || st.st_mtime > time(NULL) ||
+	    j.begin_us > disp_now_us();
 	if (q->prio > 0 && st.st_uid != 0 && st.st_uid != geteuid())
 		q->prio = 0;
 	return 0;

@@ -46,4 +46,16 @@ void run_suspend_check(struct run *r, int64_t now, int64_t *deadline);
 /* Thaw a suspended job (before it is killed). */
 void run_thaw(struct run *r);
 
+/* shepherd-env.c. A named output path: sbatch's %j %A %a %x %u %N %%
+ * expanded, relative to the job's cwd. -1 if it does not fit in n. */
+int run_path_expand(const struct run *r, const char *in, char *out,
+    size_t n);
+/* Set k=v in env (replacing k), or only if k is not there. */
+void run_env_set(char ***env, size_t *n, const char *k, const char *v);
+void run_env_default(char ***env, size_t *n, const char *k, const char *v);
+/* The SLURM_* variables of the job (iar-run(8)). */
+struct passwd;
+void run_env_slurm(struct run *r, char ***env, size_t *n,
+    const struct passwd *pw);
+
 #endif

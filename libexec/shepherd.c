@@ -275,36 +275,6 @@ log_gzip(struct run *r, const char *name)
 	unlinkat(r->jobdir, name, 0);
 }
 
-/* Expand %j and make relative paths relative to the job's cwd. */
-static int
-path_expand(const struct run *r, const char *in, char *out, size_t n)
-{
-	size_t o = 0;
-	int w;
-
-	if (in[0] != '/') {
-		w = snprintf(out, n, "%s/", r->job.cwd);
-		if (w < 0 || (size_t)w >= n)
-			return -1;
-		o = (size_t)w;
-	}
-	for (; *in; in++) {
-		if (in[0] == '%' && in[1] == 'j') {
-			w = snprintf(out + o, n - o, "%s", r->idname);
-			if (w < 0 || (size_t)w >= n - o)
-				return -1;
-			o += (size_t)w;
-			in++;
-			continue;
-		}
-		if (o + 1 >= n)
-			return -1;
-		out[o++] = *in;
-	}
-	out[o] = 0;
-	return 0;
-}
-
 /* Default output: jobs/ID/stdout, made by root, given to the user. */
 static int
 out_default(struct run *r, const char *name)
@@ -319,36 +289,6 @@ out_default(struct run *r, const char *name)
 		return -1;
 	}
 	return fd;
-}
-
-static void
-env_add(char ***env, size_t *n, const char *k, const char *v)
-{
-	size_t kl = strlen(k), i;
-	char *e;
-
-	e = msg_xmalloc(kl + strlen(v) + 2);
-	sprintf(e, "%s=%s", k, v);
-	for (i = 0; i < *n; i++)
-		if (strncmp((*env)[i], k, kl) == 0 && (*env)[i][kl] == '=') {
-			(*env)[i] = e;
-			return;
-		}
-	*env = msg_xrealloc(*env, (*n + 2) * sizeof **env);
-	(*env)[(*n)++] = e;
-	(*env)[*n] = NULL;
-}
-
-/* Set k only if the job's environment does not have it. */
-static void
-env_default(char ***env, size_t *n, const char *k, const char *v)
-{
-	size_t kl = strlen(k), i;
-
-	for (i = 0; i < *n; i++)
-		if (strncmp((*env)[i], k, kl) == 0 && (*env)[i][kl] == '=')
-			return;
-	env_add(env, n, k, v);
 }
 
 /* In the child, before exec: report a failure through the pipe. */
@@ -371,7 +311,7 @@ child_run(struct run *r, int go, int report, const struct passwd *pw,
     int outfd, int errfd, char **env, const char *script)
 {
 	char path[JOB_PATH_MAX + 64], c;
-	int fd;
+	int fd, trunc = r->job.open_mode == JOB_OPEN_TRUNCATE ? O_TRUNC : 0;
 
 	/* Wait until the parent has put us in the cgroup. */
 	if (read(go, &c, 1) != 1)
@@ -422,24 +362,24 @@ child_run(struct run *r, int go, int report, const struct passwd *pw,
 		child_fail(report, "cannot change to the working directory");
 	/* Output the user named is opened as the user. */
 	if (outfd < 0) {
-		if (path_expand(r, r->job.out, path, sizeof path) < 0) {
+		if (run_path_expand(r, r->job.out, path, sizeof path) < 0) {
 			errno = ENAMETOOLONG;
 			child_fail(report, "cannot open output");
 		}
-		outfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY,
-		    0644);
+		outfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY |
+		    trunc, 0644);
 		if (outfd < 0)
 			child_fail(report, "cannot open output");
 	}
 	if (errfd == -2)
 		errfd = outfd;
 	else if (errfd < 0) {
-		if (path_expand(r, r->job.err, path, sizeof path) < 0) {
+		if (run_path_expand(r, r->job.err, path, sizeof path) < 0) {
 			errno = ENAMETOOLONG;
 			child_fail(report, "cannot open error output");
 		}
-		errfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY,
-		    0644);
+		errfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY |
+		    trunc, 0644);
 		if (errfd < 0)
 			child_fail(report, "cannot open error output");
 	}
@@ -523,7 +463,7 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	int go[2], rep[2], outfd = -1, errfd = -1;
 	int64_t deadline = 0, fence_us = 0;
 	struct rusage ru;
-	int status = 0, done = 0, timedout = 0, cancelled = 0, fd;
+	int status = 0, done = 0, timedout = 0, cancelled = 0, fd, warned = 0;
 	char **env;
 	size_t nenv;
 	sigset_t mask, old;
@@ -684,27 +624,28 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	env = msg_xmalloc((nenv + 1) * sizeof *env);
 	memcpy(env, r.job.env, nenv * sizeof *env);
 	env[nenv] = NULL;
-	env_add(&env, &nenv, "IAR_JOB_ID", r.idname);
-	env_add(&env, &nenv, "IAR_JOB_NAME", r.job.name);
-	env_add(&env, &nenv, "IAR_NODE", r.v.node);
-	env_add(&env, &nenv, "IAR_CPUS", r.v.cpus);
+	run_env_set(&env, &nenv, "IAR_JOB_ID", r.idname);
+	run_env_set(&env, &nenv, "IAR_JOB_NAME", r.job.name);
+	run_env_set(&env, &nenv, "IAR_NODE", r.v.node);
+	run_env_set(&env, &nenv, "IAR_CPUS", r.v.cpus);
 	if (r.job.array_job) {
 		char t[32];
 
 		snprintf(t, sizeof t, "%" PRIu64, r.job.array_job);
-		env_add(&env, &nenv, "IAR_ARRAY_JOB_ID", t);
+		run_env_set(&env, &nenv, "IAR_ARRAY_JOB_ID", t);
 		snprintf(t, sizeof t, "%u", r.job.array_task);
-		env_add(&env, &nenv, "IAR_ARRAY_TASK_ID", t);
+		run_env_set(&env, &nenv, "IAR_ARRAY_TASK_ID", t);
 	}
 	if (r.gpus[0]) {
-		env_add(&env, &nenv, "IAR_GPUS", r.gpus);
-		env_add(&env, &nenv, "CUDA_VISIBLE_DEVICES", r.gpus);
+		run_env_set(&env, &nenv, "IAR_GPUS", r.gpus);
+		run_env_set(&env, &nenv, "CUDA_VISIBLE_DEVICES", r.gpus);
 	}
-	env_add(&env, &nenv, "IAR_SUBMIT_DIR", r.job.cwd);
-	env_add(&env, &nenv, "USER", pw->pw_name);
-	env_add(&env, &nenv, "LOGNAME", pw->pw_name);
-	env_default(&env, &nenv, "HOME", pw->pw_dir);
-	env_default(&env, &nenv, "PATH", "/usr/local/bin:/usr/bin:/bin");
+	run_env_set(&env, &nenv, "IAR_SUBMIT_DIR", r.job.cwd);
+	run_env_slurm(&r, &env, &nenv, pw);
+	run_env_set(&env, &nenv, "USER", pw->pw_name);
+	run_env_set(&env, &nenv, "LOGNAME", pw->pw_name);
+	run_env_default(&env, &nenv, "HOME", pw->pw_dir);
+	run_env_default(&env, &nenv, "PATH", "/usr/local/bin:/usr/bin:/bin");
 
 	if (r.job.script) {
 		unsigned char d[SHA256_LEN];
@@ -723,7 +664,7 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			    strerror(errno));
 		snprintf(r.v.out, sizeof r.v.out, "%s/%s/%s/%s", paths_spool(), SPOOL_JOBS, r.idname, JOBDIR_OUT);
 	} else
-		path_expand(&r, r.job.out, r.v.out, sizeof r.v.out);
+		run_path_expand(&r, r.job.out, r.v.out, sizeof r.v.out);
 	if (!r.job.err[0] && r.job.out[0]) {
 		errfd = -2;
 		snprintf(r.v.err, sizeof r.v.err, "%s", r.v.out);
@@ -733,7 +674,7 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			    strerror(errno));
 		snprintf(r.v.err, sizeof r.v.err, "%s/%s/%s/%s", paths_spool(), SPOOL_JOBS, r.idname, JOBDIR_ERR);
 	} else
-		path_expand(&r, r.job.err, r.v.err, sizeof r.v.err);
+		run_path_expand(&r, r.job.err, r.v.err, sizeof r.v.err);
 
 	if (r.cg != CG_NONE) {
 		struct cg_limits l;
@@ -837,6 +778,15 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			run_kill(&r, SIGTERM);
 			deadline = now + (int64_t)r.conf.kill_grace * 1000000;
 			timedout = 2;
+		}
+		/* sbatch --signal: once, so long before the walltime. */
+		if (r.job.sig && !warned && !timedout && deadline && now >=
+		    deadline - (int64_t)r.job.sig_secs * 1000000) {
+			warned = 1;
+			if (r.job.sig_batch)
+				kill(r.child, r.job.sig);
+			else
+				run_kill(&r, r.job.sig);
 		}
 		if (deadline && now >= deadline) {
 			if (timedout == 0) {

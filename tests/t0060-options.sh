@@ -24,6 +24,18 @@ for p in "$TOP"/bin/iar-*; do
 	ok $? "$prog --bogus: then the usage"
 	bad "$prog" "unknown option '-Z'" -Z
 done
+# Before any root is looked for: the option error, not the spool's.
+for p in "$TOP"/bin/iar-*; do
+	case $p in *.c|*.o|*.h) continue ;; esac
+	[ -x "$p" ] || continue
+	prog=${p##*/}
+	IAR_ROOT=/nonexistent "$p" --bogus </dev/null >/dev/null \
+	    2>"$IAR_ROOT/err"
+	is "$?:$(head -1 "$IAR_ROOT/err")" \
+	    "100:$prog: unknown option '--bogus'" "$prog --bogus with no root"
+done
+IAR_ROOT=/nonexistent "$TOP/bin/iar-submit" -h >/dev/null 2>&1
+ok $? "iar-submit -h with no root: the usage, exit 0"
 for prog in iar-dispatch iar-heartbeat iar-prune iar-rebuild iar-run \
     iar-stage; do
 	bad "$prog" "unknown option '--bogus'" --bogus

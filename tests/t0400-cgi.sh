@@ -150,6 +150,29 @@ n = json.load(open(sys.argv[1]))["nodes"][0]
 assert n["heartbeat_age"] is not None and n["heartbeat_age"] < 60, n
 ' "$W/b"
 ok $? "/api/v1/nodes: heartbeat age from the file's mtime"
+# Up or down as the head judges it: by the heartbeat's seq moving within
+# heartbeat_timeout, not by the file's age. A fresh file whose seq has
+# stood still for 1000 s is down in iar-node list and on the page alike.
+N=$IAR_ROOT/nodes/$NODE
+printf 'iar-heartbeat 1\nseq=7\ntime=%s\nload1=0.1\nrunning=0\nend\n' \
+    "$(date +%s)" > "$N/heartbeat"
+printf 'seq=7\nsince=%s\n' $(( $(date +%s) - 1000 )) > "$N/alive"
+cp "$N/alive" "$W/alive.before"
+upof() { python3 -c '
+import json, sys
+print(json.load(open(sys.argv[1]))["nodes"][0]["up"])' "$W/b"; }
+cgi GET /api/v1/nodes
+is "$(upof) $(iar-node list --json | python3 -c '
+import json, sys
+print(json.load(sys.stdin)[0]["state"])')" "False down" \
+    "a heartbeat whose seq stood still past heartbeat_timeout: down on the page and in iar-node list"
+printf 'iar-heartbeat 1\nseq=8\ntime=%s\nload1=0.1\nrunning=0\nend\n' \
+    "$(date +%s)" > "$N/heartbeat"
+cp "$W/alive.before" "$N/alive"
+cgi GET /api/v1/nodes
+is "$(upof)" True "its seq moved: up"
+cmp -s "$N/alive" "$W/alive.before"
+ok $? "... and the CGI wrote nothing (alive as it was)"
 cgi GET /api/v1/stats
 json_ok && python3 -c '
 import json, sys

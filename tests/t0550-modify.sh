@@ -34,7 +34,7 @@ is $? 100 "no job: 100"
 iar-modify --help | grep -q '^usage: iar-modify'
 ok $? "--help"
 
-h=$(as iar-submit --parsable -H -J old -p -1 -t 1:00:00 -- true)
+h=$(as iar-submit --parsable -H -J old --priority -1 -t 1:00:00 -- true)
 iar-dispatch -1
 is "$(jstate "$h")" HELD "a held job ($U)"
 as iar-modify -p 5 "$h" 2>"$IAR_ROOT/e"

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../lib/cg.h"
+#include "tap.h"
 
 #define MIB		(1024 * 1024)
 #define BENCH_RUNS	200
@@ -26,23 +27,8 @@ enum { C_EXIT, C_CPUS, C_HOG, C_BUSY, C_SLEEPS };
 
 static char parent[64];
 static void *volatile sink;	/* keeps the hog's memset from being elided */
-static int ntest, nfail;
 static const char *jobs[] = { "cpus", "oom", "frz", "kill" };
 
-static void
-ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++ntest);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!cond)
-		nfail++;
-}
 
 static double
 now_us(void)
@@ -492,6 +478,5 @@ main(void)
 	n = cg_dir_anywhere(parent, where, sizeof where);
 	ok(n == 0, "parent removed from every hierarchy%s%s", n ? ": " : "",
 	    n ? where : "");
-	printf("1..%d\n", ntest);
-	return nfail > 0;
+	return tap_end();
 }

@@ -20,34 +20,14 @@
 #include <unistd.h>
 
 #include "../lib/hist.h"
+#include "tap.h"
 
 #define PLAN		26
 #define NOBODY		65534
 #define NSTORE		1000
 
-static int ntest;
 static char tmp[] = "/tmp/unit-hist.XXXXXX";
 static char dir[64];
-
-static void __attribute__((format(printf, 2, 3)))
-ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++ntest);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static void
-skip(const char *why)
-{
-	printf("ok %d # skip %s\n", ++ntest, why);
-	fflush(stdout);
-}
 
 static int64_t
 now_us(void)
@@ -648,7 +628,7 @@ main(void)
 
 	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	munmap((void *)done, sizeof *done);
-	if (ntest != PLAN)
-		printf("# ran %d tests, planned %d\n", ntest, PLAN);
-	return 0;
+	if (tap_n != PLAN)
+		printf("# ran %d tests, planned %d\n", tap_n, PLAN);
+	return tap_fails != 0;
 }

@@ -8,18 +8,9 @@
 #include "buf.h"
 #include "conf.h"
 #include "job.h"
+#include "tap.h"
 #include "view.h"
 
-static int n, fails;
-
-static void
-ok(int cond, const char *what)
-{
-	n++;
-	if (!cond)
-		fails++;
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", n, what);
-}
 
 static const char good[] =
     "iar-job 1\nname=t\\x01x\ncores=2\nmem=1048576\ntime=60\nprio=-5\n"
@@ -154,6 +145,25 @@ main(void)
 		job_free(&k);
 		buf_free(&b);
 	}
+	/* sbatch's keys: ntasks and open_mode. */
+	ok(variant("submitted=1", "submitted=1\nntasks=4\nopen_mode=append",
+	    why) == 1, "ntasks and open_mode parse");
+	ok(variant("submitted=1", "submitted=1\nntasks=0", why) == 0 &&
+	    variant("submitted=1", "submitted=1\nntasks=4097", why) == 0 &&
+	    variant("submitted=1", "submitted=1\nopen_mode=a", why) == 0,
+	    "bad ntasks and open_mode rejected");
+	job_init(&j);
+	strcpy(j.cwd, "/tmp");
+	j.ntasks = 3;
+	j.open_mode = JOB_OPEN_TRUNCATE;
+	j.script = "true\n";
+	j.scriptlen = 5;
+	buf_init(&b);
+	job_format(&j, &b);
+	ok(job_parse(&k, b.s, b.len, why, sizeof why) == 0 && k.ntasks == 3 &&
+	    k.open_mode == JOB_OPEN_TRUNCATE, "ntasks and open_mode round-trip");
+	job_free(&k);
+	buf_free(&b);
 
 	ok(job_id_ok("1") && job_id_ok("123456789012") && !job_id_ok("0") &&
 	    !job_id_ok("01") && !job_id_ok("-1") && !job_id_ok("1a") &&
@@ -297,6 +307,5 @@ main(void)
 		    sizeof err) == 0 && c.kill_grace == 7,
 		    "iar.conf: a last line without newline is read");
 	}
-	printf("1..%d\n", n);
-	return fails != 0;
+	return tap_end();
 }

@@ -9,17 +9,8 @@
 
 #include "file.h"
 #include "node.h"
+#include "tap.h"
 
-static int n, fails;
-
-static void
-ok(int cond, const char *what)
-{
-	n++;
-	if (!cond)
-		fails++;
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", n, what);
-}
 
 static void
 put(int dir, const char *name, const char *text)
@@ -99,7 +90,6 @@ main(void)
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpl);
 	close(dir);
 	if (system(cmd) != 0)
-		fails++;
-	printf("1..%d\n", n);
-	return fails != 0;
+		tap_fail();
+	return tap_end();
 }

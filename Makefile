@@ -149,7 +149,7 @@ FUZZCC      = clang
 FUZZSAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZCFLAGS  = -std=c11 -g -O1 -fno-omit-frame-pointer $(FUZZSAN) \
               -fsanitize=fuzzer-no-link -Wall -Wextra -Werror \
-              -D_GNU_SOURCE -Ilib -Icgi-bin -DIAR_VERSION='"$(VERSION)"'
+              -D_GNU_SOURCE -Ilib -Icgi-bin -Ibin -DIAR_VERSION='"$(VERSION)"'
 FUZZ_SECONDS = 60
 FUZZ_TARGETS = $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZDIR  = tests/fuzz
@@ -161,17 +161,21 @@ FUZZBIN  = $(FUZZ_TARGETS:%=$(FUZZDIR)/bin/fuzz-%)
 $(FUZZOBJ)/lib/paths.o: lib/paths.c $(LIBHDR)
 	@mkdir -p $(@D)
 	$(FUZZCC) $(FUZZCFLAGS) $(INPLACE) -c -o $@ lib/paths.c
-$(FUZZOBJ)/%.o: %.c $(LIBHDR) cgi-bin/cgi.h $(FUZZDIR)/fuzz.h
+$(FUZZOBJ)/%.o: %.c $(LIBHDR) cgi-bin/cgi.h bin/submit.h $(FUZZDIR)/fuzz.h
 	@mkdir -p $(@D)
 	$(FUZZCC) $(FUZZCFLAGS) -c -o $@ $<
 $(FUZZOBJ)/libiar.a: $(FUZZLIB)
 	rm -f $@
 	ar rcs $@ $(FUZZLIB)
-$(FUZZDIR)/bin/fuzz-cgi: $(FUZZCGI)
+# objects a target needs beyond libiar.a
+FUZZEXTRA_cgi      = $(FUZZCGI)
+FUZZEXTRA_hostlist = $(FUZZOBJ)/bin/submit-slurm.o
+$(FUZZDIR)/bin/fuzz-cgi: $(FUZZEXTRA_cgi)
+$(FUZZDIR)/bin/fuzz-hostlist: $(FUZZEXTRA_hostlist)
 $(FUZZDIR)/bin/fuzz-%: $(FUZZOBJ)/$(FUZZDIR)/fuzz-%.o $(FUZZOBJ)/libiar.a
 	@mkdir -p $(@D)
-	$(FUZZCC) $(FUZZSAN) -fsanitize=fuzzer -o $@ $< \
-	    $(if $(filter %/fuzz-cgi,$@),$(FUZZCGI)) $(FUZZOBJ)/libiar.a $(LDLIBS)
+	$(FUZZCC) $(FUZZSAN) -fsanitize=fuzzer -o $@ $< $(FUZZEXTRA_$*) \
+	    $(FUZZOBJ)/libiar.a $(LDLIBS)
 
 fuzz-build: $(FUZZBIN)
 fuzz: fuzz-build

@@ -11,7 +11,7 @@
  * If-Modified-Since). The CGI reads no cookies. cgi_die_end, which ends
  * the real program, here builds the same error page and jumps back. The
  * root (IAR_ROOT) is a scratch one with a cgi.conf and a cgi.secret,
- * made once. */
+ * made once and removed at exit. */
 #include <setjmp.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -52,14 +52,31 @@ file_put(const char *dir, const char *name, const char *text, mode_t mode)
 	close(fd);
 }
 
+static char root[] = "/tmp/iar-fuzz-cgi.XXXXXX";
+
+/* At exit (libFuzzer exits when its time is up): the scratch root goes. */
+static void
+root_remove(void)
+{
+	static const char *const names[] = { "etc/cgi.conf", "etc/cgi.secret",
+	    "etc", "" };
+	char path[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", root, names[i]);
+		remove(path);
+	}
+}
+
 static void
 root_make(void)
 {
-	static char root[] = "/tmp/iar-fuzz-cgi.XXXXXX";
 	char etc[4096], err[600];
 
 	if (!mkdtemp(root))
 		abort();
+	atexit(root_remove);
 	snprintf(etc, sizeof etc, "%s/etc", root);
 	if (mkdir(etc, 0755) < 0)
 		abort();

@@ -28,7 +28,8 @@ LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz
 
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/histcount.o lib/view.o lib/cmd.o lib/cmdhist.o \
-         lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o lib/place.o lib/array.o
+         lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o lib/place.o lib/array.o \
+         lib/directive.o
 LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
@@ -45,7 +46,7 @@ CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o cgi-bin/data-agg.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
           cgi-bin/page-stats.o cgi-bin/api.o cgi-bin/events.o \
-          cgi-bin/auth.o cgi-bin/page-ui.o cgi-bin/page-topo.o
+          cgi-bin/auth.o cgi-bin/page-ui.o cgi-bin/page-topo.o cgi-bin/route.o
 PROGS   = $(BIN) $(LIBEXEC) $(CGI)
 
 all: $(PROGS)
@@ -143,6 +144,45 @@ bench: all
 	bench/nodes
 	bench/workflows
 
+# Fuzzing (tests/fuzz/README): one libFuzzer target per parser, built
+# with clang and its own flags (SAN and CFLAGS do not apply) under
+# tests/fuzz/obj; `make fuzz` runs each for FUZZ_SECONDS.
+FUZZCC      = clang
+FUZZSAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZCFLAGS  = -std=c11 -g -O1 -fno-omit-frame-pointer $(FUZZSAN) \
+              -fsanitize=fuzzer-no-link -Wall -Wextra -Werror \
+              -D_GNU_SOURCE -Ilib -Icgi-bin -Ibin -DIAR_VERSION='"$(VERSION)"'
+FUZZ_SECONDS = 60
+FUZZ_TARGETS = $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZDIR  = tests/fuzz
+FUZZOBJ  = $(FUZZDIR)/obj
+FUZZLIB  = $(LIBOBJ:%=$(FUZZOBJ)/%)
+FUZZCGI  = $(filter-out $(FUZZOBJ)/cgi-bin/iar.cgi.o,$(CGIOBJ:%=$(FUZZOBJ)/%))
+FUZZBIN  = $(FUZZ_TARGETS:%=$(FUZZDIR)/bin/fuzz-%)
+
+$(FUZZOBJ)/lib/paths.o: lib/paths.c $(LIBHDR)
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZCFLAGS) $(INPLACE) -c -o $@ lib/paths.c
+$(FUZZOBJ)/%.o: %.c $(LIBHDR) cgi-bin/cgi.h bin/submit.h $(FUZZDIR)/fuzz.h
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZCFLAGS) -c -o $@ $<
+$(FUZZOBJ)/libiar.a: $(FUZZLIB)
+	rm -f $@
+	ar rcs $@ $(FUZZLIB)
+# objects a target needs beyond libiar.a
+FUZZEXTRA_cgi      = $(FUZZCGI)
+FUZZEXTRA_hostlist = $(FUZZOBJ)/bin/submit-slurm.o
+$(FUZZDIR)/bin/fuzz-cgi: $(FUZZEXTRA_cgi)
+$(FUZZDIR)/bin/fuzz-hostlist: $(FUZZEXTRA_hostlist)
+$(FUZZDIR)/bin/fuzz-%: $(FUZZOBJ)/$(FUZZDIR)/fuzz-%.o $(FUZZOBJ)/libiar.a
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZSAN) -fsanitize=fuzzer -o $@ $< $(FUZZEXTRA_$*) \
+	    $(FUZZOBJ)/libiar.a $(LDLIBS)
+
+fuzz-build: $(FUZZBIN)
+fuzz: fuzz-build
+	$(FUZZDIR)/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # The installed programs: the same objects, linked with the FHS
 # directories (lib/paths-inst.o ahead of libiar.a, so its paths.o is not
 # pulled in). The in-place programs are left as they are.
@@ -192,7 +232,7 @@ deb:
 	dpkg-buildpackage -us -uc -b
 
 clean:
-	rm -rf inst
+	rm -rf inst $(FUZZOBJ) $(FUZZDIR)/bin $(FUZZDIR)/out
 	rm -f lib/dirs.stamp lib/*.o lib/libiar.a bin/*.o libexec/*.o tests/*.o \
 	    cgi-bin/*.o \
 	    $(PROGS) $(UNIT)
@@ -200,4 +240,4 @@ clean:
 deps:
 	sh etc/install-deps
 
-.PHONY: all check bench install clean deps deb FORCE
+.PHONY: all check bench install clean deps deb fuzz fuzz-build FORCE

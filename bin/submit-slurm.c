@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "directive.h"
 #include "msg.h"
 #include "submit.h"
 
@@ -611,100 +612,43 @@ slurm_hostlist_expand(const char *in, char *out, size_t size)
 	return 0;
 }
 
-/* Split line into argv words (after argv[0]); quotes group, an unquoted
- * '#' at the start of a word ends the line. Returns argc. */
-static int
-words_split(char *line, char **argv, int max, size_t lineno,
-    const char *prefix)
-{
-	char *p = line, *out;
-	int argc = 1;
-
-	for (;;) {
-		char q = 0;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p || *p == '#')
-			break;
-		if (argc >= max - 1)
-			msg_die(EX_USAGE, "%s line %zu has too many words",
-			    prefix, lineno);
-		argv[argc++] = out = p;
-		for (; *p && (q || (*p != ' ' && *p != '\t')); p++) {
-			if (!q && (*p == '"' || *p == '\''))
-				q = *p;
-			else if (q && *p == q)
-				q = 0;
-			else
-				*out++ = *p;
-		}
-		if (q)
-			msg_die(EX_USAGE, "%s line %zu: unmatched quote", prefix,
-			    lineno);
-		if (*p)
-			p++;
-		*out = 0;
-	}
-	argv[argc] = NULL;
-	return argc;
-}
-
+/* Apply the prefix lines of the script (directive.h). */
 static void
 directives_scan(struct job *j, struct opts *o, const char *s, size_t len,
     const char *prefix, int (*apply)(struct job *, struct opts *, int,
     char **))
 {
-	size_t i = 0, lineno = 0, pl = strlen(prefix);
-	char line[1024], *argv[64], where[40];
+	struct directive d;
+	char where[40], why[96];
+	size_t pos = 0;
+	int argc, r;
+	char **av;
 
-	while (i < len) {
-		size_t e = i, k, b;
-		int argc, r;
-		char **av;
-
-		while (e < len && s[e] != '\n')
-			e++;
-		lineno++;
-		k = e - i;
-		for (b = i; b < e && isspace((unsigned char)s[b]); b++)
-			;
-		if (b < e && s[b] != '#')
-			break;		/* the first command */
-		if (k > pl && b == i && memcmp(s + i, prefix, pl) == 0 &&
-		    isspace((unsigned char)s[i + pl])) {
-			if (k >= sizeof line)
-				msg_die(EX_USAGE, "%s line %zu is too long",
-				    prefix, lineno);
-			memcpy(line, s + i + pl, k - pl);
-			line[k - pl] = 0;
-			if (line[k - pl - 1] == '\r')
-				line[k - pl - 1] = 0;
-			argv[0] = (char *)prefix;
-			argc = words_split(line, argv, 64, lineno, prefix);
-			snprintf(where, sizeof where, "%s line %zu", prefix,
-			    lineno);
-			o->where = where;
-			if (prefix[1] == 'S')
-				o->sbatch = 1;
-			/* An unknown option's value (--foo bar) is skipped
-			 * with it. */
-			for (av = argv; ; ) {
-				o->unknown = 0;
-				r = apply(j, o, argc, av);
-				if (r >= argc)
-					break;
-				if (!o->unknown)
-					msg_die(EX_USAGE, "stray word '%s' in %s",
-					    av[r], where);
-				av[r] = (char *)prefix;
-				argc -= r;
-				av += r;
-			}
-			o->where = "";
+	d.lineno = 0;
+	while ((r = directive_next(s, len, prefix, &pos, &d, why,
+	    sizeof why)) > 0) {
+		argc = d.argc;
+		snprintf(where, sizeof where, "%s line %zu", prefix, d.lineno);
+		o->where = where;
+		if (prefix[1] == 'S')
+			o->sbatch = 1;
+		/* An unknown option's value (--foo bar) is skipped with it. */
+		for (av = d.argv; ; ) {
+			o->unknown = 0;
+			r = apply(j, o, argc, av);
+			if (r >= argc)
+				break;
+			if (!o->unknown)
+				msg_die(EX_USAGE, "stray word '%s' in %s",
+				    av[r], where);
+			av[r] = (char *)prefix;
+			argc -= r;
+			av += r;
 		}
-		i = e + 1;
+		o->where = "";
 	}
+	if (r < 0)
+		msg_die(EX_USAGE, "%s", why);
 }
 
 void

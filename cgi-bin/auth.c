@@ -258,7 +258,7 @@ auth_ctl_send(struct cgi *c, uint64_t id, const char *verb,
 
 /* What every POST must pass: a form, a signed-in user etc/cgi.conf
  * allows, a request from this site, and a good token. */
-static void
+void
 auth_post_check(struct cgi *c)
 {
 	int r;

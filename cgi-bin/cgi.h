@@ -98,12 +98,24 @@ struct cgi {
 	char hist_err[512];	/* why the history is not shown */
 };
 
-/* iar.cgi.c */
+/* http.c: the error page for a status and a reason, built (and sent by
+ * cgi_die_end, in iar.cgi.c: then exit; the fuzzer's jumps back) */
 void cgi_die(struct cgi *c, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), noreturn));
+void cgi_die_end(struct cgi *c, int status, const char *msg)
+    __attribute__((noreturn));
+void http_error_build(struct cgi *c, int status, const char *msg);
+/* http.c: memory or cgi_die; the clock */
 void *cgi_alloc(struct cgi *c, size_t n);
 void *cgi_realloc(struct cgi *c, void *p, size_t n);
 int64_t cgi_now_us(void);
+
+/* route.c: the route PATH_INFO names, its id or node and verb set in c
+ * (cgi_die if none, or a bad id, node, method or parameter); cgi_route
+ * then runs its page. */
+struct route;
+const struct route *cgi_route_find(struct cgi *c);
+void cgi_route(struct cgi *c);
 
 /* http.c */
 void http_req_read(struct cgi *c);
@@ -321,6 +333,9 @@ int auth_may_act(struct cgi *c, uid_t uid);
 /* A token for the forms of REMOTE_USER into out (at least 96 bytes);
  * -1 if writes are not set up. */
 int auth_token_make(struct cgi *c, char *out, size_t outsz);
+/* What every POST must pass (a form, a user etc/cgi.conf allows, this
+ * site's Origin or Referer, a good token), or cgi_die. */
+void auth_post_check(struct cgi *c);
 void auth_action(struct cgi *c);
 /* GET: the submit form; POST: submit a job for REMOTE_USER. */
 void auth_submit(struct cgi *c);

@@ -17,10 +17,12 @@
  * event stream, whole logs) write as they go, after http_stream_start. */
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +31,58 @@
 #include "cgi.h"
 
 static int http_sent;	/* headers are out: errors can only stop */
+
+int64_t
+cgi_now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+void
+cgi_die(struct cgi *c, int status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	cgi_die_end(c, status, msg);
+}
+
+void
+http_error_build(struct cgi *c, int status, const char *msg)
+{
+	buf_free(&c->rs.body);
+	if (c->rq.api)
+		api_error(c, status, msg);
+	else
+		html_error_page(c, status, msg);
+}
+
+void *
+cgi_alloc(struct cgi *c, size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		cgi_die(c, 500, "out of memory");
+	return p;
+}
+
+void *
+cgi_realloc(struct cgi *c, void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q)
+		cgi_die(c, 500, "out of memory");
+	return q;
+}
+
 
 /* An environment variable, NULL when unset or empty. */
 static const char *

@@ -425,7 +425,15 @@ page_topo_svg(struct cgi *c, const char *xml, size_t len,
 	char mem[32];
 
 	memset(&d, 0, sizeof d);
+	/* topo_xml_load first: it tries the file in a child, which hwloc
+	 * may crash (topo.c); only a file it took is loaded here too. */
+	if (topo_xml_load(&d.lt, xml, len, NULL, 0) < 0) {
+		buf_adds(b, "<p class=\"muted\">The topology file cannot be "
+		    "read.</p>");
+		return;
+	}
 	if (hwloc_topology_init(&d.t) < 0) {
+		topo_free(d.lt);
 		buf_adds(b, "<p class=\"muted\">Cannot draw the topology.</p>");
 		return;
 	}
@@ -436,12 +444,11 @@ page_topo_svg(struct cgi *c, const char *xml, size_t len,
 	    hwloc_topology_set_xmlbuffer(d.t, xml, (int)len) < 0 ||
 	    hwloc_topology_load(d.t) < 0) {
 		hwloc_topology_destroy(d.t);
+		topo_free(d.lt);
 		buf_adds(b, "<p class=\"muted\">The topology file cannot be "
 		    "read.</p>");
 		return;
 	}
-	if (topo_xml_load(&d.lt, xml, len, NULL, 0) < 0)
-		d.lt = NULL;
 	d.j = j;
 	topo_draw_size(&d);
 	buf_init(&d.svg);

@@ -179,3 +179,24 @@ buf_unescape(char *s, size_t n)
 	s[o] = 0;
 	return (long)o;
 }
+
+int
+buf_line_next(const char *text, size_t len, size_t *pos, char *line,
+    size_t linesz)
+{
+	const char *p = text + *pos, *nl;
+	size_t n;
+
+	if (*pos >= len)
+		return 0;
+	nl = memchr(p, '\n', len - *pos);
+	n = nl ? (size_t)(nl - p) : len - *pos;
+	*pos += n + (nl != NULL);
+	if (n + 1 >= linesz)
+		return -1;
+	if (memchr(p, 0, n))
+		return -2;
+	memcpy(line, p, n);
+	line[n] = 0;
+	return 1;
+}

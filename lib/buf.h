@@ -29,5 +29,11 @@ void buf_add_escaped(struct buf *b, const char *s, size_t n);
 /* Undo buf_add_escaped in place; returns the new length or -1 on a bad
  * escape. */
 long buf_unescape(char *s, size_t n);
+/* Copy the next line of text[0..len), from *pos, into line without its
+ * newline (NUL-terminated) and move *pos past it: 1 a line, 0 no more
+ * text, -1 a line of linesz - 1 bytes or more (too long), -2 a line with
+ * a NUL byte in it. The configuration readers take their lines so. */
+int buf_line_next(const char *text, size_t len, size_t *pos, char *line,
+    size_t linesz);
 
 #endif

@@ -3,12 +3,15 @@
  * with its line number and the file is rejected as a whole. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "conf.h"
+#include "file.h"
 #include "job.h"
 #include "paths.h"
 
@@ -239,40 +242,32 @@ conf_set(struct conf *c, const char *k, const char *v)
 }
 
 int
-conf_load(struct conf *c, char *err, size_t errsz)
+conf_parse(struct conf *c, const char *text, size_t len, const char *name,
+    char *err, size_t errsz)
 {
-	const char *path = paths_conf();
 	char line[1024];
 	unsigned lineno = 0;
-	FILE *f;
+	size_t pos = 0;
+	int r;
 
-	conf_defaults(c);
-	if (!(f = fopen(path, "re"))) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errsz, "cannot open '%s': %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof line, f)) {
+	while ((r = buf_line_next(text, len, &pos, line, sizeof line)) != 0) {
 		char *k, *v, *e;
-		int r;
 
 		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(err, errsz, "%s:%u: line too long", path,
-			    lineno);
-			goto fail;
+		if (r < 0) {
+			snprintf(err, errsz, r == -1 ? "%s:%u: line too long" :
+			    "%s:%u: NUL byte in line", name, lineno);
+			return -1;
 		}
-		line[strcspn(line, "#\n")] = 0;
+		line[strcspn(line, "#")] = 0;
 		for (k = line; isspace((unsigned char)*k); k++)
 			;
 		if (!*k)
 			continue;
 		if (!(v = strchr(k, '='))) {
 			snprintf(err, errsz, "%s:%u: expected 'key = value'",
-			    path, lineno);
-			goto fail;
+			    name, lineno);
+			return -1;
 		}
 		for (e = v; e > k && isspace((unsigned char)e[-1]); e--)
 			;
@@ -285,14 +280,38 @@ conf_load(struct conf *c, char *err, size_t errsz)
 		*e = 0;
 		if ((r = conf_set(c, k, v)) < 0) {
 			snprintf(err, errsz, r == -2 ? "%s:%u: unknown key "
-			    "'%s'" : "%s:%u: bad value for '%s'", path, lineno,
-			    k);
-			goto fail;
+			    "'%.64s'" : "%s:%u: bad value for '%.64s'", name,
+			    lineno, k);
+			return -1;
 		}
 	}
-	fclose(f);
 	return 0;
-fail:
-	fclose(f);
+}
+
+int
+conf_read_fail(const char *path, char *err, size_t errsz)
+{
+	if (errno == ENOENT)
+		return 0;
+	snprintf(err, errsz, "cannot read '%s': %s", path, errno == EFBIG ?
+	    "larger than 1 MiB" : strerror(errno));
 	return -1;
+}
+
+int
+conf_load(struct conf *c, char *err, size_t errsz)
+{
+	const char *path = paths_conf();
+	struct buf b;
+	int r;
+
+	conf_defaults(c);
+	buf_init(&b);
+	if (file_read_path(path, 0, CONF_MAX_SIZE, &b) < 0) {
+		buf_free(&b);
+		return conf_read_fail(path, err, errsz);
+	}
+	r = conf_parse(c, b.s ? b.s : "", b.len, path, err, errsz);
+	buf_free(&b);
+	return r;
 }

@@ -60,5 +60,13 @@ void conf_defaults(struct conf *c);
 /* Load iar.conf (paths_conf()) over the defaults. -1 with err on a bad
  * file. */
 int conf_load(struct conf *c, char *err, size_t errsz);
+/* Parse iar.conf text (len bytes, any bytes) over c; name is the file
+ * named in errors. conf_load reads the file and calls this. */
+int conf_parse(struct conf *c, const char *text, size_t len, const char *name,
+    char *err, size_t errsz);
+/* After a failed read of a configuration file: 0 for ENOENT (it is
+ * optional), else -1 with "cannot read 'PATH': reason" in err. */
+int conf_read_fail(const char *path, char *err, size_t errsz);
+#define CONF_MAX_SIZE	(1024 * 1024)	/* iar.conf, cgi.conf */
 
 #endif

@@ -123,6 +123,20 @@ file_read_all(int fd, size_t max, struct buf *b)
 	return 0;
 }
 
+int
+file_read_path(const char *path, int flags, size_t max, struct buf *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags), r, e;
+
+	if (fd < 0)
+		return -1;
+	r = file_read_all(fd, max, b);
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
 long
 file_read_small(int dirfd, const char *name, char *out, size_t outsz)
 {

@@ -28,6 +28,9 @@ int file_create_new(int dirfd, const char *name, const void *data,
 int file_open_checked(int dirfd, const char *name, struct stat *st);
 /* Read all of fd (at most max bytes, else EFBIG) into b. */
 int file_read_all(int fd, size_t max, struct buf *b);
+/* Read all of the file at path (flags added to O_RDONLY|O_CLOEXEC, e.g.
+ * O_NOFOLLOW) into b: 0 ok, -1 with errno (EFBIG past max bytes). */
+int file_read_path(const char *path, int flags, size_t max, struct buf *b);
 /* Read a small file by name into a bounded array (NUL-terminated).
  * Returns length or -1. Does not follow symlinks. */
 long file_read_small(int dirfd, const char *name, char *out, size_t outsz);

@@ -506,6 +506,10 @@ job_parse(struct job *j, const char *text, size_t len, char *why,
 		why_set(why, whysz, "truncated job file");
 		goto fail;
 	}
+	if (memchr(p, 0, (size_t)(end - p))) {
+		why_set(why, whysz, "NUL byte in the 'iar-job' line");
+		goto fail;
+	}
 	*end = 0;
 	if (strcmp(p, "1") != 0) {
 		why_set(why, whysz, "unsupported job file version '%.16s'", p);
@@ -521,6 +525,11 @@ job_parse(struct job *j, const char *text, size_t len, char *why,
 		if (!end) {
 			why_set(why, whysz, "truncated job file (line %zu)",
 			    lineno);
+			goto fail;
+		}
+		/* NUL only in the script: a line is read as a C string */
+		if (memchr(p, 0, (size_t)(end - p))) {
+			why_set(why, whysz, "line %zu: NUL byte", lineno);
 			goto fail;
 		}
 		*end = 0;

@@ -80,18 +80,31 @@ node_uint(const char *v, uint64_t max, uint64_t *out)
 int
 node_settings_read(int nodefd, struct node_settings *s)
 {
-	char text[2048], *line, *next;
-	uint64_t n;
+	char text[2048];
 	long len;
 
-	memset(s, 0, sizeof *s);
-	snprintf(s->kind, sizeof s->kind, "host");
-	s->weight = 1;
+	node_settings_parse("", 0, s);
 	if ((len = file_read_small(nodefd, NODE_SETTINGS, text, sizeof text))
 	    < 0)
 		return errno == ENOENT ? 0 : -1;
 	if ((size_t)len >= sizeof text - 1)
 		return -1;
+	return node_settings_parse(text, (size_t)len, s);
+}
+
+int
+node_settings_parse(const char *data, size_t len, struct node_settings *s)
+{
+	char text[2048], *line, *next;
+	uint64_t n;
+
+	memset(s, 0, sizeof *s);
+	snprintf(s->kind, sizeof s->kind, "host");
+	s->weight = 1;
+	if (len >= sizeof text - 1 || memchr(data, 0, len))
+		return -1;
+	memcpy(text, data, len);
+	text[len] = 0;
 	for (line = text; *line; line = next) {
 		char *eq;
 
@@ -149,7 +162,7 @@ node_settings_write(int nodefd, const struct node_settings *s)
 int
 node_state_read(int nodefd, int *state, char *reason, size_t reasonsz)
 {
-	char text[1024], *nl, *r;
+	char text[1024];
 	long len;
 
 	*state = NA_UP;
@@ -158,6 +171,22 @@ node_state_read(int nodefd, int *state, char *reason, size_t reasonsz)
 	if ((len = file_read_small(nodefd, NODE_STATE, text, sizeof text))
 	    < 0)
 		return errno == ENOENT ? 0 : -1;
+	return node_state_parse(text, (size_t)len, state, reason, reasonsz);
+}
+
+int
+node_state_parse(const char *data, size_t len, int *state, char *reason,
+    size_t reasonsz)
+{
+	char text[1024], *nl, *r;
+
+	*state = NA_UP;
+	if (reasonsz)
+		reason[0] = 0;
+	if (len >= sizeof text)
+		len = sizeof text - 1;	/* as file_read_small reads it */
+	memcpy(text, data, len);
+	text[len] = 0;
 	nl = text + strcspn(text, "\n");
 	r = *nl ? nl + 1 : nl;
 	*nl = 0;
@@ -314,17 +343,30 @@ node_running_count(int runfd)
 int
 node_heartbeat_read(int nodefd, struct node_heartbeat *hb)
 {
-	char text[2048], why[64];
-	struct rec_kv kv[24];
-	const char *s;
+	char text[2048];
 	long len;
-	int n;
 
 	memset(hb, 0, sizeof *hb);
 	if ((len = file_read_small(nodefd, NODE_HEARTBEAT, text, sizeof text))
 	    < 0)
 		return errno == ENOENT ? 1 : -1;
-	if ((n = rec_parse(text, (size_t)len, "iar-heartbeat", kv, 24, why,
+	return node_heartbeat_parse(text, (size_t)len, hb);
+}
+
+int
+node_heartbeat_parse(const char *data, size_t len, struct node_heartbeat *hb)
+{
+	char text[2048], why[64];
+	struct rec_kv kv[24];
+	const char *s;
+	int n;
+
+	memset(hb, 0, sizeof *hb);
+	if (len >= sizeof text)
+		return -1;
+	memcpy(text, data, len);
+	text[len] = 0;
+	if ((n = rec_parse(text, len, "iar-heartbeat", kv, 24, why,
 	    sizeof why)) < 0 || !(s = rec_get(kv, n, "seq")))
 		return -1;
 	hb->seq = strtoull(s, NULL, 10);
@@ -402,6 +444,28 @@ node_heartbeat_write(int nodefd, int runfd, struct node_heartbeat *out)
 	return r;
 }
 
+int
+node_alive_parse(const char *data, size_t len, struct node_alive *a)
+{
+	char text[128], *p;
+
+	a->seq = 0;
+	a->since = 0;
+	if (len >= sizeof text)
+		return -1;
+	memcpy(text, data, len);
+	text[len] = 0;
+	if (strncmp(text, "seq=", 4) != 0)
+		return -1;
+	a->seq = strtoull(text + 4, &p, 10);
+	if (strncmp(p, "\nsince=", 7) != 0) {
+		a->seq = 0;
+		return -1;
+	}
+	a->since = strtoll(p + 7, NULL, 10);
+	return 0;
+}
+
 long
 node_alive_check(int nodefd, int64_t now)
 {
@@ -413,19 +477,14 @@ node_alive_look(int nodefd, int64_t now, int record)
 {
 	struct node_heartbeat hb;
 	struct node_alive a = { 0, 0 };
-	char text[128], *p;
+	char text[128];
+	long len;
 	int n;
 
 	if (node_heartbeat_read(nodefd, &hb) != 0)
 		return -1;
-	if (file_read_small(nodefd, NODE_ALIVE, text, sizeof text) > 0 &&
-	    strncmp(text, "seq=", 4) == 0) {
-		a.seq = strtoull(text + 4, &p, 10);
-		if (strncmp(p, "\nsince=", 7) == 0)
-			a.since = strtoll(p + 7, NULL, 10);
-		else
-			a.seq = 0, a.since = 0;
-	}
+	if ((len = file_read_small(nodefd, NODE_ALIVE, text, sizeof text)) > 0)
+		node_alive_parse(text, (size_t)len, &a);
 	if (a.since && a.seq == hb.seq)
 		return now > a.since ? (long)(now - a.since) : 0;
 	if (!record)

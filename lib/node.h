@@ -64,6 +64,9 @@ int node_admin_parse(const char *s);
 
 /* Missing file: defaults (kind "host", weight 1). -1 on a bad file. */
 int node_settings_read(int nodefd, struct node_settings *s);
+/* The same from the text of a settings file (len bytes, any bytes). */
+int node_settings_parse(const char *text, size_t len,
+    struct node_settings *s);
 int node_settings_write(int nodefd, const struct node_settings *s);
 /* topology.sum for the topology.xml now in nodefd (tmp + rename). */
 int node_toposum_write(int nodefd, const struct topo_summary *s);
@@ -76,6 +79,8 @@ int node_tags_ok(const char *tags);
 
 /* Missing file: up. -1 on a bad file. reason gets "" if none. */
 int node_state_read(int nodefd, int *state, char *reason, size_t reasonsz);
+int node_state_parse(const char *text, size_t len, int *state,
+    char *reason, size_t reasonsz);
 int node_state_write(int nodefd, int state, const char *reason);
 
 /* Write nodes/NAME/heartbeat: seq is the last one there plus 1, running
@@ -84,6 +89,11 @@ int node_state_write(int nodefd, int state, const char *reason);
 int node_heartbeat_write(int nodefd, int runfd, struct node_heartbeat *hb);
 /* 0 read, 1 absent, -1 bad (no header or end marker). */
 int node_heartbeat_read(int nodefd, struct node_heartbeat *hb);
+/* The same from the text of a heartbeat file: 0 read, -1 bad. */
+int node_heartbeat_parse(const char *text, size_t len,
+    struct node_heartbeat *hb);
+/* The text of an alive file: 0 read, -1 bad (a is then 0, 0). */
+int node_alive_parse(const char *text, size_t len, struct node_alive *a);
 
 /* Record what an observer sees now: if the heartbeat's seq differs from
  * the one in alive, alive becomes (seq, now). Returns the seconds since

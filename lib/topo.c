@@ -39,17 +39,23 @@
  * A struct topo keeps scratch bitmaps, so picking allocates nothing after
  * the first call; it is therefore not reentrant for one struct topo. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <hwloc.h>
 
 #include "topo.h"
 
 #define TOPO_PU_MAX	65535	/* highest PU OS index accepted in a list */
+#define TOPO_PROBE_SECS	1	/* CPU seconds to load an XML file */
 
 struct topo {
 	hwloc_topology_t h;
@@ -258,6 +264,12 @@ nomem:
 	return -1;
 }
 
+struct hwloc_topology *
+topo_hwloc_get(struct topo *t)
+{
+	return t->h;
+}
+
 int
 topo_host_load(struct topo **tp, char *err, size_t errsz)
 {
@@ -276,6 +288,86 @@ topo_host_load(struct topo **tp, char *err, size_t errsz)
 	return topo_wrap(tp, h, err, errsz);
 }
 
+/* A topology iar can use: every PU and NUMA node with an OS index
+ * within TOPO_PU_MAX, and finite sets of them. hwloc gives a NUMA node
+ * without an os_index attribute the index 2^32-1 and an infinite
+ * complete nodeset, then takes a second to load it and 134 MB to export
+ * it (found by tests/fuzz, corpus/topo/regress-hwloc-numa-index). */
+static int
+topo_set_ok(hwloc_const_bitmap_t b)
+{
+	return b && hwloc_bitmap_weight(b) >= 0 &&
+	    hwloc_bitmap_last(b) <= TOPO_PU_MAX;
+}
+
+static int
+topo_indexes_ok(hwloc_topology_t h)
+{
+	static const hwloc_obj_type_t types[] = { HWLOC_OBJ_PU,
+	    HWLOC_OBJ_NUMANODE };
+	size_t i;
+
+	if (!topo_set_ok(hwloc_topology_get_complete_cpuset(h)) ||
+	    !topo_set_ok(hwloc_topology_get_complete_nodeset(h)))
+		return 0;
+	for (i = 0; i < sizeof types / sizeof types[0]; i++) {
+		hwloc_obj_t o = NULL;
+
+		while ((o = hwloc_get_next_obj_by_type(h, types[i], o)))
+			if (o->os_index > TOPO_PU_MAX)
+				return 0;
+	}
+	return 1;
+}
+
+/* Load the XML in a child first, within TOPO_PROBE_SECS of CPU: 0 if it
+ * loaded there and passed topo_indexes_ok and hwloc's own consistency
+ * check, -1 if not or the child died. hwloc 2.9 reads a NULL pointer on
+ * some malformed files (a PU without its nodeset among PUs with one;
+ * found by tests/fuzz, corpus/topo/regress-hwloc-segv), and a node's
+ * topology.xml must not be able to kill the dispatcher or the CGI that
+ * read it. Only XML is probed: the host's and synthetic loads are ours. */
+static int
+topo_xml_probe(const char *xml, size_t len)
+{
+	struct rlimit cpu = { TOPO_PROBE_SECS, TOPO_PROBE_SECS };
+	struct rlimit core = { 0, 0 };
+	hwloc_topology_t h;
+	pid_t pid;
+	int st, fd;
+
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		/* die of the fault itself, quietly: no handler (a
+		 * sanitizer's, a fuzzer's) reports it or acts on it */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGFPE, SIG_DFL);
+		signal(SIGILL, SIG_DFL);
+		signal(SIGABRT, SIG_DFL);
+		if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0)
+			dup2(fd, 2);
+		/* a real machine's file loads in milliseconds; some bad
+		 * ones take hwloc seconds (topo_indexes_ok) */
+		setrlimit(RLIMIT_CPU, &cpu);
+		setrlimit(RLIMIT_CORE, &core);
+		if (topo_hwloc_init(&h, NULL, 0) < 0 ||
+		    hwloc_topology_set_xmlbuffer(h, xml, (int)len) < 0 ||
+		    hwloc_topology_load(h) < 0 || !topo_indexes_ok(h))
+			_exit(1);
+		/* aborts on an inconsistent tree, such as the one hwloc
+		 * builds from out-of-order objects, whose export then takes
+		 * minutes (corpus/topo/regress-hwloc-order) */
+		hwloc_topology_check(h);
+		_exit(0);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
 /* len is the text length; a trailing NUL is neither needed nor counted
  * (hwloc copies the buffer and terminates it itself). */
 int
@@ -290,10 +382,15 @@ topo_xml_load(struct topo **tp, const char *xml, size_t len, char *err,
 		    len);
 		return -1;
 	}
+	if (topo_xml_probe(xml, len) < 0) {
+		topo_err_set(err, errsz, "invalid xml topology (%zu bytes: "
+		    "hwloc cannot load it safely, see iar-node(5))", len);
+		return -1;
+	}
 	if (topo_hwloc_init(&h, err, errsz) < 0)
 		return -1;
 	if (hwloc_topology_set_xmlbuffer(h, xml, (int)len) < 0 ||
-	    hwloc_topology_load(h) < 0) {
+	    hwloc_topology_load(h) < 0 || !topo_indexes_ok(h)) {
 		topo_err_set(err, errsz, "invalid xml topology (%zu bytes)",
 		    len);
 		hwloc_topology_destroy(h);

@@ -36,6 +36,9 @@ int topo_synthetic_load(struct topo **t, const char *desc, char *err,
 /* Export as XML into a malloc'd string (caller frees). */
 int topo_xml_export(struct topo *t, char **xml, size_t *len);
 void topo_free(struct topo *t);
+/* The hwloc topology inside t, to walk (the CGI draws it); t keeps it. */
+struct hwloc_topology;
+struct hwloc_topology *topo_hwloc_get(struct topo *t);
 
 struct topo_summary {
 	unsigned cores, pus, numa, packages;

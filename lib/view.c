@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,25 @@ num64(const char *s)
 	return strtoll(s, NULL, 10);
 }
 
+/* Unsigned fields: no sign taken (strtoull would wrap "-1" round), the
+ * whole range kept (strtoll would stop at INT64_MAX), so what
+ * view_job_format wrote reads back the same. */
+static uint64_t
+numu64(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return *s == '-' ? 0 : strtoull(s, NULL, 10);
+}
+
+static unsigned
+numu(const char *s)
+{
+	uint64_t v = numu64(s);
+
+	return v > UINT_MAX ? UINT_MAX : (unsigned)v;
+}
+
 int
 view_job_parse(struct view_job *v, char *text, size_t len, const char *magic)
 {
@@ -125,7 +145,7 @@ view_job_parse(struct view_job *v, char *text, size_t len, const char *magic)
 		const char *k = kv[i].key, *s = kv[i].val;
 
 		if (!strcmp(k, "id"))
-			v->id = (uint64_t)num64(s);
+			v->id = numu64(s);
 		else if (!strcmp(k, "name"))
 			snprintf(v->name, sizeof v->name, "%s", s);
 		else if (!strcmp(k, "uid"))
@@ -153,23 +173,23 @@ view_job_parse(struct view_job *v, char *text, size_t len, const char *magic)
 		else if (!strcmp(k, "ended"))
 			v->ended_us = num64(s);
 		else if (!strcmp(k, "cores"))
-			v->cores = (unsigned)num64(s);
+			v->cores = numu(s);
 		else if (!strcmp(k, "mem"))
-			v->mem = (uint64_t)num64(s);
+			v->mem = numu64(s);
 		else if (!strcmp(k, "time"))
-			v->time = (uint64_t)num64(s);
+			v->time = numu64(s);
 		else if (!strcmp(k, "prio"))
 			v->prio = (int)num64(s);
 		else if (!strcmp(k, "cpu_user"))
-			v->cpu_user_us = (uint64_t)num64(s);
+			v->cpu_user_us = numu64(s);
 		else if (!strcmp(k, "cpu_sys"))
-			v->cpu_sys_us = (uint64_t)num64(s);
+			v->cpu_sys_us = numu64(s);
 		else if (!strcmp(k, "mem_peak"))
-			v->mem_peak = (uint64_t)num64(s);
+			v->mem_peak = numu64(s);
 		else if (!strcmp(k, "requeues"))
-			v->requeues = (unsigned)num64(s);
+			v->requeues = numu(s);
 		else if (!strcmp(k, "retries"))
-			v->retries = (unsigned)num64(s);
+			v->retries = numu(s);
 		else if (!strcmp(k, "limits"))
 			snprintf(v->limits, sizeof v->limits, "%s", s);
 		else if (!strcmp(k, "cause"))
@@ -191,9 +211,9 @@ view_job_parse(struct view_job *v, char *text, size_t len, const char *magic)
 		else if (!strcmp(k, "array"))
 			snprintf(v->array, sizeof v->array, "%s", s);
 		else if (!strcmp(k, "array_job"))
-			v->array_job = strtoull(s, NULL, 10);
+			v->array_job = numu64(s);
 		else if (!strcmp(k, "array_task"))
-			v->array_task = (uint32_t)strtoul(s, NULL, 10);
+			v->array_task = numu(s);
 	}
 	return 0;
 }

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "conf.h"
+#include "file.h"
 #include "paths.h"
 #include "webconf.h"
 
@@ -59,55 +62,34 @@ webconf_secs_parse(const char *s, unsigned max, unsigned *out)
 }
 
 int
-webconf_load(struct cgi_conf *cf, char *err,
-    size_t errsz)
+webconf_parse(struct cgi_conf *cf, const char *text, size_t len,
+    const char *name, char *err, size_t errsz)
 {
-	char path[4096], line[1024];
-	FILE *f;
-	int ln = 0, fd;
+	char line[1024];
+	size_t pos = 0;
+	int ln = 0, r;
 
-	memset(cf, 0, sizeof *cf);
-	cf->events_max = 300;
-	cf->events_heartbeat = 15;
-	if (snprintf(path, sizeof path, "%s/%s", paths_etc(), CGI_CONF) >=
-	    (int)sizeof path) {
-		snprintf(err, errsz, "configuration path too long");
-		return -1;
-	}
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errsz, "cannot open '%s': %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (!(f = fdopen(fd, "r"))) {
-		close(fd);
-		snprintf(err, errsz, "cannot read '%s': %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	cf->loaded = 1;
-	while (fgets(line, sizeof line, f)) {
+	while ((r = buf_line_next(text, len, &pos, line, sizeof line)) != 0) {
 		char *w[34], *save = NULL, *p;
 		int n = 0, i;
 
 		ln++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(err, errsz, "%s:%d: line too long", path, ln);
+		if (r < 0) {
+			snprintf(err, errsz, r == -1 ? "%s:%d: line too long" :
+			    "%s:%d: NUL byte in line", name, ln);
 			goto bad;
 		}
 		if ((p = strchr(line, '#')))
 			*p = 0;
-		for (p = strtok_r(line, " \t\r\n", &save); p && n < 34;
-		    p = strtok_r(NULL, " \t\r\n", &save))
+		for (p = strtok_r(line, " \t\r", &save); p && n < 34;
+		    p = strtok_r(NULL, " \t\r", &save))
 			if (strcmp(p, "=") != 0)
 				w[n++] = p;
 		if (n == 0)
 			continue;
 		if (n == 1 || n >= 34) {
-			snprintf(err, errsz, "%s:%d: '%s' needs a value (at most "
-			    "32)", path, ln, w[0]);
+			snprintf(err, errsz, "%s:%d: '%.40s' needs a value (at "
+			    "most 32)", name, ln, w[0]);
 			goto bad;
 		}
 		if (!strcmp(w[0], "allow") || !strcmp(w[0], "admin") ||
@@ -122,7 +104,7 @@ webconf_load(struct cgi_conf *cf, char *err,
 
 				if (!webconf_name_ok(w[i])) {
 					snprintf(err, errsz, "%s:%d: bad user "
-					    "name", path, ln);
+					    "name", name, ln);
 					goto bad;
 				}
 				if (webconf_list_add(l, k, w[i]) < 0) {
@@ -136,7 +118,7 @@ webconf_load(struct cgi_conf *cf, char *err,
 		} else if (!strcmp(w[0], "events_max") && n == 2) {
 			if (webconf_secs_parse(w[1], 86400, &cf->events_max) < 0) {
 				snprintf(err, errsz, "%s:%d: bad events_max "
-				    "(1 to 86400 seconds)", path, ln);
+				    "(1 to 86400 seconds)", name, ln);
 				goto bad;
 			}
 		} else if (!strcmp(w[0], "events_heartbeat") && n == 2) {
@@ -144,21 +126,52 @@ webconf_load(struct cgi_conf *cf, char *err,
 			    &cf->events_heartbeat) < 0) {
 				snprintf(err, errsz, "%s:%d: bad "
 				    "events_heartbeat (1 to 3600 seconds)",
-				    path, ln);
+				    name, ln);
 				goto bad;
 			}
 		} else {
 			snprintf(err, errsz, "%s:%d: unknown setting '%.40s'",
-			    path, ln, w[0]);
+			    name, ln, w[0]);
 			goto bad;
 		}
 	}
-	fclose(f);
 	return 0;
 bad:
-	fclose(f);
 	webconf_free(cf);
 	return -1;
+}
+
+static void
+webconf_defaults(struct cgi_conf *cf)
+{
+	memset(cf, 0, sizeof *cf);
+	cf->events_max = 300;
+	cf->events_heartbeat = 15;
+}
+
+int
+webconf_load(struct cgi_conf *cf, char *err,
+    size_t errsz)
+{
+	char path[4096];
+	struct buf b;
+	int r;
+
+	webconf_defaults(cf);
+	if (snprintf(path, sizeof path, "%s/%s", paths_etc(), CGI_CONF) >=
+	    (int)sizeof path) {
+		snprintf(err, errsz, "configuration path too long");
+		return -1;
+	}
+	buf_init(&b);
+	if (file_read_path(path, O_NOFOLLOW, CONF_MAX_SIZE, &b) < 0) {
+		buf_free(&b);
+		return conf_read_fail(path, err, errsz);
+	}
+	cf->loaded = 1;
+	r = webconf_parse(cf, b.s ? b.s : "", b.len, path, err, errsz);
+	buf_free(&b);
+	return r;
 }
 
 void

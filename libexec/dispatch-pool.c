@@ -286,42 +286,47 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 		close(fd);
 		return -1;
 	}
-	if (!m->topo || m->topo_mtime != (int64_t)st.st_mtim.tv_sec *
-	    1000000000 + st.st_mtim.tv_nsec || m->topo_size != st.st_size) {
+	if ((!m->topo && !m->topo_bad) || m->topo_mtime != (int64_t)
+	    st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ||
+	    m->topo_size != st.st_size) {
 		struct buf b;
-		int tf;
+		int tf, got;
 
 		topo_free(m->topo);
 		m->topo = NULL;
 		for (tf = 0; (size_t)tf < m->njobs; tf++)
 			m->jobs[tf].numa = 0;	/* its NUMA nodes may differ */
 		buf_init(&b);
-		if ((tf = file_open_checked(fd, NODE_TOPOLOGY, &st)) >= 0 &&
-		    file_read_all(tf, 16u << 20, &b) == 0 &&
-		    topo_xml_load(&m->topo, b.s, b.len, err, sizeof err) == 0) {
-			m->topo_mtime = (int64_t)st.st_mtim.tv_sec *
-			    1000000000 + st.st_mtim.tv_nsec;
-			m->topo_size = st.st_size;
-			/* iar-node add refuses these; one put there by hand
-			 * is left out loudly, never cut short. */
-			if (topo_list_worst(m->topo) > TOPO_LIST_MAX) {
-				msg_log("ERROR", "nodes/%s/%s: too many PUs: "
-				    "a PU list may need %zu bytes, iar keeps "
-				    "%d", p->name, NODE_TOPOLOGY,
-				    topo_list_worst(m->topo), TOPO_LIST_MAX);
-				topo_free(m->topo);
-				m->topo = NULL;
-			}
-		} else if (d->verbose)
+		got = (tf = file_open_checked(fd, NODE_TOPOLOGY, &st)) >= 0 &&
+		    file_read_all(tf, 16u << 20, &b) == 0;
+		/* a file read but not loaded is bad until it changes; one
+		 * not read is tried again at the next pass */
+		m->topo_bad = got && topo_xml_load(&m->topo, b.s, b.len, err,
+		    sizeof err) < 0;
+		/* iar-node add refuses these; one put there by hand is left
+		 * out loudly, never cut short. */
+		if (m->topo && topo_list_worst(m->topo) > TOPO_LIST_MAX) {
+			msg_log("ERROR", "nodes/%s/%s: too many PUs: a PU list "
+			    "may need %zu bytes, iar keeps %d", p->name,
+			    NODE_TOPOLOGY, topo_list_worst(m->topo),
+			    TOPO_LIST_MAX);
+			topo_free(m->topo);
+			m->topo = NULL;
+			m->topo_bad = 1;
+		}
+		if (!m->topo && d->verbose)
 			msg_log("NODE", "nodes/%s/%s: cannot load", p->name,
 			    NODE_TOPOLOGY);
+		m->topo_mtime = got ? (int64_t)st.st_mtim.tv_sec * 1000000000 +
+		    st.st_mtim.tv_nsec : -1;
+		m->topo_size = st.st_size;
 		if (tf >= 0)
 			close(tf);
 		buf_free(&b);
-		if (!m->topo) {
-			close(fd);
-			return -1;
-		}
+	}
+	if (!m->topo) {
+		close(fd);
+		return -1;
 	}
 	p->topo = m->topo;
 	topo_summary_get(m->topo, &ts);

@@ -61,6 +61,9 @@ struct mnode {
 	struct topo *topo;	/* cached while topology.xml is unchanged */
 	int64_t topo_mtime;
 	int64_t topo_size;
+	int topo_bad;		/* that file did not load: not tried again
+				 * until it changes (each try forks a probe,
+				 * topo.c, and a failed hwloc load leaks) */
 	int bind;		/* kind host: pin jobs to the chosen cores */
 	struct mjob *jobs;	/* sorted by id */
 	size_t njobs;

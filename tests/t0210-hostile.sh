@@ -56,6 +56,11 @@ jobfile | sed 's/^script=5$/script=12/' | plant 1025	# past the end
 jobfile | sed '2s/.*/name=a\\x00b/' | plant 1011		# \x00 escape
 jobfile | sed '2s/.*/name=aXb/' | tr X '\000' | plant 1012	# raw NUL
 jobfile 'env=A=b\\x00c\n' | plant 1013			# \x00 in env
+# Raw NULs the parser once read past as the end of a C string (found by
+# tests/fuzz, corpus/job/regress-nul-in-line).
+jobfile | sed '1s/.*/iar-job 1X2/' | tr X '\000' | plant 1026	# version
+jobfile | sed '$s/.*/endXjunk/' | tr X '\000' | plant 1027	# end line
+jobfile 'cores=1Xjunk\n' | tr X '\000' | plant 1028	# a number
 mkfifo "$S/incoming/1014"				# a FIFO
 mkdir "$S/incoming/1015"				# a directory
 jobfile > "$W/linked"
@@ -97,7 +102,10 @@ check_bad 1025 "truncated script" "script length past the end"
 check_bad 1009 "data after 'end'" "data after end"
 check_bad 1010 "larger than max_job_size*" "2 MiB file"
 check_bad 1011 "*bad value for 'name'" "\\x00 in a value"
-check_bad 1012 "*bad value for 'name'" "raw NUL in a value"
+check_bad 1012 "line 2: NUL byte" "raw NUL in a value"
+check_bad 1026 "NUL byte in the 'iar-job' line" "raw NUL in the version"
+check_bad 1027 "*NUL byte" "raw NUL after 'end'"
+check_bad 1028 "line 3: NUL byte" "raw NUL after a number"
 check_bad 1013 "*bad env entry" "\\x00 in an env value"
 check_bad 1014 "not a regular file" "a FIFO"
 [ -p "$S/bad/1014" ]

@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "buf.h"
+#include "conf.h"
 #include "job.h"
 #include "tap.h"
+#include "view.h"
 
 
 static const char good[] =
@@ -264,6 +266,46 @@ main(void)
 		ok(job_head_parse(&j, b.s, b.len) == 0 && j.nafter == 3 &&
 		    j.after[2].id == 7, "head parse reads after=");
 		buf_free(&b);
+	}
+	{
+		/* History records: unsigned fields neither wrap a sign nor
+		 * stop at INT64_MAX, so a record reads back as written
+		 * (found by tests/fuzz, corpus/rec/regress-unsigned-range). */
+		char rec[] = "iar-hist 1\nid=3\nmem_peak=-13696\n"
+		    "mem=18446744073709551615\ncores=4294967297\nend\n";
+		struct view_job v, w;
+		struct buf f;
+		char *copy;
+
+		view_job_init(&v);
+		ok(view_job_parse(&v, rec, sizeof rec - 1, "iar-hist") == 0 &&
+		    v.mem_peak == 0 && v.mem == UINT64_MAX &&
+		    v.cores == 4294967295u, "record: unsigned fields in range");
+		buf_init(&f);
+		view_job_format(&v, "iar-hist", &f);
+		copy = strdup(f.s);
+		view_job_init(&w);
+		ok(copy && view_job_parse(&w, copy, f.len, "iar-hist") == 0 &&
+		    w.mem == UINT64_MAX && w.mem_peak == 0 && w.cores ==
+		    v.cores, "record: format then parse keeps them");
+		free(copy);
+		buf_free(&f);
+	}
+	{
+		/* iar.conf from a buffer: NUL bytes and long lines name the
+		 * line. */
+		struct conf c;
+		char err[256];
+		static const char nul[] = "kill_grace = 1\npids_max = 5\0x\n";
+
+		conf_defaults(&c);
+		ok(conf_parse(&c, nul, sizeof nul - 1, "t.conf", err,
+		    sizeof err) == -1 && !strcmp(err, "t.conf:2: NUL byte in "
+		    "line"), "iar.conf: a NUL byte is an error with its line");
+		conf_defaults(&c);
+		ok(conf_parse(&c, "kill_grace = 7", 14, "t.conf", err,
+		    sizeof err) == 0 && c.kill_grace == 7,
+		    "iar.conf: a last line without newline is read");
 	}
 	return tap_end();
 }

@@ -248,6 +248,7 @@ static const char *const job_keys[K_NKEYS] = {
 	"array_job", "array_task", "ntasks", "open_mode", "begin", "signal",
 	"cpu_kind"
 };
+_Static_assert(K_NKEYS <= 64, "job_parse keeps one bit per key");
 
 /* Tag and node lists: words of [A-Za-z0-9._-] joined by commas. */
 int
@@ -482,10 +483,10 @@ job_parse(struct job *j, const char *text, size_t len, char *why,
     size_t whysz)
 {
 	static const char head[] = "iar-job ";
-	unsigned seen = 0;
+	uint64_t seen = 0;	/* one bit per key: K_NKEYS <= 64 */
 	size_t cap = 16, off, lineno = 1;
 	char *m, *p, *end;
-	int have_end = 0;
+	int have_end = 0, lists = 0;
 
 	job_init(j);
 	if (len < sizeof head || memcmp(text, head, sizeof head - 1) != 0) {
@@ -548,6 +549,9 @@ job_parse(struct job *j, const char *text, size_t len, char *why,
 		*eq = 0;
 		v = eq + 1;
 		vlen = (size_t)(end - v);
+		if (strcmp(p, "env") == 0 || strcmp(p, "argv") == 0 ||
+		    strcmp(p, "script") == 0)
+			lists = 1;
 		if (strcmp(p, "env") == 0) {
 			long n;
 
@@ -620,12 +624,19 @@ job_parse(struct job *j, const char *text, size_t len, char *why,
 			    lineno, p);
 			goto fail;
 		}
-		if (seen & (1u << k)) {
+		if (seen & (1ULL << k)) {
 			why_set(why, whysz, "line %zu: duplicate key '%s'",
 			    lineno, p);
 			goto fail;
 		}
-		seen |= 1u << k;
+		/* The head (every key=value) comes before env, argv and the
+		 * script: a scheduler reads only the head (job_head_parse). */
+		if (lists) {
+			why_set(why, whysz, "line %zu: key '%s' after env, argv "
+			    "or script lines (the keys come first)", lineno, p);
+			goto fail;
+		}
+		seen |= 1ULL << k;
 		if (job_key_set(j, k, v, vlen) < 0) {
 			why_set(why, whysz, "line %zu: bad value for '%s'",
 			    lineno, p);
@@ -640,11 +651,11 @@ job_parse(struct job *j, const char *text, size_t len, char *why,
 		why_set(why, whysz, "no script");
 		goto fail;
 	}
-	if (!(seen & (1u << K_CWD))) {
+	if (!(seen & (1ULL << K_CWD))) {
 		why_set(why, whysz, "no cwd");
 		goto fail;
 	}
-	if ((seen & (1u << K_GIT_REF)) && !(seen & (1u << K_GIT_URL))) {
+	if ((seen & (1ULL << K_GIT_REF)) && !(seen & (1ULL << K_GIT_URL))) {
 		why_set(why, whysz, "git_ref without git_url");
 		goto fail;
 	}

@@ -23,7 +23,8 @@
 #define NODE_HEARTBEAT	"heartbeat"
 #define NODE_ALIVE	"alive"
 #define NODE_TOPOLOGY	"topology.xml"
-#define NODE_LOCK	"lock"
+#define NODE_LOCK	"lock"		/* the executor's flock, 0600 */
+#define NODE_EXEC	"executor"	/* "PID HOST": who holds it */
 
 enum node_admin { NA_UP, NA_DRAIN, NA_MAINT, NA_N };
 
@@ -77,8 +78,13 @@ int node_heartbeat_read(int nodefd, struct node_heartbeat *hb);
  * still holds for this call. */
 long node_alive_check(int nodefd, int64_t now);
 
-/* Does an executor (iar-dispatch --node NAME) hold nodes/NAME/lock? */
+/* Does an executor (iar-dispatch --node NAME) hold nodes/NAME/lock? The
+ * lock is 0600 (no user may hold it); one who cannot open it is told
+ * by nodes/NAME/executor ("PID HOST", written by the executor): on this
+ * host, whether PID lives; on another, yes while the file is there. */
 int node_executor_running(int nodefd);
+/* Say who holds the lock: write nodes/NAME/executor. */
+int node_executor_note(int nodefd);
 
 /* Open nodes/NAME in paths_nodes() (no symlinks). -1 with errno. */
 int node_dir_open(const char *name);

@@ -43,7 +43,8 @@
 
 /* Inside the spool (see iar-spool(5) for the state table). */
 #define SPOOL_LOCK	"lock"		/* flock: one dispatcher pass at a time */
-#define SPOOL_SEQ	"seq"		/* next job id; flock while bumping */
+#define SPOOL_SEQ	"seq"		/* old counter: seeds next/ (iar-init) */
+#define SPOOL_NEXT	"next"		/* next/ID: the next job id (seq.h) */
 #define SPOOL_TMP	"tmp"		/* submissions being written */
 #define SPOOL_INCOMING	"incoming"	/* committed, not yet accepted */
 #define SPOOL_CTL	"ctl"		/* requests: cancel, hold, release */

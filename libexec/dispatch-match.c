@@ -252,9 +252,11 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 		req = (unsigned)strtoul(t, NULL, 10);
 	/* A fresh attempt: nothing of the last one may confuse it. An
 	 * empty lock file says "not launched" (the lock is free: the job
-	 * is queued). */
-	if ((lk = openat(jobdir, JOBDIR_LOCK, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_NOFOLLOW | O_CLOEXEC, 0644)) >= 0)
+	 * is queued). A new file each time, 0600: no fd opened on an older
+	 * one (when locks were 0644, by any user) can hold this attempt. */
+	unlinkat(jobdir, JOBDIR_LOCK, 0);
+	if ((lk = file_lock_open(jobdir, JOBDIR_LOCK, O_WRONLY |
+	    O_CLOEXEC)) >= 0)
 		close(lk);
 	unlinkat(jobdir, JOBDIR_CANCEL, 0);
 	unlinkat(jobdir, JOBDIR_SUSPEND, 0);

@@ -629,8 +629,8 @@ match_down(struct disp *d)
 			snprintf(name, sizeof name, "%" PRIu64, id);
 			if ((jd = spool_jobdir_open(&d->sp, id, 0)) < 0)
 				continue;
-			lk = openat(jd, JOBDIR_LOCK, O_RDWR | O_CREAT |
-			    O_NOFOLLOW | O_CLOEXEC, 0644);
+			lk = file_lock_open(jd, JOBDIR_LOCK, O_RDWR |
+			    O_CLOEXEC);
 			if (lk >= 0 && flock(lk, LOCK_EX | LOCK_NB) == 0 &&
 			    fstatat(rundir, name, &st, AT_SYMLINK_NOFOLLOW)
 			    == 0) {

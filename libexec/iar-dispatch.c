@@ -714,8 +714,8 @@ node_lock_take(struct disp *d, int wait)
 			return -1;
 		}
 		close(nodes);
-		d->nodelock = openat(nd, NODE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
-		    O_CLOEXEC, 0644);
+		d->nodelock = file_lock_open(nd, NODE_LOCK, O_RDWR |
+		    O_CLOEXEC);
 		close(nd);
 		if (d->nodelock < 0)
 			return -1;
@@ -724,6 +724,11 @@ node_lock_take(struct disp *d, int wait)
 		if (errno == EINTR)
 			continue;
 		return errno == EWOULDBLOCK ? 0 : -1;
+	}
+	/* Users cannot open the lock: the note tells iar-node who holds it. */
+	if ((nd = node_dir_open(d->conf.node)) >= 0) {
+		node_executor_note(nd);
+		close(nd);
 	}
 	return 1;
 }

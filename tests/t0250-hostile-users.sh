@@ -1,0 +1,151 @@
+#!/bin/sh
+# t0250-hostile-users: what an ordinary user tried against other users on
+# a multi-user root (iar-init --group, set-gid commands, dispatcher as
+# root) and must not manage (issue 18):
+# (a) hold a flock on another's jobs/ID/lock, wedging its retry and its
+#     cancel: the lock is the dispatcher's alone (0600);
+# (b) SIGSTOP their own iar-submit at any moment (in the old design:
+#     holding the flock on spool/seq): other users' submits and the
+#     dispatcher's pass go on;
+# Needs root and useradd; makes iartest1 and iartest2 if they are missing
+# and removes them (and the iar group) at the end if it made them.
+. "$(dirname "$0")/lib.sh"
+
+t_users
+command -v flock >/dev/null || skip_all "no flock(1)"
+
+S=$IAR_ROOT/spool
+cat >> "$IAR_ROOT/etc/iar.conf" <<CONF
+retry_backoff = 1
+retry_backoff_max = 1
+CONF
+
+t_install
+ok $? "make install DESTDIR=... PREFIX=/usr"
+B=$T_BIN
+"$B/iar-init" --group iar "$IAR_ROOT" >"$IAR_ROOT/init.log" 2>&1
+ok $? "iar-init --group iar converts the root"
+H1=$IAR_ROOT/home/iartest1
+H2=$IAR_ROOT/home/iartest2
+
+# Passes until job $1's field $2 is $3 (at most about 20 s).
+pass_until() {
+	n=0
+	while [ $n -lt 100 ]; do
+		iar-dispatch -1 2>/dev/null
+		[ "$(jfield "$1" "$2")" = "$3" ] && return 0
+		sleep 0.2
+		n=$((n + 1))
+	done
+	return 1
+}
+
+# --- (a) jobs/ID/lock is not the users' to lock ---------------------------
+# A job that fails once, then succeeds; while it waits for its retry,
+# iartest2 tries to hold a shared flock on its lock file.
+cat > "$H1/flaky" <<'SCRIPT'
+#!/bin/sh
+[ -e "$HOME_DIR/flaky.ran" ] && exit 0
+touch "$HOME_DIR/flaky.ran"
+exit 1
+SCRIPT
+chmod 755 "$H1/flaky"
+wedge() {	# wedge JOB: iartest2 holds jobs/JOB/lock if it can
+	rm -f "$H2/held.$1"
+	as iartest2 "flock -s -n $S/jobs/$1/lock -c 'echo held > held.$1; \
+	    sleep 60'" >/dev/null 2>"$H2/wedge.$1" &
+	T_PIDS="$T_PIDS $!"
+	n=0
+	while [ $n -lt 50 ] && [ ! -s "$H2/held.$1" ] &&
+	    kill -0 $! 2>/dev/null; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
+j=$(as iartest1 "HOME_DIR=$H1 $B/iar-submit --parsable --retries 1 \
+    -J flaky ./flaky")
+ok $? "iartest1 submits a job that fails once (job $j)"
+pass_until "$j" requeues 1
+ok $? "job $j failed its first attempt and waits for its retry"
+is "$(stat -c '%a %U' "$S/jobs/$j/lock")" "600 root" \
+    "jobs/$j/lock: 0600 root"
+wedge "$j"
+[ ! -s "$H2/held.$j" ]
+ok $? "iartest2 cannot lock jobs/$j/lock ($(cat "$H2/wedge.$j"))"
+drain 30
+is "$(jstate "$j")" COMPLETED "job $j retried and COMPLETED"
+
+# The same, assigned while iartest2 tries to hold it, then cancelled
+# by root.
+j=$(as iartest1 "HOME_DIR=$H1 $B/iar-submit --parsable --retries 1 \
+    -J flaky2 -- sh -c 'sleep 1; exit 1'")
+pass_until "$j" requeues 1
+ok $? "job $j waits for its retry"
+wedge "$j"
+sleep 1.2
+iar-dispatch -1
+iar-dispatch -1
+iar-cancel "$j"
+drain 15
+is "$(jstate "$j")" CANCELLED "root's cancel wins: job $j CANCELLED"
+
+# --- (b) a stopped iar-submit stops nobody else ---------------------------
+# iartest2 runs bursts of its own set-gid iar-submit and stops any that
+# /proc/locks shows holding a flock (the old spool/seq lock was found in
+# well under a second); then ten more, each stopped at another moment.
+cat > "$H2/stopper" <<SCRIPT
+#!/bin/sh
+i=0
+while [ \$i -lt 30 ]; do
+	k=0
+	while [ \$k -lt 8 ]; do
+		$B/iar-submit --parsable --hold -J stopped -- true \
+		    >/dev/null 2>&1 &
+		k=\$((k + 1))
+	done
+	n=0
+	while [ \$n -lt 100 ]; do
+		while read -r a b c d q rest; do
+			[ "\$b" = FLOCK ] || continue
+			read -r comm < /proc/\$q/comm 2>/dev/null || continue
+			[ "\$comm" = iar-submit ] || continue
+			kill -STOP \$q 2>/dev/null || continue
+			while read -r a b c d q2 rest; do
+				[ "\$q2" = "\$q" ] || continue
+				echo \$q >> stopped
+				echo "caught \$q holding a lock"
+				exit 0
+			done < /proc/locks
+			kill -CONT \$q 2>/dev/null
+		done < /proc/locks
+		n=\$((n + 1))
+	done
+	wait
+	i=\$((i + 1))
+done
+k=0
+while [ \$k -lt 10 ]; do
+	$B/iar-submit --parsable --hold -J stopped -- true >/dev/null 2>&1 &
+	j=0
+	while [ \$j -lt \$((k * 30)) ]; do j=\$((j + 1)); done
+	kill -STOP \$! 2>/dev/null && echo \$! >> stopped
+	k=\$((k + 1))
+done
+echo "none caught holding a lock"
+SCRIPT
+chmod 755 "$H2/stopper"
+# (Its output goes to a file: a child stopped before its exec keeps
+# the stopper's stdout open.)
+as iartest2 "./stopper > stopper.out 2>&1"
+r=$(cat "$H2/stopper.out")
+echo "# stopper: $r, $(wc -l < "$H2/stopped") left stopped"
+for p in $(cat "$H2/stopped"); do T_PIDS="$T_PIDS $p"; done
+s=$(as iartest1 "timeout -s KILL 20 $B/iar-submit --parsable -J free -- true")
+ok $? "iartest1 submits while iartest2's submits are stopped (job $s)"
+timeout -s KILL 20 iar-dispatch -1
+ok $? "a dispatcher pass finishes meanwhile"
+drain 30
+is "$(jstate "$s")" COMPLETED "job $s COMPLETED"
+for p in $(cat "$H2/stopped"); do kill -9 "$p" 2>/dev/null; done
+
+done_testing

@@ -796,6 +796,7 @@ main(int argc, char **argv)
 	}
 	env_capture(&j, o.export);
 	j.submitted_us = now_us();
+	j.umask = (int)c.umask;		/* the job creates files as we would */
 	if (o.git)
 		git_apply(&j, &c.conf, o.git);
 	if (o.bundle) {

@@ -40,7 +40,7 @@ cmd_setup(struct cmd *c, const char *argv0)
 		;
 	if (fd > 2)
 		close(fd);
-	umask(022);
+	c->umask = umask(022);
 	c->hist = NULL;
 	c->hist_tried = 0;
 	if (getegid() != getgid() && env && *env) {

@@ -22,6 +22,7 @@ struct cmd {
 	struct spool sp;
 	struct hist *hist;	/* cmd_hist_get(): opened when first needed */
 	int hist_tried;
+	mode_t umask;		/* the caller's, before cmd_setup's 022 */
 };
 
 /* --help and --version, before anything else is touched: print the usage

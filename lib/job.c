@@ -204,6 +204,7 @@ job_init(struct job *j)
 {
 	memset(j, 0, sizeof *j);
 	j->cores = 1;
+	j->umask = -1;
 }
 
 void
@@ -239,12 +240,12 @@ str_set(char *dst, size_t dstsz, char *v, size_t vlen)
 enum { K_NAME, K_CORES, K_MEM, K_TIME, K_PRIO, K_HOLD, K_RETRIES, K_CWD,
 	K_OUT, K_ERR, K_SUBMITTED, K_GIT_URL, K_GIT_REF, K_BUNDLE, K_GPUS,
 	K_NUMA, K_CONSTRAINT, K_NODELIST, K_EXCLUDE, K_AFTER, K_ARRAY,
-	K_ARRAY_JOB, K_ARRAY_TASK, K_NKEYS };
+	K_ARRAY_JOB, K_ARRAY_TASK, K_UMASK, K_NKEYS };
 static const char *const job_keys[K_NKEYS] = {
 	"name", "cores", "mem", "time", "prio", "hold", "retries", "cwd",
 	"out", "err", "submitted", "git_url", "git_ref", "bundle_sha256",
 	"gpus", "numa", "constraint", "nodelist", "exclude", "after", "array",
-	"array_job", "array_task"
+	"array_job", "array_task", "umask"
 };
 
 /* Tag and node lists: words of [A-Za-z0-9._-] joined by commas. */
@@ -380,6 +381,19 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 			return -1;
 		j->array_task = (uint32_t)t;
 		return 0;
+	}
+	if (k == K_UMASK) {
+		size_t i;
+
+		/* Octal, as umask(1) prints it: 0022, 077. */
+		if (vlen < 1 || vlen > 4)
+			return -1;
+		for (i = 0, j->umask = 0; i < vlen; i++) {
+			if (v[i] < '0' || v[i] > '7')
+				return -1;
+			j->umask = j->umask * 8 + (v[i] - '0');
+		}
+		return j->umask <= 0777 ? 0 : -1;
 	}
 	if (k == K_AFTER)
 		return j->nafter || job_after_parse(j, v) < 0 || !j->nafter ?
@@ -682,6 +696,8 @@ job_format(const struct job *j, struct buf *b)
 		    j->array_job, j->array_task);
 	if (j->gpus)
 		buf_addf(b, "gpus=%u\n", j->gpus);
+	if (j->umask >= 0)
+		buf_addf(b, "umask=%04o\n", (unsigned)j->umask);
 	if (j->numa)
 		buf_adds(b, "numa=1\n");
 	if (j->constraint[0])

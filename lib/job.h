@@ -80,6 +80,7 @@ struct job {
 	char array[256];	/* array spec (array.h); "" = not an array */
 	uint64_t array_job;	/* a task of this array job; 0 = not a task */
 	uint32_t array_task;	/* its index */
+	int umask;		/* the submitter's, 0..0777; -1: not said (022) */
 	/* dependencies (iar-job(5) after=); nafter = 0: none */
 	struct job_dep after[JOB_AFTER_MAX];
 	unsigned nafter;

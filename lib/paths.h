@@ -66,6 +66,7 @@
 #define JOBDIR_JOB	"job"		/* the job file, once recorded */
 #define JOBDIR_LOCK	"lock"		/* held by the job's shepherd; not
 					 * empty once its executor launched it */
+#define JOBDIR_TASK	"task"		/* "ARRAY INDEX": the head made it */
 #define JOBDIR_ALLOC	"alloc"		/* node, cpus: written at start */
 #define JOBDIR_RESULT	"result"	/* outcome: written at the end */
 #define JOBDIR_OUT	"stdout"	/* default output */

@@ -48,7 +48,7 @@
  * to stay in the queue (why says why: a link planted, a second hard link,
  * a file rewritten into garbage), for the caller to set aside. */
 static int
-qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
+qjob_read(struct disp *d, const char *name, struct qjob *q, char *why,
     size_t whysz)
 {
 	char head[4096];
@@ -59,7 +59,7 @@ qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
 
 	/* The owner may rewrite a queued file; only root (or the
 	 * dispatcher's own user) may hold a priority above 0. */
-	if ((fd = file_open_checked(dirfd, name, &st)) < 0) {
+	if ((fd = file_open_checked(d->sp.fd[SD_QUEUE], name, &st)) < 0) {
 		if (errno == ENOENT)
 			return -1;
 		snprintf(why, whysz, "in the queue: %s", errno == ELOOP ?
@@ -85,7 +85,16 @@ qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
 	q->gpus = j.gpus;
 	q->numa = j.numa;
 	q->namekey = disp_speed_hash(j.name);
-	q->array_job = j.array_job;
+	/* A task only if the head made it (its owner may have written
+	 * array_job= into any file of theirs). */
+	if (j.array_job) {
+		int jd = spool_jobdir_open(&d->sp, strtoull(name, NULL, 10), 0);
+
+		if (view_task_ok(jd, j.array_job, j.array_task))
+			q->array_job = j.array_job;
+		if (jd >= 0)
+			close(jd);
+	}
 	q->is_array = j.array[0] != 0;
 	if (j.constraint[0] || j.nodelist[0] || j.exclude[0]) {
 		if (!(q->sel = malloc(sizeof *q->sel)))
@@ -143,7 +152,7 @@ queue_load(struct disp *d, struct qjob **out, size_t *nout)
 			continue;
 		}
 		snprintf(name, sizeof name, "%" PRIu64, ids[i]);
-		if ((r = qjob_read(d->sp.fd[SD_QUEUE], name, &nc[m], why,
+		if ((r = qjob_read(d, name, &nc[m], why,
 		    sizeof why)) < 0) {
 			if (r == -2)
 				disp_bad_put(d, SD_QUEUE, name, NULL, why);

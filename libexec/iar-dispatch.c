@@ -74,6 +74,7 @@ disp_hist_store(struct disp *d, struct view_job *v, int state,
 	char err[256];
 	uint64_t id = v->id;
 
+	view_task_check(&d->sp, v);
 	v->state = state;
 	if (cause && !job_state_final(state))
 		snprintf(v->cause, sizeof v->cause, "%s", cause);

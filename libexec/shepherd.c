@@ -417,6 +417,9 @@ child_run(struct run *r, int go, int report, const struct passwd *pw,
 			child_fail(report, "privileges not dropped");
 		}
 	}
+	/* The submitter's umask (iar-submit records it), for the outputs
+	 * the user named and whatever the job creates. */
+	umask(r->job.umask >= 0 ? (mode_t)r->job.umask : 022);
 	if (chdir(r->job.cwd) < 0)
 		child_fail(report, "cannot change to the working directory");
 	/* Output the user named is opened as the user. */
@@ -640,6 +643,9 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		run_fail(&r, JS_FAILED, "bad job file: %s", why);
 	r.job.uid = st.st_uid;
 	r.job.gid = st.st_gid;
+	if (r.job.array_job && !view_task_ok(r.jobdir, r.job.array_job,
+	    r.job.array_task))
+		r.job.array_job = r.job.array_task = 0;	/* written by its owner */
 	{
 		struct view_job keep = r.v;
 

@@ -7,6 +7,11 @@
 # (b) SIGSTOP their own iar-submit at any moment (in the old design:
 #     holding the flock on spool/seq): other users' submits and the
 #     dispatcher's pass go on;
+# (c) write array_job=X, array_task=99 into their own held job file: it
+#     is no task of X (only the head makes tasks, with X's owner);
+# (d) a user's umask 077 is the job's (its output files are 0600);
+# (e) prio=10000 written into one's own held file: iar-stat and the
+#     history show the 0 the scheduler uses;
 # Needs root and useradd; makes iartest1 and iartest2 if they are missing
 # and removes them (and the iar group) at the end if it made them.
 . "$(dirname "$0")/lib.sh"
@@ -147,5 +152,47 @@ ok $? "a dispatcher pass finishes meanwhile"
 drain 30
 is "$(jstate "$s")" COMPLETED "job $s COMPLETED"
 for p in $(cat "$H2/stopped"); do kill -9 "$p" 2>/dev/null; done
+
+# --- (c) a forged array task counts for nothing -----------------------------
+a=$(as iartest1 "$B/iar-submit --parsable --array 1-4 -J arr -- true")
+ok $? "iartest1 submits array $a (4 tasks)"
+w=$(as iartest1 "$B/iar-submit --parsable --after $a:ok -J afterarr -- true")
+h=$(as iartest2 "$B/iar-submit --parsable --hold -J forger -- \
+    sh -c 'sleep 2; exit 1'")
+iar-dispatch -1
+as iartest2 "{ head -1 $S/hold/$h; printf 'array_job=$a\narray_task=99\n'; \
+    tail -n +2 $S/hold/$h; } > forged && cat forged > $S/hold/$h"
+ok $? "iartest2 writes array_job=$a into its held job $h"
+as iartest2 "$B/iar-release $h"
+drain 40
+is "$(jstate "$a")" COMPLETED "array $a COMPLETED"
+is "$(jfield "$a" reason)" "4 tasks: 4 COMPLETED, 0 FAILED, 0 CANCELLED" \
+    "its own four tasks, no more"
+is "$(jstate "$w")" COMPLETED "iartest1's --after $a:ok job $w ran"
+is "$(jstate "$h")" FAILED "the forged job $h ran as a plain job of iartest2"
+is "$(jfield "$h" array_job)" "" "and is no task of array $a"
+
+# --- (d) the submitter's umask ---------------------------------------------
+u=$(as iartest1 "umask 077; $B/iar-submit --parsable -J umask \
+    -o $H1/umask.out -- sh -c 'echo hi; touch $H1/umask.made'")
+drain 30
+is "$(jstate "$u")" COMPLETED "job $u (umask 077) COMPLETED"
+is "$(stat -c %a "$H1/umask.out" 2>/dev/null)" 600 \
+    "its -o output file is 0600"
+is "$(stat -c %a "$H1/umask.made" 2>/dev/null)" 600 \
+    "a file it made is 0600"
+
+# --- (e) the priority shown is the one used --------------------------------
+p=$(as iartest1 "$B/iar-submit --parsable --hold -J prio -- true")
+iar-dispatch -1
+as iartest1 "sed 's/^prio=0\$/prio=10000/' $S/hold/$p > p.new && \
+    cat p.new > $S/hold/$p"
+grep -q '^prio=10000$' "$S/hold/$p"
+ok $? "iartest1 writes prio=10000 into its held job $p"
+is "$(jfield "$p" prio)" 0 "iar-stat shows prio 0, what the scheduler uses"
+as iartest1 "$B/iar-release $p"
+drain 30
+is "$(jstate "$p"),$(jfield "$p" prio)" COMPLETED,0 \
+    "and so does the history once it ran"
 
 done_testing

@@ -437,6 +437,12 @@ git_apply(struct job *j, const struct conf *conf, const char *arg)
 		msg_die(EX_USAGE, "bad git URL '%s'", arg);
 	memcpy(j->git_url, arg, n);
 	j->git_url[n] = 0;
+	/* Not even in the message: it would end up in logs. */
+	if (job_url_secret(j->git_url))
+		msg_die(EX_REJECT, "a git URL with a password or token in it "
+		    "is refused (every user could read it): use an ssh:// URL "
+		    "with a key in ~/.ssh, or put the token in ~/.git-"
+		    "credentials (see iar-submit(1))");
 	if (!conf_git_url_ok(conf, j->git_url))
 		msg_die(EX_REJECT, "git URL '%s' is not allowed: its scheme is "
 		    "not in git_schemes (%s)", j->git_url, conf->git_schemes);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "array.h"
 #include "job.h"
@@ -322,6 +323,30 @@ job_ref_ok(const char *s)
 	return 1;
 }
 
+int
+job_url_secret(const char *url)
+{
+	const char *s = strstr(url, "://"), *at, *end;
+	size_t schemelen;
+
+	if (!s)
+		return 0;	/* a path, or scp-like user@host:path */
+	schemelen = (size_t)(s - url);
+	s += 3;
+	end = s + strcspn(s, "/?#");
+	if (!(at = memchr(s, '@', (size_t)(end - s))))
+		return 0;
+	/* the last '@' before the path ends the user part */
+	while (memchr(at + 1, '@', (size_t)(end - at - 1)))
+		at = memchr(at + 1, '@', (size_t)(end - at - 1));
+	if (memchr(s, ':', (size_t)(at - s)))
+		return 1;
+	return (schemelen == 4 && !strncasecmp(url, "http", 4)) ||
+	    (schemelen == 5 && !strncasecmp(url, "https", 5)) ||
+	    (schemelen == 3 && !strncasecmp(url, "ftp", 3)) ||
+	    (schemelen == 4 && !strncasecmp(url, "ftps", 4));
+}
+
 static int
 hex64_ok(const char *s)
 {
@@ -349,7 +374,7 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 		return str_set(j->err, sizeof j->err, v, vlen);
 	if (k == K_GIT_URL)
 		return str_set(j->git_url, sizeof j->git_url, v, vlen) < 0 ||
-		    !j->git_url[0] ? -1 : 0;
+		    !j->git_url[0] || job_url_secret(j->git_url) ? -1 : 0;
 	if (k == K_GIT_REF)
 		return str_set(j->git_ref, sizeof j->git_ref, v, vlen) < 0 ||
 		    !job_ref_ok(j->git_ref) ? -1 : 0;

@@ -12,6 +12,7 @@
 # (d) a user's umask 077 is the job's (its output files are 0600);
 # (e) prio=10000 written into one's own held file: iar-stat and the
 #     history show the 0 the scheduler uses;
+# (f) a --git URL with a token: refused, so no user sees it;
 # Needs root and useradd; makes iartest1 and iartest2 if they are missing
 # and removes them (and the iar group) at the end if it made them.
 . "$(dirname "$0")/lib.sh"
@@ -194,5 +195,32 @@ as iartest1 "$B/iar-release $p"
 drain 30
 is "$(jstate "$p"),$(jfield "$p" prio)" COMPLETED,0 \
     "and so does the history once it ran"
+
+# --- (f) credentials in --git URLs ---------------------------------------
+for url in https://iartest1:TOKEN$$@git.invalid/r.git \
+    https://TOKEN$$@git.invalid/r.git ssh://me:TOKEN$$@git.invalid/r.git; do
+	e=$(as iartest1 "$B/iar-submit --parsable --git $url -- true" 2>&1)
+	is "$?" 101 "--git ${url%%@*}@...: refused (exit 101)"
+done
+case $e in *"~/.ssh"*"~/.git-credentials"*) r=0 ;; *) r=1 ;; esac
+ok $r "the message says what to use instead ($e)"
+ssh=$(as iartest1 "$B/iar-submit --parsable --hold \
+    --git ssh://git@git.invalid/r.git -- true")
+ok $? "ssh://git@host (a user name, no secret) is taken (job $ssh)"
+# Written into one's own held file: the file is no longer a valid job.
+g=$(as iartest1 "$B/iar-submit --parsable --hold -J tok -- true")
+iar-dispatch -1
+as iartest1 "{ head -1 $S/hold/$g; \
+    echo 'git_url=https://u:TOKEN$$@git.invalid/r.git'; \
+    tail -n +2 $S/hold/$g; } > g.new && cat g.new > $S/hold/$g"
+as iartest1 "$B/iar-release $g"
+iar-cancel "$ssh"
+drain 30
+as iartest2 "$B/iar-stat --json -a" > "$H2/all.json" 2>&1
+grep -c "TOKEN$$" "$H2/all.json" > "$H2/leaks"
+is "$(cat "$H2/leaks")" 0 "iartest2 sees no token in iar-stat --json"
+is "$(grep -rl "TOKEN$$" "$S/jobs" "$S/done" 2>/dev/null | \
+    xargs -r stat -c %a | grep -v '^6[04]0$' | grep -c .)" 0 \
+    "no world-readable file in the spool holds it"
 
 done_testing

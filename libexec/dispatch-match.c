@@ -245,6 +245,7 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	char name[32], cpus[128], mems[64], gpus[256], t[32];
 	struct place_node *p = &d->pn[k];
 	struct buf b;
+	uint64_t mem;
 	unsigned req = 0;
 	int jobdir, rundir, ok, lk;
 
@@ -273,11 +274,16 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	unlinkat(jobdir, "started", 0);
 	unlinkat(jobdir, "ended", 0);
 	unlinkat(jobdir, JOBDIR_RESULT, 0);
+	/* No --mem and default_mem = share: the node's memory per core
+	 * times its cores, so that no job is unlimited (iar.conf(5)). */
+	mem = q->mem;
+	if (!mem && d->conf.mem_share && p->cores)
+		mem = p->mem / p->cores * q->cores;
 	buf_init(&b);
 	buf_addf(&b, "iar-alloc 1\nnode=%s\ncpus=%s\nmems=%s\ngpus=%s\n"
 	    "bind=%d\ncores=%u\nmem=%" PRIu64 "\ntime=%" PRIu64 "\nend=%"
 	    PRId64 "\nrequeues=%u\n", p->name, cpus, mems, gpus,
-	    d->mn[k].bind, q->cores, q->mem, q->time, r->end_us, req);
+	    d->mn[k].bind, q->cores, mem, q->time, r->end_us, req);
 	if (q->array_job)
 		buf_addf(&b, "array=%" PRIu64 "\n", q->array_job);
 	buf_adds(&b, "end\n");

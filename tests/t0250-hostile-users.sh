@@ -13,6 +13,10 @@
 # (e) prio=10000 written into one's own held file: iar-stat and the
 #     history show the 0 the scheduler uses;
 # (f) a --git URL with a token: refused, so no user sees it;
+# (g) a job without --mem is limited (default_mem: its cores' share of
+#     the node's memory) and iar-stat says so;
+# (h) a sparse --bundle far above max_bundle_size: refused after at most
+#     that much was copied, and nothing of it left in spool/tmp;
 # Needs root and useradd; makes iartest1 and iartest2 if they are missing
 # and removes them (and the iar group) at the end if it made them.
 . "$(dirname "$0")/lib.sh"
@@ -24,6 +28,7 @@ S=$IAR_ROOT/spool
 cat >> "$IAR_ROOT/etc/iar.conf" <<CONF
 retry_backoff = 1
 retry_backoff_max = 1
+max_bundle_size = 1M
 CONF
 
 t_install
@@ -222,5 +227,36 @@ is "$(cat "$H2/leaks")" 0 "iartest2 sees no token in iar-stat --json"
 is "$(grep -rl "TOKEN$$" "$S/jobs" "$S/done" 2>/dev/null | \
     xargs -r stat -c %a | grep -v '^6[04]0$' | grep -c .)" 0 \
     "no world-readable file in the spool holds it"
+
+# --- (g) a memory limit by default -----------------------------------------
+# default_mem = share (the default): the node's memory per core.
+m=$(as iartest1 "$B/iar-submit --parsable -J nomem -- true")
+drain 30
+mm=$(sed -n 's/^mem=//p' "$S/jobs/$m/alloc")
+[ "${mm:-0}" -gt 0 ]
+ok $? "job $m without --mem ran with a limit (jobs/$m/alloc: mem=$mm)"
+is "$(as iartest2 "$B/iar-stat -n --tsv -j $m" | cut -f13)" "$mm" \
+    "iar-stat shows it"
+# A size: shown at once, before the job is assigned.
+echo "default_mem = 64M" >> "$IAR_ROOT/etc/iar.conf"
+m=$(as iartest1 "$B/iar-submit --parsable --hold -J nomem2 -- true")
+is "$(as iartest2 "$B/iar-stat -n --tsv -j $m" | cut -f13)" 67108864 \
+    "default_mem = 64M: iar-stat shows job $m's limit while it is held"
+iar-cancel "$m"
+
+# --- (h) a sparse bundle ----------------------------------------------------
+as iartest1 "printf '\\037\\213' > sparse.tar.gz && \
+    truncate -s 200M sparse.tar.gz"
+e=$(as iartest1 "$B/iar-submit --parsable --bundle sparse.tar.gz -- true" 2>&1)
+is "$?" 101 "a sparse 200 MB bundle (max_bundle_size 1M): refused, exit 101"
+echo "# $e"
+is "$(ls -A "$S/tmp" | grep bundle)" "" "nothing of it is left in spool/tmp"
+mkdir -p "$H1/bigdir"
+head -c 3000000 /dev/urandom > "$H1/bigdir/noise"
+chown -R iartest1 "$H1/bigdir"
+e=$(as iartest1 "$B/iar-submit --parsable --bundle bigdir -- true" 2>&1)
+is "$?" 101 "a directory packing to 3 MB: refused, exit 101"
+echo "# $e"
+is "$(ls -A "$S/tmp" | grep bundle)" "" "nothing of it is left either"
 
 done_testing

@@ -17,6 +17,8 @@
 #     the node's memory) and iar-stat says so;
 # (h) a sparse --bundle far above max_bundle_size: refused after at most
 #     that much was copied, and nothing of it left in spool/tmp;
+# (i) with IAR_ROOT set to a root of their own, the set-gid commands give
+#     up the iar group;
 # Needs root and useradd; makes iartest1 and iartest2 if they are missing
 # and removes them (and the iar group) at the end if it made them.
 . "$(dirname "$0")/lib.sh"
@@ -258,5 +260,12 @@ e=$(as iartest1 "$B/iar-submit --parsable --bundle bigdir -- true" 2>&1)
 is "$?" 101 "a directory packing to 3 MB: refused, exit 101"
 echo "# $e"
 is "$(ls -A "$S/tmp" | grep bundle)" "" "nothing of it is left either"
+
+# --- (i) a root of one's own gets no group privilege -----------------------
+as iartest1 "$B/iar-init $H1/own >/dev/null && \
+    IAR_ROOT=$H1/own $B/iar-submit --parsable --hold -- true > own.id"
+ok $? "iartest1 makes a root of its own and submits there"
+is "$(stat -c %G "$H1/own/spool/incoming/$(cat "$H1/own.id")" 2>/dev/null)" \
+    "$(id -gn iartest1)" "the set-gid iar-submit wrote it without the iar group"
 
 done_testing

@@ -44,6 +44,9 @@
 #define RENAME_NOREPLACE (1 << 0)
 #endif
 
+/* Incoming files taken in one pass, at most; the rest in the next. */
+#define INCOMING_BATCH	1000
+
 static const char usage[] =
 "usage: iar-dispatch [-d | -1 | -w] [-T SECONDS] [--node NAME] [-v]\n"
 "  (no mode)          a cron pass: work for pass_seconds, then exit\n"
@@ -213,6 +216,7 @@ incoming_accept(struct disp *d)
 {
 	struct dirent *de;
 	uint64_t maxid = 0;
+	unsigned seen = 0;
 	struct buf b;
 	int fd;
 	DIR *dir;
@@ -222,6 +226,12 @@ incoming_accept(struct disp *d)
 	rewinddir(dir);
 	buf_init(&b);
 	while ((de = readdir(dir))) {
+		/* Bounded: a backlog (100,000 planted files) is taken a
+		 * batch a pass, and the queue is scheduled between. */
+		if (de->d_name[0] != '.' && ++seen > INCOMING_BATCH) {
+			d->again = 1;
+			break;
+		}
 		char why[300];
 		struct view_job v;
 		struct stat st;

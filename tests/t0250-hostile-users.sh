@@ -19,6 +19,8 @@
 #     that much was copied, and nothing of it left in spool/tmp;
 # (i) with IAR_ROOT set to a root of their own, the set-gid commands give
 #     up the iar group;
+# (j) 3000 files planted in incoming (as root: users cannot): one pass
+#     takes a bounded batch and still starts the queued job.
 # Needs root and useradd; makes iartest1 and iartest2 if they are missing
 # and removes them (and the iar group) at the end if it made them.
 . "$(dirname "$0")/lib.sh"
@@ -267,5 +269,24 @@ as iartest1 "$B/iar-init $H1/own >/dev/null && \
 ok $? "iartest1 makes a root of its own and submits there"
 is "$(stat -c %G "$H1/own/spool/incoming/$(cat "$H1/own.id")" 2>/dev/null)" \
     "$(id -gn iartest1)" "the set-gid iar-submit wrote it without the iar group"
+
+# --- (j) a backlog in incoming does not stop the queue ------------------------
+q=$(as iartest1 "$B/iar-submit --parsable --hold -J queued -- true")
+iar-dispatch -1
+mkdir "$IAR_ROOT/plant"
+i=0
+while [ $i -lt 3000 ]; do : > "$IAR_ROOT/plant/junk$i"; i=$((i + 1)); done
+mv "$IAR_ROOT/plant/"* "$S/incoming/"
+as iartest1 "$B/iar-release $q"
+iar-dispatch -1 2>/dev/null
+left=$(ls "$S/incoming" | wc -l)
+[ "$left" -ge 1000 ]
+ok $? "one pass took a batch of the 3000 planted files ($left left)"
+st=$(jstate "$q")
+case $st in RUNNING|COMPLETED) r=0 ;; *) r=1 ;; esac
+ok $r "and started the released job $q meanwhile ($st)"
+drain 60 2>/dev/null
+is "$(ls "$S/incoming" | wc -l)" 0 "later passes take the rest"
+is "$(jstate "$q")" COMPLETED "job $q COMPLETED"
 
 done_testing

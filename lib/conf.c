@@ -50,7 +50,8 @@ conf_defaults(struct conf *c)
 	c->retry_backoff = 10;
 	c->retry_backoff_max = 3600;
 	c->max_bundle_size = 1ULL << 30;
-	c->mem_share = 1;	/* no job is unlimited by default */
+	c->mem_share = 1;
+	c->log_max = 1ULL << 30;	/* no job is unlimited by default */
 	c->mem_reserve = 256ULL << 20;
 	c->retention = 30 * 86400;
 	c->archive = 1;
@@ -174,6 +175,11 @@ conf_set(struct conf *c, const char *k, const char *v)
 		if (conf_uint(v, 3600, &n) < 0)
 			return -1;
 		c->pass_seconds = (unsigned)n;
+	} else if (strcmp(k, "log_max") == 0) {
+		if (strcmp(v, "0") == 0)
+			c->log_max = 0;
+		else if (job_size_parse(v, &c->log_max) < 0)
+			return -1;
 	} else if (strcmp(k, "mem_reserve") == 0) {
 		if (strcmp(v, "0") == 0)
 			c->mem_reserve = 0;

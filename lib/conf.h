@@ -12,6 +12,7 @@ struct conf {
 	char cg_parent[128];	/* cgroup_parent: "iar" */
 	int cgroups;		/* cgroups: 1 auto, 0 off */
 	uint64_t default_mem;	/* default_mem: bytes, 0 = no limit */
+	uint64_t log_max;	/* log_max: bytes of a spool log, 0 = no cap */
 	int mem_share;		/* default_mem = share: the node's memory per
 				 * core times the job's cores (the default) */
 	uint64_t default_time;	/* default_time: seconds, 0 = none */

@@ -20,7 +20,9 @@
 # (i) with IAR_ROOT set to a root of their own, the set-gid commands give
 #     up the iar group;
 # (j) 3000 files planted in incoming (as root: users cannot): one pass
-#     takes a bounded batch and still starts the queued job.
+#     takes a bounded batch and still starts the queued job;
+# (k) a job whose log passes log_max (1M here) is stopped and told, and
+#     its outcome is recorded.
 # Needs root and useradd; makes iartest1 and iartest2 if they are missing
 # and removes them (and the iar group) at the end if it made them.
 . "$(dirname "$0")/lib.sh"
@@ -33,6 +35,7 @@ cat >> "$IAR_ROOT/etc/iar.conf" <<CONF
 retry_backoff = 1
 retry_backoff_max = 1
 max_bundle_size = 1M
+log_max = 1M
 CONF
 
 t_install
@@ -288,5 +291,18 @@ ok $r "and started the released job $q meanwhile ($st)"
 drain 60 2>/dev/null
 is "$(ls "$S/incoming" | wc -l)" 0 "later passes take the rest"
 is "$(jstate "$q")" COMPLETED "job $q COMPLETED"
+
+# --- (k) a log cap -----------------------------------------------------------
+l=$(as iartest1 "$B/iar-submit --parsable -J chatty -- sh -c \
+    'while :; do head -c 100000 /dev/zero; sleep 0.1; done'")
+drain 40 2>/dev/null
+is "$(jstate "$l")" FAILED "job $l writing without end: FAILED"
+is "$(jfield "$l" reason)" "output over log_max (1048576 bytes)" \
+    "the reason says why"
+sz=$(jlog "$S/jobs/$l/stdout" | wc -c)
+[ "$sz" -lt 20000000 ]
+ok $? "its log stopped near the cap ($sz bytes)"
+jlog "$S/jobs/$l/stderr" | grep -q "iar: output over log_max"
+ok $? "the job's stderr says so"
 
 done_testing

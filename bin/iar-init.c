@@ -140,7 +140,7 @@ seen_list(struct seen *s, size_t max)
 	for (i = 0; i < SD_N; i++)
 		ADD("%s/%s", paths_spool(), spool_dir_names[i]);
 	ADD("%s/%s", paths_spool(), SPOOL_DB);
-	ADD("%s/%s", paths_spool(), SPOOL_SEQ);
+	ADD("%s/%s", paths_spool(), SPOOL_NEXT);
 	ADD("%s/%s", paths_spool(), SPOOL_LOCK);
 	ADD("%s/%s", paths_spool(), SPOOL_BUNDLES);
 	ADD("%s/%s", paths_spool(), SPOOL_CACHE);

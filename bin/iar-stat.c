@@ -97,6 +97,7 @@ struct stat_ctx {
 	uid_t *uids;
 	size_t nuids;
 	int64_t now_us;
+	uint64_t default_mem;		/* iar.conf: for jobs without --mem */
 	size_t nrows;
 	struct buf out;			/* what goes to stdout */
 	/* The table is kept until all widths are known: cells as NUL-
@@ -337,9 +338,16 @@ static int
 row_add(const struct view_job *v, void *arg)
 {
 	struct stat_ctx *x = arg;
+	struct view_job w;
 
 	if (v->state < 0 || v->state >= JS_NSTATES || !wanted(x, v))
 		return 0;
+	/* No --mem: show the limit it gets (iar.conf default_mem). */
+	if (!v->mem && x->default_mem && !job_state_final(v->state)) {
+		w = *v;
+		w.mem = x->default_mem;
+		v = &w;
+	}
 	/* The table folds an array's tasks into its own line, but for
 	 * those running. */
 	if (x->fmt == F_TABLE && !x->unfold && v->array_job &&
@@ -564,6 +572,7 @@ main(int argc, char **argv)
 	 * state list (-s) or ids (-j) reach back through all of it. */
 	if (!all && !nids && (since_set || !x.states))
 		x.since_us = x.now_us - (int64_t)since * 1000000;
+	x.default_mem = c.conf.default_mem;
 
 	if (x.fmt == F_JSON)
 		buf_adds(&x.out, "{\"schema\":\"iar-stat/1\",\"jobs\":[");

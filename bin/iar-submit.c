@@ -14,9 +14,11 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -437,6 +439,12 @@ git_apply(struct job *j, const struct conf *conf, const char *arg)
 		msg_die(EX_USAGE, "bad git URL '%s'", arg);
 	memcpy(j->git_url, arg, n);
 	j->git_url[n] = 0;
+	/* Not even in the message: it would end up in logs. */
+	if (job_url_secret(j->git_url))
+		msg_die(EX_REJECT, "a git URL with a password or token in it "
+		    "is refused (every user could read it): use an ssh:// URL "
+		    "with a key in ~/.ssh, or put the token in ~/.git-"
+		    "credentials (see iar-submit(1))");
 	if (!conf_git_url_ok(conf, j->git_url))
 		msg_die(EX_REJECT, "git URL '%s' is not allowed: its scheme is "
 		    "not in git_schemes (%s)", j->git_url, conf->git_schemes);
@@ -453,6 +461,22 @@ git_apply(struct job *j, const struct conf *conf, const char *arg)
  * taken only to create the file) and hashed. src is a directory (packed
  * by libexec/iar-bundle) or a .tar.gz copied as it is; srcfd >= 0 is an
  * already open bundle (--rerun). */
+/* Remove tmp/NAME of a bundle that will not be committed, with the
+ * group privilege (tmp/ is writable by the iar group only), so that
+ * nothing is left in the spool for an hour. */
+static void
+bundle_drop(struct cmd *c, gid_t iar_gid, const char *tmpname)
+{
+	int e = errno;
+
+	if (iar_gid != getegid() && setegid(iar_gid) < 0)
+		return;
+	unlinkat(c->sp.fd[SD_TMP], tmpname, 0);
+	if (iar_gid != getgid() && setegid(getgid()) < 0)
+		msg_die(EX_TEMP, "cannot drop the group privilege:");
+	errno = e;
+}
+
 static void
 bundle_make(struct cmd *c, gid_t iar_gid, const char *src, int srcfd,
     char *tmpname, size_t tmpsz, char hex[SHA256_HEX])
@@ -460,6 +484,7 @@ bundle_make(struct cmd *c, gid_t iar_gid, const char *src, int srcfd,
 	unsigned char buf[65536], d[SHA256_LEN];
 	struct sha256 h;
 	struct stat st;
+	uint64_t total = 0;
 	ssize_t n;
 	int fd, in = srcfd;
 
@@ -494,7 +519,14 @@ bundle_make(struct cmd *c, gid_t iar_gid, const char *src, int srcfd,
 		if ((pid = fork()) < 0)
 			msg_die(EX_TEMP, "cannot fork:");
 		if (pid == 0) {
-			if (dup2(fd, 1) < 0)
+			struct rlimit rl;
+
+			/* Bounded while packing too: a write past the
+			 * limit fails (EFBIG) and the helper gives up. */
+			rl.rlim_cur = rl.rlim_max = c->conf.max_bundle_size + 1;
+			signal(SIGXFSZ, SIG_IGN);
+			if (dup2(fd, 1) < 0 || setrlimit(RLIMIT_FSIZE, &rl)
+			    < 0)
 				_exit(111);
 			execl(helper, "iar-bundle", src, (char *)NULL);
 			msg_warn("cannot run '%s': %s", helper,
@@ -503,48 +535,64 @@ bundle_make(struct cmd *c, gid_t iar_gid, const char *src, int srcfd,
 		}
 		if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
 		    WEXITSTATUS(status) != 0) {
-			unlinkat(c->sp.fd[SD_TMP], tmpname, 0);
-			msg_die(EX_TEMP, "cannot pack '%s'", src);
+			if (fstat(fd, &st) == 0 && (uint64_t)st.st_size >
+			    c->conf.max_bundle_size)
+				total = (uint64_t)st.st_size;
+			else {
+				bundle_drop(c, iar_gid, tmpname);
+				msg_die(EX_TEMP, "cannot pack '%s'", src);
+			}
 		}
 	} else if (S_ISREG(st.st_mode)) {
 		unsigned char magic[2];
 
 		if (pread(in, magic, 2, 0) != 2 || magic[0] != 0x1f ||
 		    magic[1] != 0x8b) {
-			unlinkat(c->sp.fd[SD_TMP], tmpname, 0);
+			bundle_drop(c, iar_gid, tmpname);
 			msg_die(EX_REJECT, "cannot use '%s' as a bundle: not a "
 			    "directory or a .tar.gz", src);
 		}
 		lseek(in, 0, SEEK_SET);
-		while ((n = read(in, buf, sizeof buf)) > 0)
-			if (file_write_all(fd, buf, (size_t)n) < 0)
+		/* Bounded while copying: a sparse file of 3 GB apparent
+		 * size must not fill the spool before it is refused. */
+		while ((n = read(in, buf, sizeof buf)) > 0) {
+			total += (uint64_t)n;
+			if (total > c->conf.max_bundle_size)
+				break;
+			if (file_write_all(fd, buf, (size_t)n) < 0) {
+				bundle_drop(c, iar_gid, tmpname);
 				msg_die(EX_TEMP, "cannot write the bundle:");
+			}
+		}
 		if (n < 0)
 			goto fail_src;
 		close(in);
 	} else {
-		unlinkat(c->sp.fd[SD_TMP], tmpname, 0);
+		bundle_drop(c, iar_gid, tmpname);
 		msg_die(EX_REJECT, "cannot use '%s' as a bundle: not a "
 		    "directory or a .tar.gz", src);
 	}
-	if (fstat(fd, &st) == 0 && st.st_size > (off_t)c->conf.max_bundle_size)
-	{
-		unlinkat(c->sp.fd[SD_TMP], tmpname, 0);
-		msg_die(EX_REJECT, "bundle is %lld bytes, larger than "
-		    "max_bundle_size (%" PRIu64 ")", (long long)st.st_size,
+	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size > total)
+		total = (uint64_t)st.st_size;
+	if (total > c->conf.max_bundle_size) {
+		bundle_drop(c, iar_gid, tmpname);
+		msg_die(EX_REJECT, "bundle of '%s' is larger than "
+		    "max_bundle_size (%" PRIu64 " bytes)", src,
 		    c->conf.max_bundle_size);
 	}
 	sha256_init(&h);
 	lseek(fd, 0, SEEK_SET);
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		sha256_add(&h, buf, (size_t)n);
-	if (n < 0 || fsync(fd) < 0 || close(fd) < 0)
+	if (n < 0 || fsync(fd) < 0 || close(fd) < 0) {
+		bundle_drop(c, iar_gid, tmpname);
 		msg_die(EX_TEMP, "cannot write the bundle:");
+	}
 	sha256_end(&h, d);
 	sha256_hex(d, hex);
 	return;
 fail_src:
-	unlinkat(c->sp.fd[SD_TMP], tmpname, 0);
+	bundle_drop(c, iar_gid, tmpname);
 	msg_die(errno == ENOENT || errno == EACCES ? EX_NOTFOUND : EX_TEMP,
 	    "cannot read '%s':", src);
 }
@@ -826,6 +874,7 @@ main(int argc, char **argv)
 	slurm_opts_finish(&j, &o);
 	env_capture(&j, o.export);
 	j.submitted_us = now_us();
+	j.umask = (int)c.umask;		/* the job creates files as we would */
 	if (o.git)
 		git_apply(&j, &c.conf, o.git);
 	if (o.test_only) {

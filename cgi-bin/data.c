@@ -80,10 +80,10 @@ data_hist(struct cgi *c)
 	/* before the first job is recorded there is no history */
 	if (stat(file, &st) < 0 && errno == ENOENT)
 		return NULL;
-	/* the listings count down from spool/seq */
-	if (faccessat(c->sp.spoolfd, SPOOL_SEQ, R_OK, AT_EACCESS) < 0 &&
-	    errno == EACCES) {
-		data_access_note(c, "spool/seq");
+	/* the listings count down from spool/next */
+	if (faccessat(c->sp.spoolfd, SPOOL_NEXT, R_OK | X_OK, AT_EACCESS) < 0
+	    && errno == EACCES) {
+		data_access_note(c, "spool/next");
 		return NULL;
 	}
 	if (hist_open(dir, 1, &c->h, err, sizeof err) < 0) {
@@ -142,27 +142,13 @@ data_job_get(struct cgi *c, uint64_t id, struct view_job *v)
 	return view_job_get(&c->sp, data_hist(c), id, v);
 }
 
-/* The next id spool/seq will hand out; everything is below it. */
+/* The next id spool/next will hand out; everything is below it. */
 static uint64_t
 data_seq_get(struct cgi *c)
 {
-	char b[32];
-	struct stat st;
-	ssize_t n;
-	int fd;
 	uint64_t v;
 
-	if ((fd = file_open_checked(c->sp.spoolfd, SPOOL_SEQ, &st)) < 0)
-		return 0;
-	n = read(fd, b, sizeof b - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	b[n] = 0;
-	b[strcspn(b, "\n")] = 0;
-	if (job_id_parse(b, &v) < 0)
-		return 0;
-	return v;
+	return spool_id_peek(&c->sp, &v) == 0 ? v : 0;
 }
 
 uint64_t

@@ -40,15 +40,17 @@ cmd_setup(struct cmd *c, const char *argv0)
 		;
 	if (fd > 2)
 		close(fd);
-	umask(022);
+	c->umask = umask(022);
 	c->hist = NULL;
 	c->hist_tried = 0;
 	if (getegid() != getgid() && env && *env) {
 		struct stat st;
 
-		/* With the iar group, IAR_ROOT must be root's or ours. */
-		if (stat(env, &st) < 0 || (st.st_uid != 0 &&
-		    st.st_uid != geteuid()) || (st.st_mode & 022)) {
+		/* The iar group is for a root that root made (iar-init
+		 * --group): a root of the caller's own, where its files
+		 * could be anything, gets none of it (issue 18). */
+		if (stat(env, &st) < 0 || st.st_uid != 0 ||
+		    (st.st_mode & 022)) {
 			if (setgid(getgid()) < 0)
 				msg_die(EX_TEMP, "cannot drop privilege:");
 		}

@@ -3,9 +3,10 @@
  *
  * cmd_setup() is the privilege hygiene of a set-gid command (Postfix
  * postdrop style): fds 0-2 forced open, a fixed umask, and the group
- * privilege kept with IAR_ROOT only if that directory belongs to root or
- * to the caller and is not writable by others; a root the caller owns
- * gives nothing the caller could not do there alone. */
+ * privilege kept with IAR_ROOT only if that directory belongs to root
+ * and is not writable by others; in a root the caller owns the group
+ * is given up (the caller needs none of it there, and its files may be
+ * anything). */
 #ifndef IAR_CMD_H
 #define IAR_CMD_H
 
@@ -22,6 +23,7 @@ struct cmd {
 	struct spool sp;
 	struct hist *hist;	/* cmd_hist_get(): opened when first needed */
 	int hist_tried;
+	mode_t umask;		/* the caller's, before cmd_setup's 022 */
 };
 
 /* --help and --version, before anything else is touched: print the usage

@@ -53,6 +53,9 @@ conf_defaults(struct conf *c)
 	c->retry_backoff = 10;
 	c->retry_backoff_max = 3600;
 	c->max_bundle_size = 1ULL << 30;
+	c->mem_share = 1;
+	c->log_max = 1ULL << 30;	/* no job is unlimited by default */
+	c->mem_reserve = 256ULL << 20;
 	c->retention = 30 * 86400;
 	c->archive = 1;
 	c->kill_invalid_depend = 1;
@@ -144,9 +147,10 @@ conf_set(struct conf *c, const char *k, const char *v)
 		else
 			return -1;
 	} else if (strcmp(k, "default_mem") == 0) {
-		if (strcmp(v, "0") == 0)
-			c->default_mem = 0;
-		else if (job_size_parse(v, &c->default_mem) < 0)
+		c->default_mem = 0;
+		c->mem_share = strcmp(v, "share") == 0;
+		if (!c->mem_share && strcmp(v, "0") != 0 &&
+		    job_size_parse(v, &c->default_mem) < 0)
 			return -1;
 	} else if (strcmp(k, "default_time") == 0) {
 		if (strcmp(v, "0") == 0)
@@ -175,6 +179,16 @@ conf_set(struct conf *c, const char *k, const char *v)
 		if (conf_uint(v, 3600, &n) < 0)
 			return -1;
 		c->pass_seconds = (unsigned)n;
+	} else if (strcmp(k, "log_max") == 0) {
+		if (strcmp(v, "0") == 0)
+			c->log_max = 0;
+		else if (job_size_parse(v, &c->log_max) < 0)
+			return -1;
+	} else if (strcmp(k, "mem_reserve") == 0) {
+		if (strcmp(v, "0") == 0)
+			c->mem_reserve = 0;
+		else if (job_size_parse(v, &c->mem_reserve) < 0)
+			return -1;
 	} else if (strcmp(k, "node_memory") == 0) {
 		if (strcmp(v, "0") == 0)
 			c->node_memory = 0;

@@ -12,12 +12,17 @@ struct conf {
 	char cg_parent[128];	/* cgroup_parent: "iar" */
 	int cgroups;		/* cgroups: 1 auto, 0 off */
 	uint64_t default_mem;	/* default_mem: bytes, 0 = no limit */
+	uint64_t log_max;	/* log_max: bytes of a spool log, 0 = no cap */
+	int mem_share;		/* default_mem = share: the node's memory per
+				 * core times the job's cores (the default) */
 	uint64_t default_time;	/* default_time: seconds, 0 = none */
 	uint64_t max_job_size;	/* max_job_size: bytes */
 	unsigned kill_grace;	/* kill_grace: seconds between TERM and KILL */
 	long pids_max;		/* pids_max: per job, 0 = none */
 	unsigned pass_seconds;	/* pass_seconds: how long a cron pass stays */
 	uint64_t node_memory;	/* node_memory: bytes jobs may use, 0 = all */
+	uint64_t mem_reserve;	/* mem_reserve: kept from jobs of a node whose
+				 * memory is measured, for the system */
 	unsigned node_cores;	/* node_cores: cores jobs may use, 0 = all */
 	unsigned hb_interval;	/* heartbeat_interval: seconds (60) */
 	unsigned hb_timeout;	/* heartbeat_timeout: seconds (300) */

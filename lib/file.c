@@ -201,6 +201,30 @@ file_dir_make(int dirfd, const char *name, mode_t mode)
 	return 0;
 }
 
+int
+file_lock_open(int dirfd, const char *name, int flags)
+{
+	struct stat st;
+	int fd, e, r;
+
+	fd = openat(dirfd, name, flags | O_CREAT | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -1;
+	r = fstat(fd, &st);
+	if (r == 0 && !S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		r = -1;
+	}
+	if (r == 0 && (st.st_mode & 077))
+		r = fchmod(fd, 0600);
+	if (r == 0)
+		return fd;
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
 /* Create dirfd/name with data unless it exists: written under a
  * temporary name, then linked (link never replaces). 1 created, 0 it
  * was there, -1 error. */

@@ -39,5 +39,10 @@ int file_dir_sync(int dirfd);
 int file_dir_open(int dirfd, const char *name);
 /* mkdir that accepts an existing directory (but not a symlink). */
 int file_dir_make(int dirfd, const char *name, mode_t mode);
+/* Open (creating it) a lock file that only its owner may open: mode
+ * 0600, tightened if an older file was looser. flags: O_RDONLY or
+ * O_RDWR, plus O_CLOEXEC if wanted. Nobody else can take a flock on it,
+ * so nobody else can keep its owner waiting (iar-spool(5)). */
+int file_lock_open(int dirfd, const char *name, int flags);
 
 #endif

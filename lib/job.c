@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "array.h"
 #include "job.h"
@@ -204,6 +205,7 @@ job_init(struct job *j)
 {
 	memset(j, 0, sizeof *j);
 	j->cores = 1;
+	j->umask = -1;
 }
 
 void
@@ -240,13 +242,13 @@ enum { K_NAME, K_CORES, K_MEM, K_TIME, K_PRIO, K_HOLD, K_RETRIES, K_CWD,
 	K_OUT, K_ERR, K_SUBMITTED, K_GIT_URL, K_GIT_REF, K_BUNDLE, K_GPUS,
 	K_NUMA, K_CONSTRAINT, K_NODELIST, K_EXCLUDE, K_AFTER, K_ARRAY,
 	K_ARRAY_JOB, K_ARRAY_TASK, K_NTASKS, K_OPEN_MODE, K_BEGIN, K_SIGNAL,
-	K_CPU_KIND, K_NKEYS };
+	K_CPU_KIND, K_UMASK, K_NKEYS };
 static const char *const job_keys[K_NKEYS] = {
 	"name", "cores", "mem", "time", "prio", "hold", "retries", "cwd",
 	"out", "err", "submitted", "git_url", "git_ref", "bundle_sha256",
 	"gpus", "numa", "constraint", "nodelist", "exclude", "after", "array",
 	"array_job", "array_task", "ntasks", "open_mode", "begin", "signal",
-	"cpu_kind"
+	"cpu_kind", "umask"
 };
 _Static_assert(K_NKEYS <= 64, "job_parse keeps one bit per key");
 
@@ -324,6 +326,30 @@ job_ref_ok(const char *s)
 	return 1;
 }
 
+int
+job_url_secret(const char *url)
+{
+	const char *s = strstr(url, "://"), *at, *end;
+	size_t schemelen;
+
+	if (!s)
+		return 0;	/* a path, or scp-like user@host:path */
+	schemelen = (size_t)(s - url);
+	s += 3;
+	end = s + strcspn(s, "/?#");
+	if (!(at = memchr(s, '@', (size_t)(end - s))))
+		return 0;
+	/* the last '@' before the path ends the user part */
+	while (memchr(at + 1, '@', (size_t)(end - at - 1)))
+		at = memchr(at + 1, '@', (size_t)(end - at - 1));
+	if (memchr(s, ':', (size_t)(at - s)))
+		return 1;
+	return (schemelen == 4 && !strncasecmp(url, "http", 4)) ||
+	    (schemelen == 5 && !strncasecmp(url, "https", 5)) ||
+	    (schemelen == 3 && !strncasecmp(url, "ftp", 3)) ||
+	    (schemelen == 4 && !strncasecmp(url, "ftps", 4));
+}
+
 static int
 hex64_ok(const char *s)
 {
@@ -351,7 +377,7 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 		return str_set(j->err, sizeof j->err, v, vlen);
 	if (k == K_GIT_URL)
 		return str_set(j->git_url, sizeof j->git_url, v, vlen) < 0 ||
-		    !j->git_url[0] ? -1 : 0;
+		    !j->git_url[0] || job_url_secret(j->git_url) ? -1 : 0;
 	if (k == K_GIT_REF)
 		return str_set(j->git_ref, sizeof j->git_ref, v, vlen) < 0 ||
 		    !job_ref_ok(j->git_ref) ? -1 : 0;
@@ -388,6 +414,19 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 			return -1;
 		j->array_task = (uint32_t)t;
 		return 0;
+	}
+	if (k == K_UMASK) {
+		size_t i;
+
+		/* Octal, as umask(1) prints it: 0022, 077. */
+		if (vlen < 1 || vlen > 4)
+			return -1;
+		for (i = 0, j->umask = 0; i < vlen; i++) {
+			if (v[i] < '0' || v[i] > '7')
+				return -1;
+			j->umask = j->umask * 8 + (v[i] - '0');
+		}
+		return j->umask <= 0777 ? 0 : -1;
 	}
 	if (k == K_AFTER)
 		return j->nafter || job_after_parse(j, v) < 0 || !j->nafter ?
@@ -746,6 +785,8 @@ job_format(const struct job *j, struct buf *b)
 		    j->array_job, j->array_task);
 	if (j->gpus)
 		buf_addf(b, "gpus=%u\n", j->gpus);
+	if (j->umask >= 0)
+		buf_addf(b, "umask=%04o\n", (unsigned)j->umask);
 	if (j->numa)
 		buf_adds(b, "numa=1\n");
 	if (j->cpukind)

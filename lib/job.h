@@ -87,6 +87,7 @@ struct job {
 	char array[256];	/* array spec (array.h); "" = not an array */
 	uint64_t array_job;	/* a task of this array job; 0 = not a task */
 	uint32_t array_task;	/* its index */
+	int umask;		/* the submitter's, 0..0777; -1: not said (022) */
 	/* dependencies (iar-job(5) after=); nafter = 0: none */
 	struct job_dep after[JOB_AFTER_MAX];
 	unsigned nafter;
@@ -122,6 +123,11 @@ int job_id_parse(const char *s, uint64_t *id);
 /* A Git ref iar accepts in git_ref: [A-Za-z0-9._+/-], no "..", "@{",
  * "//", no leading '-' or '/'. */
 int job_ref_ok(const char *s);
+/* Does a Git URL carry a secret in its user part: a password
+ * (scheme://user:pass@host), or any user at all for http, https and
+ * ftp (where tokens go as user names)? Such URLs are refused: a job's
+ * URL is shown to every user (iar-submit(1) says what to use instead). */
+int job_url_secret(const char *url);
 /* Add the dependencies of s ("12", "12:ok,13:any") to j->after. -1 if s
  * is malformed or they would be more than JOB_AFTER_MAX. */
 int job_after_parse(struct job *j, const char *s);

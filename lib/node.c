@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -510,12 +511,47 @@ node_dir_open(const char *name)
 	return fd;
 }
 
+static int
+node_executor_said(int nodefd)
+{
+	char t[320], host[256], *sp;
+	long pid;
+
+	if (file_read_small(nodefd, NODE_EXEC, t, sizeof t) <= 0 ||
+	    (pid = strtol(t, &sp, 10)) < 2 || *sp != ' ')
+		return 0;
+	sp[1 + strcspn(sp + 1, "\n")] = 0;
+	if (gethostname(host, sizeof host) < 0)
+		return 1;
+	host[sizeof host - 1] = 0;
+	if (strcmp(sp + 1, host) != 0)
+		return 1;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+int
+node_executor_note(int nodefd)
+{
+	char t[320], host[256];
+	int n;
+
+	if (gethostname(host, sizeof host) < 0)
+		return -1;
+	host[sizeof host - 1] = 0;
+	n = snprintf(t, sizeof t, "%ld %s\n", (long)getpid(), host);
+	if (n < 0 || n >= (int)sizeof t)
+		return -1;
+	return file_replace(nodefd, NODE_EXEC, t, (size_t)n, 0644, 0);
+}
+
 int
 node_executor_running(int nodefd)
 {
 	int fd = openat(nodefd, NODE_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC),
 	    held;
 
+	if (fd < 0 && errno == EACCES)
+		return node_executor_said(nodefd);
 	if (fd < 0)
 		return 0;
 	/* A shared lock is refused while an executor holds it exclusively;

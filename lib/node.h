@@ -31,7 +31,8 @@
 #define NODE_HEARTBEAT	"heartbeat"
 #define NODE_ALIVE	"alive"
 #define NODE_TOPOLOGY	"topology.xml"
-#define NODE_LOCK	"lock"
+#define NODE_LOCK	"lock"		/* the executor's flock, 0600 */
+#define NODE_EXEC	"executor"	/* "PID HOST": who holds it */
 #define NODE_TOPOSUM	"topology.sum"
 
 enum node_admin { NA_UP, NA_DRAIN, NA_MAINT, NA_N };
@@ -106,8 +107,13 @@ long node_alive_check(int nodefd, int64_t now);
  * heartbeat_timeout, as the head does. */
 long node_alive_look(int nodefd, int64_t now, int record);
 
-/* Does an executor (iar-dispatch --node NAME) hold nodes/NAME/lock? */
+/* Does an executor (iar-dispatch --node NAME) hold nodes/NAME/lock? The
+ * lock is 0600 (no user may hold it); one who cannot open it is told
+ * by nodes/NAME/executor ("PID HOST", written by the executor): on this
+ * host, whether PID lives; on another, yes while the file is there. */
 int node_executor_running(int nodefd);
+/* Say who holds the lock: write nodes/NAME/executor. */
+int node_executor_note(int nodefd);
 
 /* Open nodes/NAME in paths_nodes() (no symlinks). -1 with errno. */
 int node_dir_open(const char *name);

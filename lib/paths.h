@@ -43,7 +43,8 @@
 
 /* Inside the spool (see iar-spool(5) for the state table). */
 #define SPOOL_LOCK	"lock"		/* flock: one dispatcher pass at a time */
-#define SPOOL_SEQ	"seq"		/* next job id; flock while bumping */
+#define SPOOL_SEQ	"seq"		/* old counter: seeds next/ (iar-init) */
+#define SPOOL_NEXT	"next"		/* next/ID: the next job id (seq.h) */
 #define SPOOL_TMP	"tmp"		/* submissions being written */
 #define SPOOL_INCOMING	"incoming"	/* committed, not yet accepted */
 #define SPOOL_CTL	"ctl"		/* requests: cancel, hold, release */
@@ -65,6 +66,7 @@
 #define JOBDIR_JOB	"job"		/* the job file, once recorded */
 #define JOBDIR_LOCK	"lock"		/* held by the job's shepherd; not
 					 * empty once its executor launched it */
+#define JOBDIR_TASK	"task"		/* "ARRAY INDEX": the head made it */
 #define JOBDIR_ALLOC	"alloc"		/* node, cpus: written at start */
 #define JOBDIR_RESULT	"result"	/* outcome: written at the end */
 #define JOBDIR_OUT	"stdout"	/* default output */

@@ -17,6 +17,7 @@
 #include "file.h"
 #include "job.h"
 #include "paths.h"
+#include "seq.h"
 #include "spool.h"
 
 #ifndef RENAME_NOREPLACE
@@ -173,14 +174,22 @@ spool_create(gid_t gid, char *err, size_t errsz)
 	what = SPOOL_DB;
 	if (file_dir_make(sfd, SPOOL_DB, 0755) < 0)
 		goto fail;
-	what = SPOOL_SEQ;
-	fd = openat(sfd, SPOOL_SEQ, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-	    gid != (gid_t)-1 ? 0660 : 0600);
-	if (fd < 0 || (gid != (gid_t)-1 && (fchown(fd, 0, gid) < 0 ||
-	    fchmod(fd, 0660) < 0))) {
-		if (fd >= 0)
-			close(fd);
+	/* The id counter: renamed by every submitter, so not sticky;
+	 * started where the old spool/seq file left off. */
+	what = SPOOL_NEXT;
+	if (spool_dir_setup(sfd, SPOOL_NEXT, gid != (gid_t)-1 ? 0770 : 0700,
+	    gid) < 0 || (fd = file_dir_open(sfd, SPOOL_NEXT)) < 0)
 		goto fail;
+	{
+		char b[32];
+		uint64_t next = 1;
+
+		if (file_read_small(sfd, SPOOL_SEQ, b, sizeof b) > 0)
+			next = strtoull(b, NULL, 10);
+		if (seq_dir_seed(fd, next) < 0) {
+			close(fd);
+			goto fail;
+		}
 	}
 	close(fd);
 	what = SPOOL_LOCK;
@@ -225,44 +234,29 @@ spool_lock_drop(struct spool *sp)
 static int
 spool_seq_update(struct spool *sp, uint64_t *id, uint64_t atleast)
 {
-	char b[32];
-	uint64_t next = 1;
-	ssize_t n;
-	int fd, len, e;
+	int fd, r, e;
 
-	fd = openat(sp->spoolfd, SPOOL_SEQ, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if ((fd = file_dir_open(sp->spoolfd, SPOOL_NEXT)) < 0)
 		return -1;
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			goto fail;
-	n = pread(fd, b, sizeof b - 1, 0);
-	if (n < 0)
-		goto fail;
-	b[n] = 0;
-	if (n > 0) {
-		next = strtoull(b, NULL, 10);
-		if (next < 1 || next > JOB_ID_MAX)
-			next = 1;
-	}
-	if (next <= atleast)
-		next = atleast + 1;
-	if (id)
-		*id = next++;
-	if (next > JOB_ID_MAX) {
-		errno = EOVERFLOW;
-		goto fail;
-	}
-	len = snprintf(b, sizeof b, "%" PRIu64 "\n", next);
-	if (pwrite(fd, b, (size_t)len, 0) != len || ftruncate(fd, len) < 0)
-		goto fail;
-	close(fd);
-	return 0;
-fail:
+	r = seq_id_take(fd, atleast, id);
 	e = errno;
 	close(fd);
 	errno = e;
-	return -1;
+	return r;
+}
+
+int
+spool_id_peek(struct spool *sp, uint64_t *next)
+{
+	int fd, r, e;
+
+	if ((fd = file_dir_open(sp->spoolfd, SPOOL_NEXT)) < 0)
+		return -1;
+	r = seq_id_peek(fd, next);
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
 }
 
 int

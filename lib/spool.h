@@ -38,8 +38,10 @@ int spool_create(gid_t gid, char *err, size_t errsz);
 int spool_lock_take(struct spool *sp, int wait);
 void spool_lock_drop(struct spool *sp);
 
-/* Hand out the next id (flock on spool/seq). */
+/* Hand out the next id (spool/next/, seq.h: no lock, never waits). */
 int spool_id_next(struct spool *sp, uint64_t *id);
+/* The next id to be handed out; everything before it was. */
+int spool_id_peek(struct spool *sp, uint64_t *next);
 /* Make sure the next id handed out is above id. */
 int spool_id_seen(struct spool *sp, uint64_t id);
 

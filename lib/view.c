@@ -437,8 +437,57 @@ view_why_read(struct spool *sp, struct view_job *v)
 	}
 }
 
+int
+view_task_ok(int jobdir, uint64_t array_job, uint32_t task)
+{
+	char t[64], want[64];
+	int n;
+
+	n = snprintf(want, sizeof want, "%" PRIu64 " %" PRIu32 "\n",
+	    array_job, task);
+	return jobdir >= 0 && file_read_small(jobdir, JOBDIR_TASK, t,
+	    sizeof t) == n && memcmp(t, want, (size_t)n) == 0;
+}
+
+void
+view_task_check(struct spool *sp, struct view_job *v)
+{
+	int jd;
+
+	if (!v->array_job)
+		return;
+	jd = spool_jobdir_open(sp, v->id, 0);
+	if (!view_task_ok(jd, v->array_job, v->array_task))
+		v->array_job = v->array_task = 0;
+	if (jd >= 0)
+		close(jd);
+}
+
+static int view_live_read(struct spool *sp, uint64_t id, int dir,
+    const char *node, struct view_job *v, int head);
+
+/* A live job's view as the dispatcher takes it: its array keys
+ * checked, and a priority above 0 only for root's or the spool owner's
+ * jobs (the owner may have written any prio= into the file; the
+ * scheduler reads it as 0, dispatch-match.c). */
 static int
 view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
+    struct view_job *v, int head)
+{
+	int r = view_live_read(sp, id, dir, node, v, head);
+	struct stat st;
+
+	if (r != 0)
+		return r;
+	view_task_check(sp, v);
+	if (v->prio > 0 && v->uid != 0 && (fstat(sp->spoolfd, &st) < 0 ||
+	    v->uid != st.st_uid))
+		v->prio = 0;
+	return 0;
+}
+
+static int
+view_live_read(struct spool *sp, uint64_t id, int dir, const char *node,
     struct view_job *v, int head)
 {
 	char name[32];

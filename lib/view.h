@@ -52,6 +52,14 @@ struct view_job {
 void view_job_init(struct view_job *v);
 /* Fill v from a parsed job file (the request side). */
 void view_job_from_job(struct view_job *v, const struct job *j);
+/* Is the job whose directory is jobdir task index task of array
+ * array_job? Only if the head made it so: jobs/ID/task, which only the
+ * dispatcher writes, says "ARRAY INDEX". The keys array_job and
+ * array_task in a job file count for nothing without it (its owner may
+ * rewrite the file). */
+int view_task_ok(int jobdir, uint64_t array_job, uint32_t task);
+/* Drop v's array_job and array_task unless view_task_ok. */
+void view_task_check(struct spool *sp, struct view_job *v);
 /* Record text ("iar-hist 1" ... "end") for the history and result files. */
 void view_job_format(const struct view_job *v, const char *magic,
     struct buf *b);

@@ -79,9 +79,19 @@ static int
 task_commit(struct disp *d, struct job *j, const struct stat *st,
     uint64_t id, uint64_t t, uint32_t idx)
 {
-	char tmp[64], name[32], arr[sizeof j->array];
+	char tmp[64], name[32], arr[sizeof j->array], mark[64];
 	struct buf b;
-	int fd, r = -1;
+	int fd, r = -1, jd, n;
+
+	/* First what makes it a task: jobs/T/task, the head's alone. */
+	n = snprintf(mark, sizeof mark, "%" PRIu64 " %" PRIu32 "\n", id, idx);
+	if ((jd = spool_jobdir_open(&d->sp, t, 1)) < 0)
+		return -1;
+	if (file_replace(jd, JOBDIR_TASK, mark, (size_t)n, 0644, 1) < 0) {
+		close(jd);
+		return -1;
+	}
+	close(jd);
 
 	memcpy(arr, j->array, sizeof arr);
 	j->array[0] = 0;

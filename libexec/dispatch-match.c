@@ -48,7 +48,7 @@
  * to stay in the queue (why says why: a link planted, a second hard link,
  * a file rewritten into garbage), for the caller to set aside. */
 static int
-qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
+qjob_read(struct disp *d, const char *name, struct qjob *q, char *why,
     size_t whysz)
 {
 	char head[4096];
@@ -59,7 +59,7 @@ qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
 
 	/* The owner may rewrite a queued file; only root (or the
 	 * dispatcher's own user) may hold a priority above 0. */
-	if ((fd = file_open_checked(dirfd, name, &st)) < 0) {
+	if ((fd = file_open_checked(d->sp.fd[SD_QUEUE], name, &st)) < 0) {
 		if (errno == ENOENT)
 			return -1;
 		snprintf(why, whysz, "in the queue: %s", errno == ELOOP ?
@@ -86,7 +86,16 @@ qjob_read(int dirfd, const char *name, struct qjob *q, char *why,
 	q->numa = j.numa;
 	q->cpukind = j.cpukind;
 	q->namekey = disp_speed_hash(j.name);
-	q->array_job = j.array_job;
+	/* A task only if the head made it (its owner may have written
+	 * array_job= into any file of theirs). */
+	if (j.array_job) {
+		int jd = spool_jobdir_open(&d->sp, strtoull(name, NULL, 10), 0);
+
+		if (view_task_ok(jd, j.array_job, j.array_task))
+			q->array_job = j.array_job;
+		if (jd >= 0)
+			close(jd);
+	}
 	q->is_array = j.array[0] != 0;
 	if (j.constraint[0] || j.nodelist[0] || j.exclude[0]) {
 		if (!(q->sel = malloc(sizeof *q->sel)))
@@ -145,7 +154,7 @@ queue_load(struct disp *d, struct qjob **out, size_t *nout)
 			continue;
 		}
 		snprintf(name, sizeof name, "%" PRIu64, ids[i]);
-		if ((r = qjob_read(d->sp.fd[SD_QUEUE], name, &nc[m], why,
+		if ((r = qjob_read(d, name, &nc[m], why,
 		    sizeof why)) < 0) {
 			if (r == -2)
 				disp_bad_put(d, SD_QUEUE, name, NULL, why);
@@ -241,6 +250,7 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	char t[32];
 	struct place_node *p = &d->pn[k];
 	struct buf b;
+	uint64_t mem;
 	unsigned req = 0;
 	int jobdir, rundir, ok, lk;
 
@@ -265,9 +275,11 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 		req = (unsigned)strtoul(t, NULL, 10);
 	/* A fresh attempt: nothing of the last one may confuse it. An
 	 * empty lock file says "not launched" (the lock is free: the job
-	 * is queued). */
-	if ((lk = openat(jobdir, JOBDIR_LOCK, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_NOFOLLOW | O_CLOEXEC, 0644)) >= 0)
+	 * is queued). A new file each time, 0600: no fd opened on an older
+	 * one (when locks were 0644, by any user) can hold this attempt. */
+	unlinkat(jobdir, JOBDIR_LOCK, 0);
+	if ((lk = file_lock_open(jobdir, JOBDIR_LOCK, O_WRONLY |
+	    O_CLOEXEC)) >= 0)
 		close(lk);
 	unlinkat(jobdir, JOBDIR_CANCEL, 0);
 	unlinkat(jobdir, JOBDIR_SUSPEND, 0);
@@ -275,11 +287,16 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	unlinkat(jobdir, "started", 0);
 	unlinkat(jobdir, "ended", 0);
 	unlinkat(jobdir, JOBDIR_RESULT, 0);
+	/* No --mem and default_mem = share: the node's memory per core
+	 * times its cores, so that no job is unlimited (iar.conf(5)). */
+	mem = q->mem;
+	if (!mem && d->conf.mem_share && p->cores)
+		mem = p->mem / p->cores * q->cores;
 	buf_init(&b);
 	buf_addf(&b, "iar-alloc 1\nnode=%s\ncpus=%s\nmems=%s\ngpus=%s\n"
 	    "bind=%d\ncores=%u\nmem=%" PRIu64 "\ntime=%" PRIu64 "\nend=%"
 	    PRId64 "\nrequeues=%u\n", p->name, cpus, mems, gpus,
-	    d->mn[k].bind, q->cores, q->mem, q->time, r->end_us, req);
+	    d->mn[k].bind, q->cores, mem, q->time, r->end_us, req);
 	if (q->array_job)
 		buf_addf(&b, "array=%" PRIu64 "\n", q->array_job);
 	buf_adds(&b, "end\n");

@@ -348,9 +348,17 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 	}
 	p->down = own ? 0 : m->still < 0 || m->still >
 	    (long)d->conf.hb_timeout ? 1 : m->noexec ? 2 : 0;
-	p->mem = host && d->conf.node_memory ? d->conf.node_memory :
-	    ns.memory ? ns.memory : m->bind && m->hb_mem ? m->hb_mem :
-	    own ? d->node_mem : ts.memory;
+	if (host && d->conf.node_memory)
+		p->mem = d->conf.node_memory;
+	else if (ns.memory)
+		p->mem = ns.memory;
+	else {
+		/* Measured, not set: keep mem_reserve for the system. */
+		p->mem = m->bind && m->hb_mem ? m->hb_mem : own ? d->node_mem :
+		    ts.memory;
+		p->mem = p->mem > 2 * d->conf.mem_reserve ? p->mem -
+		    d->conf.mem_reserve : p->mem / 2;
+	}
 	close(fd);
 	return 0;
 }
@@ -666,8 +674,8 @@ match_down(struct disp *d)
 			snprintf(name, sizeof name, "%" PRIu64, id);
 			if ((jd = spool_jobdir_open(&d->sp, id, 0)) < 0)
 				continue;
-			lk = openat(jd, JOBDIR_LOCK, O_RDWR | O_CREAT |
-			    O_NOFOLLOW | O_CLOEXEC, 0644);
+			lk = file_lock_open(jd, JOBDIR_LOCK, O_RDWR |
+			    O_CLOEXEC);
 			if (lk >= 0 && flock(lk, LOCK_EX | LOCK_NB) == 0 &&
 			    fstatat(rundir, name, &st, AT_SYMLINK_NOFOLLOW)
 			    == 0) {

@@ -250,8 +250,7 @@ disp_run_settle(struct disp *d)
 			continue;
 		if ((jobdir = spool_jobdir_open(&d->sp, id, 1)) < 0)
 			continue;
-		lk = openat(jobdir, JOBDIR_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
-		    O_CLOEXEC, 0644);
+		lk = file_lock_open(jobdir, JOBDIR_LOCK, O_RDWR | O_CLOEXEC);
 		if (lk < 0) {
 			close(jobdir);
 			continue;
@@ -334,7 +333,7 @@ disp_run_launch(struct disp *d, int rundir, uint64_t id)
 		return -1;
 	}
 	/* Not O_CLOEXEC: the shepherd inherits the lock. */
-	lk = openat(jobdir, JOBDIR_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
+	lk = file_lock_open(jobdir, JOBDIR_LOCK, O_RDWR);
 	if (lk < 0) {
 		close(jobdir);
 		return -1;
@@ -415,8 +414,7 @@ disp_run_cancel(struct disp *d, uint64_t id, const char *node,
 
 	if ((jobdir = spool_jobdir_open(&d->sp, id, 1)) < 0)
 		return;
-	lk = openat(jobdir, JOBDIR_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
+	lk = file_lock_open(jobdir, JOBDIR_LOCK, O_RDWR | O_CLOEXEC);
 	if (lk >= 0 && flock(lk, LOCK_EX | LOCK_NB) == 0 &&
 	    fstat(lk, &st) == 0 && st.st_size == 0) {
 		/* Assigned, not launched: it ends here and now. */

@@ -44,6 +44,9 @@
 #define RENAME_NOREPLACE (1 << 0)
 #endif
 
+/* Incoming files taken in one pass, at most; the rest in the next. */
+#define INCOMING_BATCH	1000
+
 static const char usage[] =
 "usage: iar-dispatch [-d | -1 | -w] [-T SECONDS] [--node NAME] [-v]\n"
 "  (no mode)          a cron pass: work for pass_seconds, then exit\n"
@@ -74,6 +77,7 @@ disp_hist_store(struct disp *d, struct view_job *v, int state,
 	char err[256];
 	uint64_t id = v->id;
 
+	view_task_check(&d->sp, v);
 	v->state = state;
 	if (cause && !job_state_final(state))
 		snprintf(v->cause, sizeof v->cause, "%s", cause);
@@ -212,6 +216,7 @@ incoming_accept(struct disp *d)
 {
 	struct dirent *de;
 	uint64_t maxid = 0;
+	unsigned seen = 0;
 	struct buf b;
 	int fd;
 	DIR *dir;
@@ -221,6 +226,12 @@ incoming_accept(struct disp *d)
 	rewinddir(dir);
 	buf_init(&b);
 	while ((de = readdir(dir))) {
+		/* Bounded: a backlog (100,000 planted files) is taken a
+		 * batch a pass, and the queue is scheduled between. */
+		if (de->d_name[0] != '.' && ++seen > INCOMING_BATCH) {
+			d->again = 1;
+			break;
+		}
 		char why[300];
 		struct view_job v;
 		struct stat st;
@@ -644,8 +655,8 @@ node_lock_take(struct disp *d, int wait)
 			return -1;
 		}
 		close(nodes);
-		d->nodelock = openat(nd, NODE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
-		    O_CLOEXEC, 0644);
+		d->nodelock = file_lock_open(nd, NODE_LOCK, O_RDWR |
+		    O_CLOEXEC);
 		close(nd);
 		if (d->nodelock < 0)
 			return -1;
@@ -654,6 +665,11 @@ node_lock_take(struct disp *d, int wait)
 		if (errno == EINTR)
 			continue;
 		return errno == EWOULDBLOCK ? 0 : -1;
+	}
+	/* Users cannot open the lock: the note tells iar-node who holds it. */
+	if ((nd = node_dir_open(d->conf.node)) >= 0) {
+		node_executor_note(nd);
+		close(nd);
 	}
 	return 1;
 }

@@ -24,6 +24,7 @@
  * refused entry fails the job. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <git2.h>
@@ -126,6 +127,72 @@ git_owner_check(const char *url, int ret)
 
 /* ssh:// credentials: the job user's default key files (no passphrase;
  * there is no agent for a batch job), each tried once. */
+/* Undo git-credential-store's %XX escapes in place. */
+static void
+stage_unescape(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++, d++) {
+		unsigned v;
+
+		if (*s == '%' && isxdigit((unsigned char)s[1]) &&
+		    isxdigit((unsigned char)s[2]) && sscanf(s + 1, "%2x", &v)
+		    == 1 && v) {
+			*d = (char)v;
+			s += 2;
+		} else
+			*d = *s;
+	}
+	*d = 0;
+}
+
+/* A user name and password for url from ~/.git-credentials (the file of
+ * "git credential-store": lines https://USER:PASS@HOST[/PATH]), the
+ * user's own, so that no secret is in the job's URL. 0 found. */
+static int
+stage_cred_lookup(const char *url, char *user, size_t usz, char *pass,
+    size_t psz)
+{
+	const char *home = getenv("HOME"), *u = strstr(url, "://");
+	char path[4096], line[2048];
+	size_t hl;
+	FILE *f;
+	int found = -1;
+
+	if (!home || !u || snprintf(path, sizeof path, "%s/.git-credentials",
+	    home) >= (int)sizeof path || !(f = fopen(path, "re")))
+		return -1;
+	u += 3;
+	hl = strcspn(u, "/?#");
+	while (found < 0 && fgets(line, sizeof line, f)) {
+		char *s = strstr(line, "://"), *at, *colon, *host;
+
+		line[strcspn(line, "\r\n")] = 0;
+		if (!s || (size_t)(s - line) != (size_t)(u - 3 - url) ||
+		    strncmp(line, url, (size_t)(s - line)) != 0 ||
+		    !(at = strrchr(s + 3, '@')))
+			continue;
+		host = at + 1;
+		/* the host must match; a path, if given, must prefix ours */
+		if (strncmp(host, u, hl) != 0 || (host[hl] && host[hl] != '/') ||
+		    (host[hl] == '/' && strncmp(host + hl, u + hl,
+		    strlen(host + hl)) != 0))
+			continue;
+		*at = 0;
+		if (!(colon = strchr(s + 3, ':')))
+			continue;
+		*colon = 0;
+		stage_unescape(s + 3);
+		stage_unescape(colon + 1);
+		if (snprintf(user, usz, "%s", s + 3) < (int)usz &&
+		    snprintf(pass, psz, "%s", colon + 1) < (int)psz)
+			found = 0;
+	}
+	fclose(f);
+	return found;
+}
+
 static int
 stage_git_cred(git_credential **out, const char *url, const char *user,
     unsigned int allowed, void *payload)
@@ -136,15 +203,27 @@ stage_git_cred(git_credential **out, const char *url, const char *user,
 	const char *home = getenv("HOME");
 	char path[4096];
 
-	(void)url;
+	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && !(*tries &
+	    0x100)) {
+		char u[512], p[1024];
+
+		*tries |= 0x100;	/* once: a refused one is not retried */
+		if (stage_cred_lookup(url, u, sizeof u, p, sizeof p) == 0) {
+			int r = git_credential_userpass_plaintext_new(out, u, p);
+
+			explicit_bzero(p, sizeof p);
+			return r;
+		}
+	}
 	if (!user || !*user)
 		user = stage_user;
 	if (allowed & GIT_CREDENTIAL_USERNAME)
 		return git_credential_username_new(out, user);
 	if (!(allowed & GIT_CREDENTIAL_SSH_KEY) || !home)
 		return GIT_PASSTHROUGH;
-	while (*tries < sizeof keys / sizeof keys[0]) {
-		snprintf(path, sizeof path, "%s/.ssh/%s", home, keys[(*tries)++]);
+	while ((*tries & 0xff) < sizeof keys / sizeof keys[0]) {
+		snprintf(path, sizeof path, "%s/.ssh/%s", home,
+		    keys[(*tries)++ & 0xff]);
 		if (access(path, R_OK) == 0)
 			return git_credential_ssh_key_new(out, user, NULL, path,
 			    NULL);

@@ -78,14 +78,27 @@ static void run_finish(struct run *r) __attribute__((noreturn));
 static void
 run_finish(struct run *r)
 {
+	unsigned tries;
 	struct buf b;
 
 	r->v.ended_us = r->v.ended_us ? r->v.ended_us : now_us();
 	buf_init(&b);
 	view_job_format(&r->v, "iar-hist", &b);
-	if (b.err || file_replace(r->jobdir, JOBDIR_RESULT, b.s, b.len, 0644,
-	    1) < 0)
-		msg_die(EX_TEMP, "cannot write result of job %s:", r->idname);
+	if (b.err)
+		msg_die(EX_TEMP, "cannot format the result of job %s",
+		    r->idname);
+	/* A full disk (the job's own log may have filled it) passes: keep
+	 * the lock and try again, backing off to a minute, rather than
+	 * leave a job that ended as NODE_FAIL with its outcome lost. */
+	for (tries = 0; file_replace(r->jobdir, JOBDIR_RESULT, b.s, b.len,
+	    0644, 1) < 0; tries++) {
+		struct timespec ts = { tries < 6 ? 1 << tries : 60, 0 };
+
+		if (tries % 10 == 0)
+			msg_log("RESULT", "job %s: cannot write its result: %s;"
+			    " trying again", r->idname, strerror(errno));
+		nanosleep(&ts, NULL);
+	}
 	buf_free(&b);
 	if (renameat(r->rundir, r->idname, r->sp.fd[SD_DONE], r->idname) < 0)
 		msg_die(EX_TEMP, "cannot move job %s to done:", r->idname);
@@ -358,6 +371,9 @@ child_run(struct run *r, int go, int report, const struct passwd *pw,
 			child_fail(report, "privileges not dropped");
 		}
 	}
+	/* The submitter's umask (iar-submit records it), for the outputs
+	 * the user named and whatever the job creates. */
+	umask(r->job.umask >= 0 ? (mode_t)r->job.umask : 022);
 	if (chdir(r->job.cwd) < 0)
 		child_fail(report, "cannot change to the working directory");
 	/* Output the user named is opened as the user. */
@@ -425,6 +441,39 @@ cores_release(struct run *r, int wakefd)
 	}
 }
 
+/* Has a log in the spool (the default stdout and stderr) passed
+ * log_max? Logs the user named elsewhere are on the user's own disk. */
+static int
+run_log_over(struct run *r)
+{
+	struct stat st;
+
+	return r->conf.log_max && ((!r->job.out[0] && fstatat(r->jobdir,
+	    JOBDIR_OUT, &st, AT_SYMLINK_NOFOLLOW) == 0 && (uint64_t)st.st_size >
+	    r->conf.log_max) || (!r->job.err[0] && !r->job.out[0] &&
+	    fstatat(r->jobdir, JOBDIR_ERR, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (uint64_t)st.st_size > r->conf.log_max));
+}
+
+/* Say so at the end of its error log (appended; it may be full). */
+static void
+run_log_note(struct run *r)
+{
+	char t[160];
+	int fd, n;
+
+	n = snprintf(t, sizeof t, "\niar: output over log_max (%" PRIu64
+	    " bytes): job stopped\n", r->conf.log_max);
+	fd = openat(r->jobdir, !r->job.err[0] ? JOBDIR_ERR : JOBDIR_OUT,
+	    O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, t, (size_t)n) < 0) {
+			/* full: the cause in its result says it */
+		}
+		close(fd);
+	}
+}
+
 static void
 run_kill(struct run *r, int sig)
 {
@@ -462,6 +511,7 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	struct buf b;
 	int go[2], rep[2], outfd = -1, errfd = -1;
 	int64_t deadline = 0, fence_us = 0;
+	int overlog = 0;
 	struct rusage ru;
 	int status = 0, done = 0, timedout = 0, cancelled = 0, fd, warned = 0;
 	char **env;
@@ -583,6 +633,9 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		run_fail(&r, JS_FAILED, "bad job file: %s", why);
 	r.job.uid = st.st_uid;
 	r.job.gid = st.st_gid;
+	if (r.job.array_job && !view_task_ok(r.jobdir, r.job.array_job,
+	    r.job.array_task))
+		r.job.array_job = r.job.array_task = 0;	/* written by its owner */
 	{
 		struct view_job keep = r.v;
 
@@ -773,6 +826,16 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 			fence_us = now;
 			if (run_fenced(&r, now))
 				run_fence(&r);
+			if (!overlog && !cancelled && run_log_over(&r)) {
+				/* Its log would fill the spool: stopped, and
+				 * told so (TERM, and a line in the log). */
+				overlog = 1;
+				run_log_note(&r);
+				run_kill(&r, SIGTERM);
+				deadline = now + (int64_t)r.conf.kill_grace *
+				    1000000;
+				timedout = 2;
+			}
 		}
 		if (!cancelled)
 			run_suspend_check(&r, now, &deadline);
@@ -870,8 +933,14 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		fmt_size(r.v.mem, lim, sizeof lim);	/* 32M, as written */
 		snprintf(r.v.cause, sizeof r.v.cause, "out of memory (limit "
 		    "%s)", lim);
-	}
-	else if (cancelled) {
+	} else if (overlog) {
+		char lim[32];
+
+		fmt_size(r.conf.log_max, lim, sizeof lim);
+		r.v.state = JS_FAILED;
+		snprintf(r.v.cause, sizeof r.v.cause, "output over log_max "
+		    "(%s)", lim);
+	} else if (cancelled) {
 		r.v.state = JS_CANCELLED;
 		snprintf(r.v.cause, sizeof r.v.cause, "cancelled");
 	} else if (timedout == 1) {

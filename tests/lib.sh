@@ -49,6 +49,45 @@ t_install() {
 	T_BIN=$T_DEST/usr/bin
 }
 
+# t_users: as root, the ordinary users iartest1 and iartest2 (made if
+# missing, and removed at the end with the iar group if made here), each
+# with a home $IAR_ROOT/home/USER; skips the test where that cannot be.
+# as USER COMMAND...: a command line run as USER in that home, with the
+# root and the sanitizer settings (su clears the environment; a set-gid
+# program cannot run LeakSanitizer).
+t_users() {
+	[ "$(id -u)" -eq 0 ] || skip_all "not root"
+	command -v useradd >/dev/null || skip_all "no useradd"
+	command -v su >/dev/null || skip_all "no su"
+	T_MADE=""
+	T_MADE_GROUP=""
+	getent group iar >/dev/null || T_MADE_GROUP=1
+	trap 't_cleanup; t_users_cleanup' EXIT
+	for u in iartest1 iartest2; do
+		if ! id "$u" >/dev/null 2>&1; then
+			useradd -M -s /bin/sh "$u" ||
+			    skip_all "useradd $u failed"
+			T_MADE="$T_MADE $u"
+		fi
+		mkdir -p "$IAR_ROOT/home/$u"
+		chown "$u" "$IAR_ROOT/home/$u"
+	done
+	chmod 755 "$IAR_ROOT/home"
+}
+t_users_cleanup() {
+	for u in $T_MADE; do userdel "$u" 2>/dev/null; done
+	[ -n "$T_MADE_GROUP" ] && groupdel iar 2>/dev/null
+	return 0
+}
+as() {
+	a_u=$1
+	shift
+	su -s /bin/sh "$a_u" -c "cd $IAR_ROOT/home/$a_u && \
+	    IAR_ROOT=$IAR_ROOT; export IAR_ROOT; \
+	    ASAN_OPTIONS='$ASAN_OPTIONS'; UBSAN_OPTIONS='$UBSAN_OPTIONS'; \
+	    export ASAN_OPTIONS UBSAN_OPTIONS; $*"
+}
+
 t_cleanup() {
 	for p in $T_PIDS; do kill -9 "$p" 2>/dev/null; done
 	# Kill whatever is left in our cgroups, then remove them.

@@ -144,7 +144,7 @@ is "$(cat "$IAR_ROOT/good.out" 2>/dev/null)" good "and wrote its output"
 
 # A rejected file's id is never given to a new job: plant a bad file
 # under the next id iar-submit would take.
-nx=$(tr -dc 0-9 < "$S/seq")
+nx=$(ls "$S/next")
 nx=${nx:-1}
 jobfile | sed '1s/.*/iar-job 2/' | plant "$nx"
 iar-dispatch -1 2>/dev/null

@@ -8,26 +8,9 @@
 # made them.
 . "$(dirname "$0")/lib.sh"
 
-[ "$(id -u)" -eq 0 ] || skip_all "not root"
-command -v useradd >/dev/null || skip_all "no useradd"
-command -v su >/dev/null || skip_all "no su"
+t_users
 
 S=$IAR_ROOT/spool
-MADE=""
-MADE_GROUP=""
-users_cleanup() {
-	for u in $MADE; do userdel "$u" 2>/dev/null; done
-	[ -n "$MADE_GROUP" ] && groupdel iar 2>/dev/null
-	return 0
-}
-trap 't_cleanup; users_cleanup' EXIT
-for u in iartest1 iartest2; do
-	if ! id "$u" >/dev/null 2>&1; then
-		useradd -M -s /bin/sh "$u" || skip_all "useradd $u failed"
-		MADE="$MADE $u"
-	fi
-done
-getent group iar >/dev/null || MADE_GROUP=1
 U1=$(id -u iartest1) U2=$(id -u iartest2)
 
 # An installed tree (make install), and the root made multi-user by its
@@ -42,26 +25,10 @@ ok $? "the iar group exists"
 is "$(stat -c '%a %G' "$S/incoming")" "1771 iar" "incoming/: 1771 root:iar"
 is "$(stat -c '%a %G' "$S/ctl")" "1770 iar" "ctl/: 1770 root:iar"
 is "$(stat -c '%a %G' "$S/tmp")" "1770 iar" "tmp/: 1770 root:iar"
-is "$(stat -c '%a %G' "$S/seq")" "660 iar" "seq: 660 root:iar"
+is "$(stat -c '%a %G' "$S/next")" "770 iar" "next/: 770 root:iar"
 is "$(stat -c '%a %G' "$B/iar-submit")" "2755 iar" \
     "the installed iar-submit: 2755 root:iar"
-# Homes for submissions: cwd must be the user's.
-for u in iartest1 iartest2; do
-	mkdir -p "$IAR_ROOT/home/$u"
-	chown "$u" "$IAR_ROOT/home/$u"
-done
-chmod 755 "$IAR_ROOT/home"
 
-as() {	# as USER COMMAND...: run an iar command (or sh -c) as USER
-	a_u=$1
-	shift
-	# su clears the environment: carry the root and the sanitizer
-	# settings (a set-gid program cannot run LeakSanitizer).
-	su -s /bin/sh "$a_u" -c "cd $IAR_ROOT/home/$a_u && \
-	    IAR_ROOT=$IAR_ROOT; export IAR_ROOT; \
-	    ASAN_OPTIONS='$ASAN_OPTIONS'; UBSAN_OPTIONS='$UBSAN_OPTIONS'; \
-	    export ASAN_OPTIONS UBSAN_OPTIONS; $*"
-}
 out() { jlog "$S/jobs/$1/stdout" 2>/dev/null | tr '\n' ' '; }
 
 # --- each job runs as its owner ----------------------------------------

@@ -88,7 +88,7 @@ is "$(stat -c %U "$IAR_ROOT/spool/jobs/$id1/job")" "$U" "its job file belongs to
 printf 'cgi_user nobody\nallow %s\n' "$U" > "$IAR_ROOT/etc/cgi.conf"
 chown nobody "$IAR_ROOT/etc/cgi.secret"
 chmod 1777 "$IAR_ROOT/spool/ctl"
-chmod 666 "$IAR_ROOT/spool/seq"
+chmod 777 "$IAR_ROOT/spool/next"
 AS=nobody submit "token=$tok&command=echo+via-nobody" REMOTE_USER="$U"
 is "$st" 202 "a CGI running as nobody takes the submission"
 id2=$(sed -n 's/.*queue it as job \([0-9]*\).*/\1/p' "$W/b")
@@ -96,7 +96,7 @@ drain 30 2>"$W/d.log"
 is "$(jstate "$id2")" COMPLETED "the dispatcher writes it as the web user's job"
 is "$(jfield "$id2" user)" "$U" "... owned by $U"
 # The same account asking for a user etc/cgi.conf does not allow.
-id3=$(($(cat "$IAR_ROOT/spool/seq")))
+id3=$(ls "$IAR_ROOT/spool/next")
 printf 'iar-ctl 1\nid=%s\nverb=submit\nuser=root\ncommand=id\nend\n' "$id3" \
     > "$IAR_ROOT/spool/ctl/$id3.submit.1"
 chown nobody "$IAR_ROOT/spool/ctl/$id3.submit.1"
@@ -106,5 +106,5 @@ ok $? "a request for a user not allowed is denied"
 [ ! -e "$IAR_ROOT/spool/incoming/$id3" ] && [ ! -e "$IAR_ROOT/spool/queue/$id3" ]
 ok $? "... and makes no job"
 chmod 755 "$IAR_ROOT/spool/ctl"
-chmod 600 "$IAR_ROOT/spool/seq"
+chmod 700 "$IAR_ROOT/spool/next"
 done_testing

@@ -148,7 +148,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	# Apache runs the program as www-data; the root is root's alone
 	# (plain iar-init): the pages must say why finished jobs are missing
 	get "http://127.0.0.1:$AP/cgi-bin/iar.cgi/"
-	grep -q 'The web server runs as www-data, which may not read spool/seq' "$W/b" &&
+	grep -q 'The web server runs as www-data, which may not read spool/next' "$W/b" &&
 	grep -q 'iar-init --group GROUP' "$W/b" && grep -q 'cgi_user' "$W/b"
 	ok $? "Apache as www-data on a single-user root: the dashboard says why and what to do"
 	get "http://127.0.0.1:$AP/cgi-bin/iar.cgi/jobs"
@@ -156,7 +156,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	ok $? "Apache as www-data: the job list says so too"
 	# the rest as the root's owner would have it: readable to www-data
 	chmod -R a+rX "$IAR_ROOT/spool"
-	chmod a+r "$IAR_ROOT/spool/seq"
+	chmod a+rx "$IAR_ROOT/spool/next"
 else
 	T_N=$((T_N + 1))
 	echo "ok $T_N # SKIP not root: Apache runs the program as this user"

@@ -4,11 +4,16 @@
  * each in the machine when one spans packages), L3 groups inside a NUMA
  * node when it has several, cores with their PUs (P- and E-cores told
  * apart on hybrid machines), each PU filled with the colour of the job
- * that holds it, and the GPUs beside the NUMA node they hang off, filled
- * likewise. Machines over 128 PUs are drawn compact: small PU boxes
- * without text (each keeps its tooltip), so a 384-PU machine stays a
- * few hundred pixels tall. The XML is loaded with disallowed PUs kept
- * and without I/O (the GPUs come from lib/topo). Everything drawn from
+ * that holds it, the GPUs beside the NUMA node they hang off, filled
+ * likewise, and under them the other I/O OS devices local to that node
+ * (NICs, disks, InfiniBand, DMA, coprocessors: kind and name, one box
+ * per kind with a count when a node has more than three of it; those
+ * local to several nodes in a row under the packages). Machines over
+ * 128 PUs are drawn compact: small PU boxes without text (each keeps
+ * its tooltip), so a 384-PU machine stays a few hundred pixels tall.
+ * The XML is loaded with disallowed PUs kept and with the I/O hwloc
+ * deems important (the GPUs come from lib/topo, which tells GPU OS
+ * devices and the NUMA node of each for both). Everything drawn from
  * the XML goes through the escaping helpers. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -207,6 +212,106 @@ topo_gpus_row(struct topo_draw *d, int os, unsigned x)
 		d->y += (k + per - 1) / per * 24;
 }
 
+/* A short kind for an I/O OS device other than a GPU. */
+static const char *
+topo_io_kind(hwloc_obj_t o)
+{
+	switch (o->attr ? o->attr->osdev.type : HWLOC_OBJ_OSDEV_COPROC) {
+	case HWLOC_OBJ_OSDEV_BLOCK:		return "Disk";
+	case HWLOC_OBJ_OSDEV_NETWORK:		return "Net";
+	case HWLOC_OBJ_OSDEV_OPENFABRICS:	return "IB";
+	case HWLOC_OBJ_OSDEV_DMA:		return "DMA";
+	case HWLOC_OBJ_OSDEV_GPU:		return "Display";
+	default:				return "CoProc";
+	}
+}
+
+/* Is o an I/O device drawn as such (not a GPU) local to NUMA node os
+ * (-1: to several)? */
+static int
+topo_io_near(struct topo_draw *d, hwloc_obj_t o, int os)
+{
+	return !topo_osdev_gpu(o) && topo_osdev_numa(d->t, o) == os;
+}
+
+/* One I/O box at k of a row of per from x, d->y: its title says what is
+ * in it (the devices' names, PCI bus ids and locality), its text is
+ * label. */
+static void
+topo_io_box(struct topo_draw *d, unsigned k, unsigned per, unsigned x,
+    const char *title, const char *label)
+{
+	unsigned bx = x + k % per * 92, by = d->y + k / per * 24;
+
+	buf_adds(&d->svg, "<g class=\"io\"><title>");
+	html_text(&d->svg, title);
+	buf_addf(&d->svg, "</title><rect x=\"%u\" y=\"%u\" width=\"88\" "
+	    "height=\"20\" rx=\"3\" fill=\"#fdf3e7\" stroke=\"#a8743a\"/>"
+	    "<text x=\"%u\" y=\"%u\" font-size=\"10\" text-anchor=\"middle\" "
+	    "fill=\"#5c3a14\">", bx, by, bx + 44, by + 14);
+	html_text(&d->svg, label);
+	buf_adds(&d->svg, "</text></g>");
+}
+
+/* The I/O devices other than GPUs local to NUMA node os (-1: to several
+ * of them) in rows at x, width w: one box each ("Net eth0"), or one box
+ * per kind ("6 Net") when a node has more than three of it; advances
+ * d->y. */
+static void
+topo_ios_row(struct topo_draw *d, int os, unsigned x, unsigned w)
+{
+	static const char *const kinds[] = { "Net", "IB", "Disk", "DMA",
+	    "CoProc", "Display", NULL };
+	unsigned per = (w - 12) / 92, k = 0, n, i;
+	char title[512], label[40], near[40];
+	hwloc_obj_t o;
+
+	if (!per)
+		per = 1;
+	if (os < 0)
+		snprintf(near, sizeof near, "near several NUMA nodes");
+	else
+		snprintf(near, sizeof near, "near NUMA node P#%d", os);
+	for (i = 0; kinds[i]; i++) {
+		struct buf names;
+
+		n = 0;
+		buf_init(&names);
+		for (o = NULL; (o = hwloc_get_next_osdev(d->t, o)); )
+			if (topo_io_near(d, o, os) &&
+			    !strcmp(topo_io_kind(o), kinds[i])) {
+				buf_adds(&names, n++ ? ", " : "");
+				buf_adds(&names, o->name ? o->name : "?");
+			}
+		if (n > 3) {
+			snprintf(title, sizeof title, "%u %s devices %s: %s", n,
+			    kinds[i], near, names.s ? names.s : "");
+			snprintf(label, sizeof label, "%u %s", n, kinds[i]);
+			topo_io_box(d, k++, per, x, title, label);
+		}
+		buf_free(&names);
+		if (n > 3 || !n)
+			continue;
+		for (o = NULL; (o = hwloc_get_next_osdev(d->t, o)); ) {
+			char bus[16];
+			int pci;
+
+			if (!topo_io_near(d, o, os) ||
+			    strcmp(topo_io_kind(o), kinds[i]))
+				continue;
+			pci = topo_osdev_busid(o, bus, sizeof bus) == 0;
+			snprintf(title, sizeof title, "%s %.64s%s%s, %s",
+			    kinds[i], o->name ? o->name : "?", pci ? ", PCI " :
+			    "", pci ? bus : "", near);
+			snprintf(label, sizeof label, "%s %.14s", kinds[i],
+			    o->name ? o->name : "?");
+			topo_io_box(d, k++, per, x, title, label);
+		}
+	}
+	if (k)
+		d->y += (k + per - 1) / per * 24;
+}
+
 /* A NUMA node's part set (or a package's cores, numa NULL) at x, with
  * its L3 groups when it has several and its GPUs; advances d->y. */
 static void
@@ -266,8 +371,10 @@ topo_group_draw(struct topo_draw *d, hwloc_obj_t numa,
 		d->y = rowend + 2;
 	} else
 		topo_cores_rows(d, set, x + 6);
-	if (numa)
+	if (numa) {
 		topo_gpus_row(d, (int)numa->os_index, x + 6);
+		topo_ios_row(d, (int)numa->os_index, x + 6, d->boxw);
+	}
 	{
 		struct buf frame;
 
@@ -440,7 +547,7 @@ page_topo_svg(struct cgi *c, const char *xml, size_t len,
 	if (hwloc_topology_set_flags(d.t,
 	    HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED) < 0 ||
 	    hwloc_topology_set_io_types_filter(d.t,
-	    HWLOC_TYPE_FILTER_KEEP_NONE) < 0 ||
+	    HWLOC_TYPE_FILTER_KEEP_IMPORTANT) < 0 ||
 	    hwloc_topology_set_xmlbuffer(d.t, xml, (int)len) < 0 ||
 	    hwloc_topology_load(d.t) < 0) {
 		hwloc_topology_destroy(d.t);
@@ -480,6 +587,11 @@ page_topo_svg(struct cgi *c, const char *xml, size_t len,
 			rowend = d.y;
 	}
 	width = 12 + pcols * (pkgw + GAP) + 6;
+	/* I/O local to no single NUMA node: a row under the packages */
+	d.y = rowend + GAP;
+	topo_ios_row(&d, -1, 12, width - 18);
+	if (d.y > rowend + GAP)
+		rowend = d.y;
 	root = hwloc_get_root_obj(d.t);
 	if (root->total_memory)
 		topo_bytes(mem, sizeof mem, root->total_memory);

@@ -153,8 +153,7 @@ topo_allowed_keep(hwloc_topology_t h, char *err, size_t errsz)
 	return r < 0 ? -1 : 0;
 }
 
-/* Is o an OS device of a GPU compute or management API? */
-static int
+int
 topo_osdev_gpu(hwloc_obj_t o)
 {
 	static const char *const api[] = { "CUDA", "NVML", "OpenCL", "RSMI",
@@ -184,11 +183,39 @@ topo_gpu_cmp(const void *a, const void *b)
 	    ((const struct topo_gpu *)b)->busid);
 }
 
+int
+topo_osdev_numa(hwloc_topology_t h, hwloc_obj_t o)
+{
+	hwloc_obj_t a = hwloc_get_non_io_ancestor_obj(h, o);
+
+	/* below the machine itself only if it has one node */
+	if (a && a->nodeset && (a->parent ||
+	    hwloc_bitmap_weight(a->nodeset) == 1) &&
+	    hwloc_bitmap_weight(a->nodeset) >= 1)
+		return hwloc_bitmap_first(a->nodeset);
+	return -1;
+}
+
+int
+topo_osdev_busid(hwloc_obj_t o, char *out, size_t n)
+{
+	hwloc_obj_t p;
+
+	for (p = o->parent; p && p->type != HWLOC_OBJ_PCI_DEVICE;
+	    p = p->parent)
+		;
+	if (!p || !p->attr || (size_t)snprintf(out, n, "%04x:%02x:%02x.%01x",
+	    p->attr->pcidev.domain & 0xffff, p->attr->pcidev.bus,
+	    p->attr->pcidev.dev, p->attr->pcidev.func & 0xf) >= n)
+		return -1;
+	return 0;
+}
+
 /* Fill t->gpu from the OS devices, one per PCI device. */
 static void
 topo_gpus_find(struct topo *t)
 {
-	hwloc_obj_t o, p, a;
+	hwloc_obj_t o;
 	struct topo_gpu *g;
 	char busid[16];
 	const char *m;
@@ -197,15 +224,7 @@ topo_gpus_find(struct topo *t)
 	for (o = NULL; (o = hwloc_get_next_osdev(t->h, o)); ) {
 		if (!topo_osdev_gpu(o))
 			continue;
-		for (p = o->parent; p && p->type != HWLOC_OBJ_PCI_DEVICE;
-		    p = p->parent)
-			;
-		if (p)
-			snprintf(busid, sizeof busid, "%04x:%02x:%02x.%01x",
-			    p->attr->pcidev.domain & 0xffff,
-			    p->attr->pcidev.bus, p->attr->pcidev.dev,
-			    p->attr->pcidev.func & 0xf);
-		else
+		if (topo_osdev_busid(o, busid, sizeof busid) < 0)
 			snprintf(busid, sizeof busid, "%.15s", o->name ?
 			    o->name : "");
 		for (i = 0; i < t->ngpus && strcmp(t->gpu[i].busid, busid); i++)
@@ -218,13 +237,7 @@ topo_gpus_find(struct topo *t)
 		    "");
 		m = hwloc_obj_get_info_by_name(o, "GPUModel");
 		snprintf(g->model, sizeof g->model, "%s", m ? m : "");
-		g->numa = -1;
-		a = hwloc_get_non_io_ancestor_obj(t->h, o);
-		/* below the machine itself only if it has one node */
-		if (a && a->nodeset && (a->parent ||
-		    hwloc_bitmap_weight(a->nodeset) == 1) &&
-		    hwloc_bitmap_weight(a->nodeset) >= 1)
-			g->numa = hwloc_bitmap_first(a->nodeset);
+		g->numa = topo_osdev_numa(t->h, o);
 	}
 	qsort(t->gpu, t->ngpus, sizeof *t->gpu, topo_gpu_cmp);
 }

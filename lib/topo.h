@@ -39,6 +39,17 @@ void topo_free(struct topo *t);
 /* The hwloc topology inside t, to walk (the CGI draws it); t keeps it. */
 struct hwloc_topology;
 struct hwloc_topology *topo_hwloc_get(struct topo *t);
+/* Is o (an hwloc OS device) one of a GPU compute or management API
+ * (CUDA, NVML, OpenCL, RSMI, Level Zero), so counted as a GPU? */
+struct hwloc_obj;
+int topo_osdev_gpu(struct hwloc_obj *o);
+/* The OS index of the NUMA node an I/O object o of h is local to (its
+ * nearest non-I/O ancestor has exactly that node, or is a machine of
+ * one node), -1 if it is local to several. */
+int topo_osdev_numa(struct hwloc_topology *h, struct hwloc_obj *o);
+/* The PCI bus id ("0000:01:00.0") of the PCI device above OS device o
+ * into out (n bytes, 13 needed); -1 if it has none or it does not fit. */
+int topo_osdev_busid(struct hwloc_obj *o, char *out, size_t n);
 
 struct topo_summary {
 	unsigned cores, pus, numa, packages;

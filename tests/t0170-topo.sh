@@ -4,8 +4,9 @@
 # NUMA nodes, memory of the allowed part, GPUs as PCI devices below
 # CUDA/NVML/OpenCL/RSMI/Level Zero OS devices), keeps the I/O part of
 # the topology, refuses nothing it can hold, and says when a topology
-# has no memory; the web pages show the GPUs and draw each NUMA node
-# once with readable package labels.
+# has no memory; the web pages show the GPUs and the other I/O devices
+# beside their NUMA node and draw each NUMA node once with readable
+# package labels; every node page passes html-validate.
 . "$(dirname "$0")/lib.sh"
 
 TD=$TOP/tests/topo
@@ -27,6 +28,15 @@ hwgpus() { lstopo-no-graphics -i "$1" -v 2>/dev/null | awk '
 	    / "(cuda|nvml|opencl|rsmi|ze)[0-9]/ { if (bus != "") seen[bus] = 1 }
 	END { n = 0; for (b in seen) n++; print n }'; }
 hwio() { lstopo-no-graphics -i "$1" --only osdev 2>/dev/null | wc -l; }
+# I/O OS devices other than GPUs, "NAME NUMA" each (NUMA: the P# of
+# the one NUMA node hwloc says is local to it, "-" if several), sorted
+hwionear() { lstopo-no-graphics -i "$1" --only osdev 2>/dev/null |
+	grep -Ev '(CUDA|NVML|OpenCL|RSMI|LevelZero)\)|"(cuda|nvml|opencl|rsmi|ze)[0-9]' |
+	sed -n 's/^[^"]*"\(.*\)"$/\1/p' | while read -r d; do
+		m=$(hwloc-calc -i "$1" --po --local-memory "os=$d" 2>/dev/null)
+		case $m in *[!0-9]*|"") m=- ;; esac
+		echo "$d $m"
+	done | LC_ALL=C sort; }
 
 for f in "$TD"/*.xml; do
 	b=$(basename "$f" .xml)
@@ -94,6 +104,29 @@ python3 -c 'import json, sys
 n = {x["name"]: x for x in json.load(open(sys.argv[1]))["nodes"]}
 assert n["nvidiaDGX2"]["gpus"] == 16 and n["dgx-few"]["gpus"] == 2, n' "$W/b"
 ok $? "/api/v1/nodes: gpus (16, and 2 where --gpus says so)"
+# The other I/O devices (NICs, disks, InfiniBand, DMA, coprocessors
+# that are no GPU), each drawn inside the box of the NUMA node hwloc
+# says it is local to; none where a topology has none.
+for f in "$TD"/*.xml; do
+	b=$(basename "$f" .xml)
+	n=$(echo "$b" | tr -c 'A-Za-z0-9\n' - | cut -c1-40)
+	page "/nodes/$n"
+	is "$(python3 "$TOP/tests/topo-io.py" "$W/b")" "$(hwionear "$f")" \
+	    "$b: the picture draws each I/O device by its NUMA node"
+done
+is "$(hwionear "$TD/192em64t-24n8c2t.xml" | tr '\n' ' ')" \
+    "eth0 0 eth1 0 eth2 4 eth3 4 eth4 4 eth5 4 ib0 6 mlx4_0 6 sda 1 sdb 1 " \
+    "192-core: its 10 NICs, disks and InfiniBand devices, by value"
+page /nodes/192em64t-24n8c2t
+grep -q '<title>Net eth0, PCI 0000:01:00.0, near NUMA node P#0</title>' "$W/b"
+ok $? "an I/O device's box: kind, name, PCI bus id, NUMA node"
+grep -q '>Disk sda<' "$W/b" && grep -q '>IB mlx4_0<' "$W/b"
+ok $? "disks and InfiniBand named with a short kind"
+is "$(grep -o '<title>4 Net devices near NUMA node P#4: eth2, eth3, eth4, eth5</title>' "$W/b" | wc -l),$(grep -c '>Net eth[2-5]<' "$W/b")" \
+    "1,0" "four NICs on one NUMA node: one box that counts and names them"
+page /nodes/nvidiaDGX2
+is "$(grep -c 'class="io"' "$W/b")" 0 "DGX-2: its GPUs are no other I/O"
+
 page /nodes/AMD-19h-Zen4-2xEpyc-9654
 grep -q 'Machine (memory unknown)' "$W/b"
 ok $? "a topology without memory: 'Machine (memory unknown)'"
@@ -127,6 +160,23 @@ if [ -n "$CHROME" ]; then
 	    "Chromium measured every page"
 else
 	ok 1 "# SKIP no Chromium"
+fi
+# Each node page (pictures, I/O and all) valid HTML, as t0440 checks.
+HV=$TOP/.deps/node/node_modules/.bin/html-validate
+if [ -x "$HV" ] && command -v node >/dev/null; then
+	mkdir -p "$W/hv"
+	for f in "$TD"/*.xml; do
+		n=$(basename "$f" .xml | tr -c 'A-Za-z0-9\n' - | cut -c1-40)
+		page "/nodes/$n"
+		cp "$W/b" "$W/hv/$n.html"
+	done
+	echo '{"extends": ["html-validate:standard"]}' > "$W/hv.json"
+	(cd "$W/hv" && "$HV" -c "$W/hv.json" ./*.html) > "$W/hv.out" 2>&1
+	r=$?
+	[ $r -eq 0 ] || sed 's/^/# /' "$W/hv.out" | head -40
+	ok $r "html-validate (standard preset): every node page valid"
+else
+	ok 0 "# SKIP no html-validate in .deps/node (sh etc/install-deps needs npm)"
 fi
 for f in power8gpudistances 256ppc-8n8s4t 128arm-2pa2n8cluster4co; do
 	page "/nodes/$f"

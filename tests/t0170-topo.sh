@@ -126,6 +126,13 @@ is "$(grep -o '<title>4 Net devices near NUMA node P#4: eth2, eth3, eth4, eth5</
     "1,0" "four NICs on one NUMA node: one box that counts and names them"
 page /nodes/nvidiaDGX2
 is "$(grep -c 'class="io"' "$W/b")" 0 "DGX-2: its GPUs are no other I/O"
+page /nodes/32em64t-2n8c2t-pci-normalio
+is "$(python3 "$TOP/tests/topo-io.py" "$W/b" | tr '\n' ' ')" \
+    "card0 1 eth0 1 eth1 1 ib0 1 mlx5_0 1 sda 0 " \
+    "32-core: disk on node 0, NICs, InfiniBand and display on node 1, by value"
+grep -q '>IB mlx5_0<' "$W/b" && grep -q '>Display card0<' "$W/b" &&
+    ! grep -q 'class="io"><title>[^<]*\(cuda\|opencl\)' "$W/b"
+ok $? "32-core: a display device is named so; the CUDA GPU is no other I/O"
 
 page /nodes/AMD-19h-Zen4-2xEpyc-9654
 grep -q 'Machine (memory unknown)' "$W/b"

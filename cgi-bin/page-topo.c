@@ -303,8 +303,10 @@ topo_ios_row(struct topo_draw *d, int os, unsigned x, unsigned w)
 			snprintf(title, sizeof title, "%s %.64s%s%s, %s",
 			    kinds[i], o->name ? o->name : "?", pci ? ", PCI " :
 			    "", pci ? bus : "", near);
-			snprintf(label, sizeof label, "%s %.14s", kinds[i],
-			    o->name ? o->name : "?");
+			/* 15 characters fit the box; the title has it all */
+			snprintf(label, sizeof label, "%s %.*s", kinds[i],
+			    (int)(14 - strlen(kinds[i])), o->name ? o->name :
+			    "?");
 			topo_io_box(d, k++, per, x, title, label);
 		}
 	}

@@ -79,6 +79,9 @@ if cg_usable && [ -d /sys/fs/cgroup/memory ]; then
 	rj=$(iar-submit --parsable --mem 400M -- sleep 30)
 	iar-dispatch -1
 	lim() { cat /sys/fs/cgroup/memory/"$T_CG"/"$rj"/memory.limit_in_bytes; }
+	# The pass starts the shepherd, which makes the cgroup a moment later.
+	i=0; while [ $i -lt 100 ] && ! [ -e /sys/fs/cgroup/memory/"$T_CG"/"$rj"/memory.limit_in_bytes ]; do
+		sleep 0.1; i=$((i + 1)); done
 	is "$(lim)" $((400 * 1024 * 1024)) "a running job with 400M"
 	iar-modify -p 1 "$rj" 2>"$IAR_ROOT/e"
 	is "$?,$(cat "$IAR_ROOT/e")" \

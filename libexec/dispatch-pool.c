@@ -333,6 +333,7 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 	p->cores = host && d->conf.node_cores ? d->conf.node_cores : ts.cores;
 	/* GPUs: what hwloc sees unless the settings say otherwise. */
 	p->gpus = ns.gpus ? ns.gpus : ts.gpus;
+	p->max_jobs = ns.max_jobs;
 	if (p->gpus > TOPO_GPU_MAX)
 		p->gpus = TOPO_GPU_MAX;
 	/* Heartbeat progress: judged at most once a second. */

@@ -130,6 +130,10 @@ struct disp {
 	size_t nspeeds, capspeeds;
 	int speeds_loaded;
 	int again;		/* run another pass at once (tasks spawned) */
+	/* kind slurm (dispatch-slurm.c): jobs are handed to Slurm */
+	int slurm;
+	char slurm_part[64];	/* its partition, "" the default one */
+	int slurm_down;		/* sinfo failed at the last heartbeat */
 };
 struct speed {
 	uint64_t key;		/* node and name hashed; 0 = empty slot */
@@ -252,6 +256,13 @@ int disp_why_wake_ms(const struct disp *d, int max);
 void disp_checkpoint(struct disp *d);
 /* jobs/ID/requeues (jobdir): how many times the job was requeued. */
 unsigned disp_requeues_get(int jobdir);
+
+/* dispatch-slurm.c: hand job id (its lock in lockfd) to Slurm and follow
+ * it to its end; never returns. */
+void disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
+    __attribute__((noreturn));
+/* jobs/ID/slurm-token exists (jobdir): a hand-off was begun. */
+int disp_slurm_begun(int jobdir);
 
 /* dispatch-node.c */
 /* Write this node's heartbeat if heartbeat_interval has passed, and note

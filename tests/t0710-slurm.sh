@@ -1,0 +1,155 @@
+#!/bin/sh
+# t0710-slurm: hand-off to a real Slurm. etc/slurm-test starts a
+# single-node slurmctld + slurmd + munged on loopback (its own directory
+# and ports); a node of kind slurm (iar-node add --slurm) takes its
+# capacity from sinfo, and its executor (iar-dispatch -d --node NAME)
+# hands each job to sbatch and mirrors Slurm's state back: a job (exit
+# code, output), a failing one, a timeout, a cancel through scancel, a
+# kill -9 of the executor and its hand-off child while sbatch waits for a
+# stopped slurmctld (exactly one Slurm job afterwards), and Slurm stopped
+# and started again with jobs queued (none lost, none doubled). Slurm is
+# stopped at the end.
+. "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to start Slurm's daemons"
+command -v slurmctld >/dev/null && command -v slurmd >/dev/null &&
+    command -v munged >/dev/null && command -v sbatch >/dev/null ||
+    skip_all "slurm-wlm and munge are not installed (etc/install-deps)"
+SLURM_DIR=$IAR_ROOT.slurm
+SLURM_PORT=${T_SLURM_PORT:-$((20000 + $$ % 20000))}
+export SLURM_DIR SLURM_PORT
+SLURM_CONF=$SLURM_DIR/etc/slurm.conf
+export SLURM_CONF
+ST=$TOP/etc/slurm-test
+slurm_stop() { bash "$ST" stop >/dev/null 2>&1; rm -rf "$SLURM_DIR"; }
+trap 't_cleanup; slurm_stop' EXIT
+bash "$ST" start >"$IAR_ROOT.slurm.log" 2>&1 ||
+    { sed 's/^/# /' "$IAR_ROOT.slurm.log"; skip_all "Slurm did not start"; }
+ok 0 "etc/slurm-test starts slurmctld, slurmd and munged"
+
+waitfor() {
+	n=$(($1 * 10)); shift
+	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
+	return 1
+}
+final() { case $(jstate "$1") in COMPLETED|FAILED|CANCELLED|TIMEOUT|\
+	OUT_OF_MEMORY|NODE_FAIL) return 0 ;; esac; return 1; }
+running() { [ "$(jstate "$1")" = RUNNING ]; }
+# a job's Slurm id: while it runs, then after (jobs/ID/slurm-jobs)
+sid() { cat "$IAR_ROOT/spool/jobs/$1/slurm-id" 2>/dev/null ||
+	tail -1 "$IAR_ROOT/spool/jobs/$1/slurm-jobs" 2>/dev/null | cut -d' ' -f1; }
+# Slurm jobs whose comment is that iar job's hand-off token
+nslurm() {
+	t=$(tail -1 "$IAR_ROOT/spool/jobs/$1/slurm-jobs" 2>/dev/null |
+	    cut -d' ' -f2)
+	[ -n "$t" ] || { echo 0; return; }
+	squeue -h -a -t all -o '%k' | grep -cx "$t"
+}
+
+N=$(ls "$IAR_ROOT/nodes")
+cat >> "$IAR_ROOT/etc/iar.conf" <<EOF
+heartbeat_interval = 1
+heartbeat_timeout = 4
+head_node = $N
+EOF
+iar-node drain "$N" --reason "head only"
+
+# 1. The node: capacity from sinfo.
+iar-node add sl --slurm --partition debug --max-jobs 4 >"$IAR_ROOT/add.out"
+ok $? "iar-node add sl --slurm --partition debug"
+cores=$(sinfo -h -N -p debug -o %c | awk '{s+=$1} END {print s}')
+grep -q "node sl: $cores cores" "$IAR_ROOT/add.out"
+ok $? "its cores are sinfo's ($cores)"
+grep -qx kind=slurm "$IAR_ROOT/nodes/sl/settings" &&
+    grep -qx partition=debug "$IAR_ROOT/nodes/sl/settings" &&
+    grep -qx max_jobs=4 "$IAR_ROOT/nodes/sl/settings"
+ok $? "settings: kind=slurm, partition=debug, max_jobs=4"
+iar-node add nope --slurm --partition nosuch >/dev/null 2>"$IAR_ROOT/e"
+is "$?" 111 "a partition sinfo does not know is refused"
+
+iar-dispatch -d 2>>"$IAR_ROOT/head.log" &
+T_PIDS="$T_PIDS $!"
+EXEC=""
+exec_start() {
+	iar-dispatch -d -v --node sl 2>>"$IAR_ROOT/exec.log" &
+	EXEC=$!
+	T_PIDS="$T_PIDS $EXEC"
+}
+exec_start
+up() { iar-node list --csv | grep -q '^sl,up,'; }
+waitfor 20 up
+ok $? "the slurm node beats and is up"
+
+# 2. A job: to Slurm and back.
+j1=$(iar-submit --parsable -J hello -c 1 --mem 100M -t 1:00 -- \
+    sh -c 'echo out-$SLURM_JOB_ID; echo err >&2; exit 3')
+waitfor 40 final "$j1"
+is "$(jstate "$j1")" FAILED "a job that exits 3 ends FAILED"
+is "$(jfield "$j1" exit)" 3 "with exit code 3"
+s1=$(sid "$j1")
+[ -n "$s1" ]
+ok $? "its Slurm job id is kept in jobs/ID/slurm-jobs ($s1)"
+is "$(jlog "$IAR_ROOT/spool/jobs/$j1/stdout")" "out-$s1" \
+    "its output is in jobs/ID/stdout (written by Slurm's job $s1)"
+is "$(jlog "$IAR_ROOT/spool/jobs/$j1/stderr")" err "its errors in stderr"
+is "$(jfield "$j1" node)" sl "it ran on node sl"
+j2=$(iar-submit --parsable -- true)
+waitfor 40 final "$j2"
+is "$(jstate "$j2")" COMPLETED "a job that exits 0 ends COMPLETED"
+
+# 3. Cancel through scancel.
+j3=$(iar-submit --parsable -- sleep 300)
+waitfor 40 running "$j3"
+waitfor 20 sh -c "squeue -h -j \$(cat $IAR_ROOT/spool/jobs/$j3/slurm-id \
+    2>/dev/null) -o %T 2>/dev/null | grep -qx RUNNING"
+ok $? "a long job runs in Slurm"
+iar-cancel "$j3"
+waitfor 40 final "$j3"
+is "$(jstate "$j3")" CANCELLED "iar-cancel ends it CANCELLED"
+st=$(scontrol -o show job "$(sid "$j3" || echo x)" 2>/dev/null |
+    sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
+is "$st" CANCELLED "and Slurm cancelled it"
+
+# 4. A timeout: Slurm's minute.
+j4=$(iar-submit --parsable -t 0:01 -- sleep 300)
+waitfor 100 final "$j4"
+is "$(jstate "$j4")" TIMEOUT "a job past its walltime ends TIMEOUT"
+
+# 5. kill -9 mid-hand-off: sbatch waits for a stopped slurmctld.
+ctld=$(cat "$SLURM_DIR/run/slurmctld.pid")
+kill -STOP "$ctld"
+j5=$(iar-submit --parsable -- true)
+waitfor 30 test -s "$IAR_ROOT/spool/jobs/$j5/slurm-token"
+ok $? "the hand-off token is recorded before sbatch"
+waitfor 10 pgrep -x sbatch >/dev/null
+child=$(cut -d' ' -f1 "$IAR_ROOT/spool/jobs/$j5/lock")
+kill -9 "$EXEC" "$child"
+wait "$EXEC" 2>/dev/null
+kill -CONT "$ctld"
+waitfor 30 sh -c "! pgrep -x sbatch >/dev/null"
+exec_start
+waitfor 60 final "$j5"
+is "$(jstate "$j5")" COMPLETED "after a kill -9 of the executor and its \
+hand-off child mid-sbatch, the job ends COMPLETED"
+is "$(nslurm "$j5")" 1 "exactly one Slurm job carries its token"
+grep -q "job $j5: adopted Slurm job" "$IAR_ROOT/exec.log"
+ok $? "the new executor adopted the earlier hand-off"
+
+# 6. Slurm stopped: jobs stay, nothing lost or doubled.
+bash "$ST" stop >/dev/null 2>&1
+waitfor 20 sh -c "! iar-node list --csv | grep -q '^sl,up,'"
+ok $? "with Slurm stopped the node goes down"
+j6=$(iar-submit --parsable -- sh -c 'echo six')
+j7=$(iar-submit --parsable -- sh -c 'echo seven')
+sleep 2
+is "$(jstate "$j6") $(jstate "$j7")" "PENDING PENDING" \
+    "jobs submitted meanwhile stay queued"
+bash "$ST" start >/dev/null 2>&1
+ok $? "Slurm started again"
+waitfor 60 final "$j6" && waitfor 30 final "$j7"
+is "$(jstate "$j6") $(jstate "$j7")" "COMPLETED COMPLETED" \
+    "they run once Slurm is back"
+is "$(nslurm "$j6") $(nslurm "$j7")" "1 1" "each as exactly one Slurm job"
+is "$(jlog "$IAR_ROOT/spool/jobs/$j6/stdout")" six "with its output"
+
+done_testing

@@ -55,15 +55,15 @@ EOF
 iar-node drain "$N" --reason "head only"
 
 # 1. The node: capacity from sinfo.
-iar-node add sl --slurm --partition debug --max-jobs 4 >"$IAR_ROOT/add.out"
-ok $? "iar-node add sl --slurm --partition debug"
+iar-node add sl --slurm --partition debug --max-jobs 1 >"$IAR_ROOT/add.out"
+ok $? "iar-node add sl --slurm --partition debug --max-jobs 1"
 cores=$(sinfo -h -N -p debug -o %c | awk '{s+=$1} END {print s}')
 grep -q "node sl: $cores cores" "$IAR_ROOT/add.out"
 ok $? "its cores are sinfo's ($cores)"
 grep -qx kind=slurm "$IAR_ROOT/nodes/sl/settings" &&
     grep -qx partition=debug "$IAR_ROOT/nodes/sl/settings" &&
-    grep -qx max_jobs=4 "$IAR_ROOT/nodes/sl/settings"
-ok $? "settings: kind=slurm, partition=debug, max_jobs=4"
+    grep -qx max_jobs=1 "$IAR_ROOT/nodes/sl/settings"
+ok $? "settings: kind=slurm, partition=debug, max_jobs=1"
 iar-node add nope --slurm --partition nosuch >/dev/null 2>"$IAR_ROOT/e"
 is "$?" 111 "a partition sinfo does not know is refused"
 
@@ -103,12 +103,19 @@ waitfor 40 running "$j3"
 waitfor 20 sh -c "squeue -h -j \$(cat $IAR_ROOT/spool/jobs/$j3/slurm-id \
     2>/dev/null) -o %T 2>/dev/null | grep -qx RUNNING"
 ok $? "a long job runs in Slurm"
+j3b=$(iar-submit --parsable -- true)
+sleep 2
+is "$(jstate "$j3b")" PENDING "with --max-jobs 1, a second job waits"
+jfield "$j3b" reason | grep -q "at its job limit (max_jobs): sl"
+ok $? "why-pending says the node is at its job limit"
 iar-cancel "$j3"
 waitfor 40 final "$j3"
 is "$(jstate "$j3")" CANCELLED "iar-cancel ends it CANCELLED"
 st=$(scontrol -o show job "$(sid "$j3" || echo x)" 2>/dev/null |
     sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
 is "$st" CANCELLED "and Slurm cancelled it"
+waitfor 40 final "$j3b"
+is "$(jstate "$j3b")" COMPLETED "then the waiting job runs"
 
 # 4. A timeout: Slurm's minute.
 j4=$(iar-submit --parsable -t 0:01 -- sleep 300)

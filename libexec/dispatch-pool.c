@@ -667,6 +667,12 @@ match_down(struct disp *d)
 			snprintf(name, sizeof name, "%" PRIu64, id);
 			if ((jd = spool_jobdir_open(&d->sp, id, 0)) < 0)
 				continue;
+			/* Handed to Slurm: it lives on there, and the node's
+			 * executor adopts it when it comes back. */
+			if (disp_slurm_begun(jd)) {
+				close(jd);
+				continue;
+			}
 			lk = openat(jd, JOBDIR_LOCK, O_RDWR | O_CREAT |
 			    O_NOFOLLOW | O_CLOEXEC, 0644);
 			if (lk >= 0 && flock(lk, LOCK_EX | LOCK_NB) == 0 &&

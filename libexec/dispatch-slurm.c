@@ -17,8 +17,9 @@
  * end writes jobs/ID/result (fsynced) with Slurm's state mapped to iar's
  * (COMPLETED, FAILED with the exit code or signal, TIMEOUT, OUT_OF_MEMORY,
  * CANCELLED, NODE_FAIL) and moves run/NODE/ID to done/. A cancel (SIGUSR1
- * or jobs/ID/cancel) is passed on with scancel. sbatch and scancel run as
- * the job's owner. */
+ * or jobs/ID/cancel) is passed on with scancel, a suspend or resume
+ * (SIGUSR2, jobs/ID/suspend) with scontrol. sbatch and scancel run as the
+ * job's owner. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -50,6 +51,12 @@ on_cancel(int sig)
 {
 	(void)sig;
 	got_cancel = 1;
+}
+
+static void
+on_wake(int sig)
+{
+	(void)sig;	/* only to cut a sleep short */
 }
 
 struct handoff {
@@ -304,6 +311,41 @@ handoff_map(struct handoff *h, const char *state, const char *exit)
 	return -1;
 }
 
+/* iar-suspend and iar-resume: jobs/ID/suspend asks, scontrol suspend or
+ * resume does it (Slurm allows it to its operators: the executor's user
+ * must be one), jobs/ID/suspended says it is done. */
+static void
+handoff_suspend(struct handoff *h, int *suspended)
+{
+	int want = faccessat(h->jobdir, JOBDIR_SUSPEND, F_OK,
+	    AT_SYMLINK_NOFOLLOW) == 0;
+	char *argv[] = { "scontrol", want ? "suspend" : "resume", h->sid,
+		NULL };
+	char err[256], t[32];
+	struct buf out;
+	int r, n;
+
+	if (want == *suspended)
+		return;
+	buf_init(&out);
+	r = slurm_run(argv, (uid_t)-1, NULL, SLURM_WAIT, &out, err,
+	    sizeof err);
+	buf_addc(&out, 0);
+	if (r != 0) {
+		msg_log("SLURM", "job %s: scontrol %s %s: %s", h->idname,
+		    argv[1], h->sid, r < 0 ? err : out.err ? "" : out.s);
+		buf_free(&out);
+		return;
+	}
+	buf_free(&out);
+	*suspended = want;
+	if (want) {
+		n = snprintf(t, sizeof t, "%" PRId64 "\n", disp_now_us());
+		file_replace(h->jobdir, JOBDIR_SUSPENDED, t, (size_t)n, 0644, 0);
+	} else
+		unlinkat(h->jobdir, JOBDIR_SUSPENDED, 0);
+}
+
 /* Read run/NODE/ID, the alloc and the owner into h. */
 static void
 handoff_load(struct handoff *h, const char *node)
@@ -383,7 +425,7 @@ disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
 	struct handoff h;
 	struct sigaction sa;
 	char t[320], host[256], why[512], state[64], ex[32];
-	int n, asked = 0, started = 0, quiet = 0;
+	int n, asked = 0, started = 0, quiet = 0, suspended;
 
 	memset(&h, 0, sizeof h);
 	h.id = id;
@@ -393,7 +435,8 @@ disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
 	sa.sa_handler = on_cancel;
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGUSR2, SIG_IGN);
+	sa.sa_handler = on_wake;	/* look at jobs/ID/suspend now */
+	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* "PID HOST" in the lock: how the dispatcher signals us. */
 	if (gethostname(host, sizeof host) < 0)
@@ -405,6 +448,10 @@ disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
 		msg_log("SLURM", "job %s: cannot write its lock: %s",
 		    h.idname, strerror(errno));
 	handoff_load(&h, d->conf.node);
+	suspended = faccessat(h.jobdir, JOBDIR_SUSPENDED, F_OK,
+	    AT_SYMLINK_NOFOLLOW) == 0;
+	if (file_read_small(h.jobdir, "started", t, sizeof t) > 0)
+		h.v.started_us = strtoll(t, NULL, 10);
 
 	/* An earlier hand-off of this job, finished or not. */
 	if (file_read_small(h.jobdir, SLURM_ID, t, sizeof t) > 0)
@@ -482,6 +529,7 @@ disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
 				asked = 1;
 			buf_free(&o);
 		}
+		handoff_suspend(&h, &suspended);
 		if (handoff_state(&h, state, sizeof state, ex, sizeof ex) == 0) {
 			if ((s = handoff_map(&h, state, ex)) >= 0) {
 				snprintf(why, sizeof why, "Slurm job %s: %s",

@@ -133,7 +133,14 @@ struct disp {
 	/* kind slurm (dispatch-slurm.c): jobs are handed to Slurm */
 	int slurm;
 	char slurm_part[64];	/* its partition, "" the default one */
-	int slurm_down;		/* sinfo failed at the last heartbeat */
+	int slurm_down;		/* sinfo failed at the last probe */
+	int slurm_quiet;	/* "no heartbeat" said since it answered */
+	int slurm_fd;		/* the probe's pipe (dispatch-node.c); -1:
+				 * none running */
+	char slurm_line[600];
+	size_t slurm_len;
+	int64_t slurm_probe_us, slurm_ok_us;	/* last probe started, and
+				 * started of the last that answered */
 };
 struct speed {
 	uint64_t key;		/* node and name hashed; 0 = empty slot */

@@ -606,6 +606,7 @@ node_setup(struct disp *d)
 				d->node_mem = ns.memory;
 			/* a Slurm partition: its jobs go to sbatch */
 			d->slurm = !strcmp(ns.kind, "slurm");
+			d->slurm_fd = -1;
 			snprintf(d->slurm_part, sizeof d->slurm_part, "%s",
 			    ns.partition);
 		} else

@@ -168,7 +168,7 @@ main(int argc, char **argv)
 	if (job_parse(&j, file.s ? file.s : "", file.len, why, sizeof why) < 0)
 		msg_die(EX_REJECT, "cannot read the job: %s", why);
 
-	slurm_script_write(&j, &out, &lost);
+	slurm_script_write(&j, &out, &lost, NULL);
 	if (out.err || lost.err)
 		msg_die(EX_TEMP, "cannot allocate memory for the script");
 	if (fwrite(out.s, 1, out.len, stdout) != out.len || fflush(stdout))

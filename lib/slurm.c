@@ -166,7 +166,8 @@ body_write(const struct job *j, struct buf *b)
 }
 
 void
-slurm_script_write(const struct job *j, struct buf *out, struct buf *lost)
+slurm_script_write(const struct job *j, struct buf *out, struct buf *lost,
+    const char *prelude)
 {
 	if (j->scriptlen > 2 && j->script[0] == '#' && j->script[1] == '!') {
 		const char *nl = memchr(j->script, '\n', j->scriptlen);
@@ -184,6 +185,8 @@ slurm_script_write(const struct job *j, struct buf *out, struct buf *lost)
 		buf_add(out, lost->s, lost->len);
 		buf_addc(out, '\n');
 	}
+	if (prelude)
+		buf_adds(out, prelude);
 	body_write(j, out);
 }
 

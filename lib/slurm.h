@@ -10,9 +10,10 @@
 
 /* The sbatch script of job j into out ("#!" line, #SBATCH lines, the
  * script without its old directives); what sbatch cannot say goes to
- * lost, "; " between, and into a comment of the script. */
+ * lost, "; " between, and into a comment of the script. prelude, when
+ * not NULL, goes between the directives and the script. */
 void slurm_script_write(const struct job *j, struct buf *out,
-    struct buf *lost);
+    struct buf *lost, const char *prelude);
 
 /* Run argv (found in PATH) with stdin from /dev/null, as uid (with its
  * groups) when uid is not (uid_t)-1 and we are root, in cwd when not

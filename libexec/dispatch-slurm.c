@@ -153,15 +153,25 @@ handoff_find(struct handoff *h)
 static int
 handoff_submit(struct handoff *h, char *why, size_t whysz)
 {
-	char comment[160], part[96], out[JOB_PATH_MAX + 64],
+	char comment[160], part[96], pre[256], out[JOB_PATH_MAX + 64],
 	    err[JOB_PATH_MAX + 64], e[256];
 	char *argv[10];
 	struct buf script, lost, res;
 	int n = 0, r, fd;
 
+	/* What a job sees of iar (iar-run(8)); a task of an array, as one
+	 * Slurm job, sees its index where a Slurm array task would. */
+	n = snprintf(pre, sizeof pre, "export IAR_JOB_ID=%s\n", h->idname);
+	if (h->job.array_job)
+		snprintf(pre + n, sizeof pre - (size_t)n, "export "
+		    "IAR_ARRAY_JOB_ID=%" PRIu64 " IAR_ARRAY_TASK_ID=%" PRIu32
+		    " SLURM_ARRAY_JOB_ID=%" PRIu64 " SLURM_ARRAY_TASK_ID=%"
+		    PRIu32 "\n", h->job.array_job, h->job.array_task,
+		    h->job.array_job, h->job.array_task);
+	n = 0;
 	buf_init(&script);
 	buf_init(&lost);
-	slurm_script_write(&h->job, &script, &lost);
+	slurm_script_write(&h->job, &script, &lost, pre);
 	if (h->job.nargv) {	/* run directly: the words, quoted */
 		size_t i;
 

@@ -4,7 +4,7 @@
 # and ports); a node of kind slurm (iar-node add --slurm) takes its
 # capacity from sinfo, and its executor (iar-dispatch -d --node NAME)
 # hands each job to sbatch and mirrors Slurm's state back: a job (exit
-# code, output), a failing one, a timeout, a real user's job (run as that
+# code, output), a failing one, an array, a timeout, a real user's job (run as that
 # user), max_jobs, suspend and resume through scontrol, a cancel through
 # scancel, a
 # kill -9 of the executor and its hand-off child while sbatch waits for a
@@ -126,6 +126,14 @@ is "$(jfield "$j1" node)" sl "it ran on node sl"
 j2=$(iar-submit --parsable -- true)
 waitfor 40 final "$j2"
 is "$(jstate "$j2")" COMPLETED "a job that exits 0 ends COMPLETED"
+
+# An array: each task one Slurm job that sees its index.
+a=$(iar-submit --parsable -a 0-2 -- sh -c \
+    "echo \$SLURM_ARRAY_JOB_ID \$SLURM_ARRAY_TASK_ID >> $IAR_ROOT/arr.out")
+waitfor 60 final "$a"
+is "$(jstate "$a")" COMPLETED "an array of 3 tasks COMPLETED"
+is "$(sort "$IAR_ROOT/arr.out" | tr '\n' ' ')" "$a 0 $a 1 $a 2 " \
+    "each task ran once in Slurm with SLURM_ARRAY_JOB_ID and _TASK_ID"
 
 # 3. Cancel through scancel.
 j3=$(iar-submit --parsable -- sleep 300)

@@ -24,6 +24,7 @@
 #include "file.h"
 #include "job.h"
 #include "msg.h"
+#include "slurm.h"
 #include "spool.h"
 
 static const char usage[] =
@@ -40,14 +41,6 @@ static const struct option longopts[] = {
 
 /* What sbatch cannot say, "; " between. */
 static struct buf lost;
-
-static void
-lost_add(const char *fmt, const char *arg)
-{
-	if (lost.len)
-		buf_adds(&lost, "; ");
-	buf_addf(&lost, fmt, arg);
-}
 
 /* The job file of SCRIPT as iar-submit --test-only writes it, from the
  * iar-submit beside this program. */
@@ -106,141 +99,6 @@ spool_job(struct cmd *c, const char *arg, struct buf *file)
 	if (file_read_all(fd, c->conf.max_job_size, file) < 0)
 		msg_die(EX_TEMP, "cannot read job %" PRIu64 ":", id);
 	close(fd);
-}
-
-/* A value for an #SBATCH line: quoted when it has blanks or '#'. */
-static void
-value_add(struct buf *b, const char *opt, const char *v)
-{
-	if (!strpbrk(v, " \t#'\"")) {
-		buf_addf(b, "#SBATCH --%s=%s\n", opt, v);
-		return;
-	}
-	if (strchr(v, '"')) {
-		char what[64];
-
-		snprintf(what, sizeof what, "--%s (it has a '\"')", opt);
-		lost_add("%s", what);
-		return;
-	}
-	buf_addf(b, "#SBATCH --%s=\"%s\"\n", opt, v);
-}
-
-static void
-directives_write(const struct job *j, struct buf *b)
-{
-	char t[64];
-	unsigned tasks = j->ntasks ? j->ntasks : 1;
-
-	if (j->name[0])
-		value_add(b, "job-name", j->name);
-	buf_adds(b, "#SBATCH --nodes=1\n");
-	if (j->ntasks)
-		buf_addf(b, "#SBATCH --ntasks=%u\n", j->ntasks);
-	buf_addf(b, "#SBATCH --cpus-per-task=%u\n", j->cores / tasks ?
-	    j->cores / tasks : 1);
-	if (j->mem)
-		buf_addf(b, "#SBATCH --mem=%" PRIu64 "M\n", (j->mem + (1 << 20) -
-		    1) >> 20);
-	if (j->time)
-		buf_addf(b, "#SBATCH --time=%" PRIu64 "-%02" PRIu64 ":%02" PRIu64
-		    ":%02" PRIu64 "\n", j->time / 86400, j->time / 3600 % 24,
-		    j->time / 60 % 60, j->time % 60);
-	if (j->prio > 0)
-		buf_addf(b, "#SBATCH --priority=%d\n", j->prio);
-	else if (j->prio < 0)
-		buf_addf(b, "#SBATCH --nice=%d\n", -j->prio);
-	if (j->hold)
-		buf_adds(b, "#SBATCH --hold\n");
-	if (j->begin_us) {
-		time_t at = (time_t)(j->begin_us / 1000000);
-		struct tm tm;
-
-		strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", localtime_r(&at, &tm));
-		buf_addf(b, "#SBATCH --begin=%s\n", t);
-	}
-	if (j->array[0])
-		buf_addf(b, "#SBATCH --array=%s\n", j->array);
-	value_add(b, "chdir", j->cwd);
-	if (j->out[0])
-		value_add(b, "output", j->out);
-	else
-		lost_add("%s", "the default output (iar: spool/jobs/ID/stdout; "
-		    "Slurm: slurm-%j.out in the working directory)");
-	if (j->err[0])
-		value_add(b, "error", j->err);
-	if (j->sig)
-		buf_addf(b, "#SBATCH --signal=%s%d@%u\n", j->sig_batch ? "B:" :
-		    "", j->sig, j->sig_secs);
-	if (j->open_mode)
-		buf_addf(b, "#SBATCH --open-mode=%s\n", j->open_mode ==
-		    JOB_OPEN_APPEND ? "append" : "truncate");
-	if (j->gpus)
-		buf_addf(b, "#SBATCH --gres=gpu:%u\n", j->gpus);
-	if (j->constraint[0]) {
-		char c[sizeof j->constraint], *p;
-
-		snprintf(c, sizeof c, "%s", j->constraint);
-		for (p = c; (p = strchr(p, ',')); )
-			*p = '&';
-		buf_addf(b, "#SBATCH --constraint=%s\n", c);
-	}
-	if (j->nodelist[0])
-		buf_addf(b, "#SBATCH --nodelist=%s\n", j->nodelist);
-	if (j->exclude[0])
-		buf_addf(b, "#SBATCH --exclude=%s\n", j->exclude);
-	if (j->nafter) {
-		snprintf(t, sizeof t, "%" PRIu64 "%s", j->after[0].id,
-		    j->nafter > 1 ? ",..." : "");
-		lost_add("--after %s (iar's job ids mean nothing to Slurm: "
-		    "give sbatch -d afterok:SLURMID)", t);
-	}
-	if (j->retries) {
-		snprintf(t, sizeof t, "%u", j->retries);
-		lost_add("--retries %s (Slurm's --requeue is for node "
-		    "failures only)", t);
-	}
-	if (j->numa)
-		lost_add("%s", "--numa (no sbatch option for one NUMA node)");
-	if (j->git_url[0])
-		lost_add("--git %s (the job ran in a checkout: clone it first)",
-		    j->git_url);
-	if (j->bundle_sha256[0])
-		lost_add("%s", "--bundle (its inputs: copy them to the cluster)");
-	if (j->array_job) {
-		snprintf(t, sizeof t, "%" PRIu64, j->array_job);
-		lost_add("that this is one task of array %s", t);
-	}
-	if (j->nenv)
-		lost_add("%s", "the environment iar-submit captured (sbatch "
-		    "exports the one it runs in)");
-}
-
-/* The script without its "#!" line and old directives. */
-static void
-body_write(const struct job *j, struct buf *b)
-{
-	const char *s = j->script, *end = s + j->scriptlen;
-	int head = 1;
-
-	if (s < end && end - s > 2 && s[0] == '#' && s[1] == '!')
-		s = memchr(s, '\n', (size_t)(end - s)) ?
-		    (const char *)memchr(s, '\n', (size_t)(end - s)) + 1 : end;
-	while (s < end) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		size_t n = nl ? (size_t)(nl - s) + 1 : (size_t)(end - s);
-		const char *p = s;
-
-		while (p < s + n && (*p == ' ' || *p == '\t'))
-			p++;
-		if (head && p < s + n && *p != '#' && *p != '\n' && *p != '\r')
-			head = 0;	/* the first command */
-		if (!(head && ((n > 8 && !memcmp(s, "#SBATCH", 7) &&
-		    (s[7] == ' ' || s[7] == '\t')) || (n > 5 &&
-		    !memcmp(s, "#IAR", 4) && (s[4] == ' ' || s[4] == '\t')))))
-			buf_add(b, s, n);
-		s += n;
-	}
 }
 
 int
@@ -310,23 +168,7 @@ main(int argc, char **argv)
 	if (job_parse(&j, file.s ? file.s : "", file.len, why, sizeof why) < 0)
 		msg_die(EX_REJECT, "cannot read the job: %s", why);
 
-	if (j.scriptlen > 2 && j.script[0] == '#' && j.script[1] == '!') {
-		const char *nl = memchr(j.script, '\n', j.scriptlen);
-
-		buf_add(&out, j.script, nl ? (size_t)(nl - j.script) + 1 :
-		    j.scriptlen);
-		if (!nl)
-			buf_addc(&out, '\n');
-	} else
-		buf_adds(&out, "#!/bin/sh\n");
-	buf_adds(&out, "# sbatch script written by iar-export\n");
-	directives_write(&j, &out);
-	if (lost.len) {
-		buf_adds(&out, "# iar-export: not mapped: ");
-		buf_add(&out, lost.s, lost.len);
-		buf_addc(&out, '\n');
-	}
-	body_write(&j, &out);
+	slurm_script_write(&j, &out, &lost, NULL);
 	if (out.err || lost.err)
 		msg_die(EX_TEMP, "cannot allocate memory for the script");
 	if (fwrite(out.s, 1, out.len, stdout) != out.len || fflush(stdout))

@@ -36,11 +36,13 @@
 #include "msg.h"
 #include "node.h"
 #include "paths.h"
+#include "slurm.h"
 #include "topo.h"
 
 static const char usage[] =
 "usage: iar-node register [--name NAME] [OPTIONS]\n"
 "       iar-node add NAME (--topology FILE.xml | --synthetic DESC) [OPTIONS]\n"
+"       iar-node add NAME --slurm [--partition P] [--max-jobs N] [OPTIONS]\n"
 "       iar-node list [--csv | --json]\n"
 "       iar-node drain|resume|maintenance NAME [--reason TEXT]\n"
 "       iar-node tag NAME TAGS\n"
@@ -51,10 +53,13 @@ static const char usage[] =
 "      --memory SIZE    memory for jobs (K/M/G/T; overrides hwloc)\n"
 "      --gpus N         GPUs hwloc cannot see\n"
 "      --kind KIND      host (register), sim (add), or another word\n"
+"      --slurm          a Slurm partition (capacity from sinfo)\n"
+"      --partition P    its partition (default: Slurm's default one)\n"
+"      --max-jobs N     at most N of its jobs at once (default: no limit)\n"
 "  -h, --help           this text\n";
 
 enum { O_NAME = 256, O_TAGS, O_WEIGHT, O_MEMORY, O_GPUS, O_KIND, O_TOPO,
-	O_SYNTH, O_CSV, O_JSON, O_REASON };
+	O_SYNTH, O_CSV, O_JSON, O_REASON, O_SLURM, O_PART, O_MAXJOBS };
 
 #define SHORTOPTS "h"
 
@@ -70,14 +75,18 @@ static const struct option longopts[] = {
 	{ "csv", no_argument, NULL, O_CSV },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "reason", required_argument, NULL, O_REASON },
+	{ "slurm", no_argument, NULL, O_SLURM },
+	{ "partition", required_argument, NULL, O_PART },
+	{ "max-jobs", required_argument, NULL, O_MAXJOBS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	const char *name, *tags, *weight, *memory, *gpus, *kind, *topo,
-	    *synth, *reason;
-	int csv, json;
+	    *synth, *reason, *partition, *max_jobs;
+	int csv, json, slurm;
+	unsigned gpus_default;	/* when there is no --gpus */
 	uint64_t mem_default;	/* bytes, when there is no --memory */
 };
 
@@ -176,6 +185,19 @@ settings_apply(struct node_settings *s, const struct opts *o)
 		msg_die(EX_USAGE, "bad memory size '%s'", o->memory);
 	if (!o->memory && o->mem_default)
 		s->memory = o->mem_default;
+	if (!o->gpus && o->gpus_default)
+		s->gpus = o->gpus_default;
+	if (o->partition) {
+		if (!*o->partition || strchr(o->partition, ',') ||
+		    !node_tags_ok(o->partition) || strlen(o->partition) >=
+		    sizeof s->partition)
+			msg_die(EX_USAGE, "bad partition '%s'", o->partition);
+		snprintf(s->partition, sizeof s->partition, "%s",
+		    o->partition);
+	}
+	if (o->max_jobs)
+		s->max_jobs = (unsigned)num_arg("job count", o->max_jobs,
+		    1000000);
 }
 
 /* Write nodes/NAME/ from a loaded topology: topology.xml (replaced),
@@ -283,6 +305,30 @@ node_register(const struct opts *o)
 	return 0;
 }
 
+/* A Slurm partition: its cores as one synthetic package, its memory and
+ * GPUs in the settings; the executor refreshes them from sinfo. */
+static int
+node_add_slurm(const char *name, const struct opts *o)
+{
+	struct opts oo = *o;
+	char err[512], desc[64];
+	struct topo *t;
+	unsigned cores;
+
+	if (o->topo || o->synth)
+		usage_die("--slurm takes its capacity from sinfo: no "
+		    "--topology or --synthetic");
+	if (slurm_capacity_get(o->partition, &cores, &oo.mem_default,
+	    &oo.gpus_default, err, sizeof err) < 0)
+		msg_die(EX_TEMP, "cannot add node '%s': %s", name, err);
+	snprintf(desc, sizeof desc, "pack:1 core:%u pu:1", cores);
+	if (topo_synthetic_load(&t, desc, err, sizeof err) < 0)
+		msg_die(EX_TEMP, "cannot add node '%s': %s", name, err);
+	node_write(name, t, &oo, "slurm", 1);
+	topo_free(t);
+	return 0;
+}
+
 static int
 node_add(const char *name, const struct opts *o)
 {
@@ -293,6 +339,10 @@ node_add(const char *name, const struct opts *o)
 
 	name_check(name);
 	admin_check("add a node");
+	if (o->slurm)
+		return node_add_slurm(name, o);
+	if (o->partition || o->max_jobs)
+		usage_die("--partition and --max-jobs are for --slurm");
 	if (!o->topo == !o->synth)
 		usage_die("add needs one of --topology FILE.xml or "
 		    "--synthetic DESC");
@@ -729,6 +779,9 @@ main(int argc, char **argv)
 		case O_CSV: o.csv = 1; break;
 		case O_JSON: o.json = 1; break;
 		case O_REASON: o.reason = optarg; break;
+		case O_SLURM: o.slurm = 1; break;
+		case O_PART: o.partition = optarg; break;
+		case O_MAXJOBS: o.max_jobs = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: cmd_option_bad(argv, SHORTOPTS, usage);
 		}

@@ -138,6 +138,15 @@ node_settings_parse(const char *data, size_t len, struct node_settings *s)
 			if (node_uint(eq, 65536, &n) < 0)
 				return -1;
 			s->gpus = (unsigned)n;
+		} else if (!strcmp(line, "partition")) {
+			if (strlen(eq) >= sizeof s->partition ||
+			    !node_tags_ok(eq) || strchr(eq, ','))
+				return -1;
+			snprintf(s->partition, sizeof s->partition, "%s", eq);
+		} else if (!strcmp(line, "max_jobs")) {
+			if (node_uint(eq, 1000000, &n) < 0)
+				return -1;
+			s->max_jobs = (unsigned)n;
 		} else
 			return -1;
 	}
@@ -153,6 +162,12 @@ node_settings_write(int nodefd, const struct node_settings *s)
 	n = snprintf(text, sizeof text, "kind=%s\ntags=%s\nweight=%u\n"
 	    "memory=%" PRIu64 "\ngpus=%u\n", s->kind, s->tags, s->weight,
 	    s->memory, s->gpus);
+	if (n > 0 && (size_t)n < sizeof text && s->partition[0])
+		n += snprintf(text + n, sizeof text - (size_t)n,
+		    "partition=%s\n", s->partition);
+	if (n > 0 && (size_t)n < sizeof text && s->max_jobs)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+		    "max_jobs=%u\n", s->max_jobs);
 	if (n < 0 || (size_t)n >= sizeof text) {
 		errno = ENAMETOOLONG;
 		return -1;

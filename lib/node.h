@@ -38,11 +38,15 @@
 enum node_admin { NA_UP, NA_DRAIN, NA_MAINT, NA_N };
 
 struct node_settings {
-	char kind[32];		/* "host" (registered), "sim" (synthetic) */
+	char kind[32];		/* "host" (registered), "sim" (synthetic),
+				 * "slurm" (a Slurm partition) */
 	char tags[192];		/* comma list */
 	unsigned weight;	/* placement weight, default 1 */
 	uint64_t memory;	/* bytes for jobs; 0 = unknown (use hwloc) */
 	unsigned gpus;
+	char partition[64];	/* kind slurm: the Slurm partition, "" its
+				 * default one */
+	unsigned max_jobs;	/* jobs at once; 0 = no limit */
 };
 
 struct node_heartbeat {

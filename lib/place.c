@@ -13,7 +13,8 @@ const char *const place_reason_names[PR_N] = {
 	"too few GPUs in all", "no NUMA node that large",
 	"too few cores of that kind",
 	"down",
-	"no executor running", "in maintenance", "drained", "cores busy",
+	"no executor running", "in maintenance", "drained",
+	"at its job limit (max_jobs)", "cores busy",
 	"no NUMA node free enough",
 	"memory in use", "GPUs in use", "reserved for a job ahead of it"
 };
@@ -147,6 +148,8 @@ place_fit(const struct place_node *n, const struct place_req *r)
 		return PR_MAINT;
 	if (n->admin != NA_UP)
 		return PR_DRAIN;
+	if (n->max_jobs && n->njobs >= n->max_jobs)
+		return PR_JOBS;
 	if (r->cores > n->cores_free)
 		return PR_CORES;
 	if ((r->numa || r->cpukind) && !place_numa_fits(n, r, 1))
@@ -357,7 +360,8 @@ place_change(const struct place_node *nd, const struct place_req *r,
 	int n;
 
 	*out = 0;
-	if (nd->down || nd->admin != NA_UP || (r->nodelist && *r->nodelist &&
+	if (nd->down || nd->admin != NA_UP || (nd->max_jobs && nd->njobs >=
+	    nd->max_jobs) || (r->nodelist && *r->nodelist &&
 	    !place_list_has(r->nodelist, nd->name)) || (r->exclude &&
 	    place_list_has(r->exclude, nd->name)))
 		return -1;

@@ -44,6 +44,7 @@ struct place_node {
 				 * cores are all in NUMA node i (their
 				 * cpuset.mems confines them there) */
 	unsigned njobs;
+	unsigned max_jobs;	/* jobs at once; 0 = no limit */
 	double runtime;		/* fastest: observed mean run time, s; 0 =
 				 * not known */
 	struct place_end *ends;	/* running jobs, for backfill */
@@ -73,7 +74,7 @@ enum place_reason {
 	PR_OK,
 	PR_NODELIST, PR_EXCLUDE, PR_TAG, PR_CORES_ALL, PR_MEM_ALL,
 	PR_GPUS_ALL, PR_NUMA_ALL, PR_KIND_ALL,
-	PR_DOWN, PR_NOEXEC, PR_MAINT, PR_DRAIN,
+	PR_DOWN, PR_NOEXEC, PR_MAINT, PR_DRAIN, PR_JOBS,
 	PR_CORES, PR_NUMA, PR_MEM, PR_GPUS, PR_RESERVED,
 	PR_N
 };

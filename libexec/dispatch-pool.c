@@ -333,6 +333,7 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 	p->cores = host && d->conf.node_cores ? d->conf.node_cores : ts.cores;
 	/* GPUs: what hwloc sees unless the settings say otherwise. */
 	p->gpus = ns.gpus ? ns.gpus : ts.gpus;
+	p->max_jobs = ns.max_jobs;
 	if (p->gpus > TOPO_GPU_MAX)
 		p->gpus = TOPO_GPU_MAX;
 	/* Heartbeat progress: judged at most once a second. */
@@ -674,6 +675,12 @@ match_down(struct disp *d)
 			snprintf(name, sizeof name, "%" PRIu64, id);
 			if ((jd = spool_jobdir_open(&d->sp, id, 0)) < 0)
 				continue;
+			/* Handed to Slurm: it lives on there, and the node's
+			 * executor adopts it when it comes back. */
+			if (disp_slurm_begun(jd)) {
+				close(jd);
+				continue;
+			}
 			lk = file_lock_open(jd, JOBDIR_LOCK, O_RDWR |
 			    O_CLOEXEC);
 			if (lk >= 0 && flock(lk, LOCK_EX | LOCK_NB) == 0 &&

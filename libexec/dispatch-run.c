@@ -285,11 +285,14 @@ disp_run_settle(struct disp *d)
 				if (renameat(rundir, de->d_name,
 				    d->sp.fd[SD_DONE], de->d_name) == 0)
 					d->dirty_done = 1;
-			} else if (fstat(lk, &st) == 0 && st.st_size > 0)
+			} else if (fstat(lk, &st) == 0 && st.st_size > 0 &&
+			    !(d->slurm && disp_slurm_begun(jobdir)))
 				disp_run_lost(d, d->conf.node, rundir, id,
 				    jobdir, "shepherd lost");
 			else if (ntodo < 100000) {
-				/* Assigned here and not launched yet. */
+				/* Assigned here and not launched yet, or (a
+				 * Slurm node) handed off by a child that
+				 * died: a new one adopts the Slurm job. */
 				if (ntodo == cap) {
 					uint64_t *nt;
 
@@ -343,7 +346,8 @@ disp_run_launch(struct disp *d, int rundir, uint64_t id)
 	/* Still assigned here and not launched (the lock makes this and
 	 * the head's cancel or down-requeue exclusive). */
 	if (fstatat(rundir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    fstat(lk, &st) < 0 || st.st_size > 0)
+	    fstat(lk, &st) < 0 || (st.st_size > 0 && !(d->slurm &&
+	    disp_slurm_begun(jobdir))))
 		goto skip;
 	if (file_read_small(jobdir, JOBDIR_CANCEL, t, sizeof t) > 0) {
 		t[strcspn(t, "\n")] = 0;
@@ -382,6 +386,10 @@ disp_run_launch(struct disp *d, int rundir, uint64_t id)
 		close_range(w >= 0 ? 5 : 4, ~0U, 0);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (d->slurm) {
+			prctl(PR_SET_NAME, "iar-slurm");
+			disp_slurm_main(d, id, 3);
+		}
 		prctl(PR_SET_NAME, "iar-run");
 		shepherd_main(id, 3, w >= 0 ? 4 : -1, d->cg);
 	}

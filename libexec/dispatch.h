@@ -130,6 +130,17 @@ struct disp {
 	size_t nspeeds, capspeeds;
 	int speeds_loaded;
 	int again;		/* run another pass at once (tasks spawned) */
+	/* kind slurm (dispatch-slurm.c): jobs are handed to Slurm */
+	int slurm;
+	char slurm_part[64];	/* its partition, "" the default one */
+	int slurm_down;		/* sinfo failed at the last probe */
+	int slurm_quiet;	/* "no heartbeat" said since it answered */
+	int slurm_fd;		/* the probe's pipe (dispatch-node.c); -1:
+				 * none running */
+	char slurm_line[600];
+	size_t slurm_len;
+	int64_t slurm_probe_us, slurm_ok_us;	/* last probe started, and
+				 * started of the last that answered */
 };
 struct speed {
 	uint64_t key;		/* node and name hashed; 0 = empty slot */
@@ -252,6 +263,13 @@ int disp_why_wake_ms(const struct disp *d, int max);
 void disp_checkpoint(struct disp *d);
 /* jobs/ID/requeues (jobdir): how many times the job was requeued. */
 unsigned disp_requeues_get(int jobdir);
+
+/* dispatch-slurm.c: hand job id (its lock in lockfd) to Slurm and follow
+ * it to its end; never returns. */
+void disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
+    __attribute__((noreturn));
+/* jobs/ID/slurm-token exists (jobdir): a hand-off was begun. */
+int disp_slurm_begun(int jobdir);
 
 /* dispatch-node.c */
 /* Write this node's heartbeat if heartbeat_interval has passed, and note

@@ -609,12 +609,18 @@ node_setup(struct disp *d)
 	d->node_mem = d->conf.node_memory;
 	/* iar.conf's node_memory, else the node's settings (iar-node
 	 * --memory), else MemTotal: hwloc may see less than there is. */
-	if (!d->node_mem) {
+	{
 		struct node_settings ns;
 
-		if (node_settings_read(nd, &ns) == 0)
-			d->node_mem = ns.memory;
-		else
+		if (node_settings_read(nd, &ns) == 0) {
+			if (!d->node_mem)
+				d->node_mem = ns.memory;
+			/* a Slurm partition: its jobs go to sbatch */
+			d->slurm = !strcmp(ns.kind, "slurm");
+			d->slurm_fd = -1;
+			snprintf(d->slurm_part, sizeof d->slurm_part, "%s",
+			    ns.partition);
+		} else
 			msg_log("NODE", "nodes/%s/%s: bad file, ignored",
 			    d->conf.node, NODE_SETTINGS);
 	}

@@ -45,6 +45,16 @@ main(void)
 	s.gpus = 4;
 	ok(node_settings_write(dir, &s) == 0 && node_settings_read(dir, &t)
 	    == 0 && memcmp(&s, &t, sizeof s) == 0, "settings round trip");
+	snprintf(s.kind, sizeof s.kind, "slurm");
+	snprintf(s.partition, sizeof s.partition, "batch");
+	s.max_jobs = 100;
+	ok(node_settings_write(dir, &s) == 0 && node_settings_read(dir, &t)
+	    == 0 && memcmp(&s, &t, sizeof s) == 0,
+	    "settings round trip: a Slurm partition and its job limit");
+	put(dir, NODE_SETTINGS, "partition=a,b\n");
+	ok(node_settings_read(dir, &t) < 0, "settings: a partition list rejected");
+	memset(s.partition, 0, sizeof s.partition);
+	s.max_jobs = 0;
 	put(dir, NODE_SETTINGS, "# c\n\nkind=host\nweight=2\n");
 	ok(node_settings_read(dir, &t) == 0 && t.weight == 2 &&
 	    !t.tags[0], "settings: comments, blank lines, missing keys");

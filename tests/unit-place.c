@@ -111,6 +111,20 @@ main(void)
 	p[1].down = 2;
 	ok(place_fit(&p[1], &r) == PR_NOEXEC, "no executor");
 	p[1].down = 0;
+	p[1].max_jobs = 2;
+	p[1].njobs = 2;
+	ok(place_fit(&p[1], &r) == PR_JOBS, "at its max_jobs");
+	{
+		char why[512];
+
+		place_why(&p[1], 1, &r, why, sizeof why);
+		ok(strstr(why, "at its job limit (max_jobs): b") != NULL,
+		    "why-pending names the job limit");
+	}
+	p[1].njobs = 1;
+	ok(place_fit(&p[1], &r) == PR_OK, "below it");
+	p[1].max_jobs = 0;
+	p[1].njobs = 0;
 
 	/* policies */
 	k = place_choose(PL_PACK, p, 3, &r, NULL);

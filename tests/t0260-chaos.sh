@@ -150,7 +150,8 @@ timeout 60 iar-stat -a -n --tsv > "$D/hist"
 ok $? "iar-stat -a answers"
 # Per token: runs started, runs ended, concurrent starts; its id's state
 # and requeues from the history, and how often the id is listed.
-awk -F'\t' 'FNR == NR { h[$1]++; st[$1] = $4; rq[$1] = $19; next }
+awk -F'\t' 'FNR == NR { h[$1]++; st[$1] = $4; rq[$1] = $19
+	    why[$1] = $21; next }
 	FILENAME ~ /ids$/ { id[$1] = $2; next }
 	$1 == "S" { s[$2]++ } $1 == "E" { e[$2]++ } $1 == "C" { c[$2]++ }
 	END {
@@ -159,7 +160,7 @@ awk -F'\t' 'FNR == NR { h[$1]++; st[$1] = $4; rq[$1] = $19; next }
 			if (e[t] < 1) lost = lost " " t "(" i ")"
 			if (c[t] > 0) twice = twice " " t
 			if (h[i] != 1) hist = hist " " i "x" h[i] + 0
-			if (st[i] != "COMPLETED") notc = notc " " i ":" st[i]
+			if (st[i] != "COMPLETED") notc = notc " " i ":" st[i] "(" why[i] ")"
 			if (s[t] > rq[i] + 1) rerun = rerun " " i
 			if (s[t] > 1) reruns++
 			runs += s[t]
@@ -174,6 +175,10 @@ is "$(v lost)" "" "none lost: every accepted job ran to its end"
 is "$(v twice)" "" "none ran twice at once (the per-job lock)"
 is "$(v hist)" "" "iar-stat -a lists each job once"
 is "$(v notc)" "" "each job COMPLETED"
+for i in $(v notc | sed 's/:[^ ]*//g'); do
+	grep -h "job $i[: ]" "$IAR_ROOT"/*.err | head -8 | sed 's/^/#   /'
+	grep " $i " "$SIDE" | sed 's/^/#   side: /'
+done
 is "$(v rerun)" "" "a rerun only where the history counts a requeue"
 # Overlapping intervals among a token's runs that both ended.
 ov=$(awk '$1 == "S" { s[$2 " " $4] = $5 } $1 == "E" { e[$2 " " $4] = $5 }
@@ -214,7 +219,10 @@ is "$run" "" "no shepherd left running"
 z=$(ps -eo stat=,ppid= | awk '$1 ~ /^Z/ { print $2 }' | sort -u |
     while read -r pp; do
 	[ "$pp" -gt 1 ] || continue
-	case $(cat "/proc/$pp/comm" 2>/dev/null) in iar-*) echo "$pp" ;; esac
+	case $(cat "/proc/$pp/comm" 2>/dev/null) in iar-*)
+		echo "$pp: $(tr '\0' ' ' < "/proc/$pp/cmdline")"
+		ps -o pid=,stat=,comm=,args= --ppid "$pp" | sed 's/^/#   /' ;;
+	esac
     done)
 is "$z" "" "no zombie under an iar process"
 {

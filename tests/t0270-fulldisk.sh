@@ -46,6 +46,7 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 all_running() { for j; do running "$j" || return 1; done; }
 states() { for j; do printf '%s ' "$(jstate "$j")"; done; }
 spool_ls() { for d; do ls -A "$S/$d"; done | tr '\n' ' '; }
+in_done() { for j; do [ -e "$S/done/$j" ] || return 1; done; }
 ndone_is() { [ "$(ls "$S/done" | grep -c '^[0-9]')" -eq "$1" ]; }
 empty() { [ -z "$(spool_ls "$@")" ]; }
 
@@ -107,7 +108,7 @@ waitfor 20 all_running "$c1" "$c2"
 ok $? "(c) two jobs running ($c1 $c2)"
 kill -STOP "$D"
 touch "$G"
-waitfor 20 ndone_is 2
+waitfor 20 in_done "$c1" "$c2"
 ok $? "(c) both ended while the dispatcher was stopped (in done/)"
 fill
 t0=$(cpu_ticks "$D")

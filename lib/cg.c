@@ -493,9 +493,14 @@ cg_dirs_make(const char *parent, const char *name, int *hp)
 	char dir[PATH_MAX];
 	int h, e;
 
+	/* A group of this name left by a shepherd killed while it made or
+	 * removed it (ids are never reused, so it was this same job's) is
+	 * removed and made again if it is empty; one with tasks in it is
+	 * an error (EEXIST) as before. */
 	for (h = 0; h < cg_nhier; h++)
 		if (cg_path(dir, sizeof dir, cg_hier[h], parent, name,
-		    NULL) < 0 || mkdir(dir, 0755) < 0)
+		    NULL) < 0 || (mkdir(dir, 0755) < 0 && (errno != EEXIST ||
+		    rmdir(dir) < 0 || mkdir(dir, 0755) < 0)))
 			break;
 	if (h == cg_nhier)
 		return 0;

@@ -493,14 +493,9 @@ cg_dirs_make(const char *parent, const char *name, int *hp)
 	char dir[PATH_MAX];
 	int h, e;
 
-	/* A group of this name left by a shepherd killed while it made or
-	 * removed it (ids are never reused, so it was this same job's) is
-	 * removed and made again if it is empty; one with tasks in it is
-	 * an error (EEXIST) as before. */
 	for (h = 0; h < cg_nhier; h++)
 		if (cg_path(dir, sizeof dir, cg_hier[h], parent, name,
-		    NULL) < 0 || (mkdir(dir, 0755) < 0 && (errno != EEXIST ||
-		    rmdir(dir) < 0 || mkdir(dir, 0755) < 0)))
+		    NULL) < 0 || mkdir(dir, 0755) < 0)
 			break;
 	if (h == cg_nhier)
 		return 0;
@@ -669,6 +664,12 @@ cg_job_create(const char *parent, const char *name,
 
 	if (cg_args_ok(parent, name, err, errsz) < 0)
 		return -1;
+	/* A group of this name without tasks was left by a shepherd killed
+	 * while it made or removed it (ids are never reused: it was this
+	 * job's): removed first. One with tasks in it stays, and this
+	 * fails with EEXIST. */
+	if (cg_job_ntasks(parent, name) <= 0)
+		cg_dirs_remove(parent, name, &h);
 	if (cg_dirs_make(parent, name, &h) < 0) {
 		cg_msg(err, errsz, "cannot create cgroup '%s/%s' (%s): %s",
 		    parent, name, cg_hier_name(h), strerror(errno));

@@ -138,6 +138,16 @@ $(CGIOBJ): $(LIBHDR) cgi-bin/cgi.h
 check: deps all $(UNIT)
 	SAN='$(SAN)' tests/run
 
+# Chaos (tests/t0260-chaos.sh, t0261-chaos-pool.sh) for longer than in
+# make check: kill -9 of daemons and shepherds for CHAOS_SECONDS, on one
+# node, then on a head and three nodes; about 20 jobs a second.
+CHAOS_SECONDS = 600
+chaos: all
+	CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_JOBS=$$(($(CHAOS_SECONDS) * 20)) \
+	    CHAOS_REPORT=$(CURDIR)/tests/chaos-1.report tests/run t0260-chaos.sh
+	CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_JOBS=$$(($(CHAOS_SECONDS) * 15)) \
+	    CHAOS_REPORT=$(CURDIR)/tests/chaos-3.report tests/run t0261-chaos-pool.sh
+
 bench: all
 	bench/run
 	bench/sources
@@ -240,4 +250,4 @@ clean:
 deps:
 	sh etc/install-deps
 
-.PHONY: all check bench install clean deps deb fuzz fuzz-build FORCE
+.PHONY: all check chaos bench install clean deps deb fuzz fuzz-build FORCE

@@ -664,6 +664,12 @@ cg_job_create(const char *parent, const char *name,
 
 	if (cg_args_ok(parent, name, err, errsz) < 0)
 		return -1;
+	/* A group of this name without tasks was left by a shepherd killed
+	 * while it made or removed it (ids are never reused: it was this
+	 * job's): removed first. One with tasks in it stays, and this
+	 * fails with EEXIST. */
+	if (cg_job_ntasks(parent, name) <= 0)
+		cg_dirs_remove(parent, name, &h);
 	if (cg_dirs_make(parent, name, &h) < 0) {
 		cg_msg(err, errsz, "cannot create cgroup '%s/%s' (%s): %s",
 		    parent, name, cg_hier_name(h), strerror(errno));

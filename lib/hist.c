@@ -263,6 +263,10 @@ hist_handles_open(struct hist *h)
 		if ((ret = env->set_lk_detect(env, DB_LOCK_DEFAULT)) != 0 ||
 		    (ret = env->set_cachesize(env, 0, HIST_CACHE, 1)) != 0 ||
 		    (ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1)) != 0 ||
+		    /* write the region files out when they are made: mapped
+		     * sparse, a full disk would kill us with SIGBUS at the
+		     * first new page (t0270-fulldisk) */
+		    (ret = env->set_flags(env, DB_REGION_INIT, 1)) != 0 ||
 		    (ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE,
 		    1)) != 0 ||
 		    (ret = env->open(env, h->dir, HIST_FLAGS, HIST_MODE)) != 0) {

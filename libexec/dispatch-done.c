@@ -109,6 +109,8 @@ disp_done_record(struct disp *d)
 	int fd;
 	DIR *dir;
 
+	if (d->hist_failing && disp_now_us() < d->hist_retry_us)
+		return;	/* ended jobs wait in done/ a while longer */
 	if ((fd = dup(d->sp.fd[SD_DONE])) < 0 || !(dir = fdopendir(fd)))
 		return;
 	rewinddir(dir);
@@ -161,12 +163,21 @@ disp_done_record(struct disp *d)
 			view_job_format(&v, "iar-hist", &b);
 			if (b.err || hist_job_store(d->hist, id, b.s, b.len, ev,
 			    nev, err, sizeof err) < 0) {
-				msg_log("HIST", "job %" PRIu64 ": %s", id,
-				    b.err ? "out of memory" : err);
+				if (!d->hist_failing)
+					msg_log("HIST", "job %" PRIu64 ": %s; "
+					    "ended jobs wait in done/, retried "
+					    "every second", id, b.err ?
+					    "out of memory" : err);
+				d->hist_failing = 1;
+				d->hist_retry_us = disp_now_us() + 1000000;
 				buf_free(&b);
-				continue;	/* stays in done/ */
+				break;	/* it and the rest stay in done/ */
 			}
 			buf_free(&b);
+			if (d->hist_failing)
+				msg_log("HIST", "job %" PRIu64 ": stored; the "
+				    "history is writable again", id);
+			d->hist_failing = 0;
 		}
 		d->hist_dirty = 1;
 		/* Jobs after it learn at once, in this same pass: it has

@@ -419,6 +419,9 @@ disp_queue_schedule(struct disp *d)
 		return;
 	}
 	if (queue_load(d, &q, &n) < 0 || n == 0) {
+		d->why_due_us = 0;	/* no one waits: nothing due (an old
+					 * due time would wake us at once,
+					 * forever; t0265-idle) */
 		buf_init(&why);
 		why_write(d, &why, 1);
 		free(q);

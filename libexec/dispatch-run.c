@@ -169,8 +169,10 @@ disp_run_lost(struct disp *d, const char *node, int rundir, uint64_t id,
 				;
 			usleep(1000);
 		}
-		if (cg_job_ntasks(cg, name) >= 0 &&
-		    cg_job_remove(cg, name, err, sizeof err) < 0)
+		/* removed in every hierarchy, even when the one that counts
+		 * tasks is gone already (a shepherd killed half-way through
+		 * making or removing it: t0200 (e)) */
+		if (cg_job_remove(cg, name, err, sizeof err) < 0)
 			msg_log("LOST", "job %s: %s", name, err);
 	}
 	buf_init(&b);

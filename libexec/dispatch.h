@@ -94,6 +94,10 @@ struct disp {
 	unsigned started, reaped, accepted;
 	int dirty_done, dirty_queue;
 	int hist_dirty;		/* stored since the last checkpoint */
+	/* a store failed (a full disk): no retry before hist_retry_us,
+	 * and one log line per streak of failures, not one per pass */
+	int64_t hist_retry_us;
+	int hist_failing;
 	/* ended jobs stored in the history, still in done/: each moves to
 	 * jobs/ID/job after the next checkpoint, so that readers, who see
 	 * the history as of the last one, always find it somewhere */

@@ -73,32 +73,41 @@ now_us(void)
 }
 
 
+/* Write jobs/ID/result. On a full disk (or quota) wait for space, still
+ * holding the job's lock, so that the job is neither lost nor judged
+ * orphaned: warn once, then retry every second until it fits. */
+static void
+result_write(struct run *r, struct buf *b)
+{
+	int warned = 0;
+
+	while (file_replace(r->jobdir, JOBDIR_RESULT, b->s, b->len, 0644, 1)
+	    < 0) {
+		if (errno != ENOSPC && errno != EDQUOT)
+			msg_die(EX_TEMP, "cannot write result of job %s:",
+			    r->idname);
+		if (!warned++)
+			msg_warn("job %s: cannot write its result: %s; "
+			    "waiting for space", r->idname, strerror(errno));
+		sleep(1);
+	}
+	if (warned)
+		msg_warn("job %s: result written", r->idname);
+}
+
 /* Write the result and move the job to done/. */
 static void run_finish(struct run *r) __attribute__((noreturn));
 static void
 run_finish(struct run *r)
 {
-	unsigned tries;
 	struct buf b;
 
 	r->v.ended_us = r->v.ended_us ? r->v.ended_us : now_us();
 	buf_init(&b);
 	view_job_format(&r->v, "iar-hist", &b);
 	if (b.err)
-		msg_die(EX_TEMP, "cannot format the result of job %s",
-		    r->idname);
-	/* A full disk (the job's own log may have filled it) passes: keep
-	 * the lock and try again, backing off to a minute, rather than
-	 * leave a job that ended as NODE_FAIL with its outcome lost. */
-	for (tries = 0; file_replace(r->jobdir, JOBDIR_RESULT, b.s, b.len,
-	    0644, 1) < 0; tries++) {
-		struct timespec ts = { tries < 6 ? 1 << tries : 60, 0 };
-
-		if (tries % 10 == 0)
-			msg_log("RESULT", "job %s: cannot write its result: %s;"
-			    " trying again", r->idname, strerror(errno));
-		nanosleep(&ts, NULL);
-	}
+		msg_die(EX_TEMP, "cannot format result of job %s", r->idname);
+	result_write(r, &b);
 	buf_free(&b);
 	if (renameat(r->rundir, r->idname, r->sp.fd[SD_DONE], r->idname) < 0)
 		msg_die(EX_TEMP, "cannot move job %s to done:", r->idname);

@@ -8,6 +8,9 @@
 # (c) a job in run/ whose shepherd never started is requeued and runs.
 # (d) kill -9 of dispatchers holding the history (BerkeleyDB) open while
 #     they record: iar-stat still works, a new pass records everything.
+# (e) a job's cgroup left half-made (or half-removed) by a shepherd
+#     killed meanwhile, as t0260-chaos found: the job's next run makes it
+#     again instead of failing with "File exists", and removes it.
 . "$(dirname "$0")/lib.sh"
 
 S=$IAR_ROOT/spool
@@ -194,5 +197,20 @@ is "$n" 150 "(d) all 150 COMPLETED"
 timeout 30 iar-stat -n --tsv -s done | awk -F'\t' \
     '$2 == "crash-d" && $4 != "COMPLETED" {print "#   job " $1 ": " $4}' |
     head -5
+
+# --- (e) a stale cgroup of the job's own ---------------------------------
+if cg_usable; then
+	e=$(iar-submit --parsable -J crash-e -- sh -c "echo ran >> $IAR_ROOT/e.ran")
+	for h in /sys/fs/cgroup/memory/"$T_CG" /sys/fs/cgroup/"$T_CG"; do
+		[ -d "$h" ] && break
+	done
+	mkdir "$h/$e"
+	ok $? "(e) an empty cgroup $h/$e left behind, as by a killed shepherd"
+	timeout 30 iar-dispatch -w -T 25
+	is "$(jstate "$e")" COMPLETED "(e) job $e still runs (not 'File exists')"
+	is "$(lines "$IAR_ROOT/e.ran")" 1 "(e) once"
+	[ ! -d "$h/$e" ]
+	ok $? "(e) and its cgroup is gone afterwards"
+fi
 
 done_testing

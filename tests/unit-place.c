@@ -11,25 +11,7 @@
 #include "node.h"
 #include "place.h"
 #include "topo.h"
-
-static int n, fails;
-
-static void
-ok(int cond, const char *what)
-{
-	n++;
-	if (!cond)
-		fails++;
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", n, what);
-}
-
-static void
-is(const char *got, const char *want, const char *what)
-{
-	ok(strcmp(got, want) == 0, what);
-	if (strcmp(got, want) != 0)
-		printf("#   got: '%s'\n#  want: '%s'\n", got, want);
-}
+#include "tap.h"
 
 static struct topo *
 synth(const char *desc)
@@ -271,6 +253,5 @@ main(void)
 	    "list membership is by whole word");
 	topo_free(t8);
 	topo_free(t4);
-	printf("1..%d\n", n);
-	return fails != 0;
+	return tap_end();
 }

@@ -94,10 +94,14 @@ iar-cancel "$b"
 i=0
 while [ $i -lt 100 ] && [ "$(jstate "$b")" != CANCELLED ]; do
 	sleep 0.1; i=$((i + 1)); done
-sleep 1
 is "$(jstate "$b")" CANCELLED "the array job is CANCELLED"
-is "$(ls "$S/run/$N" "$S/queue" | grep -c '^[0-9]')" 0 \
-    "no task of it left queued or running"
+# Its running tasks end as their shepherds finish (TERM, kill_grace).
+i=0
+while [ $i -lt 100 ] && [ "$(ls "$S/run/$N" "$S/queue" | grep -c '^[0-9]')" -gt 0 ]; do
+	sleep 0.1; i=$((i + 1)); done
+left=$(ls "$S/run/$N" "$S/queue" | grep '^[0-9]')
+is "$(echo $left | wc -w)" 0 "no task of it left queued or running"
+for t in $left; do echo "# left: $t $(jstate "$t") $(jfield "$t" reason)"; done
 iar-cancel "${b}_99" 2>/dev/null
 is $? 102 "a task never made: 102"
 

@@ -144,6 +144,18 @@ jfield() {	# jfield ID COLUMN-NAME
 }
 # Run passes until every job is final (bounded).
 drain() { iar-dispatch -w -T "${1:-60}"; }
+# waitfor SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds.
+waitfor() {
+	w_n=$(($1 * 10)); shift
+	while [ $w_n -gt 0 ]; do "$@" && return 0; sleep 0.1; w_n=$((w_n - 1))
+	done
+	return 1
+}
+# final ID: the job is in a final state; all_final ID...: all of them are.
+final() { case $(jstate "$1") in COMPLETED|FAILED|CANCELLED|TIMEOUT|\
+	OUT_OF_MEMORY|NODE_FAIL) return 0 ;; esac; return 1; }
+all_final() { for j in "$@"; do final "$j" || return 1; done; }
+running() { [ "$(jstate "$1")" = RUNNING ]; }
 cg_usable() {
 	[ -w /sys/fs/cgroup/memory ] || [ -w /sys/fs/cgroup/cgroup.procs ]
 }

@@ -31,11 +31,6 @@ for n in big dgx hy; do
 	iar-dispatch -d --node $n 2>>"$IAR_ROOT/exec-$n.log" &
 	T_PIDS="$T_PIDS $!"
 done
-waitfor() {	# waitfor SECONDS COMMAND...: poll every 0.1 s
-	n=$(($1 * 10)); shift
-	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
-	return 1
-}
 up() { [ "$(iar-node list --csv | grep -c ',up,')" -ge 3 ]; }
 waitfor 20 up
 ok $? "the nodes beat and are up"

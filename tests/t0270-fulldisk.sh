@@ -32,15 +32,6 @@ fill() { dd if=/dev/zero of="$FS/fill" bs=4k oflag=append conv=notrunc \
     status=none 2>/dev/null; }
 room() { rm -f "$FS/fill"; }
 free_kb() { df -Pk "$FS" | awk 'NR == 2 { print $4 }'; }
-waitfor() {	# waitfor SECONDS COMMAND...
-	w_n=$(($1 * 10)); shift
-	while [ $w_n -gt 0 ]; do "$@" && return 0; sleep 0.1; w_n=$((w_n - 1))
-	done
-	return 1
-}
-final() { case $(jstate "$1") in COMPLETED|FAILED|CANCELLED|TIMEOUT|\
-	OUT_OF_MEMORY|NODE_FAIL) return 0 ;; esac; return 1; }
-all_final() { for j; do final "$j" || return 1; done; }
 running() { [ -e "$S/jobs/$1/started" ] && [ "$(jstate "$1")" = RUNNING ]; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 all_running() { for j; do running "$j" || return 1; done; }

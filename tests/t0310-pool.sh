@@ -37,17 +37,7 @@ exec_start() {	# exec_start NODE: its executor; its pid in E_NODE
 	eval "E_$1=$!"
 	T_PIDS="$T_PIDS $!"
 }
-# waitfor SECONDS COMMAND...: poll every 0.1 s
-waitfor() {
-	n=$(($1 * 10)); shift
-	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
-	return 1
-}
-final() { case $(jstate "$1") in COMPLETED|FAILED|CANCELLED|TIMEOUT|\
-	OUT_OF_MEMORY|NODE_FAIL) return 0 ;; esac; return 1; }
-running() { [ "$(jstate "$1")" = RUNNING ]; }
 node_of() { jfield "$1" node; }
-all_final() { for j in "$@"; do final "$j" || return 1; done; }
 
 head_start
 for n in n1 n2 n3; do exec_start $n; done

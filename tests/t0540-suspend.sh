@@ -12,11 +12,6 @@ cg_usable || skip_all "no writable cgroups here: the freezer needs them"
 echo "kill_grace = 1" >> "$IAR_ROOT/etc/iar.conf"
 iar-dispatch -d 2>"$IAR_ROOT/d.log" &
 T_PIDS="$T_PIDS $!"
-waitfor() {	# waitfor SECONDS COMMAND...
-	n=$(($1 * 10)); shift
-	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
-	return 1
-}
 state_is() { [ "$(jstate "$1")" = "$2" ]; }
 usage() {	# usage ID: CPU nanoseconds of the job's cgroup
 	cat /sys/fs/cgroup/cpuacct/"$T_CG"/"$1"/cpuacct.usage 2>/dev/null ||

@@ -36,14 +36,6 @@ bash "$ST" start >"$IAR_ROOT.slurm.log" 2>&1 ||
     { sed 's/^/# /' "$IAR_ROOT.slurm.log"; skip_all "Slurm did not start"; }
 ok 0 "etc/slurm-test starts slurmctld, slurmd and munged"
 
-waitfor() {
-	n=$(($1 * 10)); shift
-	while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
-	return 1
-}
-final() { case $(jstate "$1") in COMPLETED|FAILED|CANCELLED|TIMEOUT|\
-	OUT_OF_MEMORY|NODE_FAIL) return 0 ;; esac; return 1; }
-running() { [ "$(jstate "$1")" = RUNNING ]; }
 # a job's Slurm id: while it runs, then after (jobs/ID/slurm-jobs)
 sid() { cat "$IAR_ROOT/spool/jobs/$1/slurm-id" 2>/dev/null ||
 	tail -1 "$IAR_ROOT/spool/jobs/$1/slurm-jobs" 2>/dev/null | cut -d' ' -f1; }

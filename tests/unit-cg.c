@@ -209,7 +209,7 @@ test_cpus(const struct cg_limits *lim, int kind)
 	char err[256], buf[4096], where[4096], want[128], line[512];
 	struct cg_stats st;
 	pid_t pid;
-	int pfd[2], status, n = 0, good = 0, rc;
+	int pfd[2], gofd, status, n = 0, good = 0, rc;
 	FILE *fp;
 
 	rc = cg_job_create(parent, "cpus", lim, err, sizeof err);
@@ -221,13 +221,19 @@ test_cpus(const struct cg_limits *lim, int kind)
 	    "left) makes it again%s%s", rc ? ": " : "", rc ? err : "");
 	if (pipe(pfd) < 0)
 		return;
-	rc = job_start("cpus", C_CPUS, pfd[1], &pid, err, sizeof err);
+	/* Attach, then create again while the child still waits on its
+	 * pipe: the group surely has its one task then, where after
+	 * child_go the shell may have forked or already exited. */
+	if ((pid = child_new(C_CPUS, &gofd, pfd[1])) < 0)
+		return;
 	close(pfd[1]);
+	rc = cg_job_attach(parent, "cpus", pid, err, sizeof err);
 	ok(rc == 0, "attach%s%s", rc ? ": " : "", rc ? err : "");
 	rc = cg_job_create(parent, "cpus", lim, err, sizeof err);
 	ok(rc == -1 && cg_job_ntasks(parent, "cpus") == 1,
 	    "a create of a group with a task in it fails, the group kept (%s)",
 	    err);
+	child_go(gofd);
 	snprintf(want, sizeof want, "/%s/cpus\n", parent);
 	snprintf(buf, sizeof buf, "/proc/%ld/cgroup", (long)pid);
 	if ((fp = fopen(buf, "r")) != NULL) {

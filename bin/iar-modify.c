@@ -101,7 +101,7 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	for (i = optind; i < argc; i++)
-		cmd_id_arg(argv[i]);
+		cmd_id_check(argv[i]);
 	buf_init(&extra);
 	if (have_p)
 		buf_addf(&extra, "prio=%ld\n", prio);
@@ -120,7 +120,7 @@ main(int argc, char **argv)
 		msg_die(EX_TEMP, "cannot allocate: out of memory");
 	cmd_setup(&c, argv[0]);
 	for (i = optind; i < argc; i++) {
-		uint64_t id = cmd_id_arg(argv[i]);
+		uint64_t id = cmd_id_arg(&c, argv[i]);
 		const char *no = NULL;
 		struct view_job v;
 

@@ -452,7 +452,9 @@ ids_parse(struct cmd *c, const char *list, uint64_t **ids)
 		if (!item[0])
 			continue;
 		*ids = msg_xrealloc(*ids, (n + 1) * sizeof **ids);
-		(*ids)[n++] = c ? cmd_id_find(c, item) : cmd_id_arg(item);
+		if (!c)		/* before cmd_setup: only checked */
+			cmd_id_check(item);
+		(*ids)[n++] = c ? cmd_id_find(c, item) : 0;
 	}
 	if (!n)
 		msg_die(EX_USAGE, "bad job list '%s'", list);

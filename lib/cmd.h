@@ -33,11 +33,15 @@ void cmd_early(int argc, char **argv, const char *usage);
  * open the spool; dies with EX_TEMP (or EX_USAGE for a bad conf) on
  * failure. */
 void cmd_setup(struct cmd *c, const char *argv0);
+/* Check a job id operand before cmd_setup(), to fail a usage error
+ * early: dies with EX_USAGE if s is neither an id nor ARRAY_TASK. It
+ * returns nothing, since an ARRAY_TASK's id needs the spool. */
+void cmd_id_check(const char *s);
 /* Parse a job id operand; dies with EX_USAGE if it is not one. An
  * ARRAY_TASK operand (12_7, as sacct -j takes it) is the id of that task
- * once cmd_setup() ran, if it is live (else dies with EX_NOTFOUND); before,
- * it is only checked and the array's id is returned. */
-uint64_t cmd_id_arg(const char *s);
+ * if it is live (else dies with EX_NOTFOUND); c is the cmd_setup() one,
+ * so the spool is open before any id is resolved. */
+uint64_t cmd_id_arg(struct cmd *c, const char *s);
 /* 0 and the parts if s is ARRAY_TASK, 1 if it has no '_'; dies with
  * EX_USAGE if it is malformed. */
 int cmd_task_parse(const char *s, uint64_t *array, uint32_t *task);

@@ -70,7 +70,8 @@ is "$(iar-stat | grep -c "^ *${a}_")" 1 "the table folds its tasks into its line
 is "$(iar-stat -r | grep -c "^ *${a}_[0-9]")" "$T" "-r lists every task"
 
 # Cancel one task by ARRAY_INDEX, then the whole array.
-b=$(iar-submit --parsable -J arr2 --array 1-100%2 -- sleep 30)
+b=$(iar-submit --parsable -J arr2 --array 1-100%2 -- sh -c \
+    'echo "task $IAR_ARRAY_TASK_ID"; exec sleep 30')
 iar-dispatch -d 2>>"$IAR_ROOT/d.log" &
 T_PIDS="$T_PIDS $!"
 i=0
@@ -84,12 +85,25 @@ env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO="/jobs/$t" \
     SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
     SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" | grep -q "(${b}_$ix)"
 ok $? "the CGI's job page names it ${b}_$ix"
+# An ARRAY_TASK operand names the running task, not the array (issue 17).
+waitfor 20 sh -c "iar-log '${b}_$ix' 2>/dev/null | grep -q ."
+is "$(iar-log "${b}_$ix" 2>&1)" "task $ix" "iar-log ${b}_$ix: its output"
+is "$(iar-stat -n --tsv -j "${b}_$ix" | cut -f1,4 | tr '\t' ' ')" \
+    "$t RUNNING" "iar-stat -j ${b}_$ix: the task, RUNNING"
+iar-fetch "${b}_$ix" >/dev/null 2>"$IAR_ROOT/e"
+is "$?,$(cat "$IAR_ROOT/e")" "102,iar-fetch: cannot fetch job $t: it is \
+RUNNING" "iar-fetch ${b}_$ix: that task is not ended"
+iar-wait -v -t 60 "${b}_$ix" > "$IAR_ROOT/w" 2>&1 &
+wp=$!
 iar-cancel "${b}_$ix"
 is $? 0 "iar-cancel ${b}_$ix"
 i=0
 while [ $i -lt 100 ] && [ "$(jstate "$t")" != CANCELLED ]; do
 	sleep 0.1; i=$((i + 1)); done
 is "$(jstate "$t")" CANCELLED "that task is CANCELLED"
+wait $wp
+is "$?,$(cut -d' ' -f1,2 "$IAR_ROOT/w")" "143,$t CANCELLED" \
+    "iar-wait ${b}_$ix returns when the task ends, the array still running"
 iar-cancel "$b"
 i=0
 while [ $i -lt 100 ] && [ "$(jstate "$b")" != CANCELLED ]; do

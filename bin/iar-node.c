@@ -240,7 +240,7 @@ node_write(const char *name, struct topo *t, const struct opts *o,
 	settings_apply(&s, o);
 	if (topo_xml_export(t, &xml, &len) < 0)
 		msg_die(EX_TEMP, "cannot export the topology of '%s'", name);
-	r = file_replace(fd, NODE_TOPOLOGY, xml, len, 0644, 1);
+	r = file_replace_sync(fd, NODE_TOPOLOGY, xml, len, 0644);
 	free(xml);
 	if (r < 0)
 		msg_die(EX_TEMP, "cannot write '%s/%s/%s':", path, name,

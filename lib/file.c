@@ -27,8 +27,9 @@ file_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int
-file_replace(int dirfd, const char *name, const void *data, size_t len,
+/* The one body of the two below: sync says whether to fsync. */
+static int
+file_replace_do(int dirfd, const char *name, const void *data, size_t len,
     mode_t mode, int sync)
 {
 	char tmp[256];
@@ -63,6 +64,27 @@ fail:
 	unlinkat(dirfd, tmp, 0);
 	errno = e;
 	return -1;
+}
+
+int
+file_replace_sync(int dirfd, const char *name, const void *data, size_t len,
+    mode_t mode)
+{
+	return file_replace_do(dirfd, name, data, len, mode, 1);
+}
+
+int
+file_replace_nosync(int dirfd, const char *name, const void *data,
+    size_t len, mode_t mode)
+{
+	return file_replace_do(dirfd, name, data, len, mode, 0);
+}
+
+int
+file_replace(int dirfd, const char *name, const void *data, size_t len,
+    mode_t mode, int sync)
+{
+	return file_replace_do(dirfd, name, data, len, mode, sync);
 }
 
 int

@@ -2,8 +2,10 @@
  *
  * Everything works relative to a directory fd, never follows a symlink,
  * and says on failure with -1 and errno. Atomicity and durability are
- * separate: file_replace() is atomic (tmp + rename), and with sync it is
- * also durable (fsync of the file before and of the directory after). */
+ * separate, and each caller names which it wants: file_replace_nosync()
+ * is atomic (tmp + rename), file_replace_sync() is also durable (fsync of
+ * the file before and of the directory after), as skalibs'
+ * openwritenclose_suffix and _suffix_sync. */
 #ifndef IAR_FILE_H
 #define IAR_FILE_H
 
@@ -13,7 +15,18 @@
 
 #include "buf.h"
 
-/* Write name in dirfd atomically: ".name.PID" then rename over name. */
+/* Write name in dirfd atomically: ".name.PID" then rename over name;
+ * readers see the old file or the new one, but after a crash the new one
+ * may be lost (heartbeats, marks rewritten soon anyway). */
+int file_replace_nosync(int dirfd, const char *name, const void *data,
+    size_t len, mode_t mode);
+/* The same, and durable once it returns 0: the file is fsynced before
+ * the rename and the directory after (job state, results, settings). */
+int file_replace_sync(int dirfd, const char *name, const void *data,
+    size_t len, mode_t mode);
+/* Old form, sync 0 or 1: only for the dispatcher's and shepherd's files
+ * until their rewrite (issue 17) names which they want; new code calls
+ * one of the two above. */
 int file_replace(int dirfd, const char *name, const void *data, size_t len,
     mode_t mode, int sync);
 /* write(2) all of data, through EINTR and short writes. */

@@ -172,7 +172,7 @@ node_settings_write(int nodefd, const struct node_settings *s)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	return file_replace(nodefd, NODE_SETTINGS, text, (size_t)n, 0644, 1);
+	return file_replace_sync(nodefd, NODE_SETTINGS, text, (size_t)n, 0644);
 }
 
 int
@@ -241,7 +241,7 @@ node_state_write(int nodefd, int state, const char *reason)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	return file_replace(nodefd, NODE_STATE, text, (size_t)n, 0644, 1);
+	return file_replace_sync(nodefd, NODE_STATE, text, (size_t)n, 0644);
 }
 
 /* /proc/meminfo "Key:   123 kB" in bytes. */
@@ -453,7 +453,7 @@ node_heartbeat_write(int nodefd, int runfd, struct node_heartbeat *out)
 		errno = ENOMEM;
 		return -1;
 	}
-	r = file_replace(nodefd, NODE_HEARTBEAT, b.s, b.len, 0644, 0);
+	r = file_replace_nosync(nodefd, NODE_HEARTBEAT, b.s, b.len, 0644);
 	buf_free(&b);
 	if (r == 0 && out)
 		*out = hb;
@@ -507,7 +507,7 @@ node_alive_look(int nodefd, int64_t now, int record)
 		return 0;
 	n = snprintf(text, sizeof text, "seq=%" PRIu64 "\nsince=%" PRId64
 	    "\n", hb.seq, now);
-	file_replace(nodefd, NODE_ALIVE, text, (size_t)n, 0644, 0);
+	file_replace_nosync(nodefd, NODE_ALIVE, text, (size_t)n, 0644);
 	return 0;
 }
 
@@ -556,7 +556,7 @@ node_executor_note(int nodefd)
 	n = snprintf(t, sizeof t, "%ld %s\n", (long)getpid(), host);
 	if (n < 0 || n >= (int)sizeof t)
 		return -1;
-	return file_replace(nodefd, NODE_EXEC, t, (size_t)n, 0644, 0);
+	return file_replace_nosync(nodefd, NODE_EXEC, t, (size_t)n, 0644);
 }
 
 int
@@ -602,7 +602,7 @@ node_toposum_write(int nodefd, const struct topo_summary *s)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	return file_replace(nodefd, NODE_TOPOSUM, text, (size_t)n, 0644, 0);
+	return file_replace_nosync(nodefd, NODE_TOPOSUM, text, (size_t)n, 0644);
 }
 
 int

@@ -175,7 +175,7 @@ prune_archive(int jobsfd, int arfd, const uint64_t *ids, size_t n,
 	buf_init(&b);
 	for (i = 0; i < n; i++)
 		buf_addf(&b, "%" PRIu64 "\n", ids[i]);
-	ok = !b.err && file_replace(arfd, idsname, b.s, b.len, 0644, 1) == 0;
+	ok = !b.err && file_replace_sync(arfd, idsname, b.s, b.len, 0644) == 0;
 	buf_free(&b);
 	return ok ? 0 : -1;
 }

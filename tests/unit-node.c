@@ -15,7 +15,7 @@
 static void
 put(int dir, const char *name, const char *text)
 {
-	file_replace(dir, name, text, strlen(text), 0644, 0);
+	file_replace_nosync(dir, name, text, strlen(text), 0644);
 }
 
 int

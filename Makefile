@@ -45,8 +45,9 @@ UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o cgi-bin/data-agg.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
-          cgi-bin/page-stats.o cgi-bin/api.o cgi-bin/events.o \
-          cgi-bin/auth.o cgi-bin/page-ui.o cgi-bin/page-topo.o cgi-bin/route.o
+          cgi-bin/page-stats.o cgi-bin/page-shared.o cgi-bin/page-act.o \
+          cgi-bin/api.o cgi-bin/events.o \
+          cgi-bin/auth.o cgi-bin/page-ui.o cgi-bin/svg-topo.o cgi-bin/route.o
 PROGS   = $(BIN) $(LIBEXEC) $(CGI)
 
 all: $(PROGS)

@@ -8,8 +8,10 @@
  *   html.c      escaping helpers and the page frame
  *   data.c      jobs, history scans, nodes: everything read from the root
  *   data-agg.c  totals and chart bars, from the history's counters
- *   page-*.c    the HTML pages; api.c the JSON, text and metrics forms;
- *   events.c    the event stream; auth.c etc/cgi.conf, tokens, POST
+ *   page-*.c    the HTML pages, sharing through page-shared.c only;
+ *               api.c the JSON, text and metrics forms;
+ *   events.c    the event stream; auth.c etc/cgi.conf, tokens, who may;
+ *               page-act.c the POST actions and the submit form
  *   sha256.c    SHA-256 and HMAC for the request tokens
  * Promises kept everywhere: no path is built from a value that was not
  * validated first (job_id_parse, spool_node_ok, fixed lists); all text
@@ -286,7 +288,7 @@ void page_job(struct cgi *c);
 void page_log(struct cgi *c);
 void page_nodes(struct cgi *c);
 void page_node(struct cgi *c);
-/* page-topo.c: the topology picture, PUs and GPUs coloured by the jobs
+/* svg-topo.c: the topology picture, PUs and GPUs coloured by the jobs
  * holding them. */
 struct node_jobs {
 	uint64_t id[256];
@@ -294,10 +296,13 @@ struct node_jobs {
 	uint64_t gpus[256];	/* bit i: GPU i */
 	size_t n;
 };
-void page_topo_svg(struct cgi *c, const char *xml, size_t len,
+void svg_topo_draw(struct cgi *c, const char *xml, size_t len,
     const struct node_jobs *j);
 void page_stats(struct cgi *c);
 void page_ui_js(struct cgi *c);
+
+/* page-shared.c: what several pages draw the same way; the pages call
+ * one another only through it. */
 void page_chart_throughput(struct buf *b, const struct data_agg *a);
 void page_chart_wait(struct buf *b, const struct data_agg *a);
 /* Columns of a job table. */
@@ -311,6 +316,9 @@ void page_job_row(struct cgi *c, const struct view_job *v, unsigned cols);
 void page_cores_svg(struct buf *b, unsigned cores, unsigned busy);
 /* A node's heartbeat age, load, jobs and cores in use, as table cells. */
 void page_node_usage(struct buf *b, const struct data_node *n);
+/* The note saying why the history is not shown, or with stale that the
+ * finished jobs are as of the dispatcher's last pass. */
+void page_hist_banner(struct cgi *c, int stale);
 
 /* api.c */
 void api_jobs(struct cgi *c);
@@ -336,9 +344,11 @@ int auth_token_make(struct cgi *c, char *out, size_t outsz);
 /* What every POST must pass (a form, a user etc/cgi.conf allows, this
  * site's Origin or Referer, a good token), or cgi_die. */
 void auth_post_check(struct cgi *c);
-void auth_action(struct cgi *c);
+
+/* page-act.c: POST cancel, hold or release (c->verb, c->id). */
+void page_action(struct cgi *c);
 /* GET: the submit form; POST: submit a job for REMOTE_USER. */
-void auth_submit(struct cgi *c);
+void page_submit(struct cgi *c);
 
 /* sha256.c (in lib/) */
 #include "sha256.h"

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cgi.h"
+#include "msg.h"
 #include "conf.h"
 #include "file.h"
 #include "job.h"
@@ -91,7 +92,7 @@ data_hist(struct cgi *c)
 			data_access_note(c, "the history (spool/db)");
 			return c->h = NULL;
 		}
-		fprintf(stderr, "iar.cgi: %s\n", err);
+		msg_warn("%s", err);
 		snprintf(c->hist_err, sizeof c->hist_err,
 		    "the history cannot be read; finished jobs are missing");
 		c->h = NULL;

@@ -24,6 +24,7 @@
 
 #include "cgi.h"
 #include "job.h"
+#include "msg.h"
 #include "paths.h"
 
 /* The error page, in HTML or (for the API routes) JSON, then exit. The
@@ -33,7 +34,7 @@ void
 cgi_die_end(struct cgi *c, int status, const char *msg)
 {
 	if (status >= 500)
-		fprintf(stderr, "iar.cgi: %s\n", msg);
+		msg_warn("%s", msg);
 	if (http_started())	/* a stream or a log: all one can do */
 		exit(0);
 	http_error_build(c, status, msg);
@@ -60,6 +61,7 @@ main(void)
 	static struct cgi_conf conf;
 	char err[600];
 
+	msg_prog_set("iar.cgi");	/* names its lines in the error log */
 	cgi_fds_check();
 	umask(022);
 	signal(SIGPIPE, SIG_DFL);
@@ -68,7 +70,7 @@ main(void)
 	http_resp_init(&c.rs, 200, "text/html", CACHE_LIVE);
 	http_req_read(&c);
 	if (webconf_load(&conf, err, sizeof err) < 0) {
-		fprintf(stderr, "iar.cgi: %s\n", err);
+		msg_warn("%s", err);
 		cgi_die(&c, 500, "the web interface is misconfigured "
 		    "(etc/cgi.conf); the server's error log says why");
 	}

@@ -134,11 +134,7 @@ page_jobs(struct cgi *c)
 	buf_adds(b, "<h1>Jobs</h1>\n");
 	jobs_form(c);
 	data_hist(c);	/* says in hist_err why it cannot be read */
-	if (c->hist_err[0]) {
-		buf_adds(b, "<p class=\"note\">");
-		html_text(b, c->hist_err);
-		buf_adds(b, "</p>\n");
-	}
+	page_hist_banner(c, 0);
 	if (!w.f.before) {
 		buf_adds(b, "<h2>Live</h2>\n");
 		page_job_head(c, JC_NAME | JC_USER | JC_STATE | JC_CORES |

@@ -1,6 +1,6 @@
 /* page-node.c: the node pages: the list (/nodes, with GPU counts) and
  * one node (/nodes/NAME): its state and hardware, its topology picture
- * (page-topo.c) with a legend linking to the jobs coloured in it, its
+ * (svg-topo.c) with a legend linking to the jobs coloured in it, its
  * GPUs (from lib/topo: bus id, model, NUMA node, the job holding each),
  * the jobs running there and its last heartbeat. The node name was
  * checked by the route before any path was built from it. */
@@ -16,26 +16,6 @@
 #include "job.h"
 #include "place.h"
 #include "topo.h"
-
-
-
-/* A node's heartbeat age, load, jobs and cores in use, as table cells
- * (the dashboard and the node list show the same). Ends inside the last
- * cell, after the cores picture. */
-void
-page_node_usage(struct buf *b, const struct data_node *n)
-{
-	html_age(b, n->hb_age);
-	buf_adds(b, "</td><td class=\"n\">");
-	html_text(b, n->load[0] ? n->load : "-");
-	buf_addf(b, "</td><td class=\"n\">%u</td><td>", n->njobs);
-	if (n->topo_ok) {
-		page_cores_svg(b, n->ts.cores, n->cores_busy);
-		buf_addf(b, " <span class=\"small\">%u/%u</span>",
-		    n->cores_busy, n->ts.cores);
-	} else
-		buf_adds(b, "<span class=\"muted\">no topology</span>");
-}
 
 static void
 nodes_state(struct cgi *c, const struct data_node *n)
@@ -248,7 +228,7 @@ page_node(struct cgi *c)
 	}
 	buf_adds(b, "<section class=\"card\"><h2>Topology</h2>\n");
 	if ((xml = data_node_topology(c, n->name, &len)))
-		page_topo_svg(c, xml, len, &j);
+		svg_topo_draw(c, xml, len, &j);
 	else
 		buf_adds(b, "<p class=\"muted\">No topology.xml.</p>\n");
 	buf_adds(b, "</section>\n");

@@ -36,13 +36,7 @@ page_stats(struct cgi *c)
 	data_agg_build(c, &a, NULL, -1, DATA_AGG_NODES, NULL, NULL);
 	html_page_start(c, "Statistics", "stats", 0);
 	buf_adds(b, "<h1>Statistics</h1>\n");
-	if (c->hist_err[0]) {
-		buf_adds(b, "<p class=\"note\">");
-		html_text(b, c->hist_err);
-		buf_adds(b, "</p>\n");
-	} else if (a.stale)
-		buf_adds(b, "<p class=\"muted small\">Finished jobs as of the "
-		    "dispatcher's last pass.</p>\n");
+	page_hist_banner(c, a.stale);
 	if (a.finished)
 		snprintf(pct, sizeof pct, "%.1f%%", 100.0 * (double)a.completed
 		    / (double)a.finished);

@@ -10,6 +10,24 @@
 
 CGI=$TOP/cgi-bin/iar.cgi
 [ -x "$CGI" ] || skip_all "cgi-bin/iar.cgi is not built"
+
+# The pages share only through page-shared.c (cgit's ui-shared.c): no
+# other page-*.o uses a function another page-*.o defines (issue 17).
+if command -v nm >/dev/null; then
+	cross=
+	for d in "$TOP"/cgi-bin/page-*.o; do
+		case $d in */page-shared.o) continue ;; esac
+		for o in "$TOP"/cgi-bin/page-*.o; do
+			[ "$d" = "$o" ] && continue
+			for f in $(nm --defined-only "$d" | awk '$2 == "T" {print $3}')
+			do
+				nm -u "$o" | awk '{print $2}' | grep -qx "$f" &&
+				    cross="$cross ${o##*/}:$f"
+			done
+		done
+	done
+	is "${cross:-none}" none "no page calls into another page"
+fi
 command -v python3 >/dev/null || skip_all "no python3"
 W=$IAR_ROOT/work
 mkdir -p "$W"

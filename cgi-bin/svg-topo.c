@@ -1,4 +1,4 @@
-/* page-topo.c: a node's topology drawn as SVG from its hwloc XML, for
+/* svg-topo.c: a node's topology drawn as SVG from its hwloc XML, for
  * the node page: packages in a grid (as many side by side as fit 1360
  * px), NUMA nodes where hwloc puts them (inside their package, or once
  * each in the machine when one spans packages), L3 groups inside a NUMA
@@ -524,7 +524,7 @@ topo_draw_size(struct topo_draw *d)
 }
 
 void
-page_topo_svg(struct cgi *c, const char *xml, size_t len,
+svg_topo_draw(struct cgi *c, const char *xml, size_t len,
     const struct node_jobs *j)
 {
 	struct buf *b = &c->rs.body;

@@ -136,8 +136,12 @@ $(CGI): $(CGIOBJ)
 	$(CC) $(LDFLAGS) -o $@ $(CGIOBJ) lib/libiar.a $(LDLIBS)
 $(CGIOBJ): $(LIBHDR) cgi-bin/cgi.h
 
+# Every test under prove, two at a time, each killed after
+# IAR_TEST_TIMEOUT seconds; tests/exclusive names those that must not
+# run beside others (tests/check, tests/exec). tests/run NAME... runs
+# single tests.
 check: deps all $(UNIT)
-	SAN='$(SAN)' tests/run
+	SAN='$(SAN)' tests/check
 
 # Chaos (tests/t0260-chaos.sh, t0261-chaos-pool.sh) for longer than in
 # make check: kill -9 of daemons and shepherds for CHAOS_SECONDS, on one

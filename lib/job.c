@@ -18,6 +18,7 @@
 
 #include "array.h"
 #include "job.h"
+#include "spool.h"
 
 static const char *const state_names[JS_NSTATES] = {
 	"PENDING", "HELD", "STAGING", "RUNNING", "SUSPENDED", "COMPLETED",
@@ -45,6 +46,28 @@ job_state_next(enum job_state s, enum job_event e)
 	if (job_state_final(s))
 		return -1;
 	return state_next[s][e];
+}
+
+/* The moves of a job file between spool directories, the only ones
+ * spool_job_move() and spool_job_enter() make; iar-spool(5)'s STATE
+ * TABLE lists the same pairs (tests/unit-job checks). SD_TMP as the
+ * source is a new file, written and fsynced under a temporary name. */
+static const unsigned char move_ok[SD_N][SD_N] = {
+	[SD_TMP] = { [SD_INCOMING] = 1, [SD_QUEUE] = 1 },
+	[SD_INCOMING] = { [SD_QUEUE] = 1, [SD_HOLD] = 1, [SD_BAD] = 1 },
+	[SD_QUEUE] = { [SD_BAD] = 1, [SD_HOLD] = 1, [SD_RUN] = 1,
+	    [SD_DONE] = 1 },
+	[SD_HOLD] = { [SD_QUEUE] = 1, [SD_DONE] = 1 },
+	[SD_RUN] = { [SD_QUEUE] = 1, [SD_DONE] = 1 },
+	[SD_DONE] = { [SD_QUEUE] = 1, [SD_JOBS] = 1 },
+};
+
+int
+job_move_allowed(int from, int to)
+{
+	if (from < 0 || from >= SD_N || to < 0 || to >= SD_N)
+		return 0;
+	return move_ok[from][to];
 }
 
 const char *

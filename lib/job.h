@@ -139,6 +139,9 @@ int job_words_ok(const char *s);
 /* Transition table: the state after event e in state s, or -1 if e is
  * not allowed there. */
 int job_state_next(enum job_state s, enum job_event e);
+/* May a job file move from spool directory from to to (enum spool_dir)?
+ * 1 yes, 0 no: the one table of moves, which iar-spool(5) lists. */
+int job_move_allowed(int from, int to);
 const char *job_state_name(int s);
 int job_state_parse(const char *name);	/* -1 if unknown */
 int job_state_final(int s);

@@ -73,7 +73,6 @@ done_stored(struct disp *d, uint64_t id, const struct view_job *v)
 static void
 done_reap(struct disp *d)
 {
-	char name[32], dst[64];
 	size_t i;
 
 	for (i = 0; i < d->nrecorded; i++) {
@@ -83,10 +82,7 @@ done_reap(struct disp *d)
 		if (jd < 0)
 			continue;	/* stays in done/: stored next pass */
 		close(jd);
-		snprintf(name, sizeof name, "%" PRIu64, id);
-		snprintf(dst, sizeof dst, "%" PRIu64 "/" JOBDIR_JOB, id);
-		if (renameat(d->sp.fd[SD_DONE], name, d->sp.fd[SD_JOBS],
-		    dst) == 0)
+		if (spool_job_move(&d->sp, id, SD_DONE, SD_JOBS, NULL) == 0)
 			d->reaped++;
 	}
 	d->nrecorded = 0;

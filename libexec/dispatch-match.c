@@ -35,9 +35,6 @@
 #include "paths.h"
 #include "view.h"
 
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#endif
 
 #define WHY_MAX		1000	/* jobs with their own line in spool/why */
 #define WHY_EVERY_US	1000000	/* spool/why at most once a second */
@@ -306,8 +303,7 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	close(jobdir);
 	if (!ok || (rundir = spool_run_open(&d->sp, p->name, 1)) < 0)
 		return -1;
-	if (renameat2(d->sp.fd[SD_QUEUE], name, rundir, name,
-	    RENAME_NOREPLACE) < 0) {
+	if (spool_job_move(&d->sp, q->id, SD_QUEUE, SD_RUN, p->name) < 0) {
 		close(rundir);
 		return -1;	/* gone (cancelled?) */
 	}

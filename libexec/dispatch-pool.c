@@ -688,8 +688,8 @@ match_down(struct disp *d)
 			    == 0) {
 				if (fstatat(jd, JOBDIR_RESULT, &st,
 				    AT_SYMLINK_NOFOLLOW) == 0) {
-					if (renameat(rundir, name,
-					    d->sp.fd[SD_DONE], name) == 0)
+					if (spool_job_move(&d->sp, id,
+					    SD_RUN, SD_DONE, p->name) == 0)
 						d->dirty_done = 1;
 				} else
 					disp_run_lost(d, p->name, rundir, id,

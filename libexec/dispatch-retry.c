@@ -31,9 +31,6 @@
 #include "paths.h"
 #include "view.h"
 
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#endif
 
 /* jobs/ID/NAME[.gz] → NAME.N[.gz]: the attempt's logs, kept. */
 static void
@@ -166,8 +163,7 @@ disp_retry_check(struct disp *d, uint64_t id, const struct view_job *v)
 	ts[1].tv_nsec = (long)(nb % 1000000) * 1000;
 	if (nb > disp_now_us())
 		utimensat(d->sp.fd[SD_DONE], name, ts, AT_SYMLINK_NOFOLLOW);
-	if (renameat2(d->sp.fd[SD_DONE], name, d->sp.fd[SD_QUEUE], name,
-	    RENAME_NOREPLACE) < 0) {
+	if (spool_job_move(&d->sp, id, SD_DONE, SD_QUEUE, NULL) < 0) {
 		msg_log("RETRY", "cannot requeue job %s: %s", name,
 		    strerror(errno));
 		r = 1;		/* stays in done/ for the next pass */

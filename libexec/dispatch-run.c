@@ -31,9 +31,6 @@
 #include "shepherd.h"
 #include "view.h"
 
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#endif
 
 static void
 run_add(struct disp *d, uint64_t id, unsigned cores, uint64_t mem,
@@ -205,8 +202,7 @@ disp_run_lost(struct disp *d, const char *node, int rundir, uint64_t id,
 	unlinkat(jobdir, JOBDIR_SUSPEND, 0);
 	unlinkat(jobdir, JOBDIR_SUSPENDED, 0);
 	unlinkat(jobdir, JOBDIR_ALLOC, 0);
-	if (renameat2(rundir, name, d->sp.fd[SD_QUEUE], name,
-	    RENAME_NOREPLACE) < 0) {
+	if (spool_job_move(&d->sp, id, SD_RUN, SD_QUEUE, node) < 0) {
 		msg_log("LOST", "cannot requeue job %s: %s", name,
 		    strerror(errno));
 		return;
@@ -284,8 +280,8 @@ disp_run_settle(struct disp *d)
 			n = rec_load(jobdir, JOBDIR_RESULT, "iar-hist", &b, kv,
 			    64);
 			if (n > 0) {
-				if (renameat(rundir, de->d_name,
-				    d->sp.fd[SD_DONE], de->d_name) == 0)
+				if (spool_job_move(&d->sp, id, SD_RUN,
+				    SD_DONE, d->conf.node) == 0)
 					d->dirty_done = 1;
 			} else if (fstat(lk, &st) == 0 && st.st_size > 0 &&
 			    !(d->slurm && disp_slurm_begun(jobdir)))

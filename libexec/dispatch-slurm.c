@@ -64,6 +64,7 @@ struct handoff {
 	uint64_t id;
 	char idname[32];
 	int jobdir, rundir;
+	char node[64];		/* run/NODE */
 	struct job job;
 	struct view_job v;
 	char token[128];
@@ -103,9 +104,8 @@ handoff_finish(struct handoff *h, int state, const char *cause)
 	    1) < 0)
 		msg_die(EX_TEMP, "cannot write result of job %s:", h->idname);
 	buf_free(&b);
-	if (renameat(h->rundir, h->idname, h->sp.fd[SD_DONE], h->idname) < 0)
+	if (spool_job_move(&h->sp, h->id, SD_RUN, SD_DONE, h->node) < 0)
 		msg_die(EX_TEMP, "cannot move job %s to done:", h->idname);
-	file_dir_sync(h->sp.fd[SD_DONE]);
 	/* a retry of the job is a new hand-off */
 	unlinkat(h->jobdir, SLURM_ID, 0);
 	unlinkat(h->jobdir, SLURM_TOKEN, 0);
@@ -371,6 +371,7 @@ handoff_load(struct handoff *h, const char *node)
 		msg_die(EX_TEMP, "cannot open jobs/%s:", h->idname);
 	if ((h->rundir = spool_run_open(&h->sp, node, 0)) < 0)
 		msg_die(EX_TEMP, "cannot open run/%s:", node);
+	snprintf(h->node, sizeof h->node, "%s", node);
 	if ((fd = file_open_checked(h->rundir, h->idname, &st)) < 0)
 		msg_die(EX_TEMP, "cannot open job %s:", h->idname);
 	buf_init(&b);

@@ -40,9 +40,6 @@
 #include "paths.h"
 #include "view.h"
 
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#endif
 
 /* Incoming files taken in one pass, at most; the rest in the next. */
 #define INCOMING_BATCH	1000
@@ -135,41 +132,33 @@ int
 disp_job_end(struct disp *d, int fromdir, uint64_t id, int state,
     const char *cause)
 {
-	char name[32], node[64];
+	char node[64];
 	struct view_job v;
 	struct buf b;
-	int jobdir, dir, src = -1, r = -1;
+	int jobdir, dir, r = -1;
 
-	snprintf(name, sizeof name, "%" PRIu64, id);
 	if (spool_job_locate(&d->sp, id, &dir, node, sizeof node) != 0)
 		return -1;
 	if (fromdir >= 0 && dir != fromdir)
 		return -1;
 	if (view_job_get(&d->sp, NULL, id, &v) != 0)
 		return -1;
-	if (dir == SD_RUN) {
-		if ((src = spool_run_open(&d->sp, node, 0)) < 0)
-			return -1;
-	} else if (dir == SD_QUEUE || dir == SD_HOLD)
-		src = dup(d->sp.fd[dir]);
-	else
+	if (dir != SD_RUN && dir != SD_QUEUE && dir != SD_HOLD)
 		return -1;
 	v.state = state;
 	snprintf(v.cause, sizeof v.cause, "%s", cause);
 	v.ended_us = disp_now_us();
 	if ((jobdir = spool_jobdir_open(&d->sp, id, 1)) < 0)
-		goto out;
+		return -1;
 	buf_init(&b);
 	view_job_format(&v, "iar-hist", &b);
 	if (!b.err && file_replace(jobdir, JOBDIR_RESULT, b.s, b.len, 0644, 0)
-	    == 0 && renameat(src, name, d->sp.fd[SD_DONE], name) == 0) {
+	    == 0 && spool_job_move(&d->sp, id, dir, SD_DONE, node) == 0) {
 		d->dirty_done = 1;
 		r = 0;
 	}
 	buf_free(&b);
 	close(jobdir);
-out:
-	close(src);
 	return r;
 }
 
@@ -181,21 +170,11 @@ disp_bad_put(struct disp *d, int from, const char *name,
 	char dst[64], w[96], line[512];
 	int n;
 
-	if (job_id_ok(name))
-		snprintf(dst, sizeof dst, "%s", name);
-	else
-		snprintf(dst, sizeof dst, "x-%llu", (unsigned long long)
-		    (st ? st->st_ino : 0));
-	if (renameat2(d->sp.fd[from], name, d->sp.fd[SD_BAD], dst,
-	    RENAME_NOREPLACE) < 0) {
-		snprintf(dst + strlen(dst), sizeof dst - strlen(dst), ".%ld",
-		    (long)(disp_now_us() % 1000000000));
-		if (renameat2(d->sp.fd[from], name, d->sp.fd[SD_BAD],
-		    dst, RENAME_NOREPLACE) < 0) {
-			msg_log("BAD", "cannot set aside '%s': %s", name,
-			    strerror(errno));
-			return;
-		}
+	if (spool_job_setaside(&d->sp, from, name, st ? (uint64_t)st->st_ino
+	    : 0, dst, sizeof dst) < 0) {
+		msg_log("BAD", "cannot set aside '%s': %s", name,
+		    strerror(errno));
+		return;
 	}
 	snprintf(w, sizeof w, "%s.why", dst);
 	n = snprintf(line, sizeof line, "%s\n", why);
@@ -314,8 +293,7 @@ incoming_accept(struct disp *d)
 			bad_put(d, de->d_name, &st, why);
 			continue;
 		}
-		if (renameat2(d->sp.fd[SD_INCOMING], de->d_name, d->sp.fd[to],
-		    de->d_name, RENAME_NOREPLACE) < 0) {
+		if (spool_job_move(&d->sp, id, SD_INCOMING, to, NULL) < 0) {
 			if (errno == EEXIST)
 				bad_put(d, de->d_name, &st, "duplicate job id");
 			continue;
@@ -455,12 +433,12 @@ ctl_process(struct disp *d)
 			ok = disp_modify(d, id, loc, node, body, st.st_uid == 0
 			    || st.st_uid == geteuid(), who) == 0;
 		} else if (!strcmp(verb, "hold") && loc == SD_QUEUE) {
-			if (renameat(d->sp.fd[SD_QUEUE], name, d->sp.fd[SD_HOLD],
-			    name) == 0)
+			if (spool_job_move(&d->sp, id, SD_QUEUE, SD_HOLD, NULL)
+			    == 0)
 				disp_hist_event(d, id, JS_HELD, "held");
 		} else if (!strcmp(verb, "release") && loc == SD_HOLD) {
-			if (renameat(d->sp.fd[SD_HOLD], name, d->sp.fd[SD_QUEUE],
-			    name) == 0)
+			if (spool_job_move(&d->sp, id, SD_HOLD, SD_QUEUE, NULL)
+			    == 0)
 				disp_hist_event(d, id, JS_PENDING, "released");
 		}
 drop:

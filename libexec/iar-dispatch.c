@@ -327,6 +327,164 @@ ctl_ent_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* One control request, as its handler sees it: the job, where it is
+ * (loc, and for run/ the node), who asked, and the request's body. */
+struct ctl_req {
+	uint64_t id;
+	int loc;
+	const char *node, *body, *verb, *who;
+	int privileged;		/* root or the dispatcher's own user */
+	const struct view_job *v;
+};
+
+static int
+ctl_cancel(struct disp *d, const struct ctl_req *r)
+{
+	char c[128];
+
+	snprintf(c, sizeof c, "cancelled by %s", r->who);
+	if (r->loc == SD_RUN) {
+		disp_run_cancel(d, r->id, r->node, c);
+		return 0;
+	}
+	disp_job_end(d, r->loc, r->id, JS_CANCELLED, c);
+	if (r->v->array[0])
+		disp_array_cancel(d, r->id, c);
+	return 0;
+}
+
+static int
+ctl_suspend(struct disp *d, const struct ctl_req *r)
+{
+	int on = !strcmp(r->verb, "suspend");
+	char c[128];
+
+	snprintf(c, sizeof c, "%s by %s", on ? "suspended" : "resumed",
+	    r->who);
+	if (disp_run_suspend(d, r->id, r->node, on) == 0)
+		disp_hist_event(d, r->id, on ? JS_SUSPENDED : JS_RUNNING, c);
+	return 0;
+}
+
+static int
+ctl_modify(struct disp *d, const struct ctl_req *r)
+{
+	return disp_modify(d, r->id, r->loc, r->node, r->body, r->privileged,
+	    r->who);
+}
+
+/* hold: queue/ -> hold/; release: back. */
+static int
+ctl_hold(struct disp *d, const struct ctl_req *r)
+{
+	int hold = !strcmp(r->verb, "hold");
+
+	if (spool_job_move(&d->sp, r->id, r->loc, hold ? SD_HOLD : SD_QUEUE,
+	    NULL) == 0)
+		disp_hist_event(d, r->id, hold ? JS_HELD : JS_PENDING, hold ?
+		    "held" : "released");
+	return 0;
+}
+
+#define AT(dir)	(1u << (dir))
+/* verb -> the directories the job may be in -> handler. A request for a
+ * job elsewhere (a cancel of an ended job, say) is dropped unanswered;
+ * modify is for any job: it answers each case itself. */
+static const struct ctl_verb {
+	const char *verb;
+	unsigned dirs;
+	int (*fn)(struct disp *, const struct ctl_req *);
+} ctl_verbs[] = {
+	{ "cancel", AT(SD_QUEUE) | AT(SD_HOLD) | AT(SD_RUN), ctl_cancel },
+	{ "suspend", AT(SD_RUN), ctl_suspend },
+	{ "resume", AT(SD_RUN), ctl_suspend },
+	{ "modify", ~0u, ctl_modify },
+	{ "hold", AT(SD_QUEUE), ctl_hold },
+	{ "release", AT(SD_HOLD), ctl_hold },
+};
+#undef AT
+
+/* 0 handled (or dropped as before: the job is not where the verb
+ * applies), -1 unknown verb or the handler failed. */
+static int
+ctl_verb_do(struct disp *d, const struct ctl_req *r)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof ctl_verbs / sizeof ctl_verbs[0]; i++)
+		if (!strcmp(r->verb, ctl_verbs[i].verb))
+			return ctl_verbs[i].dirs >> r->loc & 1 ?
+			    ctl_verbs[i].fn(d, r) : 0;
+	return -1;
+}
+
+/* The request ctl/DN: 0 done with (remove it), 1 keep it for the next
+ * pass. */
+static int
+ctl_request_do(struct disp *d, const char *dn)
+{
+	char name[256], *verb, *dot, node[64], body[DISP_CTL_MAX],
+	    who[96];
+	struct view_job v;
+	struct ctl_req r;
+	struct stat st;
+	uint64_t id;
+	int loc, rfd, ok = 0;
+
+	snprintf(name, sizeof name, "%s", dn);
+	rfd = file_open_checked(d->sp.fd[SD_CTL], dn, &st);
+	if (rfd < 0)
+		goto drop;
+	{
+		ssize_t n = read(rfd, body, sizeof body - 1);
+
+		close(rfd);
+		if (n <= 0)
+			goto drop;
+		body[n] = 0;
+	}
+	if (!(dot = strchr(name, '.')))
+		goto drop;
+	*dot = 0;
+	verb = dot + 1;
+	if ((dot = strchr(verb, '.')))
+		*dot = 0;
+	if (job_id_parse(name, &id) < 0 || strncmp(body, "iar-ctl 1\n",
+	    10) != 0 || !strstr(body, "\nend\n"))
+		goto drop;
+	snprintf(who, sizeof who, "uid %ld", (long)st.st_uid);
+	if (!strcmp(verb, "submit")) {
+		ok = disp_web_submit(d, id, body, &st) == 0;
+		goto drop;
+	}
+	if (spool_job_locate(&d->sp, id, &loc, node, sizeof node) != 0 ||
+	    view_job_get(&d->sp, NULL, id, &v) != 0)
+		goto drop;
+	if (loc == SD_INCOMING)
+		return 1;	/* arrived after this pass's accept:
+				 * keep the request for the next */
+	if (st.st_uid != 0 && st.st_uid != geteuid() &&
+	    st.st_uid != v.uid && !disp_web_ok(d, body, st.st_uid,
+	    v.uid, who, sizeof who)) {
+		msg_log("DENY", "%s may not %s job %" PRIu64, who, verb,
+		    id);
+		goto drop;
+	}
+	r.id = id;
+	r.loc = loc;
+	r.node = node;
+	r.body = body;
+	r.verb = verb;
+	r.who = who;
+	r.privileged = st.st_uid == 0 || st.st_uid == geteuid();
+	r.v = &v;
+	ok = ctl_verb_do(d, &r) == 0;
+drop:
+	if (!ok && d->verbose)
+		msg_log("CTL", "ignored request '%s'", dn);
+	return 0;
+}
+
 /* Requests in ctl/: ID.VERB.PID, owned by whoever asked. */
 static void
 ctl_process(struct disp *d)
@@ -360,92 +518,9 @@ ctl_process(struct disp *d)
 	closedir(dir);
 	if (n > 1)
 		qsort(ents, n, sizeof *ents, ctl_ent_cmp);
-	for (i = 0; i < n; i++) {
-		const char *dn = ents[i].name;
-		char name[256], *verb, *dot, node[64], body[DISP_CTL_MAX],
-		    who[96];
-		struct view_job v;
-		struct stat st;
-		uint64_t id;
-		int loc, rfd, ok = 0;
-
-		snprintf(name, sizeof name, "%s", dn);
-		rfd = file_open_checked(d->sp.fd[SD_CTL], dn, &st);
-		if (rfd < 0)
-			goto drop;
-		{
-			ssize_t n = read(rfd, body, sizeof body - 1);
-
-			close(rfd);
-			if (n <= 0)
-				goto drop;
-			body[n] = 0;
-		}
-		if (!(dot = strchr(name, '.')))
-			goto drop;
-		*dot = 0;
-		verb = dot + 1;
-		if ((dot = strchr(verb, '.')))
-			*dot = 0;
-		if (job_id_parse(name, &id) < 0 || strncmp(body, "iar-ctl 1\n",
-		    10) != 0 || !strstr(body, "\nend\n"))
-			goto drop;
-		snprintf(who, sizeof who, "uid %ld", (long)st.st_uid);
-		if (!strcmp(verb, "submit")) {
-			ok = disp_web_submit(d, id, body, &st) == 0;
-			goto drop;
-		}
-		if (spool_job_locate(&d->sp, id, &loc, node, sizeof node) != 0 ||
-		    view_job_get(&d->sp, NULL, id, &v) != 0)
-			goto drop;
-		if (loc == SD_INCOMING)
-			continue;	/* arrived after this pass's accept:
-					 * keep the request for the next */
-		if (st.st_uid != 0 && st.st_uid != geteuid() &&
-		    st.st_uid != v.uid && !disp_web_ok(d, body, st.st_uid,
-		    v.uid, who, sizeof who)) {
-			msg_log("DENY", "%s may not %s job %" PRIu64, who, verb,
-			    id);
-			goto drop;
-		}
-		ok = 1;
-		if (!strcmp(verb, "cancel")) {
-			char c[128];
-
-			snprintf(c, sizeof c, "cancelled by %s", who);
-			if (loc == SD_QUEUE || loc == SD_HOLD) {
-				disp_job_end(d, loc, id, JS_CANCELLED, c);
-				if (v.array[0])
-					disp_array_cancel(d, id, c);
-			}
-			else if (loc == SD_RUN)
-				disp_run_cancel(d, id, node, c);
-		} else if ((!strcmp(verb, "suspend") || !strcmp(verb,
-		    "resume")) && loc == SD_RUN) {
-			char c[128];
-
-			snprintf(c, sizeof c, "%s by %s", verb[0] == 's' ?
-			    "suspended" : "resumed", who);
-			if (disp_run_suspend(d, id, node, verb[0] == 's') == 0)
-				disp_hist_event(d, id, verb[0] == 's' ?
-				    JS_SUSPENDED : JS_RUNNING, c);
-		} else if (!strcmp(verb, "modify")) {
-			ok = disp_modify(d, id, loc, node, body, st.st_uid == 0
-			    || st.st_uid == geteuid(), who) == 0;
-		} else if (!strcmp(verb, "hold") && loc == SD_QUEUE) {
-			if (spool_job_move(&d->sp, id, SD_QUEUE, SD_HOLD, NULL)
-			    == 0)
-				disp_hist_event(d, id, JS_HELD, "held");
-		} else if (!strcmp(verb, "release") && loc == SD_HOLD) {
-			if (spool_job_move(&d->sp, id, SD_HOLD, SD_QUEUE, NULL)
-			    == 0)
-				disp_hist_event(d, id, JS_PENDING, "released");
-		}
-drop:
-		if (!ok && d->verbose)
-			msg_log("CTL", "ignored request '%s'", dn);
-		unlinkat(d->sp.fd[SD_CTL], dn, 0);
-	}
+	for (i = 0; i < n; i++)
+		if (ctl_request_do(d, ents[i].name) == 0)
+			unlinkat(d->sp.fd[SD_CTL], ents[i].name, 0);
 	free(ents);
 }
 

@@ -23,10 +23,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "cmd.h"
 #include "fmt.h"
@@ -462,16 +462,6 @@ ids_parse(struct cmd *c, const char *list, uint64_t **ids)
 			(*ids)[k++] = (*ids)[i];
 	return k;
 }
-
-static int64_t
-now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -567,7 +557,7 @@ main(int argc, char **argv)
 				ids[k++] = ids[i];
 		nids = k;
 	}
-	x.now_us = now_us();
+	x.now_us = clock_now_us();
 	/* As squeue: the live jobs, and those that ended lately; -a, a
 	 * state list (-s) or ids (-j) reach back through all of it. */
 	if (!all && !nids && (since_set || !x.states))

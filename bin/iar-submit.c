@@ -20,10 +20,10 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "array.h"
 #include "buf.h"
 #include "cmd.h"
@@ -691,16 +691,6 @@ rerun_load(struct cmd *c, gid_t iar_gid, const char *arg, struct job *j,
 	j->id = 0;
 	j->mem_block = NULL;	/* kept alive: j points into file */
 }
-
-static int64_t
-now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 /* -W, a job that did not complete: say why on standard error, with the
  * reason iar-stat shows, unless it ran and failed by itself (its exit
  * status and its own standard error say enough). */
@@ -781,7 +771,7 @@ main(int argc, char **argv)
 			    sizeof bundle_tmp, j.bundle_sha256);
 			have_bundle = 1;
 		}
-		j.submitted_us = now_us();
+		j.submitted_us = clock_now_us();
 		goto commit;
 	}
 	if (o.chdir && (o.git || o.bundle))
@@ -873,7 +863,7 @@ main(int argc, char **argv)
 	}
 	slurm_opts_finish(&j, &o);
 	env_capture(&j, o.export);
-	j.submitted_us = now_us();
+	j.submitted_us = clock_now_us();
 	j.umask = (int)c.umask;		/* the job creates files as we would */
 	if (o.git)
 		git_apply(&j, &c.conf, o.git);

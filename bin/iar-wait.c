@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "array.h"
 #include "cmd.h"
 #include "file.h"
@@ -139,16 +140,6 @@ array_wait(struct cmd *c, const struct view_job *v, long left_ms,
 	}
 	return st;
 }
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -196,7 +187,7 @@ main(int argc, char **argv)
 	cmd_setup(&c, argv[0]);
 	for (i = 0; i < n; i++)		/* ARRAY_TASK: the task's id */
 		ids[i] = cmd_id_find(&c, argv[optind + i]);
-	start = now_ms();
+	start = clock_now_ms();
 	/* A progress bar on a terminal, for arrays and for many jobs. */
 	bar = isatty(2) && !verbose;
 
@@ -223,7 +214,7 @@ main(int argc, char **argv)
 			msg_die(EX_NOTFOUND, "no such job %" PRIu64, ids[i]);
 		if (!job_state_final(v.state) || view_job_retry_due(&c.sp, &v)) {
 			if (timeout_ms >= 0) {
-				left = timeout_ms - (now_ms() - start);
+				left = timeout_ms - (clock_now_ms() - start);
 				if (left < 0)
 					left = 0;
 			}

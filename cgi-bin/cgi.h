@@ -108,7 +108,6 @@ void http_error_build(struct cgi *c, int status, const char *msg);
 /* http.c: memory or cgi_die; the clock */
 void *cgi_alloc(struct cgi *c, size_t n);
 void *cgi_realloc(struct cgi *c, void *p, size_t n);
-int64_t cgi_now_us(void);
 
 /* route.c: the route PATH_INFO names, its id or node and verb set in c
  * (cgi_die if none, or a bad id, node, method or parameter); cgi_route

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <ctype.h>
+#include "clock.h"
 #include "cmd.h"
 #include "job.h"
 #include "msg.h"
@@ -133,21 +134,11 @@ cmd_task_live(struct cmd *c, uint64_t array, uint32_t task)
 	view_job_each(&c->sp, NULL, task_find_one, &f);
 	return f.id;
 }
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 int
 cmd_job_wait(struct cmd *c, uint64_t id, long timeout_ms, int *exit_status)
 {
 	static const int dirs[] = { SD_DONE, SD_BAD, SD_JOBS, SD_QUEUE };
-	long start = now_ms();
+	long start = clock_now_ms();
 	int in, i, seen = 0;
 
 	in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -188,7 +179,7 @@ cmd_job_wait(struct cmd *c, uint64_t id, long timeout_ms, int *exit_status)
 		}
 		left = 1000;
 		if (timeout_ms >= 0) {
-			long t = timeout_ms - (now_ms() - start);
+			long t = timeout_ms - (clock_now_ms() - start);
 
 			if (t <= 0) {
 				if (in >= 0)

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
@@ -133,7 +134,7 @@ dep_state_get(struct disp *d, uint64_t id)
 
 	if (s && s->state >= 0)
 		return s->state;
-	if (s && disp_now_us() - s->seen_us < DEP_RECHECK_US)
+	if (s && clock_now_us() - s->seen_us < DEP_RECHECK_US)
 		return -1;
 	r = spool_job_locate(&d->sp, id, &dir, node, sizeof node);
 	if (r < 0)
@@ -157,7 +158,7 @@ dep_state_get(struct disp *d, uint64_t id)
 		return -2;
 	if ((s = dep_state_slot(id, 1))) {
 		s->state = st;
-		s->seen_us = disp_now_us();
+		s->seen_us = clock_now_us();
 	}
 	return st;
 }
@@ -282,7 +283,7 @@ dep_wake_at(int64_t at, const char *fmt, char *out, size_t n)
 	time_t t = (time_t)(at / 1000000);
 	struct tm tm;
 
-	if (!wake_us || wake_us < disp_now_us() || at < wake_us)
+	if (!wake_us || wake_us < clock_now_us() || at < wake_us)
 		wake_us = at;
 	strftime(out, n, fmt, localtime_r(&t, &tm));
 }
@@ -302,7 +303,7 @@ disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
 		return 0;
 	if (w->ready)
 		return 1;
-	if (w->begin_us > disp_now_us()) {
+	if (w->begin_us > clock_now_us()) {
 		char when[32];
 
 		dep_wake_at(w->begin_us, "%Y-%m-%d %H:%M:%S", when,
@@ -312,7 +313,7 @@ disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
 		dep_why_add(why, nwhy, q->id, text);
 		return 0;
 	}
-	if (w->not_before_us > disp_now_us()) {
+	if (w->not_before_us > clock_now_us()) {
 		char hms[16];
 
 		dep_wake_at(w->not_before_us, "%H:%M:%S", hms, sizeof hms);
@@ -363,7 +364,7 @@ disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
 int
 disp_dep_wake_ms(int max)
 {
-	int64_t left = wake_us - disp_now_us();
+	int64_t left = wake_us - clock_now_us();
 
 	if (!wake_us || left <= 0)
 		return max;

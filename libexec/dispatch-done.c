@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "hist.h"
@@ -105,7 +106,7 @@ disp_done_record(struct disp *d)
 	int fd;
 	DIR *dir;
 
-	if (d->hist_failing && disp_now_us() < d->hist_retry_us)
+	if (d->hist_failing && clock_now_us() < d->hist_retry_us)
 		return;	/* ended jobs wait in done/ a while longer */
 	if ((fd = dup(d->sp.fd[SD_DONE])) < 0 || !(dir = fdopendir(fd)))
 		return;
@@ -143,7 +144,7 @@ disp_done_record(struct disp *d)
 			nev++;
 		}
 		ev[nev].id = id;
-		ev[nev].when_us = v.ended_us ? v.ended_us : disp_now_us();
+		ev[nev].when_us = v.ended_us ? v.ended_us : clock_now_us();
 		snprintf(ev[nev].state, sizeof ev[nev].state, "%s",
 		    job_state_name(v.state));
 		snprintf(ev[nev].cause, sizeof ev[nev].cause, "%.120s", v.cause);
@@ -165,7 +166,7 @@ disp_done_record(struct disp *d)
 					    "every second", id, b.err ?
 					    "out of memory" : err);
 				d->hist_failing = 1;
-				d->hist_retry_us = disp_now_us() + 1000000;
+				d->hist_retry_us = clock_now_us() + 1000000;
 				buf_free(&b);
 				break;	/* it and the rest stay in done/ */
 			}

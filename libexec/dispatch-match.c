@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
@@ -102,7 +103,7 @@ qjob_read(struct disp *d, const char *name, struct qjob *q, char *why,
 		memcpy(q->sel->exclude, j.exclude, sizeof j.exclude);
 	}
 	q->dep = j.nafter > 0 || st.st_mtime > time(NULL) ||
-	    j.begin_us > disp_now_us();
+	    j.begin_us > clock_now_us();
 	if (q->prio > 0 && st.st_uid != 0 && st.st_uid != geteuid())
 		q->prio = 0;
 	return 0;
@@ -352,7 +353,7 @@ match_reserve(struct disp *d, const struct place_req *r, int64_t now)
 static void
 why_write(struct disp *d, struct buf *b, int force)
 {
-	int64_t now = disp_now_us();
+	int64_t now = clock_now_us();
 
 	if (!d->whytext) {
 		if (!(d->whytext = calloc(1, sizeof *d->whytext)))
@@ -385,7 +386,7 @@ disp_why_wake_ms(const struct disp *d, int max)
 
 	if (!d->why_due_us)
 		return max;
-	left = (d->why_due_us - disp_now_us()) / 1000 + 1;
+	left = (d->why_due_us - clock_now_us()) / 1000 + 1;
 	if (left < 0)
 		left = 0;
 	return left < max ? (int)left : max;
@@ -396,7 +397,7 @@ disp_queue_schedule(struct disp *d)
 {
 	struct qjob *q = NULL;
 	size_t n = 0, i, k, nwhy = 0;
-	int64_t now = disp_now_us();
+	int64_t now = clock_now_us();
 	int reserved = 0, want_why, kick_any = 0;
 	int *kick;
 	unsigned maxfree = 0;

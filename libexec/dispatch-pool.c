@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
@@ -429,7 +430,7 @@ match_nodes_load(struct disp *d)
 	struct mnode *mn = NULL;
 	struct place_node *pn = NULL;
 	size_t n = 0, i, k = 0, m = 0;
-	int64_t now = disp_now_us();
+	int64_t now = clock_now_us();
 	int check = now - d->watch_us >= 1000000, changed = 0, nodesfd;
 
 	snprintf(path, sizeof path, "%s", paths_nodes());

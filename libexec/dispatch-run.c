@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
@@ -398,7 +399,7 @@ disp_run_launch(struct disp *d, int rundir, uint64_t id)
 		 * free lock and requeues it. */
 	close(lk);
 	d->started++;
-	run_add(d, id, a.cores, a.mem, wall ? disp_now_us() + wall * 1000000 :
+	run_add(d, id, a.cores, a.mem, wall ? clock_now_us() + wall * 1000000 :
 	    0, a.cpus);
 	if (d->verbose)
 		msg_log("START", "job %s on %s cpus %s", name, d->conf.node,

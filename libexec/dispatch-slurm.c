@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
@@ -81,7 +82,7 @@ handoff_finish(struct handoff *h, int state, const char *cause)
 	h->v.state = state;
 	if (cause)
 		snprintf(h->v.cause, sizeof h->v.cause, "%s", cause);
-	h->v.ended_us = disp_now_us();
+	h->v.ended_us = clock_now_us();
 	if (!h->v.started_us)
 		h->v.started_us = h->v.ended_us;
 	/* Each hand-off of the job, kept: "SLURMID TOKEN" lines. */
@@ -350,7 +351,7 @@ handoff_suspend(struct handoff *h, int *suspended)
 	buf_free(&out);
 	*suspended = want;
 	if (want) {
-		n = snprintf(t, sizeof t, "%" PRId64 "\n", disp_now_us());
+		n = snprintf(t, sizeof t, "%" PRId64 "\n", clock_now_us());
 		file_replace(h->jobdir, JOBDIR_SUSPENDED, t, (size_t)n, 0644, 0);
 	} else
 		unlinkat(h->jobdir, JOBDIR_SUSPENDED, 0);
@@ -501,7 +502,7 @@ disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
 		} else {
 			n = snprintf(h.token, sizeof h.token, "iar-%" PRIx64
 			    "-%s-%" PRIx64, disp_speed_hash(paths_spool()),
-			    h.idname, (uint64_t)disp_now_us());
+			    h.idname, (uint64_t)clock_now_us());
 			n = snprintf(t, sizeof t, "%s\n", h.token);
 			if (file_replace(h.jobdir, SLURM_TOKEN, t, (size_t)n,
 			    0644, 1) < 0)
@@ -548,7 +549,7 @@ disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
 				handoff_finish(&h, s, why);
 			}
 			if (!started && strcmp(state, "PENDING") != 0) {
-				h.v.started_us = disp_now_us();
+				h.v.started_us = clock_now_us();
 				n = snprintf(t, sizeof t, "%" PRId64 " 0\n",
 				    h.v.started_us);
 				file_replace(h.jobdir, "started", t, (size_t)n,

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
@@ -148,7 +149,7 @@ disp_web_submit(struct disp *d, uint64_t id, char *body,
 	env[5] = NULL;
 	j.env = env;
 	j.nenv = 5;
-	j.submitted_us = disp_now_us();
+	j.submitted_us = clock_now_us();
 	buf_init(&b);
 	job_format(&j, &b);
 	/* The file belongs to the user, as if iar-submit had written it. */

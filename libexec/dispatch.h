@@ -152,7 +152,6 @@ struct speed {
 	unsigned n;
 };
 
-int64_t disp_now_us(void);
 /* Record job id in the history with one event. */
 void disp_hist_event(struct disp *d, uint64_t id, int state,
     const char *cause);

@@ -26,11 +26,11 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "buf.h"
 #include "dispatch.h"
@@ -54,16 +54,6 @@ static const char usage[] =
 "      --node NAME    act as node NAME (default: node_name)\n"
 "  -v, --verbose      log each start and end\n"
 "  -h, --help         this text\n";
-
-int64_t
-disp_now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 /* Store v in the history with one event. */
 static void
 disp_hist_store(struct disp *d, struct view_job *v, int state,
@@ -80,7 +70,7 @@ disp_hist_store(struct disp *d, struct view_job *v, int state,
 		snprintf(v->cause, sizeof v->cause, "%s", cause);
 	memset(&ev, 0, sizeof ev);
 	ev.id = id;
-	ev.when_us = disp_now_us();
+	ev.when_us = clock_now_us();
 	snprintf(ev.state, sizeof ev.state, "%s", job_state_name(state));
 	snprintf(ev.cause, sizeof ev.cause, "%s", cause ? cause : "");
 	buf_init(&b);
@@ -147,7 +137,7 @@ disp_job_end(struct disp *d, int fromdir, uint64_t id, int state,
 		return -1;
 	v.state = state;
 	snprintf(v.cause, sizeof v.cause, "%s", cause);
-	v.ended_us = disp_now_us();
+	v.ended_us = clock_now_us();
 	if ((jobdir = spool_jobdir_open(&d->sp, id, 1)) < 0)
 		return -1;
 	buf_init(&b);
@@ -813,7 +803,7 @@ main(int argc, char **argv)
 	    sizeof d.cgparent) < 0)
 		msg_die(EX_USAGE, "cgroup parent too long for node '%s'",
 		    d.conf.node);
-	start = disp_now_us();
+	start = clock_now_us();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (d.conf.cgroups) {
 		d.cg = cg_sys_probe(d.cgparent, d.cg_why,
@@ -859,19 +849,19 @@ main(int argc, char **argv)
 		struct pollfd p[3];
 		int stop = 0, timeout = 5000;
 
-		if (disp_now_us() - stale_us > 600 * 1000000LL) {
+		if (clock_now_us() - stale_us > 600 * 1000000LL) {
 			stale_remove(&d, SD_TMP);
 			stale_remove(&d, SD_CTL);
-			stale_us = disp_now_us();
+			stale_us = clock_now_us();
 		}
 		disp_node_beat(&d);
 		{
-			int64_t t0 = disp_now_us();
+			int64_t t0 = clock_now_us();
 
 			pass_run(&d);
 			if (d.verbose && d.head)
 				msg_log("PASS", "%.1f ms, %zu nodes, %zu queued, "
-				    "%u started", (double)(disp_now_us() - t0) /
+				    "%u started", (double)(clock_now_us() - t0) /
 				    1000.0, d.nn, d.nqcache, d.started);
 		}
 		while (waitpid(-1, NULL, WNOHANG) > 0)
@@ -879,10 +869,10 @@ main(int argc, char **argv)
 		/* Readers see the history as of the last checkpoint (a copy
 		 * made then; see hist.h): make one when work pauses, and at
 		 * least every 5 s while it does not. */
-		if (d.hist && d.hist_dirty && (idle_wake || disp_now_us() -
+		if (d.hist && d.hist_dirty && (idle_wake || clock_now_us() -
 		    ckpt_us > 5000000)) {
 			disp_checkpoint(&d);
-			ckpt_us = disp_now_us();
+			ckpt_us = clock_now_us();
 		}
 		idle_wake = 0;
 		if (mode == M_ONCE)
@@ -893,7 +883,7 @@ main(int argc, char **argv)
 		    dir_empty(d.sp.fd[SD_DONE]) && dir_empty(d.sp.fd[SD_CTL]))
 			break;
 		if (maxsec >= 0) {
-			int64_t left = start + maxsec * 1000000 - disp_now_us();
+			int64_t left = start + maxsec * 1000000 - clock_now_us();
 
 			if (left <= 0)
 				break;

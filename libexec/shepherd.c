@@ -34,6 +34,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "cg.h"
 #include "conf.h"
@@ -234,7 +235,7 @@ run_stage(struct run *r, const struct passwd *pw)
 		/* A cancel or the walltime ends the staging too; the
 		 * signals are blocked here, so it waits for them. */
 		sigset_t cancel;
-		int64_t deadline = r->v.time ? stage_now_us() +
+		int64_t deadline = r->v.time ? clock_now_us() +
 		    (int64_t)r->v.time * 1000000 : 0;
 		int rc;
 

@@ -16,18 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "paths.h"
 #include "stage.h"
-
-int64_t
-stage_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 int
 stage_run(const struct stage_req *rq, const sigset_t *cancel,
     int64_t deadline_us, char *commit, size_t commitsz, char *err,
@@ -117,7 +108,7 @@ stage_run(const struct stage_req *rq, const sigset_t *cancel,
 			stop = STAGE_CANCELLED;
 			break;
 		}
-		if (deadline_us && stage_now_us() >= deadline_us) {
+		if (deadline_us && clock_now_us() >= deadline_us) {
 			stop = STAGE_TIMEOUT;
 			break;
 		}

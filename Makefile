@@ -92,7 +92,8 @@ OBJ_DISPATCH = libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/shepherd-watch.o libexec/shepherd-env.o libexec/stage.o \
     libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o \
     libexec/dispatch-array.o libexec/dispatch-dep.o libexec/dispatch-retry.o \
-    libexec/dispatch-done.o libexec/dispatch-slurm.o
+    libexec/dispatch-done.o libexec/dispatch-slurm.o \
+    libexec/dispatch-event.o
 OBJ_RUN = libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o \
     libexec/shepherd-env.o libexec/stage.o
 bin/iar-log: bin/iar-log.o

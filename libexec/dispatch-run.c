@@ -63,75 +63,6 @@ run_add(struct disp *d, uint64_t id, unsigned cores, uint64_t mem,
 	d->mem_used += mem;
 }
 
-/* Read jobs/ID/FILE into a record; returns pair count or -1. */
-static int
-rec_load(int dirfd, const char *name, const char *magic, struct buf *b,
-    struct rec_kv *kv, int maxkv)
-{
-	struct stat st;
-	char why[128];
-	int fd, n = -1;
-
-	buf_reset(b);
-	if ((fd = file_open_checked(dirfd, name, &st)) < 0)
-		return -1;
-	if (file_read_all(fd, 65536, b) == 0 && b->len)
-		n = rec_parse(b->s, b->len, magic, kv, maxkv, why, sizeof why);
-	close(fd);
-	return n;
-}
-
-void
-disp_gpus_parse(const char *s, struct mjob *j)
-{
-	while (*s) {
-		char *e;
-		unsigned long g = strtoul(s, &e, 10);
-
-		if (e == s)
-			break;
-		if (g < 64)
-			j->gpus |= 1ULL << g;
-		j->gpus_n++;
-		s = *e == ',' ? e + 1 : e;
-	}
-}
-
-int
-disp_alloc_read(int jobdir, uint64_t id, struct mjob *j, int64_t *wall)
-{
-	struct rec_kv kv[32];
-	const char *s;
-	struct buf b;
-	int n;
-
-	memset(j, 0, sizeof *j);
-	j->id = id;
-	j->cores = 1;
-	if (wall)
-		*wall = 0;
-	buf_init(&b);
-	n = rec_load(jobdir, JOBDIR_ALLOC, "iar-alloc", &b, kv, 32);
-	if (n > 0) {
-		if ((s = rec_get(kv, n, "cpus")))
-			snprintf(j->cpus, sizeof j->cpus, "%s", s);
-		if ((s = rec_get(kv, n, "cores")))
-			j->cores = (unsigned)atoi(s);
-		if ((s = rec_get(kv, n, "mem")))
-			j->mem = strtoull(s, NULL, 10);
-		if ((s = rec_get(kv, n, "end")))
-			j->end_us = strtoll(s, NULL, 10);
-		if ((s = rec_get(kv, n, "array")))
-			j->array_job = strtoull(s, NULL, 10);
-		if (wall && (s = rec_get(kv, n, "time")))
-			*wall = strtoll(s, NULL, 10);
-		if ((s = rec_get(kv, n, "gpus")))
-			disp_gpus_parse(s, j);
-	}
-	buf_free(&b);
-	return n > 0 ? 0 : -1;
-}
-
 void
 disp_run_lost(struct disp *d, const char *node, int rundir, uint64_t id,
     int jobdir, const char *cause)
@@ -278,7 +209,7 @@ disp_run_settle(struct disp *d)
 				disp_run_signal(d, id, SIGUSR2);
 		} else {
 			/* The shepherd is gone, or there never was one. */
-			n = rec_load(jobdir, JOBDIR_RESULT, "iar-hist", &b, kv,
+			n = disp_rec_load(jobdir, JOBDIR_RESULT, "iar-hist", &b, kv,
 			    64);
 			if (n > 0) {
 				if (spool_job_move(&d->sp, id, SD_RUN,

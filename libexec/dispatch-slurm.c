@@ -40,8 +40,6 @@
 #include "slurm.h"
 #include "view.h"
 
-#define SLURM_TOKEN	"slurm-token"
-#define SLURM_ID	"slurm-id"
 #define SLURM_JOBS	"slurm-jobs"	/* the hand-offs that ended */
 #define SLURM_WAIT	30	/* seconds a client command may take */
 
@@ -419,15 +417,6 @@ handoff_load(struct handoff *h, const char *node)
 			close(fd);
 		}
 	}
-}
-
-int
-disp_slurm_begun(int jobdir)
-{
-	struct stat st;
-
-	return fstatat(jobdir, SLURM_TOKEN, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
-	    fstatat(jobdir, SLURM_ID, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 /* The hand-off, then the job followed to its end. */

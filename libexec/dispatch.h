@@ -152,16 +152,37 @@ struct speed {
 	unsigned n;
 };
 
+/* dispatch-event.c: one job's end and events (it calls only lib/) */
+struct view_job;
 /* Record job id in the history with one event. */
 void disp_hist_event(struct disp *d, uint64_t id, int state,
+    const char *cause);
+/* Store v in the history as it is now in state, with one event. */
+void disp_hist_store(struct disp *d, struct view_job *v, int state,
     const char *cause);
 /* Write a result for a job that never ran and move it to done/. */
 int disp_job_end(struct disp *d, int fromdir, uint64_t id, int state,
     const char *cause);
-
 /* Set DIR/NAME aside in bad/ with the reason in bad/NAME.why. */
 void disp_bad_put(struct disp *d, int from, const char *name,
     const struct stat *st, const char *why);
+/* jobs/ID/slurm-token or slurm-id exists (jobdir): a hand-off to Slurm
+ * was begun. */
+#define SLURM_TOKEN	"slurm-token"
+#define SLURM_ID	"slurm-id"
+int disp_slurm_begun(int jobdir);
+/* Read dirfd/NAME, a record with first line MAGIC, into kv (its text in
+ * b): the pair count, or -1. */
+struct rec_kv;
+struct buf;
+int disp_rec_load(int dirfd, const char *name, const char *magic,
+    struct buf *b, struct rec_kv *kv, int maxkv);
+/* Add a GPU list ("0,2") to j's mask and count. */
+void disp_gpus_parse(const char *s, struct mjob *j);
+/* Read jobs/ID/alloc (jobdir) into j (cpus, cores, mem, GPUs, end) and
+ * *wall (walltime, seconds; may be NULL). 0 read, -1 absent or bad (j
+ * then holds defaults: one core). */
+int disp_alloc_read(int jobdir, uint64_t id, struct mjob *j, int64_t *wall);
 
 /* dispatch-web.c */
 #define DISP_CTL_MAX 16384	/* largest request read from ctl/ */
@@ -177,12 +198,6 @@ int disp_web_submit(struct disp *d, uint64_t id, char *body,
 /* Settle run/NODE: finished jobs to done/, lost ones requeued or ended,
  * jobs the head assigned here launched, cancel requests passed on. */
 void disp_run_settle(struct disp *d);
-/* Add a GPU list ("0,2") to j's mask and count. */
-void disp_gpus_parse(const char *s, struct mjob *j);
-/* Read jobs/ID/alloc (jobdir) into j (cpus, cores, mem, GPUs, end) and
- * *wall (walltime, seconds; may be NULL). 0 read, -1 absent or bad (j
- * then holds defaults: one core). */
-int disp_alloc_read(int jobdir, uint64_t id, struct mjob *j, int64_t *wall);
 /* Launch job id, assigned to this node (in rundir = run/NODE). 0 ok. */
 int disp_run_launch(struct disp *d, int rundir, uint64_t id);
 /* Signal the shepherd of a running job (cancel). 0 sent, -1 not running */
@@ -254,7 +269,6 @@ int disp_dep_wake_ms(int max);
 void disp_dep_final_note(uint64_t id, int state);
 
 /* dispatch-retry.c */
-struct view_job;
 /* Job id in done/ (seen as v): requeue it for a retry? 1 requeued (or
  * to be, next pass), 0 record it as final. */
 int disp_retry_check(struct disp *d, uint64_t id, const struct view_job *v);
@@ -271,8 +285,6 @@ unsigned disp_requeues_get(int jobdir);
  * it to its end; never returns. */
 void disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
     __attribute__((noreturn));
-/* jobs/ID/slurm-token exists (jobdir): a hand-off was begun. */
-int disp_slurm_begun(int jobdir);
 
 /* dispatch-node.c */
 /* Write this node's heartbeat if heartbeat_interval has passed, and note

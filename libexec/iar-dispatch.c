@@ -54,49 +54,6 @@ static const char usage[] =
 "      --node NAME    act as node NAME (default: node_name)\n"
 "  -v, --verbose      log each start and end\n"
 "  -h, --help         this text\n";
-/* Store v in the history with one event. */
-static void
-disp_hist_store(struct disp *d, struct view_job *v, int state,
-    const char *cause)
-{
-	struct hist_event ev;
-	struct buf b;
-	char err[256];
-	uint64_t id = v->id;
-
-	view_task_check(&d->sp, v);
-	v->state = state;
-	if (cause && !job_state_final(state))
-		snprintf(v->cause, sizeof v->cause, "%s", cause);
-	memset(&ev, 0, sizeof ev);
-	ev.id = id;
-	ev.when_us = clock_now_us();
-	snprintf(ev.state, sizeof ev.state, "%s", job_state_name(state));
-	snprintf(ev.cause, sizeof ev.cause, "%s", cause ? cause : "");
-	buf_init(&b);
-	view_job_format(v, "iar-hist", &b);
-	if (!b.err && hist_job_store(d->hist, id, b.s, b.len, &ev, 1, err,
-	    sizeof err) < 0)
-		msg_log("HIST", "job %" PRIu64 ": %s", id, err);
-	else
-		d->hist_dirty = 1;
-	buf_free(&b);
-}
-
-void
-disp_hist_event(struct disp *d, uint64_t id, int state, const char *cause)
-{
-	struct view_job v;
-
-	if (!d->hist)
-		return;
-	if (view_job_get(&d->sp, NULL, id, &v) != 0) {
-		view_job_init(&v);
-		v.id = id;
-	}
-	disp_hist_store(d, &v, state, cause);
-}
-
 /* Does uid have a passwd entry? Cached for the pass (getpwuid_r reads
  * /etc/passwd each time). */
 static int
@@ -116,61 +73,6 @@ uid_known(uid_t uid)
 	if (nseen < sizeof seen / sizeof seen[0])
 		seen[nseen++] = uid;
 	return 1;
-}
-
-int
-disp_job_end(struct disp *d, int fromdir, uint64_t id, int state,
-    const char *cause)
-{
-	char node[64];
-	struct view_job v;
-	struct buf b;
-	int jobdir, dir, r = -1;
-
-	if (spool_job_locate(&d->sp, id, &dir, node, sizeof node) != 0)
-		return -1;
-	if (fromdir >= 0 && dir != fromdir)
-		return -1;
-	if (view_job_get(&d->sp, NULL, id, &v) != 0)
-		return -1;
-	if (dir != SD_RUN && dir != SD_QUEUE && dir != SD_HOLD)
-		return -1;
-	v.state = state;
-	snprintf(v.cause, sizeof v.cause, "%s", cause);
-	v.ended_us = clock_now_us();
-	if ((jobdir = spool_jobdir_open(&d->sp, id, 1)) < 0)
-		return -1;
-	buf_init(&b);
-	view_job_format(&v, "iar-hist", &b);
-	if (!b.err && file_replace(jobdir, JOBDIR_RESULT, b.s, b.len, 0644, 0)
-	    == 0 && spool_job_move(&d->sp, id, dir, SD_DONE, node) == 0) {
-		d->dirty_done = 1;
-		r = 0;
-	}
-	buf_free(&b);
-	close(jobdir);
-	return r;
-}
-
-/* DIR/NAME → bad/, with the reason in bad/NAME.why. */
-void
-disp_bad_put(struct disp *d, int from, const char *name,
-    const struct stat *st, const char *why)
-{
-	char dst[64], w[96], line[512];
-	int n;
-
-	if (spool_job_setaside(&d->sp, from, name, st ? (uint64_t)st->st_ino
-	    : 0, dst, sizeof dst) < 0) {
-		msg_log("BAD", "cannot set aside '%s': %s", name,
-		    strerror(errno));
-		return;
-	}
-	snprintf(w, sizeof w, "%s.why", dst);
-	n = snprintf(line, sizeof line, "%s\n", why);
-	file_replace(d->sp.fd[SD_BAD], w, line, (size_t)(n < (int)sizeof line
-	    ? n : (int)sizeof line - 1), 0644, 0);
-	msg_log("BAD", "%s/%s: %s", spool_dir_names[from], name, why);
 }
 
 static void

@@ -625,8 +625,21 @@ node_lock_take(struct disp *d, int wait)
 	return 1;
 }
 
-int
-main(int argc, char **argv)
+enum mode { M_CRON, M_DAEMON, M_ONCE, M_IDLE };
+
+/* The loop's state: what it waits on and its clocks. */
+struct loop {
+	enum mode mode;
+	long maxsec;		/* -1 no limit */
+	int in, sfd, wake[2];	/* inotify, signalfd, the shepherds' pipe */
+	int64_t start, stale_us, ckpt_us;
+	int idle_wake;		/* the last wait ended with nothing to do */
+};
+
+/* The options into l and d; *node gets --node. */
+static void
+opts_read(int argc, char **argv, struct disp *d, struct loop *l,
+    const char **node)
 {
 	static const struct option lo[] = {
 		{ "daemon", no_argument, NULL, 'd' },
@@ -638,86 +651,92 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	enum { M_CRON, M_DAEMON, M_ONCE, M_IDLE } mode = M_CRON;
-	const char *node = NULL;
-	long maxsec = -1;
-	struct disp d;
-	char err[512], path[4096];
-	int c, in, sfd, r, wake[2];
-	int64_t start, stale_us = 0, ckpt_us = 0;
-	int idle_wake = 0;
-	sigset_t mask;
+	char *e;
+	int c;
 
-	cmd_early(argc, argv, usage);
-	msg_prog_set(argv[0]);
-	argv[0] = (char *)msg_prog;
-	memset(&d, 0, sizeof d);
-	d.nodefd = -1;
-	d.nodelock = -1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "d1wT:vh", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': mode = M_DAEMON; break;
-		case '1': mode = M_ONCE; break;
-		case 'w': mode = M_IDLE; break;
-		case 'T': {
-			char *e;
-
-			maxsec = strtol(optarg, &e, 10);
-			if (*e || maxsec < 0)
+		case 'd': l->mode = M_DAEMON; break;
+		case '1': l->mode = M_ONCE; break;
+		case 'w': l->mode = M_IDLE; break;
+		case 'T':
+			l->maxsec = strtol(optarg, &e, 10);
+			if (*e || l->maxsec < 0)
 				msg_die(EX_USAGE, "bad seconds '%s'", optarg);
 			break;
-		}
-		case 'N': node = optarg; break;
-		case 'v': d.verbose = 1; break;
-		case 'h': fputs(usage, stdout); return 0;
+		case 'N': *node = optarg; break;
+		case 'v': d->verbose = 1; break;
+		case 'h': fputs(usage, stdout); exit(0);
 		default: cmd_option_bad(argv, "d1wT:vh", usage);
 		}
 	}
 	if (optind != argc) {
 		fputs(usage, stderr);
-		return EX_USAGE;
+		exit(EX_USAGE);
 	}
+}
+
+/* Settings, spool, this node's lock, cgroups: 1 ready, 0 another pass
+ * holds the node's lock. */
+static int
+disp_start(struct disp *d, const char *node, enum mode mode)
+{
+	char err[512];
+	int r, c;
+
 	umask(022);
-	if (conf_load(&d.conf, err, sizeof err) < 0)
+	if (conf_load(&d->conf, err, sizeof err) < 0)
 		msg_die(EX_USAGE, "%s", err);
 	if (node) {
 		if (!spool_node_ok(node))
 			msg_die(EX_USAGE, "bad node name '%s'", node);
-		snprintf(d.conf.node, sizeof d.conf.node, "%s", node);
+		snprintf(d->conf.node, sizeof d->conf.node, "%s", node);
 	}
-	if (spool_open(&d.sp, err, sizeof err) < 0)
+	if (spool_open(&d->sp, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
 	/* One executor per node: nodes/NAME/lock. */
-	r = node_lock_take(&d, mode == M_DAEMON);
+	r = node_lock_take(d, mode == M_DAEMON);
 	/* Asked for by hand (-1, -w), a pass waits a little for one that is
 	 * ending; from cron it leaves at once and lets the other work. */
 	for (c = 0; r == 0 && (mode == M_ONCE || mode == M_IDLE) && c < 500;
 	    c++) {
 		poll(NULL, 0, 10);
-		r = node_lock_take(&d, 0);
+		r = node_lock_take(d, 0);
 	}
 	if (r < 0)
-		msg_die(EX_TEMP, "cannot lock '%s/%s/lock':", paths_nodes(), d.conf.node);
+		msg_die(EX_TEMP, "cannot lock '%s/%s/lock':", paths_nodes(),
+		    d->conf.node);
 	if (r == 0)
-		return 0;	/* another pass is at work */
-	if (conf_cg_parent(&d.conf, d.conf.node, d.cgparent,
-	    sizeof d.cgparent) < 0)
+		return 0;
+	if (conf_cg_parent(&d->conf, d->conf.node, d->cgparent,
+	    sizeof d->cgparent) < 0)
 		msg_die(EX_USAGE, "cgroup parent too long for node '%s'",
-		    d.conf.node);
-	start = clock_now_us();
+		    d->conf.node);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if (d.conf.cgroups) {
-		d.cg = cg_sys_probe(d.cgparent, d.cg_why,
-		    sizeof d.cg_why);
-		if (d.cg == CG_NONE)
-			msg_log("LIMITS", "limits not enforced: %s", d.cg_why);
+	if (d->conf.cgroups) {
+		d->cg = cg_sys_probe(d->cgparent, d->cg_why,
+		    sizeof d->cg_why);
+		if (d->cg == CG_NONE)
+			msg_log("LIMITS", "limits not enforced: %s", d->cg_why);
 	} else {
-		d.cg = CG_NONE;
-		snprintf(d.cg_why, sizeof d.cg_why, "cgroups = off in "
+		d->cg = CG_NONE;
+		snprintf(d->cg_why, sizeof d->cg_why, "cgroups = off in "
 		    "iar.conf");
 	}
-	node_setup(&d);
+	node_setup(d);
+	return 1;
+}
+
+/* What wakes the loop: signals (through signalfd), the shepherds' pipe,
+ * and inotify on incoming/, ctl/, done/ and run/NODE. */
+static void
+loop_watch(struct disp *d, struct loop *l)
+{
+	static const int watch[] = { SD_INCOMING, SD_CTL, SD_DONE };
+	char path[4096];
+	sigset_t mask;
+	size_t i;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -725,110 +744,152 @@ main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	l->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	/* Shepherds write a byte here when a job's cores come free. */
-	if (pipe2(wake, O_NONBLOCK | O_CLOEXEC) < 0)
-		wake[0] = wake[1] = -1;
-	d.wakefd = wake[1];
-	in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (in >= 0) {
-		static const int watch[] = { SD_INCOMING, SD_CTL, SD_DONE };
-		size_t i;
-
-		for (i = 0; i < sizeof watch / sizeof watch[0]; i++) {
-			snprintf(path, sizeof path, "%s/%s", paths_spool(), spool_dir_names[watch[i]]);
-			inotify_add_watch(in, path, IN_MOVED_TO | IN_CREATE |
-			    IN_CLOSE_WRITE);
-		}
-		/* Jobs the head assigns here, and its kicks. */
-		snprintf(path, sizeof path, "%s/%s/%s", paths_spool(),
-		    spool_dir_names[SD_RUN], d.conf.node);
-		inotify_add_watch(in, path, IN_MOVED_TO | IN_CLOSE_WRITE);
+	if (pipe2(l->wake, O_NONBLOCK | O_CLOEXEC) < 0)
+		l->wake[0] = l->wake[1] = -1;
+	d->wakefd = l->wake[1];
+	if ((l->in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+		return;
+	for (i = 0; i < sizeof watch / sizeof watch[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", paths_spool(),
+		    spool_dir_names[watch[i]]);
+		inotify_add_watch(l->in, path, IN_MOVED_TO | IN_CREATE |
+		    IN_CLOSE_WRITE);
 	}
-	if (mode == M_CRON && maxsec < 0)
-		maxsec = d.conf.pass_seconds;
-	for (;;) {
-		struct pollfd p[3];
-		int stop = 0, timeout = 5000;
+	/* Jobs the head assigns here, and its kicks. */
+	snprintf(path, sizeof path, "%s/%s/%s", paths_spool(),
+	    spool_dir_names[SD_RUN], d->conf.node);
+	inotify_add_watch(l->in, path, IN_MOVED_TO | IN_CLOSE_WRITE);
+}
 
-		if (clock_now_us() - stale_us > 600 * 1000000LL) {
-			stale_remove(&d, SD_TMP);
-			stale_remove(&d, SD_CTL);
-			stale_us = clock_now_us();
-		}
-		disp_node_beat(&d);
-		{
-			int64_t t0 = clock_now_us();
+/* One turn's work: leftovers, the heartbeat, a pass, reaping, and the
+ * history's checkpoint. */
+static void
+loop_pass(struct disp *d, struct loop *l)
+{
+	int64_t t0;
 
-			pass_run(&d);
-			if (d.verbose && d.head)
-				msg_log("PASS", "%.1f ms, %zu nodes, %zu queued, "
-				    "%u started", (double)(clock_now_us() - t0) /
-				    1000.0, d.nn, d.nqcache, d.started);
-		}
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-		/* Readers see the history as of the last checkpoint (a copy
-		 * made then; see hist.h): make one when work pauses, and at
-		 * least every 5 s while it does not. */
-		if (d.hist && d.hist_dirty && (idle_wake || clock_now_us() -
-		    ckpt_us > 5000000)) {
-			disp_checkpoint(&d);
-			ckpt_us = clock_now_us();
-		}
-		idle_wake = 0;
-		if (mode == M_ONCE)
-			break;
-		if (mode == M_IDLE && d.nrun == 0 && d.nending == 0 &&
-		    dir_empty(d.sp.fd[SD_QUEUE]) &&
-		    dir_empty(d.sp.fd[SD_INCOMING]) &&
-		    dir_empty(d.sp.fd[SD_DONE]) && dir_empty(d.sp.fd[SD_CTL]))
-			break;
-		if (maxsec >= 0) {
-			int64_t left = start + maxsec * 1000000 - clock_now_us();
-
-			if (left <= 0)
-				break;
-			if (left / 1000 < timeout)
-				timeout = (int)(left / 1000);
-		}
-		if (d.again) {
-			d.again = 0;
-			timeout = 0;
-		}
-		if ((mode == M_IDLE && d.nrun + d.nending > 0) || !d.head)
-			timeout = timeout > 1000 ? 1000 : timeout;
-		if (disp_node_beat_ms(&d) < timeout)
-			timeout = disp_node_beat_ms(&d);
-		if (d.head)
-			timeout = disp_why_wake_ms(&d,
-			    disp_dep_wake_ms(timeout));
-		p[0].fd = in;
-		p[0].events = POLLIN;
-		p[1].fd = sfd;
-		p[1].events = POLLIN;
-		p[2].fd = wake[0];
-		p[2].events = POLLIN;
-		if (d.hist_dirty && timeout > 200)
-			timeout = 200;
-		r = poll(p, 3, timeout);
-		if (r == 0)
-			idle_wake = 1;
-		if (r > 0) {
-			char buf[4096];
-			struct signalfd_siginfo si;
-
-			while (in >= 0 && read(in, buf, sizeof buf) > 0)
-				continue;
-			while (wake[0] >= 0 && read(wake[0], buf, sizeof buf) > 0)
-				continue;
-			while (read(sfd, &si, sizeof si) == sizeof si)
-				if (si.ssi_signo != SIGCHLD)
-					stop = 1;
-		}
-		if (stop)
-			break;
+	if (clock_now_us() - l->stale_us > 600 * 1000000LL) {
+		stale_remove(d, SD_TMP);
+		stale_remove(d, SD_CTL);
+		l->stale_us = clock_now_us();
 	}
+	disp_node_beat(d);
+	t0 = clock_now_us();
+	pass_run(d);
+	if (d->verbose && d->head)
+		msg_log("PASS", "%.1f ms, %zu nodes, %zu queued, %u started",
+		    (double)(clock_now_us() - t0) / 1000.0, d->nn, d->nqcache,
+		    d->started);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	/* Readers see the history as of the last checkpoint (a copy made
+	 * then; see hist.h): make one when work pauses, and at least every
+	 * 5 s while it does not. */
+	if (d->hist && d->hist_dirty && (l->idle_wake || clock_now_us() -
+	    l->ckpt_us > 5000000)) {
+		disp_checkpoint(d);
+		l->ckpt_us = clock_now_us();
+	}
+	l->idle_wake = 0;
+}
+
+/* How long to wait for the next turn, in ms; -1 to leave instead. */
+static int
+loop_timeout(struct disp *d, struct loop *l)
+{
+	int timeout = 5000;
+
+	if (l->mode == M_ONCE)
+		return -1;
+	if (l->mode == M_IDLE && d->nrun == 0 && d->nending == 0 &&
+	    dir_empty(d->sp.fd[SD_QUEUE]) &&
+	    dir_empty(d->sp.fd[SD_INCOMING]) &&
+	    dir_empty(d->sp.fd[SD_DONE]) && dir_empty(d->sp.fd[SD_CTL]))
+		return -1;
+	if (l->maxsec >= 0) {
+		int64_t left = l->start + l->maxsec * 1000000 - clock_now_us();
+
+		if (left <= 0)
+			return -1;
+		if (left / 1000 < timeout)
+			timeout = (int)(left / 1000);
+	}
+	if (d->again) {
+		d->again = 0;
+		timeout = 0;
+	}
+	if ((l->mode == M_IDLE && d->nrun + d->nending > 0) || !d->head)
+		timeout = timeout > 1000 ? 1000 : timeout;
+	if (disp_node_beat_ms(d) < timeout)
+		timeout = disp_node_beat_ms(d);
+	if (d->head)
+		timeout = disp_why_wake_ms(d, disp_dep_wake_ms(timeout));
+	if (d->hist_dirty && timeout > 200)
+		timeout = 200;
+	return timeout;
+}
+
+/* Wait up to timeout ms for something to do: 1 if a signal other than
+ * SIGCHLD asks to stop. */
+static int
+loop_wait(struct loop *l, int timeout)
+{
+	struct pollfd p[3];
+	char buf[4096];
+	struct signalfd_siginfo si;
+	int r, stop = 0;
+
+	p[0].fd = l->in;
+	p[0].events = POLLIN;
+	p[1].fd = l->sfd;
+	p[1].events = POLLIN;
+	p[2].fd = l->wake[0];
+	p[2].events = POLLIN;
+	r = poll(p, 3, timeout);
+	if (r == 0)
+		l->idle_wake = 1;
+	if (r <= 0)
+		return 0;
+	while (l->in >= 0 && read(l->in, buf, sizeof buf) > 0)
+		continue;
+	while (l->wake[0] >= 0 && read(l->wake[0], buf, sizeof buf) > 0)
+		continue;
+	while (read(l->sfd, &si, sizeof si) == sizeof si)
+		if (si.ssi_signo != SIGCHLD)
+			stop = 1;
+	return stop;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *node = NULL;
+	struct loop l;
+	struct disp d;
+	int timeout;
+
+	cmd_early(argc, argv, usage);
+	msg_prog_set(argv[0]);
+	argv[0] = (char *)msg_prog;
+	memset(&d, 0, sizeof d);
+	memset(&l, 0, sizeof l);
+	d.nodefd = -1;
+	d.nodelock = -1;
+	l.mode = M_CRON;
+	l.maxsec = -1;
+	opts_read(argc, argv, &d, &l, &node);
+	if (!disp_start(&d, node, l.mode))
+		return 0;	/* another pass is at work */
+	l.start = clock_now_us();
+	loop_watch(&d, &l);
+	if (l.mode == M_CRON && l.maxsec < 0)
+		l.maxsec = d.conf.pass_seconds;
+	do
+		loop_pass(&d, &l);
+	while ((timeout = loop_timeout(&d, &l)) >= 0 && !loop_wait(&l,
+	    timeout));
 	if (d.hist) {
 		disp_checkpoint(&d);
 		hist_close(d.hist);

@@ -392,13 +392,69 @@ disp_why_wake_ms(const struct disp *d, int max)
 	return left < max ? (int)left : max;
 }
 
+/* The most cores free on any node that is up. */
+static unsigned
+pool_maxfree(const struct disp *d)
+{
+	unsigned m = 0;
+	size_t k;
+
+	for (k = 0; k < d->nn; k++)
+		if (!d->pn[k].down && d->pn[k].admin == NA_UP &&
+		    d->pn[k].cores_free > m)
+			m = d->pn[k].cores_free;
+	return m;
+}
+
+/* Once per job and set of nodes: could any node ever run q? If none,
+ * the job fails here (1). */
+static int
+match_never(struct disp *d, const struct qjob *q, const struct place_req *r)
+{
+	struct qjob *cq;
+	char text[1024], msg[1100];
+	size_t k;
+
+	if (q->gen == d->gen && d->gen)
+		return 0;
+	cq = qcache_find(d, q->id);
+	for (k = 0; k < d->nn; k++)
+		if (place_fit_ever(&d->pn[k], r) == PR_OK)
+			break;
+	if (k == d->nn && d->nn) {
+		place_why(d->pn, d->nn, r, text, sizeof text);
+		snprintf(msg, sizeof msg, "no node can ever run it: %s", text);
+		disp_job_end(d, SD_QUEUE, q->id, JS_FAILED, msg);
+		return 1;
+	}
+	if (cq)
+		cq->gen = d->gen;
+	return 0;
+}
+
+/* spool/why from this pass's lines (nwhy of them in why). */
+static void
+why_flush(struct disp *d, const struct buf *why, size_t nwhy)
+{
+	struct buf w;
+
+	buf_init(&w);
+	if (nwhy) {
+		buf_adds(&w, "iar-why 2\n");
+		buf_add(&w, why->s, why->len);
+		buf_adds(&w, "end\n");
+	}
+	why_write(d, &w, 0);
+	buf_free(&w);
+}
+
 void
 disp_queue_schedule(struct disp *d)
 {
 	struct qjob *q = NULL;
 	size_t n = 0, i, k, nwhy = 0;
 	int64_t now = clock_now_us();
-	int reserved = 0, want_why, kick_any = 0;
+	int reserved = 0, want_why;
 	int *kick;
 	unsigned maxfree = 0;
 	struct buf why;
@@ -407,10 +463,7 @@ disp_queue_schedule(struct disp *d)
 	disp_pool_load(d);
 	/* A full pool: nothing can start; the queue (why, dependencies,
 	 * jobs that can never run) is gone through once a second. */
-	for (k = 0; k < d->nn; k++)
-		if (!d->pn[k].down && d->pn[k].admin == NA_UP &&
-		    d->pn[k].cores_free > maxfree)
-			maxfree = d->pn[k].cores_free;
+	maxfree = pool_maxfree(d);
 	if (maxfree == 0 && d->nqcache && now - d->whyw_us < WHY_EVERY_US) {
 		d->why_due_us = d->whyw_us + WHY_EVERY_US;
 		return;
@@ -445,26 +498,8 @@ disp_queue_schedule(struct disp *d)
 		    NULL, &nwhy) <= 0)
 			continue;
 		req_from(&q[i], &r, now);
-		/* Once per job and set of nodes: could any node ever? */
-		if (q[i].gen != d->gen || !d->gen) {
-			struct qjob *cq = qcache_find(d, q[i].id);
-
-			for (k = 0; k < d->nn; k++)
-				if (place_fit_ever(&d->pn[k], &r) == PR_OK)
-					break;
-			if (k == d->nn && d->nn) {
-				char msg[1100];
-
-				place_why(d->pn, d->nn, &r, text, sizeof text);
-				snprintf(msg, sizeof msg, "no node can ever run "
-				    "it: %s", text);
-				disp_job_end(d, SD_QUEUE, q[i].id, JS_FAILED,
-				    msg);
-				continue;
-			}
-			if (cq)
-				cq->gen = d->gen;
-		}
+		if (match_never(d, &q[i], &r))
+			continue;
 		if (r.cores <= maxfree && d->conf.placement == PL_FASTEST)
 			disp_speed_fill(d, q[i].namekey);
 		if (r.cores <= maxfree)
@@ -473,14 +508,8 @@ disp_queue_schedule(struct disp *d)
 		fail[0] = 0;
 		if (c >= 0 && match_assign(d, &q[i], (size_t)c, &r,
 		    &kick[c], fail, sizeof fail) == 0) {
-			if (d->pn[c].cores_free + r.cores == maxfree) {
-				maxfree = 0;
-				for (k = 0; k < d->nn; k++)
-					if (!d->pn[k].down && d->pn[k].admin ==
-					    NA_UP && d->pn[k].cores_free >
-					    maxfree)
-						maxfree = d->pn[k].cores_free;
-			}
+			if (d->pn[c].cores_free + r.cores == maxfree)
+				maxfree = pool_maxfree(d);
 			continue;
 		}
 		if (want_why && nwhy < WHY_MAX) {
@@ -506,22 +535,10 @@ disp_queue_schedule(struct disp *d)
 				disp_node_kick(rd);
 				close(rd);
 			}
-			kick_any = 1;
 		}
-	(void)kick_any;
 	free(kick);
-	if (want_why || nwhy) {
-		struct buf w;
-
-		buf_init(&w);
-		if (nwhy) {
-			buf_adds(&w, "iar-why 2\n");
-			buf_add(&w, why.s, why.len);
-			buf_adds(&w, "end\n");
-		}
-		why_write(d, &w, 0);
-		buf_free(&w);
-	}
+	if (want_why || nwhy)
+		why_flush(d, &why, nwhy);
 	buf_free(&why);
 	free(q);
 }

@@ -420,13 +420,113 @@ handoff_load(struct handoff *h, const char *node)
 }
 
 /* The hand-off, then the job followed to its end. */
+/* Hand the job to Slurm, or find the earlier hand-off: until h->sid is
+ * known (or the job ends here, cancelled or refused). */
+static void
+handoff_begin(struct handoff *h)
+{
+	char t[320], why[512];
+	int n, quiet = 0;
+
+	while (!h->sid[0]) {
+		int r;
+
+		if (got_cancel || faccessat(h->jobdir, JOBDIR_CANCEL, F_OK,
+		    AT_SYMLINK_NOFOLLOW) == 0) {
+			/* not in Slurm, or not that we know: a token we
+			 * cannot look up is left for the next try */
+			if (!h->token[0] || handoff_find(h) == 0)
+				handoff_finish(h, JS_CANCELLED,
+				    "cancelled before Slurm had it");
+			if (h->sid[0])
+				break;
+		}
+		if (h->token[0]) {
+			r = handoff_find(h);
+			if (r == 1) {
+				msg_log("SLURM", "job %s: adopted Slurm job %s "
+				    "(an earlier hand-off)", h->idname, h->sid);
+				break;
+			}
+			if (r < 0) {	/* cannot tell: never a second sbatch */
+				if (!quiet++)
+					msg_log("SLURM", "job %s: Slurm does not "
+					    "answer; waiting", h->idname);
+				sleep(2);
+				continue;
+			}
+		} else {
+			n = snprintf(h->token, sizeof h->token, "iar-%" PRIx64
+			    "-%s-%" PRIx64, disp_speed_hash(paths_spool()),
+			    h->idname, (uint64_t)clock_now_us());
+			n = snprintf(t, sizeof t, "%s\n", h->token);
+			if (file_replace(h->jobdir, SLURM_TOKEN, t, (size_t)n,
+			    0644, 1) < 0)
+				msg_die(EX_TEMP, "cannot write jobs/%s/%s:",
+				    h->idname, SLURM_TOKEN);
+		}
+		r = handoff_submit(h, why, sizeof why);
+		if (r == 1)
+			break;
+		if (r == 0)
+			handoff_finish(h, JS_FAILED, why[0] ? why :
+			    "sbatch refused the job");
+		if (!quiet++)
+			msg_log("SLURM", "job %s: sbatch: %s; trying again",
+			    h->idname, why);
+		sleep(2);
+	}
+}
+
+/* Follow Slurm's job to its end: cancel, suspend and resume it as
+ * asked, note when it starts; never returns. */
+static void __attribute__((noreturn))
+handoff_follow(struct handoff *h, int suspended)
+{
+	char t[320], why[512], state[64], ex[32];
+	int n, asked = 0, started = 0;
+
+	for (;;) {
+		int s;
+
+		if (!asked && (got_cancel || faccessat(h->jobdir, JOBDIR_CANCEL,
+		    F_OK, AT_SYMLINK_NOFOLLOW) == 0)) {
+			char *argv[] = { "scancel", h->sid, NULL };
+			struct buf o;
+
+			buf_init(&o);
+			if (slurm_run(argv, h->job.uid, NULL, SLURM_WAIT, &o,
+			    why, sizeof why) == 0)
+				asked = 1;
+			buf_free(&o);
+		}
+		handoff_suspend(h, &suspended);
+		if (handoff_state(h, state, sizeof state, ex, sizeof ex) == 0) {
+			if ((s = handoff_map(h, state, ex)) >= 0) {
+				snprintf(why, sizeof why, "Slurm job %s: %s",
+				    h->sid, state);
+				handoff_finish(h, s, why);
+			}
+			if (!started && strcmp(state, "PENDING") != 0) {
+				h->v.started_us = clock_now_us();
+				n = snprintf(t, sizeof t, "%" PRId64 " 0\n",
+				    h->v.started_us);
+				file_replace(h->jobdir, "started", t, (size_t)n,
+				    0644, 0);
+				started = 1;
+			}
+		}
+		sleep(1);
+	}
+}
+
 void
 disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
 {
 	struct handoff h;
 	struct sigaction sa;
-	char t[320], host[256], why[512], state[64], ex[32];
-	int n, asked = 0, started = 0, quiet = 0, suspended;
+	char t[320], host[256];
+	int n, suspended;
 
 	memset(&h, 0, sizeof h);
 	h.id = id;
@@ -461,54 +561,7 @@ disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
 	if (file_read_small(h.jobdir, SLURM_TOKEN, t, sizeof t) > 0)
 		snprintf(h.token, sizeof h.token, "%.*s", (int)strcspn(t, "\n"),
 		    t);
-	while (!h.sid[0]) {
-		int r;
-
-		if (got_cancel || faccessat(h.jobdir, JOBDIR_CANCEL, F_OK,
-		    AT_SYMLINK_NOFOLLOW) == 0) {
-			/* not in Slurm, or not that we know: a token we
-			 * cannot look up is left for the next try */
-			if (!h.token[0] || handoff_find(&h) == 0)
-				handoff_finish(&h, JS_CANCELLED,
-				    "cancelled before Slurm had it");
-			if (h.sid[0])
-				break;
-		}
-		if (h.token[0]) {
-			r = handoff_find(&h);
-			if (r == 1) {
-				msg_log("SLURM", "job %s: adopted Slurm job %s "
-				    "(an earlier hand-off)", h.idname, h.sid);
-				break;
-			}
-			if (r < 0) {	/* cannot tell: never a second sbatch */
-				if (!quiet++)
-					msg_log("SLURM", "job %s: Slurm does not "
-					    "answer; waiting", h.idname);
-				sleep(2);
-				continue;
-			}
-		} else {
-			n = snprintf(h.token, sizeof h.token, "iar-%" PRIx64
-			    "-%s-%" PRIx64, disp_speed_hash(paths_spool()),
-			    h.idname, (uint64_t)clock_now_us());
-			n = snprintf(t, sizeof t, "%s\n", h.token);
-			if (file_replace(h.jobdir, SLURM_TOKEN, t, (size_t)n,
-			    0644, 1) < 0)
-				msg_die(EX_TEMP, "cannot write jobs/%s/%s:",
-				    h.idname, SLURM_TOKEN);
-		}
-		r = handoff_submit(&h, why, sizeof why);
-		if (r == 1)
-			break;
-		if (r == 0)
-			handoff_finish(&h, JS_FAILED, why[0] ? why :
-			    "sbatch refused the job");
-		if (!quiet++)
-			msg_log("SLURM", "job %s: sbatch: %s; trying again",
-			    h.idname, why);
-		sleep(2);
-	}
+	handoff_begin(&h);
 	n = snprintf(t, sizeof t, "%s\n", h.sid);
 	if (file_replace(h.jobdir, SLURM_ID, t, (size_t)n, 0644, 1) < 0)
 		msg_log("SLURM", "job %s: cannot write %s: %s", h.idname,
@@ -516,36 +569,5 @@ disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
 	if (d->verbose)
 		msg_log("SLURM", "job %s is Slurm job %s", h.idname, h.sid);
 
-	for (;;) {
-		int s;
-
-		if (!asked && (got_cancel || faccessat(h.jobdir, JOBDIR_CANCEL,
-		    F_OK, AT_SYMLINK_NOFOLLOW) == 0)) {
-			char *argv[] = { "scancel", h.sid, NULL };
-			struct buf o;
-
-			buf_init(&o);
-			if (slurm_run(argv, h.job.uid, NULL, SLURM_WAIT, &o,
-			    why, sizeof why) == 0)
-				asked = 1;
-			buf_free(&o);
-		}
-		handoff_suspend(&h, &suspended);
-		if (handoff_state(&h, state, sizeof state, ex, sizeof ex) == 0) {
-			if ((s = handoff_map(&h, state, ex)) >= 0) {
-				snprintf(why, sizeof why, "Slurm job %s: %s",
-				    h.sid, state);
-				handoff_finish(&h, s, why);
-			}
-			if (!started && strcmp(state, "PENDING") != 0) {
-				h.v.started_us = clock_now_us();
-				n = snprintf(t, sizeof t, "%" PRId64 " 0\n",
-				    h.v.started_us);
-				file_replace(h.jobdir, "started", t, (size_t)n,
-				    0644, 0);
-				started = 1;
-			}
-		}
-		sleep(1);
-	}
+	handoff_follow(&h, suspended);
 }

@@ -179,7 +179,7 @@ disp_done_record(struct disp *d)
 		d->hist_dirty = 1;
 		/* Jobs after it learn at once, in this same pass: it has
 		 * ended for good (no retry is due) and is recorded. */
-		disp_dep_final_note(id, v.state);
+		disp_dep_final_note(d, id, v.state);
 		if (done_recorded_add(d, id) < 0)
 			continue;	/* stored again next pass: harmless */
 		if (d->verbose)

@@ -171,7 +171,7 @@ disp_retry_check(struct disp *d, uint64_t id, const struct view_job *v)
 		goto out;
 	}
 	d->dirty_queue = 1;
-	disp_dep_forget(id);
+	disp_dep_forget(d, id);
 	r = 1;
 out:
 	close(jd);

@@ -74,10 +74,24 @@ struct mnode {
 	char reason[256];	/* the admin state's reason */
 };
 
+/* dispatch-dep.c's cache, kept for the dispatcher's life: other jobs'
+ * final states (open addressing on the id) and what each waiting job
+ * waits for (read once from its file, in buckets by id). */
+struct dep_state;
+struct dep_wait;
+struct dep_cache {
+	struct dep_state *states;
+	size_t nstates, capstates;
+	struct dep_wait **waits;
+	size_t nwaits, prune_at;	/* prune_at 0: the first, 1024 */
+	int64_t wake_us;	/* the next not-before seen; 0 = none */
+};
+
 struct disp {
 	struct conf conf;
 	struct spool sp;
 	struct hist *hist;	/* NULL if the history cannot be opened */
+	struct dep_cache dep;	/* dispatch-dep.c's, head only */
 	struct topo *topo;
 	int cg;			/* CG_V1, CG_V2 or CG_NONE */
 	char cg_why[256];
@@ -262,11 +276,11 @@ void disp_speed_note(struct disp *d, const char *node, const char *name,
 int disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
     size_t *nwhy);
 /* Forget what is known of what job id waits for (it was requeued). */
-void disp_dep_forget(uint64_t id);
+void disp_dep_forget(struct disp *d, uint64_t id);
 /* Milliseconds until the next retry may start, at most max. */
-int disp_dep_wake_ms(int max);
+int disp_dep_wake_ms(struct disp *d, int max);
 /* Job id has ended in state (final): its dependants need not look. */
-void disp_dep_final_note(uint64_t id, int state);
+void disp_dep_final_note(struct disp *d, uint64_t id, int state);
 
 /* dispatch-retry.c */
 /* Job id in done/ (seen as v): requeue it for a retry? 1 requeued (or

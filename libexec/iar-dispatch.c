@@ -825,7 +825,7 @@ loop_timeout(struct disp *d, struct loop *l)
 	if (disp_node_beat_ms(d) < timeout)
 		timeout = disp_node_beat_ms(d);
 	if (d->head)
-		timeout = disp_why_wake_ms(d, disp_dep_wake_ms(timeout));
+		timeout = disp_why_wake_ms(d, disp_dep_wake_ms(d, timeout));
 	if (d->hist_dirty && timeout > 200)
 		timeout = 200;
 	return timeout;

@@ -1,6 +1,18 @@
-/* dispatch.h: state shared by the two halves of iar-dispatch:
- * iar-dispatch.c (the loop, requests, accepting, recording) and
- * dispatch-run.c (settling run/, choosing and starting jobs). */
+/* dispatch.h: the state and functions shared by iar-dispatch's files.
+ * iar-dispatch.c: the loop, ctl/ requests (a verb table), accepting
+ * incoming/. It calls the rest, which never call it back:
+ *   dispatch-run.c    this node's jobs in run/NODE: settle, launch, lose
+ *   dispatch-pool.c   the head's picture of the nodes and their jobs
+ *   dispatch-match.c  the head's matching and spool/why
+ *   dispatch-array.c, dispatch-dep.c, dispatch-retry.c  arrays,
+ *                     dependencies, retries
+ *   dispatch-done.c   recording ended jobs in the history
+ *   dispatch-modify.c, dispatch-web.c, dispatch-node.c,
+ *   dispatch-slurm.c  iar-modify, web requests, heartbeats, Slurm
+ *   dispatch-event.c  a job's end and events, its alloc read: calls only
+ *                     lib/ (tests/t0055-calls.sh checks the layers).
+ * Each section below names the file its functions are in. Job files move
+ * only through spool_job_move/spool_job_enter (spool.h). */
 #ifndef IAR_DISPATCH_H
 #define IAR_DISPATCH_H
 
@@ -243,6 +255,11 @@ void disp_speed_fill(struct disp *d, uint64_t namekey);
 
 /* Forget a job the node's cache holds (its alloc changed). */
 void disp_pool_forget(struct disp *d, const char *node, uint64_t id);
+/* Free the pool's and the queue's caches. */
+void disp_match_free(struct disp *d);
+/* A job named name ran secs seconds on node: for placement = fastest. */
+void disp_speed_note(struct disp *d, const char *node, const char *name,
+    double secs);
 
 /* dispatch-modify.c: iar-modify's requests (body: the ctl file). admin:
  * the requester is root or the dispatcher's user. 0 done, -1 refused
@@ -262,12 +279,10 @@ void disp_array_cancel(struct disp *d, uint64_t id, const char *cause);
 
 /* dispatch-match.c: the head's matching for every node */
 void disp_queue_schedule(struct disp *d);
-void disp_match_free(struct disp *d);
 /* Read queue/ID's head again at the next pass (it was rewritten). */
 void disp_queue_forget(struct disp *d, uint64_t id);
-/* A job named name ran secs seconds on node: for placement = fastest. */
-void disp_speed_note(struct disp *d, const char *node, const char *name,
-    double secs);
+/* Max, or less if a pass is due to say why jobs wait. */
+int disp_why_wake_ms(const struct disp *d, int max);
 
 /* dispatch-dep.c: jobs that wait for others, or for a retry's backoff */
 /* Can queued job q (q->dep set) start? 1 yes, 0 not yet (a line for
@@ -286,14 +301,14 @@ void disp_dep_final_note(struct disp *d, uint64_t id, int state);
 /* Job id in done/ (seen as v): requeue it for a retry? 1 requeued (or
  * to be, next pass), 0 record it as final. */
 int disp_retry_check(struct disp *d, uint64_t id, const struct view_job *v);
+/* jobs/ID/requeues (jobdir): how many times the job was requeued. */
+unsigned disp_requeues_get(int jobdir);
+
 /* dispatch-done.c: store the ended jobs in done/ in the history; after a
  * checkpoint (disp_checkpoint) move them to jobs/ID/job. */
 void disp_done_record(struct disp *d);
-/* dispatch-match.c: max, or less if a pass is due to say why jobs wait. */
-int disp_why_wake_ms(const struct disp *d, int max);
+/* Make readers' copy of the history, then move on what it holds. */
 void disp_checkpoint(struct disp *d);
-/* jobs/ID/requeues (jobdir): how many times the job was requeued. */
-unsigned disp_requeues_get(int jobdir);
 
 /* dispatch-slurm.c: hand job id (its lock in lockfd) to Slurm and follow
  * it to its end; never returns. */

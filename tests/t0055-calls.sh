@@ -83,6 +83,19 @@ n=$(grep -c . "$IAR_ROOT/wrong")
 is "$n" 0 "no call against the LAYERS table"
 sed 's/^/# /' "$IAR_ROOT/wrong"
 
+# dispatch.h names, section by section, the file each function is in.
+awk '/^\/\* (dispatch|iar-dispatch)[-a-z]*\.c/ {
+	match($0, /[-a-z]+\.c/); f = substr($0, RSTART, RLENGTH) }
+    /^[a-z].*[ *]disp_[a-z_]+\(/ { match($0, /disp_[a-z_]+\(/)
+	print f, substr($0, RSTART, RLENGTH - 1) }' libexec/dispatch.h |
+while read -r f fn; do
+	grep -q "^T $fn libexec/${f%.c}.o\$" "$syms" ||
+	    echo "$fn is listed under $f"
+done > "$IAR_ROOT/header"
+n=$(grep -c . "$IAR_ROOT/header")
+is "$n" 0 "dispatch.h lists each function under the file defining it"
+sed 's/^/# /' "$IAR_ROOT/header"
+
 echo "$LIMITS" | while read -r glob max; do
 	[ -n "$glob" ] || continue
 	for f in $glob; do

@@ -34,6 +34,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "cg.h"
 #include "conf.h"
@@ -104,7 +105,7 @@ run_finish(struct run *r)
 
 	r->v.ended_us = r->v.ended_us ? r->v.ended_us : now_us();
 	buf_init(&b);
-	view_job_format(&r->v, "iar-hist", &b);
+	view_job_format(&r->v, REC_HIST, &b);
 	if (b.err)
 		msg_die(EX_TEMP, "cannot format result of job %s", r->idname);
 	result_write(r, &b);
@@ -440,8 +441,8 @@ child_run(struct run *r, int go, int report, const struct passwd *pw,
 static void
 cores_release(struct run *r, int wakefd)
 {
-	int fd = openat(r->jobdir, "ended", O_WRONLY | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
+	int fd = openat(r->jobdir, JOBDIR_ENDED, O_WRONLY | O_CREAT |
+	    O_NOFOLLOW | O_CLOEXEC, 0644);
 
 	if (fd >= 0)
 		close(fd);
@@ -581,41 +582,27 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 	r.v.state = JS_FAILED;
 	/* alloc: node, cpus, mems, requeues, started */
 	{
-		struct buf a;
-		struct rec_kv kv[32];
-		int n, afd;
-		const char *s;
+		struct alloc a;
 
-		buf_init(&a);
-		afd = file_open_checked(r.jobdir, JOBDIR_ALLOC, &st);
-		if (afd < 0 || file_read_all(afd, 65536, &a) < 0 ||
-		    (n = rec_parse(a.s, a.len, "iar-alloc", kv, 32, why,
-		    sizeof why)) < 0)
-			msg_die(EX_TEMP, "cannot read alloc of job %s",
-			    r.idname);
-		close(afd);
-		if ((s = rec_get(kv, n, "node")))
-			snprintf(r.v.node, sizeof r.v.node, "%s", s);
-		if ((s = rec_get(kv, n, "cpus")))
-			snprintf(r.v.cpus, sizeof r.v.cpus, "%s", s);
-		if ((s = rec_get(kv, n, "mems")))
-			snprintf(r.mems, sizeof r.mems, "%s", s);
-		if ((s = rec_get(kv, n, "gpus"))) {
-			snprintf(r.gpus, sizeof r.gpus, "%s", s);
-			snprintf(r.v.gpus, sizeof r.v.gpus, "%s", s);
-		}
-		r.bind = !(s = rec_get(kv, n, "bind")) || strcmp(s, "0") != 0;
-		if ((s = rec_get(kv, n, "requeues")))
-			r.v.requeues = (unsigned)atoi(s);
+		_Static_assert(sizeof a.node == sizeof r.v.node &&
+		    sizeof a.cpus == sizeof r.v.cpus && sizeof a.mems ==
+		    sizeof r.mems && sizeof a.gpus == sizeof r.gpus &&
+		    sizeof a.gpus == sizeof r.v.gpus, "alloc fields fit");
+		if (alloc_read(r.jobdir, &a, why, sizeof why) < 0)
+			msg_die(EX_TEMP, "cannot read alloc of job %s: %s",
+			    r.idname, why);
+		memcpy(r.v.node, a.node, sizeof r.v.node);
+		memcpy(r.v.cpus, a.cpus, sizeof r.v.cpus);
+		memcpy(r.mems, a.mems, sizeof r.mems);
+		memcpy(r.gpus, a.gpus, sizeof r.gpus);
+		memcpy(r.v.gpus, a.gpus, sizeof r.v.gpus);
+		r.bind = a.bind;
+		r.v.requeues = a.requeues;
 		/* What the dispatcher scheduled with is what is enforced,
 		 * whatever the job file says now. */
-		if ((s = rec_get(kv, n, "cores")))
-			r.v.cores = (unsigned)atoi(s);
-		if ((s = rec_get(kv, n, "mem")))
-			r.v.mem = strtoull(s, NULL, 10);
-		if ((s = rec_get(kv, n, "time")))
-			r.v.time = strtoull(s, NULL, 10);
-		buf_free(&a);
+		r.v.cores = a.cores;
+		r.v.mem = a.mem;
+		r.v.time = a.time;
 	}
 	/* This node's cgroup parent (another level for a simulated node). */
 	{
@@ -674,9 +661,9 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 
 	/* The script, readable by its user alone (it may hold secrets); a
 	 * job run directly from argv needs no file. */
-	if (r.job.nargv == 0 && (file_replace(r.jobdir, "script",
+	if (r.job.nargv == 0 && (file_replace(r.jobdir, JOBDIR_SCRIPT,
 	    r.job.script, r.job.scriptlen, 0700, 0) < 0 || (geteuid() == 0 &&
-	    fchownat(r.jobdir, "script", r.job.uid, pw->pw_gid,
+	    fchownat(r.jobdir, JOBDIR_SCRIPT, r.job.uid, pw->pw_gid,
 	    AT_SYMLINK_NOFOLLOW) < 0)))
 		run_fail(&r, JS_FAILED, "cannot write script: %s",
 		    strerror(errno));
@@ -793,7 +780,7 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		int n = snprintf(t, sizeof t, "%" PRId64 " %ld\n",
 		    r.v.started_us, (long)r.child);
 
-		file_replace(r.jobdir, "started", t, (size_t)n, 0644, 0);
+		file_replace(r.jobdir, JOBDIR_STARTED, t, (size_t)n, 0644, 0);
 	}
 	if (write(go[1], "g", 1) != 1) {
 		/* nothing more to do */

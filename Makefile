@@ -78,7 +78,7 @@ FORCE:
 
 $(PROGS) $(UNIT): lib/libiar.a
 bin/iar-init: bin/iar-init.o
-OBJ_SUBMIT = bin/iar-submit.o bin/submit-slurm.o
+OBJ_SUBMIT = bin/iar-submit.o bin/submit-slurm.o bin/submit-commit.o
 bin/iar-submit: $(OBJ_SUBMIT)
 bin/iar-stat: bin/iar-stat.o
 bin/iar-cancel: bin/iar-cancel.o

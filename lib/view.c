@@ -420,6 +420,102 @@ view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
 	return 0;
 }
 
+/* A job in run/NODE: running, or assigned and not yet launched,
+ * suspended, or staging its sources. 1 if run/NODE cannot be read. */
+static int
+view_run_read(struct spool *sp, uint64_t id, const char *name,
+    const char *node, struct view_job *v, int head)
+{
+	int fd;
+
+	if ((fd = spool_run_open(sp, node, 0)) < 0)
+		return 1;
+	view_job_file_read(fd, name, v, head);
+	close(fd);
+	v->state = JS_RUNNING;
+	v->cause[0] = 0;
+	view_jobdir_read(sp, id, v, 0);
+	/* Assigned by the head, not yet launched by its executor. */
+	{
+		char lp[48];
+		struct stat st;
+
+		snprintf(lp, sizeof lp, "%" PRIu64 "/" JOBDIR_LOCK, id);
+		if (!v->started_us && (fstatat(sp->fd[SD_JOBS], lp, &st,
+		    AT_SYMLINK_NOFOLLOW) < 0 || st.st_size == 0)) {
+			snprintf(v->node, sizeof v->node, "%s", node);
+			v->state = JS_PENDING;
+			snprintf(v->cause, sizeof v->cause, "assigned to "
+			    "node %s; waiting for its executor", node);
+			return 0;
+		}
+	}
+	/* Frozen by iar-suspend (its shepherd says so). */
+	{
+		char sp2[48], t[32];
+		int jd = spool_jobdir_open(sp, id, 0);
+
+		snprintf(sp2, sizeof sp2, "%s", JOBDIR_SUSPENDED);
+		if (jd >= 0 && file_read_small(jd, sp2, t, sizeof t) >
+		    0) {
+			time_t since = (time_t)(strtoll(t, NULL, 10) /
+			    1000000);
+			struct tm tm;
+			char when[32];
+
+			localtime_r(&since, &tm);
+			strftime(when, sizeof when, "%H:%M:%S", &tm);
+			v->state = JS_SUSPENDED;
+			snprintf(v->cause, sizeof v->cause,
+			    "suspended since %s", when);
+		}
+		if (jd >= 0)
+			close(jd);
+		if (v->state == JS_SUSPENDED) {
+			snprintf(v->node, sizeof v->node, "%s", node);
+			return 0;
+		}
+	}
+	/* A job with sources, started by a dispatcher and not yet
+	 * exec'd by its shepherd: its sources are being staged. */
+	if (!v->started_us && (v->git_url[0] || v->bundle_sha256[0])) {
+		v->state = JS_STAGING;
+		snprintf(v->cause, sizeof v->cause, "staging %.200s",
+		    v->git_url[0] ? v->git_url : "its bundle");
+	}
+	snprintf(v->node, sizeof v->node, "%s", node);
+	return 0;
+}
+
+/* A rejected file in bad/, and why (bad/ID.why). */
+static int
+view_bad_read(struct spool *sp, uint64_t id, const char *name,
+    struct view_job *v)
+{
+	char why[64], text[256];
+
+	v->state = JS_FAILED;
+	snprintf(why, sizeof why, "%" PRIu64 ".why", id);
+	if (file_read_small(sp->fd[SD_BAD], why, text, sizeof text) > 0)
+	{
+		text[strcspn(text, "\n")] = 0;
+		snprintf(v->cause, sizeof v->cause, "rejected: %.200s",
+		    text);
+	} else
+		snprintf(v->cause, sizeof v->cause, "rejected");
+	{
+		struct stat st;
+
+		if (fstatat(sp->fd[SD_BAD], name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0) {
+			v->uid = st.st_uid;
+			v->submitted_us = (int64_t)st.st_mtim.tv_sec *
+			    1000000;
+		}
+	}
+	return 0;
+}
+
 static int
 view_live_read(struct spool *sp, uint64_t id, int dir, const char *node,
     struct view_job *v, int head)
@@ -448,92 +544,14 @@ view_live_read(struct spool *sp, uint64_t id, int dir, const char *node,
 		v->state = JS_HELD;
 		return 0;
 	case SD_RUN:
-		if ((fd = spool_run_open(sp, node, 0)) < 0)
-			return 1;
-		view_job_file_read(fd, name, v, head);
-		close(fd);
-		v->state = JS_RUNNING;
-		v->cause[0] = 0;
-		view_jobdir_read(sp, id, v, 0);
-		/* Assigned by the head, not yet launched by its executor. */
-		{
-			char lp[48];
-			struct stat st;
-
-			snprintf(lp, sizeof lp, "%" PRIu64 "/" JOBDIR_LOCK, id);
-			if (!v->started_us && (fstatat(sp->fd[SD_JOBS], lp, &st,
-			    AT_SYMLINK_NOFOLLOW) < 0 || st.st_size == 0)) {
-				snprintf(v->node, sizeof v->node, "%s", node);
-				v->state = JS_PENDING;
-				snprintf(v->cause, sizeof v->cause, "assigned to "
-				    "node %s; waiting for its executor", node);
-				return 0;
-			}
-		}
-		/* Frozen by iar-suspend (its shepherd says so). */
-		{
-			char sp2[48], t[32];
-			int jd = spool_jobdir_open(sp, id, 0);
-
-			snprintf(sp2, sizeof sp2, "%s", JOBDIR_SUSPENDED);
-			if (jd >= 0 && file_read_small(jd, sp2, t, sizeof t) >
-			    0) {
-				time_t since = (time_t)(strtoll(t, NULL, 10) /
-				    1000000);
-				struct tm tm;
-				char when[32];
-
-				localtime_r(&since, &tm);
-				strftime(when, sizeof when, "%H:%M:%S", &tm);
-				v->state = JS_SUSPENDED;
-				snprintf(v->cause, sizeof v->cause,
-				    "suspended since %s", when);
-			}
-			if (jd >= 0)
-				close(jd);
-			if (v->state == JS_SUSPENDED) {
-				snprintf(v->node, sizeof v->node, "%s", node);
-				return 0;
-			}
-		}
-		/* A job with sources, started by a dispatcher and not yet
-		 * exec'd by its shepherd: its sources are being staged. */
-		if (!v->started_us && (v->git_url[0] || v->bundle_sha256[0])) {
-			v->state = JS_STAGING;
-			snprintf(v->cause, sizeof v->cause, "staging %.200s",
-			    v->git_url[0] ? v->git_url : "its bundle");
-		}
-		snprintf(v->node, sizeof v->node, "%s", node);
-		return 0;
+		return view_run_read(sp, id, name, node, v, head);
 	case SD_DONE:
 		view_job_file_read(sp->fd[dir], name, v, head);
 		v->state = JS_FAILED;
 		view_jobdir_read(sp, id, v, 1);
 		return 0;
-	case SD_BAD: {
-		char why[64], text[256];
-
-		v->state = JS_FAILED;
-		snprintf(why, sizeof why, "%" PRIu64 ".why", id);
-		if (file_read_small(sp->fd[SD_BAD], why, text, sizeof text) > 0)
-		{
-			text[strcspn(text, "\n")] = 0;
-			snprintf(v->cause, sizeof v->cause, "rejected: %.200s",
-			    text);
-		} else
-			snprintf(v->cause, sizeof v->cause, "rejected");
-		{
-			struct stat st;
-
-			if (fstatat(sp->fd[SD_BAD], name, &st,
-			    AT_SYMLINK_NOFOLLOW) == 0) {
-				v->uid = st.st_uid;
-				v->submitted_us = (int64_t)st.st_mtim.tv_sec *
-				    1000000;
-			}
-		}
-		return 0;
-	}
+	case SD_BAD:
+		return view_bad_read(sp, id, name, v);
 	case SD_JOBS:
 		if ((fd = spool_jobdir_open(sp, id, 0)) < 0)
 			return 1;

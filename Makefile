@@ -29,7 +29,8 @@ LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/histcount.o lib/view.o lib/cmd.o lib/cmdhist.o \
          lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o lib/place.o lib/array.o \
-         lib/directive.o lib/seq.o lib/slurm.o lib/clock.o
+         lib/directive.o lib/seq.o lib/slurm.o lib/clock.o lib/alloc.o \
+         lib/rec.o
 LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
@@ -41,7 +42,7 @@ LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-prune
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
           tests/unit-node tests/unit-place tests/unit-sha256 \
-          tests/unit-topofile tests/unit-move
+          tests/unit-topofile tests/unit-move tests/unit-alloc
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o cgi-bin/data-agg.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
@@ -78,7 +79,7 @@ FORCE:
 
 $(PROGS) $(UNIT): lib/libiar.a
 bin/iar-init: bin/iar-init.o
-OBJ_SUBMIT = bin/iar-submit.o bin/submit-slurm.o
+OBJ_SUBMIT = bin/iar-submit.o bin/submit-slurm.o bin/submit-commit.o
 bin/iar-submit: $(OBJ_SUBMIT)
 bin/iar-stat: bin/iar-stat.o
 bin/iar-cancel: bin/iar-cancel.o
@@ -119,6 +120,7 @@ tests/unit-place: tests/unit-place.o
 tests/unit-sha256: tests/unit-sha256.o
 tests/unit-topofile: tests/unit-topofile.o
 tests/unit-move: tests/unit-move.o
+tests/unit-alloc: tests/unit-alloc.o
 $(filter-out bin/iar-submit,$(BIN)) $(UNIT) libexec/iar-rebuild \
     libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage \
     libexec/iar-prune:

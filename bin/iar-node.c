@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "cmd.h"
 #include "file.h"
@@ -407,49 +408,6 @@ node_tag(const char *name, const char *tags)
 	return 0;
 }
 
-/* Job ids in run/NAME; the count, and busy gets the union of their cpus
- * (from jobs/ID/alloc) if busy is not NULL. */
-static unsigned
-run_scan(const char *name, char *busy, size_t busysz)
-{
-	struct dirent *de;
-	unsigned n = 0;
-	DIR *d;
-	int fd;
-
-	if (busy)
-		busy[0] = 0;
-	if ((fd = spool_run_open(&cmd.sp, name, 0)) < 0)
-		return 0;
-	if (!(d = fdopendir(fd))) {
-		close(fd);
-		return 0;
-	}
-	while ((de = readdir(d))) {
-		char text[2 * TOPO_LIST_MAX + 1024], why[64], u[TOPO_LIST_MAX];
-		struct rec_kv kv[16];
-		const char *cpus;
-		uint64_t id;
-		long len;
-		int jd, k;
-
-		if (job_id_parse(de->d_name, &id) < 0)
-			continue;
-		n++;
-		if (!busy || (jd = spool_jobdir_open(&cmd.sp, id, 0)) < 0)
-			continue;
-		len = file_read_small(jd, JOBDIR_ALLOC, text, sizeof text);
-		close(jd);
-		if (len > 0 && (k = rec_parse(text, (size_t)len, "iar-alloc",
-		    kv, 16, why, sizeof why)) > 0 && (cpus = rec_get(kv, k,
-		    "cpus")) && *cpus && topo_cpus_union(busy, cpus, u,
-		    sizeof u) == 0)
-			snprintf(busy, busysz, "%s", u);
-	}
-	closedir(d);
-	return n;
-}
-
 static int
 node_remove(const char *name)
 {
@@ -464,7 +422,7 @@ node_remove(const char *name)
 	DIR *d;
 
 	admin_check("remove a node");
-	if ((n = run_scan(name, NULL, 0)) > 0)
+	if ((n = alloc_node_busy(&cmd.sp, name, NULL, 0)) > 0)
 		msg_die(EX_REJECT, "cannot remove node '%s': %u job%s in "
 		    "'%s/%s/%s' (drain it and let them finish)", name, n,
 		    n == 1 ? "" : "s", paths_spool(), SPOOL_RUN, name);
@@ -559,7 +517,7 @@ row_read(struct row *r, int fd, int64_t now)
 		snprintf(r->hbage, sizeof r->hbage, "%ld", (long)(now >
 		    st.st_mtime ? now - st.st_mtime : 0));
 	snprintf(r->load, sizeof r->load, "%s", r->has_hb ? r->hb.load1 : "");
-	r->running = run_scan(r->name, busy, sizeof busy);
+	r->running = alloc_node_busy(&cmd.sp, r->name, busy, sizeof busy);
 	buf_init(&b);
 	if ((xfd = file_open_checked(fd, NODE_TOPOLOGY, &st)) >= 0 &&
 	    file_read_all(xfd, 16u << 20, &b) == 0 && !b.err && b.len &&

@@ -103,7 +103,7 @@ task_count(struct cmd *c, uint64_t id, struct task_count *tc)
 	view_job_each(&c->sp, cmd_hist_get(c, NULL), task_count_one, tc);
 	if ((jd = spool_jobdir_open(&c->sp, id, 0)) < 0)
 		return;
-	if ((n = file_read_small(jd, "array", text, sizeof text)) > 0 &&
+	if ((n = file_read_small(jd, JOBDIR_ARRAY, text, sizeof text)) > 0 &&
 	    (p = strstr(text, "\nnext=")))
 		tc->made = strtoull(p + 6, NULL, 10);
 	close(jd);

@@ -366,47 +366,6 @@ api_text_jobs(struct cgi *c)
 
 /* ---- nodes ---- */
 
-static void
-api_node_json(struct cgi *c, struct buf *b, const struct data_nodes *d,
-    const struct data_node *n)
-{
-	size_t i, k = 0;
-
-	buf_adds(b, "{\"name\":");
-	fmt_json_str(b, n->name);
-	buf_adds(b, ",\"state\":");
-	fmt_json_str(b, n->state);
-	buf_addf(b, ",\"up\":%s,\"executor\":%s,\"reason\":", n->up ?
-	    "true" : "false", n->exec ? "true" : "false");
-	fmt_json_str(b, n->reason);
-	if (n->hb_age >= 0)
-		buf_addf(b, ",\"heartbeat_age\":%lld", (long long)n->hb_age);
-	else
-		buf_adds(b, ",\"heartbeat_age\":null");
-	buf_addf(b, ",\"load\":%s", n->load[0] ? n->load : "null");
-	if (n->topo_ok)
-		buf_addf(b, ",\"cores\":%u,\"pus\":%u,\"numa\":%u,"
-		    "\"packages\":%u,\"memory\":%llu,\"gpus\":%u", n->ts.cores,
-		    n->ts.pus, n->ts.numa, n->ts.packages,
-		    (unsigned long long)n->ts.memory, n->ts.gpus);
-	else
-		buf_adds(b, ",\"cores\":null,\"pus\":null,\"numa\":null,"
-		    "\"packages\":null,\"memory\":null,\"gpus\":null");
-	buf_addf(b, ",\"cores_busy\":%u,\"cpus_busy\":", n->cores_busy);
-	fmt_json_str(b, n->busy);
-	buf_adds(b, ",\"limits\":");
-	fmt_json_str(b, n->limits);
-	buf_adds(b, ",\"tags\":");
-	fmt_json_str(b, n->tags);
-	buf_adds(b, ",\"jobs\":[");
-	for (i = 0; i < d->nrun; i++)
-		if (strcmp(d->run[i].node, n->name) == 0)
-			buf_addf(b, "%s%" PRIu64, k++ ? "," : "",
-			    d->run[i].id);
-	buf_adds(b, "]}");
-	(void)c;
-}
-
 void
 api_nodes(struct cgi *c)
 {
@@ -419,7 +378,7 @@ api_nodes(struct cgi *c)
 	buf_adds(b, ",\"nodes\":[");
 	for (i = 0; i < d.len; i++) {
 		buf_adds(b, i ? ",\n" : "\n");
-		api_node_json(c, b, &d, &d.n[i]);
+		data_node_json(b, &d, &d.n[i]);
 	}
 	buf_adds(b, d.len ? "\n]}\n" : "]}\n");
 	data_nodes_free(&d);

@@ -269,6 +269,12 @@ struct data_nodes {
 void data_nodes_load(struct cgi *c, struct data_nodes *d, int with_topo);
 /* One node's files, without its topology or jobs. */
 void data_node_read(struct cgi *c, const char *name, struct data_node *n);
+/* A node as JSON, the one shape of /api/nodes and the SSE "node" event:
+ * name, state, up, executor, reason, heartbeat_age, load, limits, tags;
+ * with d (a full listing, topology read) also its capacity, busy cores
+ * and running jobs. */
+void data_node_json(struct buf *b, const struct data_nodes *d,
+    const struct data_node *n);
 /* Finished jobs in the history that ended after since_us (a full walk). */
 int data_hist_since(struct cgi *c, int64_t since_us,
     int (*fn)(const struct view_job *v, void *arg), void *arg);

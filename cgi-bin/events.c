@@ -164,21 +164,7 @@ ev_node_send(struct ev *e, const char *name)
 	e->c->now_us = clock_now_us();
 	data_node_read(e->c, name, &n);
 	buf_init(&d);
-	buf_adds(&d, "{\"name\":");
-	fmt_json_str(&d, n.name);
-	buf_adds(&d, ",\"state\":");
-	fmt_json_str(&d, n.state);
-	buf_addf(&d, ",\"up\":%s,\"reason\":", n.up ? "true" : "false");
-	fmt_json_str(&d, n.reason);
-	if (n.hb_age >= 0)
-		buf_addf(&d, ",\"heartbeat_age\":%lld", (long long)n.hb_age);
-	else
-		buf_adds(&d, ",\"heartbeat_age\":null");
-	buf_addf(&d, ",\"load\":%s,\"limits\":", n.load[0] ? n.load : "null");
-	fmt_json_str(&d, n.limits);
-	buf_adds(&d, ",\"tags\":");
-	fmt_json_str(&d, n.tags);
-	buf_addc(&d, '}');
+	data_node_json(&d, NULL, &n);
 	ev_send(e, "node", &d);
 	buf_free(&d);
 }

@@ -382,7 +382,7 @@ node_heartbeat_parse(const char *data, size_t len, struct node_heartbeat *hb)
 		return -1;
 	memcpy(text, data, len);
 	text[len] = 0;
-	if ((n = rec_parse(text, len, "iar-heartbeat", kv, 24, why,
+	if ((n = rec_parse(text, len, REC_HEARTBEAT, kv, 24, why,
 	    sizeof why)) < 0 || !(s = rec_get(kv, n, "seq")))
 		return -1;
 	hb->seq = strtoull(s, NULL, 10);
@@ -439,7 +439,7 @@ node_heartbeat_write(int nodefd, int runfd, struct node_heartbeat *out)
 	node_battery_get(hb.battery, sizeof hb.battery);
 	node_thermal_get(hb.thermal, sizeof hb.thermal);
 	buf_init(&b);
-	buf_addf(&b, "iar-heartbeat 1\nseq=%" PRIu64 "\ntime=%" PRId64
+	buf_addf(&b, REC_HEARTBEAT " 1\nseq=%" PRIu64 "\ntime=%" PRId64
 	    "\nload1=%s\nload5=%s\nmem_total=%" PRIu64 "\nmem_avail=%" PRIu64
 	    "\nrunning=%u\n", hb.seq, hb.time, hb.load1, hb.load5,
 	    hb.mem_total, hb.mem_avail, hb.running);
@@ -595,7 +595,7 @@ node_toposum_write(int nodefd, const struct topo_summary *s)
 	if (fstatat(nodefd, NODE_TOPOLOGY, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
 	node_toposum_id(&st, id, sizeof id);
-	n = snprintf(text, sizeof text, "iar-toposum 1\nof=%s\ncores=%u\n"
+	n = snprintf(text, sizeof text, REC_TOPOSUM " 1\nof=%s\ncores=%u\n"
 	    "pus=%u\nnuma=%u\npackages=%u\nmemory=%" PRIu64 "\ngpus=%u\nend\n",
 	    id, s->cores, s->pus, s->numa, s->packages, s->memory, s->gpus);
 	if (n < 0 || (size_t)n >= sizeof text) {
@@ -621,7 +621,7 @@ node_toposum_read(int nodefd, const struct stat *xml, struct topo_summary *s)
 		return -1;
 	buf_init(&b);
 	if (file_read_all(fd, 4096, &b) == 0 && !b.err && b.len &&
-	    (n = rec_parse(b.s, b.len, "iar-toposum", kv, 16, why,
+	    (n = rec_parse(b.s, b.len, REC_TOPOSUM, kv, 16, why,
 	    sizeof why)) >= 0 && (of = rec_get(kv, n, "of"))) {
 		node_toposum_id(xml, id, sizeof id);
 		/* a file without gpus= (older) is not current */

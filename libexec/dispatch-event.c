@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "clock.h"
 #include "dispatch.h"
@@ -102,36 +103,21 @@ disp_gpus_parse(const char *s, struct mjob *j)
 int
 disp_alloc_read(int jobdir, uint64_t id, struct mjob *j, int64_t *wall)
 {
-	struct rec_kv kv[32];
-	const char *s;
-	struct buf b;
-	int n;
+	struct alloc a;
+	char why[256];
+	int r = alloc_read(jobdir, &a, why, sizeof why);
 
 	memset(j, 0, sizeof *j);
 	j->id = id;
-	j->cores = 1;
+	j->cores = a.cores;
+	j->mem = a.mem;
+	j->end_us = a.end_us;
+	j->array_job = a.array_job;
+	memcpy(j->cpus, a.cpus, sizeof j->cpus);
 	if (wall)
-		*wall = 0;
-	buf_init(&b);
-	n = disp_rec_load(jobdir, JOBDIR_ALLOC, "iar-alloc", &b, kv, 32);
-	if (n > 0) {
-		if ((s = rec_get(kv, n, "cpus")))
-			snprintf(j->cpus, sizeof j->cpus, "%s", s);
-		if ((s = rec_get(kv, n, "cores")))
-			j->cores = (unsigned)atoi(s);
-		if ((s = rec_get(kv, n, "mem")))
-			j->mem = strtoull(s, NULL, 10);
-		if ((s = rec_get(kv, n, "end")))
-			j->end_us = strtoll(s, NULL, 10);
-		if ((s = rec_get(kv, n, "array")))
-			j->array_job = strtoull(s, NULL, 10);
-		if (wall && (s = rec_get(kv, n, "time")))
-			*wall = strtoll(s, NULL, 10);
-		if ((s = rec_get(kv, n, "gpus")))
-			disp_gpus_parse(s, j);
-	}
-	buf_free(&b);
-	return n > 0 ? 0 : -1;
+		*wall = (int64_t)a.time;
+	disp_gpus_parse(a.gpus, j);
+	return r;
 }
 
 int

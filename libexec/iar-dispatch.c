@@ -46,6 +46,7 @@
 
 /* Incoming files taken in one pass, at most; the rest in the next. */
 #define INCOMING_BATCH	1000
+#define CTL_BATCH	1000	/* requests acted on a pass, oldest first */
 
 static const char usage[] =
 "usage: iar-dispatch [-d | -1 | -w] [-T SECONDS] [--node NAME] [-v]\n"
@@ -382,6 +383,13 @@ ctl_process(struct disp *d)
 	closedir(dir);
 	if (n > 1)
 		qsort(ents, n, sizeof *ents, ctl_ent_cmp);
+	/* Bounded as incoming/ is: a flood of requests (100,000 from one
+	 * user) is taken a batch a pass, and the queue is scheduled
+	 * between. */
+	if (n > CTL_BATCH) {
+		n = CTL_BATCH;
+		d->again = 1;
+	}
 	for (i = 0; i < n; i++) {
 		const char *dn = ents[i].name;
 		char name[256], *verb, *dot, node[64], body[DISP_CTL_MAX],

@@ -10,8 +10,10 @@
 # (b) the same number of requests into ctl/ (iar-hold on every flood
 #     job, a thousand ids a command), again half of them piled up while
 #     the dispatcher is stopped: iartest2's jobs go on completing;
-# (c) then iar-cancel on every flood job, the same number again: all end
-#     CANCELLED, incoming/ and ctl/ drain, the dispatcher still runs.
+# (c) then iar-cancel on every flood job, the same number again, piled
+#     up with the dispatcher down: one pass acts on a batch of them (1000)
+#     and starts iartest2's job; then all end CANCELLED, incoming/ and
+#     ctl/ drain, the dispatcher still runs.
 # The figures printed: the most files seen waiting in incoming/ and ctl/
 # and the slowest of iartest2's jobs, submit to COMPLETED.
 . "$(dirname "$0")/lib.sh"
@@ -123,15 +125,32 @@ flow_stop
 judge "(b) $FLOOD requests into ctl"
 
 # --- (c) cancel them all ---------------------------------------------------------
+# The dispatcher stopped for good this time, so that one pass can be
+# watched: it acts on a batch of the pile and starts iartest2's job.
+kill -TERM "$D"
+wait "$D"
 t0=$(now_ms)
 for c in "$IAR_ROOT"/chunk.*; do
 	as iartest1 "$B/iar-cancel \$(cat $c)" || echo "# iar-cancel failed on $c"
 done
 echo "# $FLOOD cancel requests sent in $(($(now_ms) - t0)) ms"
+pile=$(waiting "$S/ctl")
+g=$(as iartest2 "$B/iar-submit --parsable -J beside -- true")
+iar-dispatch -1 2>/dev/null
+left=$(waiting "$S/ctl")
+[ "$left" -ge $((pile - 1000)) ] && [ "$left" -lt "$pile" ]
+ok $? "one pass acted on a batch of the $pile requests in ctl/ ($left left)"
+st=$(jstate "$g")
+case $st in RUNNING|COMPLETED) r=0 ;; *) r=1 ;; esac
+ok $r "and started iartest2's job $g meanwhile ($st)"
+iar-dispatch -d 2>>"$IAR_ROOT/d.err" &
+D=$!
+T_PIDS="$T_PIDS $D"
 emptied() { quiet && [ "$(waiting "$S/hold")" -eq 0 ]; }
 waitfor 120 emptied
 ok $? "every flood job left hold/ ($(ls "$S/hold" | wc -l) left)"
 echo "# cancels done $(($(now_ms) - t0)) ms after the first"
+is "$(jstate "$g")" COMPLETED "iartest2's job $g COMPLETED"
 is "$(iar-stat -a --tsv -n -u iartest1 | cut -f4 | sort | uniq -c |
     awk '{print $2 "=" $1}')" "CANCELLED=$FLOOD" \
     "iar-stat -a: all $FLOOD of iartest1's jobs CANCELLED, none else"

@@ -13,12 +13,14 @@
 # (e) a job that ignores TERM, closes its stdout and stderr, and leaves a
 #     double-forked, setsid'd child that ignores TERM and HUP dies whole
 #     at cancel, and (f) at walltime.
-# Needs root, useradd, cgroups with limits and cc.
+# Needs root, useradd, cgroups with limits, two cores and cc.
 . "$(dirname "$0")/lib.sh"
 
 cg_usable || skip_all "cgroups not writable here"
 command -v cc >/dev/null || skip_all "no cc to build the bomb and the hog"
 command -v setsid >/dev/null || skip_all "no setsid(1)"
+# The bomb takes a core; the other user's jobs need another.
+[ "$(nproc)" -ge 2 ] || skip_all "one core: nothing could run beside the bomb"
 t_users
 
 S=$IAR_ROOT/spool

@@ -2,7 +2,7 @@
 # t0285-flood: an ordinary user (iartest1) floods a multi-user root
 # through the only doors it has, the set-gid commands, while another
 # (iartest2) keeps submitting; the dispatcher runs as a root daemon:
-# (a) IAR_FLOOD (5,000 here; 100,000 by hand for the README) held jobs
+# (a) IAR_FLOOD (3,000 here; 100,000 by hand for the README) held jobs
 #     from a loop of iar-submit, as fast as it goes, into incoming/: half
 #     while the dispatcher runs, half while it is stopped (SIGSTOP), so
 #     they pile up; meanwhile, and while the pile drains, each of
@@ -19,7 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 
 t_users
-FLOOD=${IAR_FLOOD:-5000}
+FLOOD=${IAR_FLOOD:-3000}
 S=$IAR_ROOT/spool
 t_group_root
 H1=$IAR_ROOT/home/iartest1

@@ -43,6 +43,7 @@
 
 /* Incoming files taken in one pass, at most; the rest in the next. */
 #define INCOMING_BATCH	1000
+#define CTL_BATCH	1000	/* requests acted on a pass, oldest first */
 
 static const char usage[] =
 "usage: iar-dispatch [-d | -1 | -w] [-T SECONDS] [--node NAME] [-v]\n"
@@ -410,6 +411,13 @@ ctl_process(struct disp *d)
 	closedir(dir);
 	if (n > 1)
 		qsort(ents, n, sizeof *ents, ctl_ent_cmp);
+	/* Bounded as incoming/ is: a flood of requests (100,000 from one
+	 * user) is taken a batch a pass, and the queue is scheduled
+	 * between. */
+	if (n > CTL_BATCH) {
+		n = CTL_BATCH;
+		d->again = 1;
+	}
 	for (i = 0; i < n; i++)
 		if (ctl_request_do(d, ents[i].name) == 0)
 			unlinkat(d->sp.fd[SD_CTL], ents[i].name, 0);

@@ -74,6 +74,15 @@ t_users() {
 	done
 	chmod 755 "$IAR_ROOT/home"
 }
+# t_group_root: after t_users, install (t_install) and convert the root
+# to a multi-user one (iar-init --group iar), two TAP lines; B=$T_BIN.
+t_group_root() {
+	t_install
+	ok $? "make install DESTDIR=... PREFIX=/usr"
+	B=$T_BIN
+	"$B/iar-init" --group iar "$IAR_ROOT" >"$IAR_ROOT/init.log" 2>&1
+	ok $? "iar-init --group iar converts the root"
+}
 t_users_cleanup() {
 	for u in $T_MADE; do userdel "$u" 2>/dev/null; done
 	[ -n "$T_MADE_GROUP" ] && groupdel iar 2>/dev/null

@@ -575,7 +575,7 @@ main(int argc, char **argv)
 	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
 	log_args_parse(argc, argv, &a);
-	id = cmd_id_arg(argv[optind]);
+	cmd_id_check(argv[optind]);
 	cmd_setup(&c, argv[0]);
 	id = cmd_id_find(&c, argv[optind]);	/* ARRAY_TASK: the task's */
 

@@ -156,12 +156,12 @@ main(int argc, char **argv)
 	memset(&q, 0, sizeof q);
 	mod_args_parse(argc, argv, &q);
 	for (i = optind; i < argc; i++)
-		cmd_id_arg(argv[i]);
+		cmd_id_check(argv[i]);
 	buf_init(&extra);
 	mod_extra_format(&q, &extra);
 	cmd_setup(&c, argv[0]);
 	for (i = optind; i < argc; i++) {
-		uint64_t id = cmd_id_arg(argv[i]);
+		uint64_t id = cmd_id_arg(&c, argv[i]);
 		const char *no;
 		struct view_job v;
 

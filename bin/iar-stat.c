@@ -453,7 +453,12 @@ ids_parse(struct cmd *c, const char *list, uint64_t **ids)
 		if (!item[0])
 			continue;
 		*ids = msg_xrealloc(*ids, (n + 1) * sizeof **ids);
-		(*ids)[n++] = c ? cmd_id_find(c, item) : cmd_id_arg(item);
+		if (c)
+			(*ids)[n++] = cmd_id_find(c, item);
+		else {
+			cmd_id_check(item);	/* syntax only, before setup */
+			(*ids)[n++] = 0;
+		}
 	}
 	if (!n)
 		msg_die(EX_USAGE, "bad job list '%s'", list);

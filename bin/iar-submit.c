@@ -638,7 +638,7 @@ static void
 rerun_load(struct cmd *c, gid_t iar_gid, const char *arg, struct job *j,
     struct buf *file, int *bfd)
 {
-	uint64_t id = cmd_id_arg(arg);
+	uint64_t id = cmd_id_arg(c, arg);
 	char node[64], why[256], name[40];
 	struct view_job v;
 	struct stat st;

@@ -183,7 +183,7 @@ main(int argc, char **argv)
 	n = argc - optind;
 	ids = msg_xmalloc((size_t)n * sizeof *ids);
 	for (i = 0; i < n; i++)
-		ids[i] = cmd_id_arg(argv[optind + i]);
+		cmd_id_check(argv[optind + i]);
 	cmd_setup(&c, argv[0]);
 	for (i = 0; i < n; i++)		/* ARRAY_TASK: the task's id */
 		ids[i] = cmd_id_find(&c, argv[optind + i]);

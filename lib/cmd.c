@@ -25,8 +25,6 @@
 #include "paths.h"
 #include "view.h"
 
-static struct cmd *cmd_cur;	/* set by cmd_setup, for ARRAY_INDEX ids */
-
 void
 cmd_setup(struct cmd *c, const char *argv0)
 {
@@ -34,7 +32,6 @@ cmd_setup(struct cmd *c, const char *argv0)
 	char err[512];
 	int fd;
 
-	cmd_cur = c;
 	msg_prog_set(argv0);
 	/* fds 0-2 must be open, or a file we open could become stderr. */
 	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
@@ -60,6 +57,7 @@ cmd_setup(struct cmd *c, const char *argv0)
 		msg_die(EX_USAGE, "%s", err);
 	if (spool_open(&c->sp, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
+	c->ready = 1;
 }
 
 
@@ -102,22 +100,32 @@ cmd_task_parse(const char *s, uint64_t *array, uint32_t *task)
 	return 0;
 }
 
-uint64_t
-cmd_id_arg(const char *s)
+void
+cmd_id_check(const char *s)
 {
-	struct task_find f;
+	uint64_t array, id;
 	uint32_t task;
-	uint64_t id;
 
-	if (cmd_task_parse(s, &f.array, &task) == 1) {
+	if (cmd_task_parse(s, &array, &task) == 1 && job_id_parse(s, &id) < 0)
+		msg_die(EX_USAGE, "bad job id '%s'", s);
+}
+
+uint64_t
+cmd_id_arg(struct cmd *c, const char *s)
+{
+	uint64_t array, id;
+	uint32_t task;
+
+	if (!c->ready)
+		msg_die(EX_TEMP, "internal error: job id '%s' parsed "
+		    "before setup", s);
+	if (cmd_task_parse(s, &array, &task) == 1) {
 		if (job_id_parse(s, &id) < 0)
 			msg_die(EX_USAGE, "bad job id '%s'", s);
 		return id;
 	}
-	/* ARRAY_INDEX: a task of an array job, found among live jobs. */
-	if (!cmd_cur)
-		return f.array;		/* checked; resolved after setup */
-	if (!(id = cmd_task_live(cmd_cur, f.array, task)))
+	/* ARRAY_TASK: a task of an array job, found among live jobs. */
+	if (!(id = cmd_task_live(c, array, task)))
 		msg_die(EX_NOTFOUND, "no task %s: not made yet, ended, or no "
 		    "such array", s);
 	return id;
@@ -229,10 +237,10 @@ cmd_ctl_main(int argc, char **argv, const char *verb, const char *usage)
 		return EX_USAGE;
 	}
 	for (i = optind; i < argc; i++)
-		cmd_id_arg(argv[i]);
+		cmd_id_check(argv[i]);
 	cmd_setup(&c, argv[0]);
 	for (i = optind; i < argc; i++) {
-		uint64_t id = cmd_id_arg(argv[i]);
+		uint64_t id = cmd_id_arg(&c, argv[i]);
 		struct view_job v;
 
 		if (view_job_get(&c.sp, NULL, id, &v) != 0) {

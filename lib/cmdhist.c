@@ -81,7 +81,7 @@ cmd_id_find(struct cmd *c, const char *s)
 	struct hist *h;
 
 	if (cmd_task_parse(s, &t.array, &t.task) == 1)
-		return cmd_id_arg(s);
+		return cmd_id_arg(c, s);
 	if ((t.id = cmd_task_live(c, t.array, t.task)))
 		return t.id;
 	/* Recorded tasks come after their array's id. */

@@ -24,6 +24,7 @@
 #include "array.h"
 #include "cmd.h"
 #include "file.h"
+#include "fmt.h"
 #include "hist.h"
 #include "job.h"
 #include "msg.h"
@@ -225,13 +226,8 @@ wait_say(const struct view_job *v)
 {
 	char ex[16];
 
-	if (v->signal)
-		snprintf(ex, sizeof ex, "SIG%d", v->signal);
-	else if (v->exit_code >= 0)
-		snprintf(ex, sizeof ex, "%d", v->exit_code);
-	else
-		snprintf(ex, sizeof ex, "-");
-	printf("%" PRIu64 " %s %s\n", v->id, job_state_name(v->state), ex);
+	printf("%" PRIu64 " %s %s\n", v->id, job_state_name(v->state),
+	    fmt_exit(v->signal, v->exit_code, ex, sizeof ex));
 	if (fflush(stdout) == EOF)
 		msg_die(EX_TEMP, "cannot write standard output:");
 }

@@ -212,12 +212,7 @@ row_table(struct stat_ctx *x, const struct view_job *v)
 	cell_add(x, T_NAME, v->name[0] ? v->name : "-", NAME_COLS);
 	cell_add(x, T_USER, user_name(v->uid), 0);
 	cell_add(x, T_STATE, job_state_name(v->state), 0);
-	if (v->signal)
-		snprintf(t, sizeof t, "SIG%d", v->signal);
-	else if (v->exit_code >= 0)
-		snprintf(t, sizeof t, "%d", v->exit_code);
-	else
-		snprintf(t, sizeof t, "-");
+	fmt_exit(v->signal, v->exit_code, t, sizeof t);
 	cell_add(x, T_EXIT, t, 0);
 	cell_add(x, T_NODE, v->node[0] ? v->node : "-", 0);
 	cell_add(x, T_SUB, fmt_time_local(v->submitted_us), 0);

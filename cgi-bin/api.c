@@ -120,12 +120,7 @@ api_txt_add(struct api_walk *w, const struct view_job *v)
 	api_cell(w, 1, v->name[0] ? v->name : "-", 20);
 	api_cell(w, 2, api_user(v->uid)[0] ? api_user(v->uid) : "-", 32);
 	api_cell(w, 3, job_state_name(v->state), 32);
-	if (v->signal)
-		snprintf(t, sizeof t, "SIG%d", v->signal);
-	else if (v->exit_code >= 0)
-		snprintf(t, sizeof t, "%d", v->exit_code);
-	else
-		snprintf(t, sizeof t, "-");
+	fmt_exit(v->signal, v->exit_code, t, sizeof t);
 	api_cell(w, 4, t, 64);
 	api_cell(w, 5, v->node[0] ? v->node : "-", 64);
 	api_cell(w, 6, fmt_time_local(v->submitted_us), 64);

@@ -626,6 +626,29 @@ after_check(struct cmd *c, gid_t iar_gid, const struct job *j)
 	}
 }
 
+/* max_queued_per_user, limit_user and limit_group queued= (iar.conf(5)):
+ * a new array counts as its tasks. */
+static void
+queued_check(struct cmd *c, gid_t iar_gid, const struct job *j)
+{
+	struct job_array a;
+	char why[256];
+	uint64_t add = 1;
+	int r;
+
+	if (j->array[0] && job_array_parse(j->array, &a, why, sizeof why) == 0)
+		add = a.count;
+	if (iar_gid != getegid() && setegid(iar_gid) < 0)
+		msg_die(EX_TEMP, "cannot take the group privilege:");
+	r = share_queued_ok(&c->conf.share, &c->sp, getuid(), add, why,
+	    sizeof why);
+	if (r == -2)
+		msg_die(EX_TEMP, "cannot count the queued jobs in '%s':",
+		    paths_spool());
+	if (r < 0)
+		msg_die(EX_REJECT, "cannot submit: %s (max_queued)", why);
+}
+
 static void
 rerun_load(struct cmd *c, gid_t iar_gid, const char *arg, struct job *j,
     struct buf *file, int *bfd)
@@ -896,6 +919,7 @@ main(int argc, char **argv)
 
 commit:
 	after_check(&c, iar_gid, &j);
+	queued_check(&c, iar_gid, &j);
 	for (tries = 0; ; tries++) {
 		if (iar_gid != getegid() && setegid(iar_gid) < 0)
 			msg_die(EX_TEMP, "cannot take the group privilege:");

@@ -108,6 +108,7 @@ qjob_read(struct disp *d, const char *name, struct qjob *q, char *why,
 	    j.begin_us > disp_now_us();
 	if (q->prio > 0 && st.st_uid != 0 && st.st_uid != geteuid())
 		q->prio = 0;
+	q->uid = st.st_uid;
 	return 0;
 }
 
@@ -428,6 +429,7 @@ disp_queue_schedule(struct disp *d)
 		return;
 	}
 	qsort(q, n, sizeof *q, qjob_cmp);
+	disp_share_order(d, q, n);
 	kick = calloc(d->nn ? d->nn : 1, sizeof *kick);
 	want_why = now - d->whyw_us >= WHY_EVERY_US;
 	/* Jobs that wait now get their why line within a second, even if
@@ -447,6 +449,16 @@ disp_queue_schedule(struct disp *d)
 		if (q[i].dep && disp_dep_ready(d, &q[i], want_why ? &why :
 		    NULL, &nwhy) <= 0)
 			continue;
+		/* Held back by a limit: no reservation either. */
+		if (disp_share_blocked(d, &q[i], text, sizeof text)) {
+			if (want_why && nwhy < WHY_MAX) {
+				buf_addf(&why, "%" PRIu64 "=", q[i].id);
+				buf_add_escaped(&why, text, strlen(text));
+				buf_addc(&why, '\n');
+				nwhy++;
+			}
+			continue;
+		}
 		req_from(&q[i], &r, now);
 		/* Once per job and set of nodes: could any node ever? */
 		if (q[i].gen != d->gen || !d->gen) {
@@ -476,6 +488,7 @@ disp_queue_schedule(struct disp *d)
 		fail[0] = 0;
 		if (c >= 0 && match_assign(d, &q[i], (size_t)c, &r,
 		    &kick[c], fail, sizeof fail) == 0) {
+			disp_share_took(d, &q[i]);
 			if (d->pn[c].cores_free + r.cores == maxfree) {
 				maxfree = 0;
 				for (k = 0; k < d->nn; k++)
@@ -527,4 +540,5 @@ disp_queue_schedule(struct disp *d)
 	}
 	buf_free(&why);
 	free(q);
+	disp_share_write(d);
 }

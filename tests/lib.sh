@@ -49,6 +49,17 @@ t_install() {
 	T_BIN=$T_DEST/usr/bin
 }
 
+# t_multiuser: t_install, then the test's root made multi-user by the
+# installed iar-init --group iar, each step a TAP line; B is the installed
+# bin/.
+t_multiuser() {
+	t_install
+	ok $? "make install DESTDIR=... PREFIX=/usr"
+	B=$T_BIN
+	"$B/iar-init" --group iar "$IAR_ROOT" >"$IAR_ROOT/init.log" 2>&1
+	ok $? "iar-init --group iar converts the root"
+}
+
 # t_users: as root, the ordinary users iartest1 and iartest2 (made if
 # missing, and removed at the end with the iar group if made here), each
 # with a home $IAR_ROOT/home/USER; skips the test where that cannot be.

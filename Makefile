@@ -29,7 +29,7 @@ LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz -lm
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/histcount.o lib/view.o lib/cmd.o lib/cmdhist.o \
          lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o lib/place.o lib/array.o \
-         lib/directive.o lib/seq.o lib/slurm.o lib/share.o
+         lib/directive.o lib/seq.o lib/slurm.o lib/share.o lib/group.o
 LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
@@ -93,7 +93,7 @@ OBJ_DISPATCH = libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o \
     libexec/dispatch-array.o libexec/dispatch-dep.o libexec/dispatch-retry.o \
     libexec/dispatch-done.o libexec/dispatch-slurm.o \
-    libexec/dispatch-share.o
+    libexec/dispatch-share.o libexec/dispatch-group.o
 OBJ_RUN = libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o \
     libexec/shepherd-env.o libexec/stage.o
 bin/iar-log: bin/iar-log.o

@@ -273,6 +273,7 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 		ns.weight = 1;
 	}
 	snprintf(p->tags, sizeof p->tags, "%s", ns.tags);
+	snprintf(m->tags_base, sizeof m->tags_base, "%s", ns.tags);
 	p->weight = ns.weight ? ns.weight : 1;
 	m->bind = strcmp(ns.kind, "sim") != 0;
 	if (node_state_read(fd, &p->admin, m->reason, sizeof m->reason) < 0) {
@@ -715,6 +716,7 @@ void
 disp_pool_load(struct disp *d)
 {
 	match_nodes_load(d);
+	disp_group_tags(d);
 	match_usage(d);
 	match_down(d);
 }

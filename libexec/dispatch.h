@@ -74,6 +74,9 @@ struct mnode {
 	int noexec;		/* no executor holds nodes/NAME/lock */
 	struct timespec dir_mtime;	/* nodes/NAME when last read */
 	char reason[256];	/* the admin state's reason */
+	char tags_base[192];	/* its own tags, before its groups' names
+				 * (dispatch-group.c) */
+	char tags_full[192];	/* with them, as last given to place */
 };
 
 struct disp {
@@ -286,6 +289,9 @@ void disp_node_beat(struct disp *d);
 int disp_node_beat_ms(struct disp *d);
 /* Wake the executor watching run/NODE (rundir): touch run/NODE/.kick. */
 void disp_node_kick(int rundir);
+
+/* dispatch-group.c: add each node's groups' names to its tags. */
+void disp_group_tags(struct disp *d);
 
 /* dispatch-share.c: fair share and per-user limits (share.h) */
 struct dshare;

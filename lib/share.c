@@ -164,12 +164,14 @@ double
 share_usage_hist(struct hist *h, uid_t uid, int64_t now_us,
     uint64_t halflife)
 {
-	struct hist_tally bins[LOOKBACK_MAX];
+	struct hist_tally bins[LOOKBACK_MAX], all;
 	int64_t from;
 	size_t n, i;
 	double u = 0;
 
-	if (!h || !halflife)
+	/* One cell says whether the user ever ran anything. */
+	if (!h || !halflife || hist_tally_total(h, (long)uid, &all) != 0 ||
+	    all.core_us_sum == 0)
 		return 0;
 	n = (size_t)(10 * halflife / 3600 + 1);
 	if (n > LOOKBACK_MAX)

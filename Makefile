@@ -24,19 +24,19 @@ SAN        =
 CFLAGS     = -std=c11 $(OPT) $(SAN) -Wall -Wextra -Werror -D_GNU_SOURCE \
              -Ilib -DIAR_VERSION='"$(VERSION)"'
 LDFLAGS    = $(SAN) -Wl,--as-needed
-LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz
+LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz -lm
 
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/histcount.o lib/view.o lib/cmd.o lib/cmdhist.o \
          lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o lib/place.o lib/array.o \
          lib/directive.o lib/seq.o lib/slurm.o lib/clock.o lib/alloc.o \
-         lib/rec.o
+         lib/rec.o lib/share.o lib/group.o
 LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
           bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log \
           bin/iar-fetch bin/iar-node bin/iar-suspend bin/iar-resume \
-          bin/iar-modify bin/iar-export
+          bin/iar-modify bin/iar-export bin/iar-share
 LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage \
           libexec/iar-prune
@@ -94,7 +94,7 @@ OBJ_DISPATCH = libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o \
     libexec/dispatch-array.o libexec/dispatch-dep.o libexec/dispatch-retry.o \
     libexec/dispatch-done.o libexec/dispatch-slurm.o \
-    libexec/dispatch-event.o
+    libexec/dispatch-event.o libexec/dispatch-share.o libexec/dispatch-group.o
 OBJ_RUN = libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o \
     libexec/shepherd-env.o libexec/stage.o
 bin/iar-log: bin/iar-log.o
@@ -104,6 +104,7 @@ bin/iar-suspend: bin/iar-suspend.o
 bin/iar-resume: bin/iar-resume.o
 bin/iar-modify: bin/iar-modify.o
 bin/iar-export: bin/iar-export.o
+bin/iar-share: bin/iar-share.o
 libexec/iar-dispatch: $(OBJ_DISPATCH)
 libexec/iar-run: $(OBJ_RUN)
 libexec/iar-rebuild: libexec/iar-rebuild.o

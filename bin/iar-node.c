@@ -33,6 +33,7 @@
 #include "cmd.h"
 #include "file.h"
 #include "fmt.h"
+#include "group.h"
 #include "job.h"
 #include "msg.h"
 #include "node.h"
@@ -48,6 +49,8 @@ static const char usage[] =
 "       iar-node drain|resume|maintenance NAME [--reason TEXT]\n"
 "       iar-node tag NAME TAGS\n"
 "       iar-node remove NAME\n"
+"       iar-node group NAME NODE...    (a node group: --group/-p NAME)\n"
+"       iar-node group -l | -d NAME    (list the groups; remove one)\n"
 "options of register and add:\n"
 "      --tags T1,T2     tags for --constraint\n"
 "      --weight N       placement weight (default 1)\n"
@@ -681,12 +684,57 @@ node_list(const struct opts *o)
 	return 0;
 }
 
+/* iar-node group: nodes/.groups (group.h). args: what follows "group". */
+static int
+node_group(int n, char **args)
+{
+	struct node_group *g;
+	size_t ng, i;
+	int nodes, k, fd;
+
+	if ((nodes = open(paths_nodes(), O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
+		msg_die(EX_TEMP, "cannot open '%s':", paths_nodes());
+	if (n == 1 && (!strcmp(args[0], "-l") || !strcmp(args[0], "--list"))) {
+		group_load(nodes, &g, &ng);
+		for (i = 0; i < ng; i++)
+			printf("%s %s\n", g[i].name, g[i].nodes);
+		free(g);
+		return fflush(stdout) == 0 ? 0 : EX_TEMP;
+	}
+	if (n == 2 && (!strcmp(args[0], "-d") || !strcmp(args[0],
+	    "--remove"))) {
+		admin_check("remove a group");
+		if (group_remove(nodes, args[1]) < 0)
+			msg_die(errno == ENOENT ? EX_NOTFOUND : errno == EINVAL ?
+			    EX_USAGE : EX_TEMP, "cannot remove group '%s':",
+			    args[1]);
+		return 0;
+	}
+	if (n < 2 || args[0][0] == '-')
+		usage_die(NULL);
+	if (!group_name_ok(args[0]))
+		msg_die(EX_USAGE, "bad group name '%s'", args[0]);
+	admin_check("change a group");
+	for (k = 1; k < n; k++) {
+		name_check(args[k]);
+		if ((fd = node_dir_open(args[k])) < 0)
+			msg_die(EX_NOTFOUND, "cannot put node '%s' in group "
+			    "'%s': no such node", args[k], args[0]);
+		close(fd);
+	}
+	if (group_write(nodes, args[0], args + 1, (size_t)n - 1) < 0)
+		msg_die(errno == E2BIG ? EX_USAGE : EX_TEMP, "cannot write "
+		    "group '%s':", args[0]);
+	return 0;
+}
+
 /* The subcommands main() knows. */
 static int
 node_sub_ok(const char *sub)
 {
 	static const char *const subs[] = { "register", "add", "list",
-	    "drain", "maintenance", "resume", "tag", "remove" };
+	    "drain", "maintenance", "resume", "tag", "remove", "group" };
 	size_t i;
 
 	for (i = 0; i < sizeof subs / sizeof subs[0]; i++)
@@ -720,6 +768,10 @@ main(int argc, char **argv)
 	if (!node_sub_ok(sub)) {
 		msg_warn("unknown command '%s'", sub);
 		usage_die(NULL);
+	}
+	if (!strcmp(sub, "group")) {
+		cmd_setup(&cmd, argv[0]);
+		return node_group(argc - 2, argv + 2);
 	}
 	opterr = 0;
 	optind = 2;

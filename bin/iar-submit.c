@@ -49,6 +49,7 @@ static const char usage[] =
 "      --priority N      higher runs first; users may only lower theirs\n"
 "      --nice[=N]        priority -N (100 without N)\n"
 "  -p, --partition TAG   only on nodes with this tag (sbatch's partition)\n"
+"      --group NAME      only on nodes of this group (iar-node group)\n"
 "  -n, --ntasks N        N tasks on the one node: N times -c cores\n"
 "  -N, --nodes 1         one node (iar runs every job on one)\n"
 "      --mem-per-cpu SIZE  memory per core\n"
@@ -105,6 +106,7 @@ static const struct option longopts[] = {
 	{ "numa", no_argument, NULL, O_NUMA },
 	{ "cpu-kind", required_argument, NULL, O_CPU_KIND },
 	{ "constraint", required_argument, NULL, 'C' },
+	{ "group", required_argument, NULL, O_PARTITION },
 	{ "nodelist", required_argument, NULL, 'w' },
 	{ "exclude", required_argument, NULL, 'x' },
 	{ "git", required_argument, NULL, O_GIT },

@@ -12,11 +12,13 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "buf.h"
 #include "cmd.h"
 #include "job.h"
 #include "msg.h"
 #include "paths.h"
+#include "share.h"
 #include "spool.h"
 #include "submit.h"
 #include "view.h"
@@ -45,6 +47,29 @@ submit_after_check(struct cmd *c, gid_t iar_gid, const struct job *j)
 			msg_die(EX_NOTFOUND, "cannot depend on job %" PRIu64
 			    ": no such job", j->after[i].id);
 	}
+}
+
+/* max_queued_per_user, limit_user and limit_group queued= (iar.conf(5)):
+ * a new array counts as its tasks. */
+static void
+submit_queued_check(struct cmd *c, gid_t iar_gid, const struct job *j)
+{
+	struct job_array a;
+	char why[256];
+	uint64_t add = 1;
+	int r;
+
+	if (j->array[0] && job_array_parse(j->array, &a, why, sizeof why) == 0)
+		add = a.count;
+	if (iar_gid != getegid() && setegid(iar_gid) < 0)
+		msg_die(EX_TEMP, "cannot take the group privilege:");
+	r = share_queued_ok(&c->conf.share, &c->sp, getuid(), add, why,
+	    sizeof why);
+	if (r == -2)
+		msg_die(EX_TEMP, "cannot count the queued jobs in '%s':",
+		    paths_spool());
+	if (r < 0)
+		msg_die(EX_REJECT, "cannot submit: %s (max_queued)", why);
 }
 
 /* -W, a job that did not complete: say why on standard error, with the
@@ -119,6 +144,7 @@ submit_commit(struct cmd *c, gid_t iar_gid, struct job *j, int have_bundle,
 	int tries;
 
 	submit_after_check(c, iar_gid, j);
+	submit_queued_check(c, iar_gid, j);
 	buf_init(&file);
 	for (tries = 0; ; tries++) {
 		if (iar_gid != getegid() && setegid(iar_gid) < 0)

@@ -61,6 +61,7 @@ conf_defaults(struct conf *c)
 	c->kill_invalid_depend = 1;
 	c->bundle_grace = 3600;
 	snprintf(c->git_schemes, sizeof c->git_schemes, "https ssh file path");
+	share_conf_defaults(&c->share);
 }
 
 int
@@ -251,7 +252,7 @@ conf_set(struct conf *c, const char *k, const char *v)
 			return -1;
 		c->hb_timeout = (unsigned)n;
 	} else
-		return -2;
+		return share_conf_set(&c->share, k, v);
 	return 0;
 }
 

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "share.h"
+
 struct conf {
 	char node[64];		/* node_name: this host's node (hostname) */
 	char cg_parent[128];	/* cgroup_parent: "iar" */
@@ -47,6 +49,8 @@ struct conf {
 				 * dependency can never be met ends
 				 * CANCELLED at once (1); 0 = it stays
 				 * PENDING, DependencyNeverSatisfied */
+	struct share_conf share;	/* fairshare*, max_*_per_user,
+				 * limit_user, limit_group (share.h) */
 };
 
 enum { PL_PACK, PL_SPREAD, PL_RR, PL_WEIGHTED, PL_FASTEST, PL_N };

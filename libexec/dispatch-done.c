@@ -177,6 +177,7 @@ disp_done_record(struct disp *d)
 			d->hist_failing = 0;
 		}
 		d->hist_dirty = 1;
+		disp_share_ended(d, v.uid, v.cores, v.started_us, v.ended_us);
 		/* Jobs after it learn at once, in this same pass: it has
 		 * ended for good (no retry is due) and is recorded. */
 		disp_dep_final_note(d, id, v.state);

@@ -106,6 +106,7 @@ qjob_read(struct disp *d, const char *name, struct qjob *q, char *why,
 	    j.begin_us > clock_now_us();
 	if (q->prio > 0 && st.st_uid != 0 && st.st_uid != geteuid())
 		q->prio = 0;
+	q->uid = st.st_uid;
 	return 0;
 }
 
@@ -478,6 +479,7 @@ disp_queue_schedule(struct disp *d)
 		return;
 	}
 	qsort(q, n, sizeof *q, qjob_cmp);
+	disp_share_order(d, q, n);
 	kick = calloc(d->nn ? d->nn : 1, sizeof *kick);
 	want_why = now - d->whyw_us >= WHY_EVERY_US;
 	/* Jobs that wait now get their why line within a second, even if
@@ -497,6 +499,16 @@ disp_queue_schedule(struct disp *d)
 		if (q[i].dep && disp_dep_ready(d, &q[i], want_why ? &why :
 		    NULL, &nwhy) <= 0)
 			continue;
+		/* Held back by a limit: no reservation either. */
+		if (disp_share_blocked(d, &q[i], text, sizeof text)) {
+			if (want_why && nwhy < WHY_MAX) {
+				buf_addf(&why, "%" PRIu64 "=", q[i].id);
+				buf_add_escaped(&why, text, strlen(text));
+				buf_addc(&why, '\n');
+				nwhy++;
+			}
+			continue;
+		}
 		req_from(&q[i], &r, now);
 		if (match_never(d, &q[i], &r))
 			continue;
@@ -508,6 +520,7 @@ disp_queue_schedule(struct disp *d)
 		fail[0] = 0;
 		if (c >= 0 && match_assign(d, &q[i], (size_t)c, &r,
 		    &kick[c], fail, sizeof fail) == 0) {
+			disp_share_took(d, &q[i]);
 			if (d->pn[c].cores_free + r.cores == maxfree)
 				maxfree = pool_maxfree(d);
 			continue;
@@ -541,4 +554,5 @@ disp_queue_schedule(struct disp *d)
 		why_flush(d, &why, nwhy);
 	buf_free(&why);
 	free(q);
+	disp_share_write(d);
 }

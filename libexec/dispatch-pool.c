@@ -274,6 +274,7 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 		ns.weight = 1;
 	}
 	snprintf(p->tags, sizeof p->tags, "%s", ns.tags);
+	snprintf(m->tags_base, sizeof m->tags_base, "%s", ns.tags);
 	p->weight = ns.weight ? ns.weight : 1;
 	m->bind = strcmp(ns.kind, "sim") != 0;
 	if (node_state_read(fd, &p->admin, m->reason, sizeof m->reason) < 0) {
@@ -515,17 +516,23 @@ match_nodes_load(struct disp *d)
 
 /* A job's alloc file: what it holds on its node. */
 static void
-mjob_read(struct disp *d, uint64_t id, struct mjob *j)
+mjob_read(struct disp *d, int rundir, uint64_t id, struct mjob *j)
 {
+	char name[32];
+	struct stat st;
 	int jd;
 
 	memset(j, 0, sizeof *j);
 	j->id = id;
 	j->cores = 1;
-	if ((jd = spool_jobdir_open(&d->sp, id, 0)) < 0)
-		return;
-	disp_alloc_read(jd, id, j, NULL);
-	close(jd);
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	if ((jd = spool_jobdir_open(&d->sp, id, 0)) >= 0) {
+		disp_alloc_read(jd, id, j, NULL);
+		close(jd);
+	}
+	/* its owner, for fair share (dispatch-share.c) */
+	j->uid = fstatat(rundir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ?
+	    st.st_uid : 0;
 }
 
 /* Keep what the head just assigned in the node's cache, so that the next
@@ -545,6 +552,7 @@ disp_pool_add(struct mnode *m, const struct qjob *q, const struct place_req *r,
 	snprintf(j.cpus, sizeof j.cpus, "%s", cpus);
 	disp_gpus_parse(gpus, &j);
 	j.array_job = q->array_job;
+	j.uid = q->uid;
 	if (!(nj = realloc(m->jobs, (m->njobs + 1) * sizeof *nj)))
 		return;
 	m->jobs = nj;
@@ -571,8 +579,6 @@ match_usage(struct disp *d)
 		ids = rundir >= 0 ? disp_dir_ids(rundir, &nids) : NULL;
 		if (rundir < 0)
 			nids = 0;
-		if (rundir >= 0)
-			close(rundir);
 		/* The same jobs as last pass (a full pool, the usual case):
 		 * the array is kept as it is, nothing copied. */
 		for (m = 0; nids == mn->njobs && m < nids && mn->jobs[m].id ==
@@ -588,13 +594,15 @@ match_usage(struct disp *d)
 				if (k < mn->njobs && mn->jobs[k].id == ids[m])
 					nj[m] = mn->jobs[k];
 				else
-					mjob_read(d, ids[m], &nj[m]);
+					mjob_read(d, rundir, ids[m], &nj[m]);
 			}
 			free(ids);
 			free(mn->jobs);
 			mn->jobs = nj;
 			mn->njobs = nj ? nids : 0;
 		}
+		if (rundir >= 0)
+			close(rundir);
 		/* The picture: cores, memory and GPUs held. */
 		p->busy[0] = 0;
 		memset(p->numa_used, 0, sizeof p->numa_used);
@@ -709,6 +717,7 @@ void
 disp_pool_load(struct disp *d)
 {
 	match_nodes_load(d);
+	disp_group_tags(d);
 	match_usage(d);
 	match_down(d);
 }

@@ -56,6 +56,7 @@ struct qjob {
 	int is_array;		/* an array job: expanded, never run */
 	unsigned gen;		/* node generation it was checked against */
 	int dep;		/* may have to wait: dispatch-dep.c */
+	uid_t uid;		/* its owner (the file's) */
 };
 
 /* A node as the matching pass sees it (dispatch-match.c). */
@@ -68,6 +69,7 @@ struct mjob {			/* a job in run/NODE, from its alloc */
 	int numa;		/* 1 + the NUMA node all its cores are in,
 				 * -1 several, 0 not worked out yet */
 	uint64_t array_job;	/* a task of this array; 0 = not a task */
+	uid_t uid;		/* its owner (run/NODE/ID's) */
 };
 struct mnode {
 	struct topo *topo;	/* cached while topology.xml is unchanged */
@@ -84,6 +86,9 @@ struct mnode {
 	int noexec;		/* no executor holds nodes/NAME/lock */
 	struct timespec dir_mtime;	/* nodes/NAME when last read */
 	char reason[256];	/* the admin state's reason */
+	char tags_base[192];	/* its own tags, before its groups' names
+				 * (dispatch-group.c) */
+	char tags_full[192];	/* with them, as last given to place */
 };
 
 /* dispatch-dep.c's cache, kept for the dispatcher's life: other jobs'
@@ -171,6 +176,7 @@ struct disp {
 	size_t slurm_len;
 	int64_t slurm_probe_us, slurm_ok_us;	/* last probe started, and
 				 * started of the last that answered */
+	struct dshare *share;	/* fair share (dispatch-share.c) */
 };
 struct speed {
 	uint64_t key;		/* node and name hashed; 0 = empty slot */
@@ -323,5 +329,25 @@ void disp_node_beat(struct disp *d);
 int disp_node_beat_ms(struct disp *d);
 /* Wake the executor watching run/NODE (rundir): touch run/NODE/.kick. */
 void disp_node_kick(int rundir);
+
+/* dispatch-group.c: add each node's groups' names to its tags. */
+void disp_group_tags(struct disp *d);
+
+/* dispatch-share.c: fair share and per-user limits (share.h) */
+struct dshare;
+/* Count what each user runs and queues (q: this pass's queue, in
+ * priority and id order) and, with fairshare on, order q fairly. */
+void disp_share_order(struct disp *d, struct qjob *q, size_t n);
+/* Would q go past a limit of its owner or their group? 1 with why. */
+int disp_share_blocked(struct disp *d, const struct qjob *q, char *why,
+    size_t whysz);
+/* q was assigned this pass. */
+void disp_share_took(struct disp *d, const struct qjob *q);
+/* The head recorded an ended job: add its core-seconds. */
+void disp_share_ended(struct disp *d, uid_t uid, unsigned cores,
+    int64_t started_us, int64_t ended_us);
+/* spool/share, when changed, at most once a second. */
+void disp_share_write(struct disp *d);
+void disp_share_free(struct disp *d);
 
 #endif

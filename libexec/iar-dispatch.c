@@ -908,6 +908,7 @@ main(int argc, char **argv)
 		close(d.nodefd);
 	free(d.run);
 	disp_match_free(&d);
+	disp_share_free(&d);
 	spool_close(&d.sp);
 	return 0;
 }

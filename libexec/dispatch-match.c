@@ -317,6 +317,10 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	disp_pool_add(&d->mn[k], q, r, cpus, gpus);
 	if (d->verbose)
 		msg_log("ASSIGN", "job %s to %s cpus %s", name, p->name, cpus);
+	/* It left the queue: if it comes back (a retry, a requeue) before
+	 * a pass sees queue/ without it, its file is read again, with the
+	 * not-before a retry set. */
+	disp_queue_forget(d, q->id);
 	return 0;
 }
 

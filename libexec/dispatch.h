@@ -104,79 +104,93 @@ struct dep_cache {
 	int64_t wake_us;	/* the next not-before seen; 0 = none */
 };
 
+/* The dispatcher's state, in its two roles (see the README): every
+ * process is its node's executor; the one holding the spool lock is also
+ * the head. The two parts are anonymous members, so d->field reaches
+ * either; a field belongs to the part its role uses. */
 struct disp {
+	/* both roles */
 	struct conf conf;
 	struct spool sp;
-	struct hist *hist;	/* NULL if the history cannot be opened */
-	struct dep_cache dep;	/* dispatch-dep.c's, head only */
 	struct topo *topo;
 	int cg;			/* CG_V1, CG_V2 or CG_NONE */
 	char cg_why[256];
 	unsigned node_cores;
 	uint64_t node_mem;
 	int verbose;
-	int wakefd;		/* write end of the shepherds' wake pipe */
-	/* this pass's picture of the node */
-	struct running *run;
-	size_t nrun, caprun;
-	size_t nending;		/* shepherds writing results (cores free) */
-	char busy[TOPO_LIST_MAX];	/* PU list held by running jobs */
-	uint64_t mem_used;
-	unsigned started, reaped, accepted;
-	int dirty_done, dirty_queue;
-	int hist_dirty;		/* stored since the last checkpoint */
-	/* a store failed (a full disk): no retry before hist_retry_us,
-	 * and one log line per streak of failures, not one per pass */
-	int64_t hist_retry_us;
-	int hist_failing;
-	/* ended jobs stored in the history, still in done/: each moves to
-	 * jobs/ID/job after the next checkpoint, so that readers, who see
-	 * the history as of the last one, always find it somewhere */
-	uint64_t *recorded;
-	size_t nrecorded, caprecorded;
-	/* queued jobs seen in earlier passes, sorted by id: a pass reads
-	 * only the files of jobs it has not seen */
-	struct qjob *qcache;
-	size_t nqcache;
-	/* the node registry (dispatch-node.c) */
-	int nodefd;		/* nodes/NAME */
-	int64_t beat_us;	/* last heartbeat written */
-	int why_known;		/* whytext is what spool/why holds */
-	/* roles: every process executes its node's jobs; the one holding the
-	 * spool lock is the head (accepts, matches for all nodes, records) */
-	int head;
-	int nodelock;		/* fd holding nodes/NAME/lock */
-	char cgparent[192];	/* this node's jobs' cgroup parent */
-	int bind;		/* pin this node's jobs to their cores */
-	/* the registry as the head sees it: mn[i] and pn[i] are one node,
-	 * sorted by name */
-	struct mnode *mn;
-	struct place_node *pn;
-	size_t nn;
-	unsigned gen;		/* bumped when the set of nodes changes */
-	size_t rr;		/* round-robin cursor */
-	int64_t watch_us;	/* last heartbeat progress check */
-	struct timespec nodes_mtime;	/* nodes/ when its names were read */
-	int64_t whyw_us;	/* last spool/why write */
-	int64_t why_due_us;	/* a pass then writes why for waiting jobs */
-	struct buf *whytext;	/* what spool/why holds now */
-	/* placement = fastest: mean run times per node and job name */
-	struct speed *speeds;
-	size_t nspeeds, capspeeds;
-	int speeds_loaded;
+	int head;		/* this process holds the spool lock */
 	int again;		/* run another pass at once (tasks spawned) */
-	/* kind slurm (dispatch-slurm.c): jobs are handed to Slurm */
-	int slurm;
-	char slurm_part[64];	/* its partition, "" the default one */
-	int slurm_down;		/* sinfo failed at the last probe */
-	int slurm_quiet;	/* "no heartbeat" said since it answered */
-	int slurm_fd;		/* the probe's pipe (dispatch-node.c); -1:
+	int dirty_done, dirty_queue;	/* this pass moved jobs there */
+	struct {	/* the executor: this node's jobs (dispatch-run.c,
+			 * dispatch-node.c, dispatch-slurm.c) */
+		int wakefd;	/* write end of the shepherds' wake pipe */
+		/* this pass's picture of the node */
+		struct running *run;
+		size_t nrun, caprun;
+		size_t nending;	/* shepherds writing results (cores free) */
+		char busy[TOPO_LIST_MAX];	/* PU list held by running jobs */
+		uint64_t mem_used;
+		/* the node registry (dispatch-node.c) */
+		int nodefd;	/* nodes/NAME */
+		int64_t beat_us;	/* last heartbeat written */
+		int nodelock;	/* fd holding nodes/NAME/lock */
+		char cgparent[192];	/* this node's jobs' cgroup parent */
+		int bind;	/* pin this node's jobs to their cores */
+		/* kind slurm (dispatch-slurm.c): jobs are handed to Slurm */
+		int slurm;
+		char slurm_part[64];	/* its partition, "" the default one */
+		int slurm_down;	/* sinfo failed at the last probe */
+		int slurm_quiet;	/* "no heartbeat" said since it answered */
+		int slurm_fd;	/* the probe's pipe (dispatch-node.c); -1:
 				 * none running */
-	char slurm_line[600];
-	size_t slurm_len;
-	int64_t slurm_probe_us, slurm_ok_us;	/* last probe started, and
-				 * started of the last that answered */
-	struct dshare *share;	/* fair share (dispatch-share.c) */
+		char slurm_line[600];
+		size_t slurm_len;
+		int64_t slurm_probe_us, slurm_ok_us;	/* last probe started,
+				 * and started of the last that answered */
+	};
+	struct {	/* the head: incoming/, the queue, the pool, the
+			 * history */
+		struct hist *hist;	/* NULL if it cannot be opened */
+		struct dep_cache dep;	/* dispatch-dep.c's */
+		unsigned started, reaped, accepted;
+		int hist_dirty;	/* stored since the last checkpoint */
+		/* a store failed (a full disk): no retry before
+		 * hist_retry_us, and one log line per streak of failures,
+		 * not one per pass */
+		int64_t hist_retry_us;
+		int hist_failing;
+		/* ended jobs stored in the history, still in done/: each
+		 * moves to jobs/ID/job after the next checkpoint, so that
+		 * readers, who see the history as of the last one, always
+		 * find it somewhere */
+		uint64_t *recorded;
+		size_t nrecorded, caprecorded;
+		/* queued jobs seen in earlier passes, sorted by id: a pass
+		 * reads only the files of jobs it has not seen */
+		struct qjob *qcache;
+		size_t nqcache;
+		/* the registry as the head sees it: mn[i] and pn[i] are one
+		 * node, sorted by name */
+		struct mnode *mn;
+		struct place_node *pn;
+		size_t nn;
+		unsigned gen;	/* bumped when the set of nodes changes */
+		size_t rr;	/* round-robin cursor */
+		int64_t watch_us;	/* last heartbeat progress check */
+		struct timespec nodes_mtime;	/* nodes/ when its names were
+						 * read */
+		int why_known;	/* whytext is what spool/why holds */
+		int64_t whyw_us;	/* last spool/why write */
+		int64_t why_due_us;	/* a pass then writes why for waiting
+					 * jobs */
+		struct buf *whytext;	/* what spool/why holds now */
+		/* placement = fastest: mean run times per node and job
+		 * name */
+		struct speed *speeds;
+		size_t nspeeds, capspeeds;
+		int speeds_loaded;
+		struct dshare *share;	/* fair share (dispatch-share.c) */
+	};
 };
 struct speed {
 	uint64_t key;		/* node and name hashed; 0 = empty slot */

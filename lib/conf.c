@@ -50,6 +50,7 @@ conf_defaults(struct conf *c)
 	c->pass_seconds = 55;
 	c->hb_interval = 60;
 	c->hb_timeout = 300;
+	c->lost_after = 3600;
 	c->retry_backoff = 10;
 	c->retry_backoff_max = 3600;
 	c->max_bundle_size = 1ULL << 30;
@@ -246,6 +247,9 @@ conf_set(struct conf *c, const char *k, const char *v)
 		if (!conf_name_ok(v, 0) || strlen(v) >= sizeof c->head_node)
 			return -1;
 		strcpy(c->head_node, v);
+	} else if (strcmp(k, "lost_after") == 0) {
+		if (job_secs_parse(v, &c->lost_after) < 0)
+			return -1;
 	} else if (strcmp(k, "heartbeat_timeout") == 0) {
 		if (conf_uint(v, 7 * 86400, &n) < 0 || n == 0)
 			return -1;

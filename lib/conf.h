@@ -26,6 +26,8 @@ struct conf {
 	unsigned node_cores;	/* node_cores: cores jobs may use, 0 = all */
 	unsigned hb_interval;	/* heartbeat_interval: seconds (60) */
 	unsigned hb_timeout;	/* heartbeat_timeout: seconds (300) */
+	uint64_t lost_after;	/* lost_after: seconds an away node keeps a
+				 * job whose --lost-after is not given (3600) */
 	uint64_t max_bundle_size; /* max_bundle_size: bytes */
 	char git_schemes[128];	/* git_schemes: allowed URL schemes, spaces */
 	int placement;		/* placement: PL_PACK ... (pack) */

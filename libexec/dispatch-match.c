@@ -86,6 +86,7 @@ qjob_read(struct disp *d, const char *name, struct qjob *q, char *why,
 	q->numa = j.numa;
 	q->cpukind = j.cpukind;
 	q->namekey = disp_speed_hash(j.name);
+	q->lost_after = j.lost_after;
 	/* A task only if the head made it (its owner may have written
 	 * array_job= into any file of theirs). */
 	if (j.array_job) {
@@ -299,6 +300,8 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	    d->mn[k].bind, q->cores, mem, q->time, r->end_us, req);
 	if (q->array_job)
 		buf_addf(&b, "array=%" PRIu64 "\n", q->array_job);
+	buf_addf(&b, "lost_after=%" PRIu64 "\n", q->lost_after ?
+	    q->lost_after : d->conf.lost_after);
 	buf_adds(&b, "end\n");
 	ok = !b.err && file_replace(jobdir, JOBDIR_ALLOC, b.s, b.len, 0644,
 	    0) == 0;

@@ -341,14 +341,23 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 		struct node_heartbeat hb;
 
 		m->still = node_alive_check(fd, (int64_t)time(NULL));
+		memset(&hb, 0, sizeof hb);
 		if (node_heartbeat_read(fd, &hb) == 0)
 			m->hb_mem = hb.mem_total;
+		m->away = hb.away;
+		/* power and heat: no new work (iar-node(5)) */
+		p->power = node_power_check(&ns, &hb, m->hot, p->power_why,
+		    sizeof p->power_why);
+		m->hot = p->power == NP_HOT;
+		p->power = p->power == NP_HOT ? PR_HOT : p->power ==
+		    NP_BATTERY ? PR_BATTERY : 0;
 		/* An executor (iar-dispatch --node NAME) holds its lock; a
 		 * node that only beats (iar-heartbeat) gets no new jobs. */
 		m->noexec = !node_executor_running(fd);
 	}
 	p->down = own ? 0 : m->still < 0 || m->still >
-	    (long)d->conf.hb_timeout ? 1 : m->noexec ? 2 : 0;
+	    (long)d->conf.hb_timeout ? (m->still >= 0 && m->away ? 3 : 1) :
+	    m->noexec ? 2 : 0;
 	if (host && d->conf.node_memory)
 		p->mem = d->conf.node_memory;
 	else if (ns.memory)
@@ -544,6 +553,7 @@ disp_pool_add(struct mnode *m, const struct qjob *q, const struct place_req *r,
 	snprintf(j.cpus, sizeof j.cpus, "%s", cpus);
 	disp_gpus_parse(gpus, &j);
 	j.array_job = q->array_job;
+	j.lost_after = q->lost_after;
 	if (!(nj = realloc(m->jobs, (m->njobs + 1) * sizeof *nj)))
 		return;
 	m->jobs = nj;
@@ -646,7 +656,18 @@ match_usage(struct disp *d)
 	}
 }
 
-/* Requeue the jobs of nodes that are down, each once its lock is free. */
+/* How long an away node keeps job j: its lost_after, never less than
+ * heartbeat_timeout (it is down then in any case). */
+long
+disp_lost_after(const struct disp *d, const struct mjob *j)
+{
+	uint64_t t = j->lost_after ? j->lost_after : d->conf.lost_after;
+
+	return (long)(t > d->conf.hb_timeout ? t : d->conf.hb_timeout);
+}
+
+/* Requeue the jobs of nodes that are down, each once its lock is free;
+ * an away node's, once their lost_after runs out. */
 static void
 match_down(struct disp *d)
 {
@@ -657,10 +678,14 @@ match_down(struct disp *d)
 		char cause[128];
 		int rundir;
 
-		if (p->down != 1 || !d->mn[i].njobs ||
+		if ((p->down != 1 && p->down != 3) || !d->mn[i].njobs ||
 		    (rundir = spool_run_open(&d->sp, p->name, 0)) < 0)
 			continue;
-		if (d->mn[i].still < 0)
+		if (p->down == 3)
+			snprintf(cause, sizeof cause, "node %s away (asleep) "
+			    "for %ld s, past the job's lost_after", p->name,
+			    d->mn[i].still);
+		else if (d->mn[i].still < 0)
 			snprintf(cause, sizeof cause, "node %s down (no "
 			    "heartbeat)", p->name);
 		else
@@ -673,6 +698,10 @@ match_down(struct disp *d)
 			int jd, lk;
 
 			snprintf(name, sizeof name, "%" PRIu64, id);
+			/* Away: kept until its lost_after runs out. */
+			if (p->down == 3 && d->mn[i].still <= disp_lost_after(d,
+			    &d->mn[i].jobs[m]))
+				continue;
 			if ((jd = spool_jobdir_open(&d->sp, id, 0)) < 0)
 				continue;
 			/* Handed to Slurm: it lives on there, and the node's

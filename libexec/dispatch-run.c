@@ -125,6 +125,8 @@ disp_alloc_read(int jobdir, uint64_t id, struct mjob *j, int64_t *wall)
 			j->end_us = strtoll(s, NULL, 10);
 		if ((s = rec_get(kv, n, "array")))
 			j->array_job = strtoull(s, NULL, 10);
+		if ((s = rec_get(kv, n, "lost_after")))
+			j->lost_after = strtoull(s, NULL, 10);
 		if (wall && (s = rec_get(kv, n, "time")))
 			*wall = strtoll(s, NULL, 10);
 		if ((s = rec_get(kv, n, "gpus")))

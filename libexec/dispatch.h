@@ -44,6 +44,7 @@ struct qjob {
 	int is_array;		/* an array job: expanded, never run */
 	unsigned gen;		/* node generation it was checked against */
 	int dep;		/* may have to wait: dispatch-dep.c */
+	uint64_t lost_after;	/* --lost-after, seconds; 0 = iar.conf's */
 };
 
 /* A node as the matching pass sees it (dispatch-match.c). */
@@ -56,6 +57,8 @@ struct mjob {			/* a job in run/NODE, from its alloc */
 	int numa;		/* 1 + the NUMA node all its cores are in,
 				 * -1 several, 0 not worked out yet */
 	uint64_t array_job;	/* a task of this array; 0 = not a task */
+	uint64_t lost_after;	/* an away node keeps it this long (alloc's
+				 * lost_after=; 0 = iar.conf's) */
 };
 struct mnode {
 	struct topo *topo;	/* cached while topology.xml is unchanged */
@@ -70,6 +73,8 @@ struct mnode {
 	long still;		/* seconds its heartbeat has not moved */
 	uint64_t hb_mem;	/* MemTotal its heartbeat reports */
 	int noexec;		/* no executor holds nodes/NAME/lock */
+	int away;		/* its last beat said it goes to sleep */
+	int hot;		/* too hot at the last look (resume_temp) */
 	struct timespec dir_mtime;	/* nodes/NAME when last read */
 	char reason[256];	/* the admin state's reason */
 };
@@ -184,6 +189,9 @@ void disp_gpus_parse(const char *s, struct mjob *j);
  * *wall (walltime, seconds; may be NULL). 0 read, -1 absent or bad (j
  * then holds defaults: one core). */
 int disp_alloc_read(int jobdir, uint64_t id, struct mjob *j, int64_t *wall);
+/* How long an away node keeps j (seconds): its lost_after, or iar.conf's,
+ * and at least heartbeat_timeout. */
+long disp_lost_after(const struct disp *d, const struct mjob *j);
 /* Launch job id, assigned to this node (in rundir = run/NODE). 0 ok. */
 int disp_run_launch(struct disp *d, int rundir, uint64_t id);
 /* Signal the shepherd of a running job (cancel). 0 sent, -1 not running */

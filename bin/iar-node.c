@@ -48,7 +48,7 @@ static const char usage[] =
 "       iar-node drain|resume|maintenance NAME [--reason TEXT]\n"
 "       iar-node tag NAME TAGS\n"
 "       iar-node set NAME KEY=VALUE... (on_battery, max_temp, resume_temp,\n"
-"                        weight, max_jobs: see iar-node(5))\n"
+"                        on_hot, weight, max_jobs: see iar-node(5))\n"
 "       iar-node remove NAME\n"
 "options of register and add:\n"
 "      --tags T1,T2     tags for --constraint\n"
@@ -416,7 +416,7 @@ static int
 node_set(const char *name, char **kv, int n)
 {
 	static const char *const keys[] = { "on_battery", "max_temp",
-	    "resume_temp", "weight", "max_jobs" };
+	    "resume_temp", "on_hot", "weight", "max_jobs" };
 	struct node_settings s;
 	char text[2048];
 	int fd = node_open(name), i;
@@ -435,7 +435,8 @@ node_set(const char *name, char **kv, int n)
 				break;
 		if (!kv[i][kl] || k == sizeof keys / sizeof keys[0])
 			msg_die(EX_USAGE, "bad setting '%s' (on_battery=, "
-			    "max_temp=, resume_temp=, weight=, max_jobs=)",
+			    "max_temp=, resume_temp=, on_hot=, weight=, "
+			    "max_jobs=)",
 			    kv[i]);
 		if (len && text[len - 1] != '\n' && (size_t)len < sizeof text
 		    - 1)

@@ -156,6 +156,10 @@ node_settings_parse(const char *data, size_t len, struct node_settings *s)
 			if (n == NB_N)
 				return -1;
 			s->on_battery = (int)n;
+		} else if (!strcmp(line, "on_hot")) {
+			if (strcmp(eq, "no-new") && strcmp(eq, "suspend"))
+				return -1;
+			s->hot_suspend = eq[0] == 's';
 		} else if (!strcmp(line, "max_temp") ||
 		    !strcmp(line, "resume_temp")) {
 			if (node_uint(eq, 200, &n) < 0)
@@ -186,6 +190,9 @@ node_settings_write(int nodefd, const struct node_settings *s)
 	if (n > 0 && (size_t)n < sizeof text && s->on_battery)
 		n += snprintf(text + n, sizeof text - (size_t)n,
 		    "on_battery=%s\n", node_battery_names[s->on_battery]);
+	if (n > 0 && (size_t)n < sizeof text && s->hot_suspend)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+		    "on_hot=suspend\n");
 	if (n > 0 && (size_t)n < sizeof text && s->max_temp)
 		n += snprintf(text + n, sizeof text - (size_t)n,
 		    "max_temp=%u\n", s->max_temp);

@@ -1,7 +1,7 @@
 /* node.h: the files of one node, nodes/NAME/ (iar-node(5)).
  *
  * settings  key=value: kind, tags, weight, memory, gpus, on_battery,
- *           max_temp, resume_temp (durable)
+ *           max_temp, resume_temp, on_hot (durable)
  * state     "up", "drain" or "maintenance", then "reason=TEXT" (durable:
  *           tmp + fsync + rename, it must survive restarts)
  * heartbeat "iar-heartbeat 1", seq=, time=, load and memory ..., "end";
@@ -51,6 +51,8 @@ struct node_settings {
 	int on_battery;		/* NB_RUN, NB_NONEW, NB_SUSPEND */
 	unsigned max_temp;	/* C: no new work above it; 0 = no limit */
 	unsigned resume_temp;	/* C: work again below it; 0 = max_temp */
+	int hot_suspend;	/* on_hot = suspend: freeze running jobs while
+				 * too hot (default no-new) */
 };
 enum { NB_RUN, NB_NONEW, NB_SUSPEND, NB_N };
 extern const char *const node_battery_names[NB_N];

@@ -285,6 +285,7 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	unlinkat(jobdir, JOBDIR_CANCEL, 0);
 	unlinkat(jobdir, JOBDIR_SUSPEND, 0);
 	unlinkat(jobdir, JOBDIR_SUSPENDED, 0);
+	unlinkat(jobdir, JOBDIR_POWER, 0);
 	unlinkat(jobdir, "started", 0);
 	unlinkat(jobdir, "ended", 0);
 	unlinkat(jobdir, JOBDIR_RESULT, 0);

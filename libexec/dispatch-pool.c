@@ -341,19 +341,27 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 		struct node_heartbeat hb;
 
 		m->still = node_alive_check(fd, (int64_t)time(NULL));
-		memset(&hb, 0, sizeof hb);
 		if (node_heartbeat_read(fd, &hb) == 0)
 			m->hb_mem = hb.mem_total;
-		m->away = hb.away;
-		/* power and heat: no new work (iar-node(5)) */
-		p->power = node_power_check(&ns, &hb, m->hot, p->power_why,
-		    sizeof p->power_why);
-		m->hot = p->power == NP_HOT;
-		p->power = p->power == NP_HOT ? PR_HOT : p->power ==
-		    NP_BATTERY ? PR_BATTERY : 0;
 		/* An executor (iar-dispatch --node NAME) holds its lock; a
 		 * node that only beats (iar-heartbeat) gets no new jobs. */
 		m->noexec = !node_executor_running(fd);
+	}
+	/* Power and heat, whenever the settings or the heartbeat changed:
+	 * no new work, or frozen jobs (iar-node(5)). */
+	{
+		struct node_heartbeat hb;
+
+		if (node_heartbeat_read(fd, &hb) != 0)
+			memset(&hb, 0, sizeof hb);
+		m->away = hb.away;
+		p->power = node_power_check(&ns, &hb, m->hot, p->power_why,
+		    sizeof p->power_why);
+		m->hot = p->power == NP_HOT;
+		m->power_freeze = (p->power == NP_BATTERY && ns.on_battery ==
+		    NB_SUSPEND) || (p->power == NP_HOT && ns.hot_suspend);
+		p->power = p->power == NP_HOT ? PR_HOT : p->power ==
+		    NP_BATTERY ? PR_BATTERY : 0;
 	}
 	p->down = own ? 0 : m->still < 0 || m->still >
 	    (long)d->conf.hb_timeout ? (m->still >= 0 && m->away ? 3 : 1) :
@@ -489,6 +497,7 @@ match_nodes_load(struct disp *d)
 			}
 		} else {
 			mn[m].still = -1;
+			mn[m].frozen = 1;	/* a head before us may have */
 			changed = 1;
 		}
 		mn[m].dir_mtime = st.st_mtim;
@@ -733,12 +742,61 @@ match_down(struct disp *d)
 }
 
 
+/* on_battery = suspend, on_hot = suspend: freeze a node's running jobs
+ * while it is on battery or too hot, thaw them when it is no more. Only
+ * the jobs the head froze (JOBDIR_POWER) are thawed; iar-suspend's stay
+ * as they are. */
+static void
+match_power(struct disp *d)
+{
+	size_t i, m;
+
+	for (i = 0; i < d->nn; i++) {
+		struct mnode *mn = &d->mn[i];
+		int any = 0;
+
+		if (d->pn[i].down || (!mn->power_freeze && !mn->frozen))
+			continue;
+		for (m = 0; m < mn->njobs; m++) {
+			uint64_t id = mn->jobs[m].id;
+			struct stat st;
+			int jd, has;
+
+			if ((jd = spool_jobdir_open(&d->sp, id, 0)) < 0)
+				continue;
+			has = fstatat(jd, JOBDIR_POWER, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0;
+			if (mn->power_freeze && !has && fstatat(jd,
+			    JOBDIR_SUSPEND, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+			    disp_run_suspend(d, id, d->pn[i].name, 1) == 0) {
+				file_replace(jd, JOBDIR_POWER, "power\n", 6,
+				    0644, 0);
+				msg_log("POWER", "job %" PRIu64 ": frozen: node "
+				    "%s is %s (%s)", id, d->pn[i].name,
+				    d->pn[i].power == PR_HOT ? "too hot" :
+				    "on battery", d->pn[i].power_why);
+				has = 1;
+			} else if (!mn->power_freeze && has) {
+				unlinkat(jd, JOBDIR_POWER, 0);
+				disp_run_suspend(d, id, d->pn[i].name, 0);
+				msg_log("POWER", "job %" PRIu64 ": thawed: node "
+				    "%s", id, d->pn[i].name);
+				has = 0;
+			}
+			any |= has;
+			close(jd);
+		}
+		mn->frozen = any;
+	}
+}
+
 void
 disp_pool_load(struct disp *d)
 {
 	match_nodes_load(d);
 	match_usage(d);
 	match_down(d);
+	match_power(d);
 }
 
 void

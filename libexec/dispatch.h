@@ -75,6 +75,9 @@ struct mnode {
 	int noexec;		/* no executor holds nodes/NAME/lock */
 	int away;		/* its last beat said it goes to sleep */
 	int hot;		/* too hot at the last look (resume_temp) */
+	int power_freeze;	/* on battery or too hot, and set to suspend */
+	int frozen;		/* may hold jobs the head froze for power or
+				 * heat (JOBDIR_POWER): look at them */
 	struct timespec dir_mtime;	/* nodes/NAME when last read */
 	char reason[256];	/* the admin state's reason */
 };

@@ -376,8 +376,9 @@ api_node_json(struct cgi *c, struct buf *b, const struct data_nodes *d,
 	fmt_json_str(b, n->name);
 	buf_adds(b, ",\"state\":");
 	fmt_json_str(b, n->state);
-	buf_addf(b, ",\"up\":%s,\"executor\":%s,\"reason\":", n->up ?
-	    "true" : "false", n->exec ? "true" : "false");
+	buf_addf(b, ",\"up\":%s,\"away\":%s,\"executor\":%s,\"reason\":",
+	    n->up ? "true" : "false", n->away ? "true" : "false", n->exec ?
+	    "true" : "false");
 	fmt_json_str(b, n->reason);
 	if (n->hb_age >= 0)
 		buf_addf(b, ",\"heartbeat_age\":%lld", (long long)n->hb_age);
@@ -652,6 +653,11 @@ api_metrics(struct cgi *c)
 	for (i = 0; i < d.len; i++)
 		buf_addf(b, "iar_node_up{node=\"%s\"} %d\n", d.n[i].name,
 		    d.n[i].up);
+	api_metric_head(b, "iar_node_away", "gauge",
+	    "1 if the node said it goes to sleep and its heartbeat stopped.");
+	for (i = 0; i < d.len; i++)
+		buf_addf(b, "iar_node_away{node=\"%s\"} %d\n", d.n[i].name,
+		    d.n[i].away);
 	api_metric_head(b, "iar_node_cores", "gauge",
 	    "Cores of the node, from its topology.");
 	for (i = 0; i < d.len; i++)

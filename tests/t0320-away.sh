@@ -52,9 +52,13 @@ grep -q '^lost_after=3600$' "$IAR_ROOT/spool/jobs/$a/alloc" &&
 ok $? "the alloc records each job's lost_after (iar.conf's 1h; --lost-after 6)"
 iar-node resume n2
 
-# n1 goes to sleep.
-iar-heartbeat --node n1 --away +2h
-ok $? "iar-heartbeat --away +2h"
+# n1 goes to sleep: systemd runs the hook (etc/iar-sleep.sh) before.
+sleephook() {
+	IAR_LIBEXEC=$TOP/libexec IAR_SLEEP_NODE=n1 IAR_AWAY_UNTIL=+2h \
+	    sh "$TOP/etc/iar-sleep.sh" "$1" suspend
+}
+sleephook pre
+ok $? "the sleep hook (pre): iar-heartbeat --away +2h"
 grep -q '^away=[0-9]' "$IAR_ROOT/nodes/n1/heartbeat"
 ok $? "its heartbeat says away="
 sleep 1.5
@@ -66,6 +70,21 @@ waitfor 20 eval '[ "$(nstate n1)" = away ]'
 ok $? "n1 is away once its heartbeat stands still (not down)"
 iar-node list | grep -q '^n1  *away .*back by [0-9]'
 ok $? "iar-node list shows away and when it means to be back"
+cgi() {	# cgi PATH: the CGI's body, as a web server would run it
+	env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO="$1" \
+	    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
+	    SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" | sed '1,/^\r*$/d'
+}
+cgi /api/v1/nodes | python3 -c 'import json, sys
+n = {x["name"]: x for x in json.load(sys.stdin)["nodes"]}
+assert n["n1"]["state"] == "away" and n["n1"]["away"] is True, n["n1"]
+assert n["n2"]["state"] == "up" and n["n2"]["away"] is False, n["n2"]'
+ok $? "the CGI's /api/v1/nodes: n1 away, n2 up"
+cgi /metrics | grep -q '^iar_node_away{node="n1"} 1$' &&
+    cgi /metrics | grep -q '^iar_node_away{node="n2"} 0$'
+ok $? "/metrics: iar_node_away 1 for n1, 0 for n2"
+cgi /nodes | grep -q 'class="down">away<'
+ok $? "the CGI's node list shows n1 away"
 c=$(iar-submit --parsable --nodelist n1 -- true)
 has_why() { jfield "$c" reason | grep -q 'away (asleep): n1'; }
 waitfor 20 has_why
@@ -98,9 +117,9 @@ ok $? "the reason names n2 down"
 kill -CONT "$E_n1"
 waitfor 20 eval '[ "$(nstate n1)" = up ]'
 ok $? "n1 is up again when it beats"
-iar-heartbeat --node n1 --back
+sleephook post
 ! grep -q '^away=' "$IAR_ROOT/nodes/n1/heartbeat"
-ok $? "iar-heartbeat --back clears the mark"
+ok $? "the sleep hook (post): iar-heartbeat --back clears the mark"
 touch "$gate"
 waitfor 30 all_final "$a" "$c"
 is "$(jstate "$a"),$(jfield "$a" node),$(jfield "$a" requeues)" \

@@ -380,6 +380,11 @@ node_state_set(const char *name, int state, const char *reason)
 	admin_check("change a node's state");
 	if (reason && strlen(reason) > 512)
 		msg_die(EX_USAGE, "reason too long (512 bytes at most)");
+	/* resume: a fresh start for its health score too */
+	if (state == NA_UP && unlinkat(fd, NODE_HEALTH, 0) < 0 &&
+	    errno != ENOENT)
+		msg_die(EX_TEMP, "cannot remove '%s/%s/%s':", paths_nodes(),
+		    name, NODE_HEALTH);
 	if (node_state_write(fd, state, state == NA_UP ? NULL : reason) < 0)
 		msg_die(errno == EINVAL ? EX_USAGE : EX_TEMP, "cannot write "
 		    "'%s/%s/%s'%s", paths_nodes(), name, NODE_STATE,
@@ -569,7 +574,7 @@ struct row {
 	struct node_settings s;
 	struct node_heartbeat hb;
 	struct topo_summary ts;
-	int admin, topo_ok, has_hb, exec;
+	int admin, topo_ok, has_hb, exec, health;
 	long age;		/* seconds since seq moved; -1 no heartbeat */
 	uint64_t memory;
 	unsigned running, freec, gpus;
@@ -598,6 +603,12 @@ row_read(struct row *r, int fd, int64_t now)
 	r->has_hb = node_heartbeat_read(fd, &r->hb) == 0;
 	r->age = node_alive_check(fd, now);
 	r->exec = node_executor_running(fd);
+	{
+		struct node_health h;
+
+		node_health_read(fd, &h);
+		r->health = h.score;
+	}
 	if (r->age >= 0 && r->age > (long)cmd.conf.hb_timeout &&
 	    r->hb.away)
 		snprintf(r->state, sizeof r->state, "away");
@@ -705,6 +716,8 @@ row_machine(struct buf *b, const struct opts *o, const struct row *r)
 	row_field(b, o, "free_cores", r->topo_ok ? n[7] : "", 1, 0);
 	row_field(b, o, "battery", r->hb.battery, 0, 0);
 	row_field(b, o, "thermal", r->hb.thermal, 1, 0);
+	snprintf(n[10], 32, "%d", r->health);
+	row_field(b, o, "health", n[10], 1, 0);
 	row_field(b, o, "throttled", r->hb.throttled, 0, 0);
 	row_field(b, o, "executor", r->exec ? "1" : "0", 1, 0);
 	buf_adds(b, o->json ? "}" : "\n");
@@ -715,7 +728,8 @@ node_list(const struct opts *o)
 {
 	static const char hdr[] = "name,state,admin,reason,kind,tags,weight,"
 	    "cores,pus,numa,memory,gpus,load1,heartbeat_age,heartbeat_seq,"
-	    "seq_still,running,free_cores,battery,thermal,throttled,executor\n";
+	    "seq_still,running,free_cores,battery,thermal,health,throttled,"
+	    "executor\n";
 	struct row *rows = NULL;
 	size_t n = 0, cap = 0, i;
 	int64_t now = (int64_t)time(NULL);

@@ -376,9 +376,9 @@ api_node_json(struct cgi *c, struct buf *b, const struct data_nodes *d,
 	fmt_json_str(b, n->name);
 	buf_adds(b, ",\"state\":");
 	fmt_json_str(b, n->state);
-	buf_addf(b, ",\"up\":%s,\"away\":%s,\"executor\":%s,\"reason\":",
-	    n->up ? "true" : "false", n->away ? "true" : "false", n->exec ?
-	    "true" : "false");
+	buf_addf(b, ",\"up\":%s,\"away\":%s,\"health\":%d,\"executor\":%s,"
+	    "\"reason\":", n->up ? "true" : "false", n->away ? "true" :
+	    "false", n->health, n->exec ? "true" : "false");
 	fmt_json_str(b, n->reason);
 	if (n->hb_age >= 0)
 		buf_addf(b, ",\"heartbeat_age\":%lld", (long long)n->hb_age);
@@ -658,6 +658,11 @@ api_metrics(struct cgi *c)
 	for (i = 0; i < d.len; i++)
 		buf_addf(b, "iar_node_away{node=\"%s\"} %d\n", d.n[i].name,
 		    d.n[i].away);
+	api_metric_head(b, "iar_node_health", "gauge",
+	    "Health score 0-100 from recent job outcomes on the node.");
+	for (i = 0; i < d.len; i++)
+		buf_addf(b, "iar_node_health{node=\"%s\"} %d\n", d.n[i].name,
+		    d.n[i].health);
 	api_metric_head(b, "iar_node_cores", "gauge",
 	    "Cores of the node, from its topology.");
 	for (i = 0; i < d.len; i++)

@@ -561,6 +561,12 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 		DATA_COPY(n->state, "away");
 	}
 	n->exec = node_executor_running(nfd);
+	{
+		struct node_health h;
+
+		node_health_read(nfd, &h);
+		n->health = h.score;
+	}
 	for (i = 0; i < d->nrun; i++) {
 		char u[sizeof n->busy];
 

@@ -238,6 +238,50 @@ node_power_check(const struct node_settings *s,
 	return NP_OK;
 }
 
+void
+node_health_read(int nodefd, struct node_health *h)
+{
+	char text[256];
+	long len;
+
+	memset(h, 0, sizeof *h);
+	h->score = 100;
+	if ((len = file_read_small(nodefd, NODE_HEALTH, text, sizeof text)) <=
+	    0 || (size_t)len >= sizeof text - 1)
+		return;
+	text[len] = 0;
+	if (sscanf(text, "iar-health 1\nscore=%d\nok=%lf\nfailed=%lf\n"
+	    "lost=%lf\n", &h->score, &h->ok, &h->failed, &h->lost) != 4 ||
+	    h->score < 0 || h->score > 100 || !strstr(text, "\nend\n")) {
+		memset(h, 0, sizeof *h);
+		h->score = 100;
+	}
+}
+
+int
+node_health_note(int nodefd, int outcome, struct node_health *out)
+{
+	struct node_health h;
+	char text[256];
+	int n;
+
+	node_health_read(nodefd, &h);
+	h.ok *= 0.8;
+	h.failed *= 0.8;
+	h.lost *= 0.8;
+	*(outcome == NH_OK ? &h.ok : outcome == NH_FAIL ? &h.failed :
+	    &h.lost) += 1;
+	h.score = (int)(100 * (h.ok + 1) / (h.ok + 1 + h.failed / 2 + 2 *
+	    h.lost) + 0.5);
+	n = snprintf(text, sizeof text, "iar-health 1\nscore=%d\nok=%.3f\n"
+	    "failed=%.3f\nlost=%.3f\nend\n", h.score, h.ok, h.failed, h.lost);
+	if (out)
+		*out = h;
+	if (n < 0 || (size_t)n >= sizeof text)
+		return -1;
+	return file_replace(nodefd, NODE_HEALTH, text, (size_t)n, 0644, 0);
+}
+
 int
 node_state_read(int nodefd, int *state, char *reason, size_t reasonsz)
 {

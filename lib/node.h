@@ -104,6 +104,21 @@ enum { NP_OK, NP_BATTERY, NP_HOT };
 int node_power_check(const struct node_settings *s,
     const struct node_heartbeat *hb, int hot, char *why, size_t whysz);
 
+/* nodes/NAME/health, written by the head as jobs end there: decayed
+ * counts of outcomes (each new one first multiplies them by 0.8) and the
+ * score they give, 100 * (ok + 1) / (ok + 1 + failed / 2 + 2 * lost). */
+#define NODE_HEALTH	"health"
+enum { NH_OK, NH_FAIL, NH_LOST };
+struct node_health {
+	double ok, failed, lost;
+	int score;		/* 0-100; 100 without a file */
+};
+/* Missing or bad file: zero counts, score 100. */
+void node_health_read(int nodefd, struct node_health *h);
+/* Count one outcome (NH_*) and write the file (tmp + rename); h gets the
+ * new counts if not NULL. */
+int node_health_note(int nodefd, int outcome, struct node_health *h);
+
 /* Missing file: up. -1 on a bad file. reason gets "" if none. */
 int node_state_read(int nodefd, int *state, char *reason, size_t reasonsz);
 int node_state_parse(const char *text, size_t len, int *state,

@@ -194,6 +194,14 @@ place_better(int policy, const struct place_node *a,
 		if (wa != wb)
 			return wa < wb;
 		return a->cores_free > b->cores_free;
+	case PL_HEALTHY:
+		if (a->health != b->health)
+			return a->health > b->health;
+		return a->njobs < b->njobs;
+	case PL_LEAST:
+		if (a->njobs != b->njobs)
+			return a->njobs < b->njobs;
+		return a->cores_free > b->cores_free;
 	case PL_FASTEST:
 		wa = a->runtime > 0 ? a->runtime : known;
 		wb = b->runtime > 0 ? b->runtime : known;

@@ -31,6 +31,7 @@ struct place_node {
 				 * but no executor holds its lock; 3: stale
 				 * after it said it goes to sleep (away) */
 	int power;		/* 0, or PR_BATTERY or PR_HOT: no new work */
+	int health;		/* 0-100 (node_health_*); placement healthy */
 	char power_why[48];	/* "42%", "81 C > 75 C" */
 	char tags[192];
 	unsigned weight;	/* 0 is taken as 1 */

@@ -19,6 +19,7 @@
 #include "dispatch.h"
 #include "hist.h"
 #include "msg.h"
+#include "node.h"
 #include "paths.h"
 #include "view.h"
 
@@ -152,6 +153,12 @@ disp_done_record(struct disp *d)
 		    job_state_name(v.state));
 		snprintf(ev[nev].cause, sizeof ev[nev].cause, "%.120s", v.cause);
 		nev++;
+		/* the node's health: what ended there (NODE_FAIL is counted
+		 * where the node is lost, dispatch-run.c) */
+		if (v.started_us && (v.state == JS_COMPLETED || v.state ==
+		    JS_FAILED))
+			disp_health_note(d, v.node, v.state == JS_COMPLETED ?
+			    NH_OK : NH_FAIL);
 		if (v.state == JS_COMPLETED && v.started_us && v.ended_us >=
 		    v.started_us)
 			disp_speed_note(d, v.node, v.name, (double)(v.ended_us -

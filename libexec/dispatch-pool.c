@@ -347,6 +347,12 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 		 * node that only beats (iar-heartbeat) gets no new jobs. */
 		m->noexec = !node_executor_running(fd);
 	}
+	{
+		struct node_health h;
+
+		node_health_read(fd, &h);
+		p->health = h.score;
+	}
 	/* Power and heat, whenever the settings or the heartbeat changed:
 	 * no new work, or frozen jobs (iar-node(5)). */
 	{
@@ -663,6 +669,28 @@ match_usage(struct disp *d)
 			p->cores_free = p->cores > used ? p->cores - (unsigned)
 			    used : 0;
 	}
+}
+
+void
+disp_health_note(struct disp *d, const char *node, int outcome)
+{
+	struct node_health h;
+	char reason[192];
+	int fd, admin;
+
+	if (!node || !*node || (fd = node_dir_open(node)) < 0)
+		return;
+	if (node_health_note(fd, outcome, &h) == 0 && d->conf.health_min &&
+	    h.score < (int)d->conf.health_min && node_state_read(fd, &admin,
+	    NULL, 0) == 0 && admin == NA_UP) {
+		snprintf(reason, sizeof reason, "health %d < health_min %u "
+		    "(lately %.1f lost, %.1f failed, %.1f completed); "
+		    "iar-node resume %s", h.score, d->conf.health_min, h.lost,
+		    h.failed, h.ok, node);
+		if (node_state_write(fd, NA_DRAIN, reason) == 0)
+			msg_log("HEALTH", "node %s drained: %s", node, reason);
+	}
+	close(fd);
 }
 
 /* How long an away node keeps job j: its lost_after, never less than

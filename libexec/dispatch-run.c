@@ -193,6 +193,8 @@ disp_run_lost(struct disp *d, const char *node, int rundir, uint64_t id,
 		disp_job_end(d, SD_RUN, id, JS_CANCELLED, t);
 		return;
 	}
+	if (started)
+		disp_health_note(d, node, NH_LOST);
 	if (started && req >= retries) {
 		snprintf(t, sizeof t, "%s while the job ran", cause);
 		disp_job_end(d, SD_RUN, id, JS_NODE_FAIL, t);

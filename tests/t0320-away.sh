@@ -19,21 +19,8 @@ lost_after = 1h
 placement = spread
 head_node = $N
 EOF
-iar-node add n1 --synthetic 'pack:1 core:2 pu:1' >/dev/null &&
-iar-node add n2 --synthetic 'pack:1 core:2 pu:1' >/dev/null
-ok $? "two simulated nodes, n1 and n2 (2 cores each)"
-iar-node drain "$N" --reason "head only"
-
-iar-dispatch -d 2>>"$IAR_ROOT/head.log" &
-HEAD=$!
-T_PIDS="$T_PIDS $HEAD"
-exec_start() {	# exec_start NODE: its executor; its pid in E_NODE
-	iar-dispatch -d --node "$1" 2>>"$IAR_ROOT/exec-$1.log" &
-	eval "E_$1=$!"
-	T_PIDS="$T_PIDS $!"
-}
-exec_start n1
-exec_start n2
+pool_start n1 n2
+ok $? "two simulated nodes, n1 and n2 (2 cores each), a head, executors"
 nstate() { iar-node list --csv | grep "^$1," | cut -d, -f2; }
 both_up() { [ "$(nstate n1)" = up ] && [ "$(nstate n2)" = up ] &&
 	iar-node list --csv | grep -q '^n2,.*,1$'; }

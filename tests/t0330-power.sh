@@ -23,9 +23,7 @@ echo 0 > "$SYS/devices/platform/soc/soc:firmware/get_throttled"
 iar-node add n3 --synthetic 'pack:1 core:2 pu:1' >/dev/null
 ok $? "a simulated node n3"
 iar-node drain "$N" --reason "head only"
-iar-dispatch -d 2>>"$IAR_ROOT/head.log" &
-T_PIDS="$T_PIDS $!"
-HEAD=$!
+pool_head_start
 IAR_SYSFS=$SYS iar-dispatch -d --node n3 2>>"$IAR_ROOT/exec-n3.log" &
 T_PIDS="$T_PIDS $!"
 up() { iar-node list --csv | grep -q '^n3,up,.*,1$'; }

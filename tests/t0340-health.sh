@@ -57,11 +57,17 @@ ok $? "the reason says why and what to do"
 col n1 reason | sed 's/^/# reason: /'
 waitfor 20 eval 'jfield "$jb" reason | grep -q "node n1 is drained: health 22"'
 ok $? "the job waits: 'node n1 is drained: health 22 < health_min 30 ...'"
-env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO=/metrics \
-    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
-    SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" |
-    grep -q '^iar_node_health{node="n1"} 22'
+cgi() {	# cgi PATH: the CGI's body, as a web server would run it
+	env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO="$1" \
+	    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
+	    SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" | sed '1,/^\r*$/d'
+}
+cgi /metrics | grep -q '^iar_node_health{node="n1"} 22$'
 ok $? "/metrics: iar_node_health 22 for n1"
+cgi /api/v1/nodes | grep -q '"name":"n1",.*"health":22,'
+ok $? "/api/v1/nodes: health 22"
+cgi /nodes | grep -q '>health 22<'
+ok $? "the CGI's node list shows health 22 for n1"
 grep -q "HEALTH node n1 drained" "$IAR_ROOT/head.log"
 ok $? "the head's log says it drained n1"
 

@@ -338,11 +338,7 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 		p->gpus = TOPO_GPU_MAX;
 	/* Heartbeat progress: judged at most once a second. */
 	if (check_alive) {
-		struct node_heartbeat hb;
-
 		m->still = node_alive_check(fd, (int64_t)time(NULL));
-		if (node_heartbeat_read(fd, &hb) == 0)
-			m->hb_mem = hb.mem_total;
 		/* An executor (iar-dispatch --node NAME) holds its lock; a
 		 * node that only beats (iar-heartbeat) gets no new jobs. */
 		m->noexec = !node_executor_running(fd);
@@ -360,6 +356,8 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 
 		if (node_heartbeat_read(fd, &hb) != 0)
 			memset(&hb, 0, sizeof hb);
+		else if (check_alive)
+			m->hb_mem = hb.mem_total;
 		m->away = hb.away;
 		p->power = node_power_check(&ns, &hb, m->hot, p->power_why,
 		    sizeof p->power_why);

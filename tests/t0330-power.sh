@@ -6,7 +6,8 @@
 # hold it while too hot, with the lower mark before it runs again
 # ("n3 is too hot (81 C > 75 C)"), throttled-now flags count as too hot,
 # and on_battery = suspend freezes the running job until the node is on
-# mains again. iar-node set checks what it writes.
+# mains again. iar-node set checks what it writes; ordinary users can
+# neither change the settings nor mark the node away.
 . "$(dirname "$0")/lib.sh"
 
 N=$(ls "$IAR_ROOT/nodes")
@@ -108,6 +109,19 @@ iar-node set n3 kind=x 2>/dev/null
 is $? 100 "a key set does not know: usage error"
 cmp -s "$IAR_ROOT/nodes/n3/settings" "$IAR_ROOT/settings.before"
 ok $? "the settings file is unchanged"
+
+# An ordinary user may neither change a node's settings nor mark it away.
+t_users
+as iartest1 "$TOP/bin/iar-node set n3 max_temp=1" 2>"$IAR_ROOT/err"
+is $? 102 "iar-node set as an ordinary user: refused (102)"
+grep -q "only root or the owner of" "$IAR_ROOT/err"
+ok $? "saying who may"
+as iartest1 "$TOP/libexec/iar-heartbeat --node n3 --away" 2>/dev/null
+is $? 111 "iar-heartbeat --away as an ordinary user: cannot write (111)"
+! grep -q '^away=' "$IAR_ROOT/nodes/n3/heartbeat"
+ok $? "and n3 is not marked away"
+cmp -s "$IAR_ROOT/nodes/n3/settings" "$IAR_ROOT/settings.before"
+ok $? "its settings unchanged"
 
 kill "$HEAD"; wait "$HEAD" 2>/dev/null
 done_testing

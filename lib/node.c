@@ -283,6 +283,27 @@ node_health_note(int nodefd, int outcome, struct node_health *out)
 }
 
 int
+node_health_record(const char *name, int outcome, unsigned min,
+    char *reason, size_t reasonsz)
+{
+	struct node_health h;
+	int fd, admin, r = 0;
+
+	if (!name || !*name || (fd = node_dir_open(name)) < 0)
+		return 0;
+	if (node_health_note(fd, outcome, &h) == 0 && min && h.score <
+	    (int)min && node_state_read(fd, &admin, NULL, 0) == 0 &&
+	    admin == NA_UP) {
+		snprintf(reason, reasonsz, "health %d < health_min %u (lately "
+		    "%.1f lost, %.1f failed, %.1f completed); iar-node resume "
+		    "%s", h.score, min, h.lost, h.failed, h.ok, name);
+		r = node_state_write(fd, NA_DRAIN, reason) == 0;
+	}
+	close(fd);
+	return r;
+}
+
+int
 node_state_read(int nodefd, int *state, char *reason, size_t reasonsz)
 {
 	char text[1024];

@@ -118,6 +118,11 @@ void node_health_read(int nodefd, struct node_health *h);
 /* Count one outcome (NH_*) and write the file (tmp + rename); h gets the
  * new counts if not NULL. */
 int node_health_note(int nodefd, int outcome, struct node_health *h);
+/* The same for node NAME, and a node that is up and falls below min
+ * (0: never) is drained with the reason, also put in reason: 1 then,
+ * else 0. For the dispatcher, which logs what was done. */
+int node_health_record(const char *name, int outcome, unsigned min,
+    char *reason, size_t reasonsz);
 
 /* Missing file: up. -1 on a bad file. reason gets "" if none. */
 int node_state_read(int nodefd, int *state, char *reason, size_t reasonsz);

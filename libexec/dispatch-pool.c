@@ -669,31 +669,9 @@ match_usage(struct disp *d)
 	}
 }
 
-void
-disp_health_note(struct disp *d, const char *node, int outcome)
-{
-	struct node_health h;
-	char reason[192];
-	int fd, admin;
-
-	if (!node || !*node || (fd = node_dir_open(node)) < 0)
-		return;
-	if (node_health_note(fd, outcome, &h) == 0 && d->conf.health_min &&
-	    h.score < (int)d->conf.health_min && node_state_read(fd, &admin,
-	    NULL, 0) == 0 && admin == NA_UP) {
-		snprintf(reason, sizeof reason, "health %d < health_min %u "
-		    "(lately %.1f lost, %.1f failed, %.1f completed); "
-		    "iar-node resume %s", h.score, d->conf.health_min, h.lost,
-		    h.failed, h.ok, node);
-		if (node_state_write(fd, NA_DRAIN, reason) == 0)
-			msg_log("HEALTH", "node %s drained: %s", node, reason);
-	}
-	close(fd);
-}
-
 /* How long an away node keeps job j: its lost_after, never less than
  * heartbeat_timeout (it is down then in any case). */
-long
+static long
 disp_lost_after(const struct disp *d, const struct mjob *j)
 {
 	uint64_t t = j->lost_after ? j->lost_after : d->conf.lost_after;

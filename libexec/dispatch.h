@@ -192,12 +192,6 @@ void disp_gpus_parse(const char *s, struct mjob *j);
  * *wall (walltime, seconds; may be NULL). 0 read, -1 absent or bad (j
  * then holds defaults: one core). */
 int disp_alloc_read(int jobdir, uint64_t id, struct mjob *j, int64_t *wall);
-/* A job ended on node (NH_* of node.h): its health file counts it, and
- * a node falling below health_min is drained, saying why. */
-void disp_health_note(struct disp *d, const char *node, int outcome);
-/* How long an away node keeps j (seconds): its lost_after, or iar.conf's,
- * and at least heartbeat_timeout. */
-long disp_lost_after(const struct disp *d, const struct mjob *j);
 /* Launch job id, assigned to this node (in rundir = run/NODE). 0 ok. */
 int disp_run_launch(struct disp *d, int rundir, uint64_t id);
 /* Signal the shepherd of a running job (cancel). 0 sent, -1 not running */

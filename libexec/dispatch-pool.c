@@ -253,6 +253,32 @@ disp_match_free(struct disp *d)
 	}
 }
 
+/* From the heartbeat and the settings, whenever either changed: memory
+ * (when alive is checked), away, power and heat (no new work, or frozen
+ * jobs: iar-node(5)); and the health score. */
+static void
+node_read_beat(struct mnode *m, struct place_node *p,
+    const struct node_settings *ns, int fd, int check_alive)
+{
+	struct node_heartbeat hb;
+	struct node_health h;
+
+	node_health_read(fd, &h);
+	p->health = h.score;
+	if (node_heartbeat_read(fd, &hb) != 0)
+		memset(&hb, 0, sizeof hb);
+	else if (check_alive)
+		m->hb_mem = hb.mem_total;
+	m->away = hb.away;
+	p->power = node_power_check(ns, &hb, m->hot, p->power_why,
+	    sizeof p->power_why);
+	m->hot = p->power == NP_HOT;
+	m->power_freeze = (p->power == NP_BATTERY && ns->on_battery ==
+	    NB_SUSPEND) || (p->power == NP_HOT && ns->hot_suspend);
+	p->power = p->power == NP_HOT ? PR_HOT : p->power == NP_BATTERY ?
+	    PR_BATTERY : 0;
+}
+
 /* Read one node's files into m and p (a fresh node: both zeroed, or the
  * last pass's: the caches kept). 0 usable, -1 not (left out this pass). */
 static int
@@ -343,30 +369,7 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 		 * node that only beats (iar-heartbeat) gets no new jobs. */
 		m->noexec = !node_executor_running(fd);
 	}
-	{
-		struct node_health h;
-
-		node_health_read(fd, &h);
-		p->health = h.score;
-	}
-	/* Power and heat, whenever the settings or the heartbeat changed:
-	 * no new work, or frozen jobs (iar-node(5)). */
-	{
-		struct node_heartbeat hb;
-
-		if (node_heartbeat_read(fd, &hb) != 0)
-			memset(&hb, 0, sizeof hb);
-		else if (check_alive)
-			m->hb_mem = hb.mem_total;
-		m->away = hb.away;
-		p->power = node_power_check(&ns, &hb, m->hot, p->power_why,
-		    sizeof p->power_why);
-		m->hot = p->power == NP_HOT;
-		m->power_freeze = (p->power == NP_BATTERY && ns.on_battery ==
-		    NB_SUSPEND) || (p->power == NP_HOT && ns.hot_suspend);
-		p->power = p->power == NP_HOT ? PR_HOT : p->power ==
-		    NP_BATTERY ? PR_BATTERY : 0;
-	}
+	node_read_beat(m, p, &ns, fd, check_alive);
 	p->down = own ? 0 : m->still < 0 || m->still >
 	    (long)d->conf.hb_timeout ? (m->still >= 0 && m->away ? 3 : 1) :
 	    m->noexec ? 2 : 0;

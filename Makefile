@@ -229,7 +229,8 @@ install: $(INST)
 	cp man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	[ -f $(DESTDIR)$(ETCDIR)/iar.conf ] || \
 	    cp etc/iar.conf $(DESTDIR)$(ETCDIR)/
-	for f in crontab iar-dispatch.service iar-dispatch@.service; do \
+	for f in crontab iar-dispatch.service iar-dispatch@.service \
+	    iar-sleep.sh; do \
 	    $(SUBST) etc/$$f > $(DESTDIR)$(DOCDIR)/examples/$$f || exit 1; \
 	done
 	for f in iar-dispatch.service iar-dispatch@.service; do \

@@ -5,7 +5,8 @@
  * list       every node: state (up, drain, maintenance, down), hardware,
  *            load, heartbeat age, running jobs, free cores; table, CSV
  *            or JSON
- * drain, resume, maintenance, tag, remove: the administrator's changes
+ * drain, resume, maintenance, tag, set, remove: the administrator's
+ *            changes (set: settings keys, checked as the file is)
  *
  * A node is down when its heartbeat's seq has not advanced for
  * heartbeat_timeout on the clock of whoever looks; list records what it
@@ -48,6 +49,8 @@ static const char usage[] =
 "       iar-node list [--csv | --json]\n"
 "       iar-node drain|resume|maintenance NAME [--reason TEXT]\n"
 "       iar-node tag NAME TAGS\n"
+"       iar-node set NAME KEY=VALUE... (on_battery, max_temp, resume_temp,\n"
+"                        on_hot, weight, max_jobs: see iar-node(5))\n"
 "       iar-node remove NAME\n"
 "       iar-node group NAME NODE...    (a node group: --group/-p NAME)\n"
 "       iar-node group -l | -d NAME    (list the groups; remove one)\n"
@@ -381,6 +384,11 @@ node_state_set(const char *name, int state, const char *reason)
 	admin_check("change a node's state");
 	if (reason && strlen(reason) > 512)
 		msg_die(EX_USAGE, "reason too long (512 bytes at most)");
+	/* resume: a fresh start for its health score too */
+	if (state == NA_UP && unlinkat(fd, NODE_HEALTH, 0) < 0 &&
+	    errno != ENOENT)
+		msg_die(EX_TEMP, "cannot remove '%s/%s/%s':", paths_nodes(),
+		    name, NODE_HEALTH);
 	if (node_state_write(fd, state, state == NA_UP ? NULL : reason) < 0)
 		msg_die(errno == EINVAL ? EX_USAGE : EX_TEMP, "cannot write "
 		    "'%s/%s/%s'%s", paths_nodes(), name, NODE_STATE,
@@ -411,12 +419,58 @@ node_tag(const char *name, const char *tags)
 	return 0;
 }
 
+/* Set settings keys: the file's text with the new lines after it, parsed
+ * as the file is (a later line wins), so every key is checked once. */
+static int
+node_set(const char *name, char **kv, int n)
+{
+	static const char *const keys[] = { "on_battery", "max_temp",
+	    "resume_temp", "on_hot", "weight", "max_jobs" };
+	struct node_settings s;
+	char text[2048];
+	int fd = node_open(name), i;
+	long len;
+	size_t k;
+
+	admin_check("change a node's settings");
+	if ((len = file_read_small(fd, NODE_SETTINGS, text, sizeof text)) < 0)
+		len = 0;
+	for (i = 0; i < n; i++) {
+		size_t kl = strcspn(kv[i], "=");
+
+		for (k = 0; k < sizeof keys / sizeof keys[0]; k++)
+			if (strlen(keys[k]) == kl && !strncmp(kv[i], keys[k],
+			    kl))
+				break;
+		if (!kv[i][kl] || k == sizeof keys / sizeof keys[0])
+			msg_die(EX_USAGE, "bad setting '%s' (on_battery=, "
+			    "max_temp=, resume_temp=, on_hot=, weight=, "
+			    "max_jobs=)",
+			    kv[i]);
+		if (len && text[len - 1] != '\n' && (size_t)len < sizeof text
+		    - 1)
+			text[len++] = '\n';
+		if ((size_t)len + strlen(kv[i]) + 2 >= sizeof text)
+			msg_die(EX_USAGE, "settings too long");
+		len += snprintf(text + len, sizeof text - (size_t)len, "%s\n",
+		    kv[i]);
+	}
+	if (node_settings_parse(text, (size_t)len, &s) < 0)
+		msg_die(EX_USAGE, "bad value in '%s'%s", n == 1 ? kv[0] :
+		    "the settings", n == 1 ? "" : " (one of them)");
+	if (node_settings_write(fd, &s) < 0)
+		msg_die(EX_TEMP, "cannot write '%s/%s/%s':",
+		    paths_nodes(), name, NODE_SETTINGS);
+	close(fd);
+	return 0;
+}
+
 static int
 node_remove(const char *name)
 {
 	static const char *const files[] = { NODE_TOPOLOGY, NODE_SETTINGS,
 	    NODE_STATE, NODE_HEARTBEAT, NODE_ALIVE, NODE_TOPOSUM, "limits",
-	    NODE_LOCK, NODE_EXEC };
+	    NODE_LOCK, NODE_EXEC, NODE_HEALTH };
 	struct dirent *de;
 	char path[4096];
 	unsigned n;
@@ -481,7 +535,7 @@ struct row {
 	struct node_settings s;
 	struct node_heartbeat hb;
 	struct topo_summary ts;
-	int admin, topo_ok, has_hb, exec;
+	int admin, topo_ok, has_hb, exec, health;
 	long age;		/* seconds since seq moved; -1 no heartbeat */
 	uint64_t memory;
 	unsigned running, freec, gpus;
@@ -510,7 +564,16 @@ row_read(struct row *r, int fd, int64_t now)
 	r->has_hb = node_heartbeat_read(fd, &r->hb) == 0;
 	r->age = node_alive_check(fd, now);
 	r->exec = node_executor_running(fd);
-	if (r->age < 0 || r->age > (long)cmd.conf.hb_timeout)
+	{
+		struct node_health h;
+
+		node_health_read(fd, &h);
+		r->health = h.score;
+	}
+	if (r->age >= 0 && r->age > (long)cmd.conf.hb_timeout &&
+	    r->hb.away)
+		snprintf(r->state, sizeof r->state, "away");
+	else if (r->age < 0 || r->age > (long)cmd.conf.hb_timeout)
 		snprintf(r->state, sizeof r->state, "down");
 	else
 		snprintf(r->state, sizeof r->state, "%s",
@@ -520,6 +583,20 @@ row_read(struct row *r, int fd, int64_t now)
 		snprintf(r->hbage, sizeof r->hbage, "%ld", (long)(now >
 		    st.st_mtime ? now - st.st_mtime : 0));
 	snprintf(r->load, sizeof r->load, "%s", r->has_hb ? r->hb.load1 : "");
+	/* power and heat: why it gets no new work, where no admin reason
+	 * says more (iar-node(5)) */
+	if (!r->reason[0] && strcmp(r->state, "up") == 0) {
+		char why[48];
+		int k = node_power_check(&r->s, &r->hb, 0, why, sizeof why);
+
+		if (k != NP_OK)
+			snprintf(r->reason, sizeof r->reason, "%s (%s)",
+			    k == NP_HOT ? "too hot" : "on battery", why);
+	}
+	if (!r->reason[0] && strcmp(r->state, "away") == 0 &&
+	    r->hb.away_until)
+		snprintf(r->reason, sizeof r->reason, "back by %" PRId64,
+		    r->hb.away_until);
 	r->running = alloc_node_busy(&cmd.sp, r->name, busy, sizeof busy);
 	buf_init(&b);
 	if ((xfd = file_open_checked(fd, NODE_TOPOLOGY, &st)) >= 0 &&
@@ -600,6 +677,9 @@ row_machine(struct buf *b, const struct opts *o, const struct row *r)
 	row_field(b, o, "free_cores", r->topo_ok ? n[7] : "", 1, 0);
 	row_field(b, o, "battery", r->hb.battery, 0, 0);
 	row_field(b, o, "thermal", r->hb.thermal, 1, 0);
+	snprintf(n[10], 32, "%d", r->health);
+	row_field(b, o, "health", n[10], 1, 0);
+	row_field(b, o, "throttled", r->hb.throttled, 0, 0);
 	row_field(b, o, "executor", r->exec ? "1" : "0", 1, 0);
 	buf_adds(b, o->json ? "}" : "\n");
 }
@@ -609,7 +689,8 @@ node_list(const struct opts *o)
 {
 	static const char hdr[] = "name,state,admin,reason,kind,tags,weight,"
 	    "cores,pus,numa,memory,gpus,load1,heartbeat_age,heartbeat_seq,"
-	    "seq_still,running,free_cores,battery,thermal,executor\n";
+	    "seq_still,running,free_cores,battery,thermal,health,throttled,"
+	    "executor\n";
 	struct row *rows = NULL;
 	size_t n = 0, cap = 0, i;
 	int64_t now = (int64_t)time(NULL);
@@ -734,7 +815,8 @@ static int
 node_sub_ok(const char *sub)
 {
 	static const char *const subs[] = { "register", "add", "list",
-	    "drain", "maintenance", "resume", "tag", "remove", "group" };
+	    "drain", "maintenance", "resume", "tag", "remove", "group",
+	    "set" };
 	size_t i;
 
 	for (i = 0; i < sizeof subs / sizeof subs[0]; i++)
@@ -813,6 +895,8 @@ main(int argc, char **argv)
 		return node_state_set(args[0], NA_UP, NULL);
 	if (!strcmp(sub, "tag") && nargs == 2)
 		return node_tag(args[0], args[1]);
+	if (!strcmp(sub, "set") && nargs >= 2)
+		return node_set(args[0], args + 1, nargs - 1);
 	if (!strcmp(sub, "remove") && nargs == 1)
 		return node_remove(args[0]);
 	usage_die(NULL);

@@ -60,6 +60,8 @@ static const char usage[] =
 "  -o, --output PATH     standard output (%j id, %A_%a task, %x name, %u user)\n"
 "  -e, --error PATH      standard error (the same)\n"
 "      --retries N       requeue up to N times if it fails or its node is lost\n"
+"      --lost-after T    an away (sleeping) node keeps it T (90, 30m, 2h, 1d;\n"
+"                        default lost_after in iar.conf), then it is lost\n"
 "      --after JOB[:ok|notok|any][,...]  start only once JOB ended so\n"
 "  -d, --dependency afterok|afternotok|afterany:JOB[:JOB...][,...]\n"
 "  -a, --array SPEC      a job array: 1-1000%50, 0-99:10, 1,5,9-12\n"
@@ -82,7 +84,7 @@ static const char usage[] =
 "iar-submit(1), SLURM OPTIONS.\n";
 
 enum { O_MEM = 256, O_EXPORT, O_PARSABLE, O_RETRIES, O_GIT, O_BUNDLE,
-	O_RERUN, O_NUMA, O_AFTER, O_PRIO, O_CPU_KIND };
+	O_RERUN, O_NUMA, O_AFTER, O_PRIO, O_CPU_KIND, O_LOST_AFTER };
 
 #define SHORTOPTS "+J:c:t:p:HD:o:e:WhC:w:x:a:n:N:G:d:b:i:A:q:M:L:m:S:B:kQvs"
 static const struct option longopts[] = {
@@ -99,6 +101,7 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "error", required_argument, NULL, 'e' },
 	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "lost-after", required_argument, NULL, O_LOST_AFTER },
 	{ "after", required_argument, NULL, O_AFTER },
 	{ "dependency", required_argument, NULL, O_DEPEND },
 	{ "array", required_argument, NULL, 'a' },
@@ -184,6 +187,11 @@ opt_limit_apply(struct job *j, struct opts *o, int c)
 		j->prio = (int)v;
 		break;
 	}
+	case O_LOST_AFTER:
+		if (job_secs_parse(optarg, &j->lost_after) < 0 ||
+		    !j->lost_after)
+			bad(o, "lost-after time (90, 30m, 2h, 1d)", optarg);
+		break;
 	case O_RETRIES: {
 		char *end;
 		unsigned long v = strtoul(optarg, &end, 10);

@@ -606,6 +606,16 @@ api_metrics(struct cgi *c)
 	for (i = 0; i < d.len; i++)
 		buf_addf(b, "iar_node_up{node=\"%s\"} %d\n", d.n[i].name,
 		    d.n[i].up);
+	api_metric_head(b, "iar_node_away", "gauge",
+	    "1 if the node said it goes to sleep and its heartbeat stopped.");
+	for (i = 0; i < d.len; i++)
+		buf_addf(b, "iar_node_away{node=\"%s\"} %d\n", d.n[i].name,
+		    d.n[i].away);
+	api_metric_head(b, "iar_node_health", "gauge",
+	    "Health score 0-100 from recent job outcomes on the node.");
+	for (i = 0; i < d.len; i++)
+		buf_addf(b, "iar_node_health{node=\"%s\"} %d\n", d.n[i].name,
+		    d.n[i].health);
 	api_metric_head(b, "iar_node_cores", "gauge",
 	    "Cores of the node, from its topology.");
 	for (i = 0; i < d.len; i++)

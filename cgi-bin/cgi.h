@@ -254,6 +254,9 @@ struct data_node {
 	char load[32];		/* from the heartbeat, "" if unknown */
 	int64_t hb_age;		/* seconds; -1 without a heartbeat */
 	int up;			/* state "up" and the heartbeat is fresh */
+	int health;		/* nodes/NAME/health's score, 100 without */
+	int away;		/* its heartbeat stands still after it said
+				 * it goes to sleep: state is then "away" */
 	int exec;		/* an executor holds nodes/NAME/lock */
 	int topo_ok;
 	struct topo_summary ts;

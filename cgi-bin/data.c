@@ -501,9 +501,10 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 	struct stat st;
 	uint64_t mem = 0;
 	unsigned gpus = 0;
+	struct node_heartbeat hb;
 	size_t i;
-	long still;
-	int nfd;
+	long still, len;
+	int nfd, away = 0;
 
 	n->hb_age = -1;
 	snprintf(n->state, sizeof n->state, "unknown");
@@ -532,19 +533,33 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 		data_line1(text);
 		DATA_COPY(n->limits, text);
 	}
-	if (data_file_small(nfd, "heartbeat", text, sizeof text, &st) >= 0) {
+	if ((len = data_file_small(nfd, "heartbeat", text, sizeof text, &st))
+	    >= 0) {
 		int64_t m = (int64_t)st.st_mtim.tv_sec * 1000000 +
 		    st.st_mtim.tv_nsec / 1000;
 
 		n->hb_age = c->now_us > m ? (c->now_us - m) / 1000000 : 0;
 		data_hb_load(text, n->load, sizeof n->load);
+		if (node_heartbeat_parse(text, (size_t)len, &hb) == 0)
+			away = hb.away;
 	}
 	/* Up as the head and iar-node list judge it: the heartbeat's seq
 	 * moved within heartbeat_timeout (not the file's age). */
 	still = node_alive_look(nfd, c->now_us / 1000000, 0);
 	n->up = strcmp(n->state, "up") == 0 && still >= 0 && still <=
 	    (long)data_hb_timeout();
+	/* away as the head judges it: stale after it said it sleeps */
+	if (away && still > (long)data_hb_timeout()) {
+		n->away = 1;
+		DATA_COPY(n->state, "away");
+	}
 	n->exec = node_executor_running(nfd);
+	{
+		struct node_health h;
+
+		node_health_read(nfd, &h);
+		n->health = h.score;
+	}
 	for (i = 0; i < d->nrun; i++) {
 		if (strcmp(d->run[i].node, n->name) != 0)
 			continue;
@@ -663,8 +678,9 @@ data_node_json(struct buf *b, const struct data_nodes *d,
 	fmt_json_str(b, n->name);
 	buf_adds(b, ",\"state\":");
 	fmt_json_str(b, n->state);
-	buf_addf(b, ",\"up\":%s,\"executor\":%s,\"reason\":", n->up ?
-	    "true" : "false", n->exec ? "true" : "false");
+	buf_addf(b, ",\"up\":%s,\"away\":%s,\"health\":%d,\"executor\":%s,"
+	    "\"reason\":", n->up ? "true" : "false", n->away ? "true" :
+	    "false", n->health, n->exec ? "true" : "false");
 	fmt_json_str(b, n->reason);
 	if (n->hb_age >= 0)
 		buf_addf(b, ",\"heartbeat_age\":%lld", (long long)n->hb_age);

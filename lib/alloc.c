@@ -35,6 +35,7 @@ static const struct rec_field alloc_fields[] = {
 	F("time", REC_U64, time, 0),
 	F("end", REC_I64, end_us, 0),
 	F("requeues", REC_UNS, requeues, 0),
+	F("lost_after", REC_U64, lost_after, REC_OPT),
 	F("array", REC_U64, array_job, REC_OPT),
 };
 #undef F

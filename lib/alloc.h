@@ -32,6 +32,8 @@ struct alloc {
 	int64_t end_us;			/* when the head expects it to end */
 	unsigned requeues;		/* attempts before this one */
 	uint64_t array_job;		/* a task of this array; 0 not */
+	uint64_t lost_after;		/* an away node keeps it this long,
+					 * seconds; 0 iar.conf's */
 };
 
 /* Defaults of an absent key: bind 1, one core, the rest zero/empty. */

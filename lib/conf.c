@@ -16,7 +16,8 @@
 #include "paths.h"
 
 const char *const conf_placement_names[PL_N] = {
-	"pack", "spread", "round-robin", "weighted", "fastest"
+	"pack", "spread", "round-robin", "weighted", "fastest", "healthy",
+	"least-loaded"
 };
 
 int
@@ -50,6 +51,7 @@ conf_defaults(struct conf *c)
 	c->pass_seconds = 55;
 	c->hb_interval = 60;
 	c->hb_timeout = 300;
+	c->lost_after = 3600;
 	c->retry_backoff = 10;
 	c->retry_backoff_max = 3600;
 	c->max_bundle_size = 1ULL << 30;
@@ -247,6 +249,13 @@ conf_set(struct conf *c, const char *k, const char *v)
 		if (!conf_name_ok(v, 0) || strlen(v) >= sizeof c->head_node)
 			return -1;
 		strcpy(c->head_node, v);
+	} else if (strcmp(k, "health_min") == 0) {
+		if (conf_uint(v, 100, &n) < 0)
+			return -1;
+		c->health_min = (unsigned)n;
+	} else if (strcmp(k, "lost_after") == 0) {
+		if (job_secs_parse(v, &c->lost_after) < 0)
+			return -1;
 	} else if (strcmp(k, "heartbeat_timeout") == 0) {
 		if (conf_uint(v, 7 * 86400, &n) < 0 || n == 0)
 			return -1;

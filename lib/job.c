@@ -170,6 +170,33 @@ job_size_parse(const char *s, uint64_t *bytes)
 }
 
 int
+job_secs_parse(const char *s, uint64_t *secs)
+{
+	uint64_t n, mul = 1;
+	char num[24];
+	size_t k = strspn(s, "0123456789");
+
+	if (k == 0 || k >= sizeof num)
+		return -1;
+	if (s[k] && s[k + 1])
+		return -1;
+	switch (s[k]) {
+	case 0: case 's': break;
+	case 'm': mul = 60; break;
+	case 'h': mul = 3600; break;
+	case 'd': mul = 86400; break;
+	default: return -1;
+	}
+	memcpy(num, s, k);
+	num[k] = 0;
+	n = strtoull(num, NULL, 10);
+	if (n > 10ULL * 366 * 86400 / mul)
+		return -1;
+	*secs = n * mul;
+	return 0;
+}
+
+int
 job_time_parse(const char *s, uint64_t *secs)
 {
 	uint64_t f[4], days = 0, v;
@@ -265,13 +292,13 @@ enum { K_NAME, K_CORES, K_MEM, K_TIME, K_PRIO, K_HOLD, K_RETRIES, K_CWD,
 	K_OUT, K_ERR, K_SUBMITTED, K_GIT_URL, K_GIT_REF, K_BUNDLE, K_GPUS,
 	K_NUMA, K_CONSTRAINT, K_NODELIST, K_EXCLUDE, K_AFTER, K_ARRAY,
 	K_ARRAY_JOB, K_ARRAY_TASK, K_NTASKS, K_OPEN_MODE, K_BEGIN, K_SIGNAL,
-	K_CPU_KIND, K_UMASK, K_NKEYS };
+	K_CPU_KIND, K_UMASK, K_LOST_AFTER, K_NKEYS };
 static const char *const job_keys[K_NKEYS] = {
 	"name", "cores", "mem", "time", "prio", "hold", "retries", "cwd",
 	"out", "err", "submitted", "git_url", "git_ref", "bundle_sha256",
 	"gpus", "numa", "constraint", "nodelist", "exclude", "after", "array",
 	"array_job", "array_task", "ntasks", "open_mode", "begin", "signal",
-	"cpu_kind", "umask"
+	"cpu_kind", "umask", "lost_after"
 };
 _Static_assert(K_NKEYS <= 64, "job_parse keeps one bit per key");
 
@@ -503,6 +530,11 @@ job_key_set_num(struct job *j, int k, const char *v)
 		if (n < 1 || n > 4096)
 			return -1;
 		j->ntasks = (unsigned)n;
+		return 0;
+	case K_LOST_AFTER:
+		if (n > 10ULL * 366 * 86400)
+			return -1;
+		j->lost_after = n;
 		return 0;
 	case K_RETRIES:
 		if (n > 100)
@@ -883,6 +915,8 @@ job_format(const struct job *j, struct buf *b)
 		    j->array_job, j->array_task);
 	if (j->gpus)
 		buf_addf(b, "gpus=%u\n", j->gpus);
+	if (j->lost_after)
+		buf_addf(b, "lost_after=%" PRIu64 "\n", j->lost_after);
 	if (j->umask >= 0)
 		buf_addf(b, "umask=%04o\n", (unsigned)j->umask);
 	if (j->numa)

@@ -61,6 +61,8 @@ struct job {
 	int prio;
 	int hold;
 	unsigned retries;
+	uint64_t lost_after;	/* --lost-after: seconds an away node keeps
+				 * it; 0 = lost_after of iar.conf */
 	char cwd[JOB_PATH_MAX + 1];
 	char out[JOB_PATH_MAX + 1];	/* "" = spool/jobs/ID/stdout */
 	char err[JOB_PATH_MAX + 1];	/* "" = spool/jobs/ID/stderr */
@@ -153,6 +155,8 @@ unsigned job_state_mask(const char *word);
 int job_size_parse(const char *s, uint64_t *bytes);
 /* "MM", "MM:SS", "HH:MM:SS", "D-HH", "D-HH:MM", "D-HH:MM:SS" → seconds. */
 int job_time_parse(const char *s, uint64_t *secs);
+/* "90" or "90s", "30m", "2h", "1d" → seconds (at most ten years). */
+int job_secs_parse(const char *s, uint64_t *secs);
 
 /* A generic record file: "MAGIC VERSION", key=value lines, "end". Used for
  * the alloc and result files in jobs/ID/. */

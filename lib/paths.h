@@ -76,6 +76,8 @@
 #define JOBDIR_CANCEL	"cancel"	/* cancel asked: who, for its shepherd */
 #define JOBDIR_SUSPEND	"suspend"	/* suspend asked (iar-suspend) */
 #define JOBDIR_SUSPENDED "suspended"	/* frozen by its shepherd since */
+#define JOBDIR_POWER	"power-suspend"	/* the head froze it: its node is
+					 * on battery or too hot */
 #define JOBDIR_NOT_BEFORE "not-before"	/* a retry waits until (us) */
 #define JOBDIR_STARTED	"started"	/* "US PGID": the shepherd started it */
 #define JOBDIR_ENDED	"ended"		/* its processes are gone */

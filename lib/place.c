@@ -14,7 +14,9 @@ const char *const place_reason_names[PR_N] = {
 	"too few cores of that kind",
 	"down",
 	"no executor running", "in maintenance", "drained",
-	"at its job limit (max_jobs)", "cores busy",
+	"at its job limit (max_jobs)",
+	"away (asleep)", "on battery", "too hot",
+	"cores busy",
 	"no NUMA node free enough",
 	"memory in use", "GPUs in use", "reserved for a job ahead of it"
 };
@@ -143,13 +145,16 @@ place_fit(const struct place_node *n, const struct place_req *r)
 	if (k != PR_OK)
 		return k;
 	if (n->down)
-		return n->down == 2 ? PR_NOEXEC : PR_DOWN;
+		return n->down == 2 ? PR_NOEXEC : n->down == 3 ? PR_AWAY :
+		    PR_DOWN;
 	if (n->admin == NA_MAINT)
 		return PR_MAINT;
 	if (n->admin != NA_UP)
 		return PR_DRAIN;
 	if (n->max_jobs && n->njobs >= n->max_jobs)
 		return PR_JOBS;
+	if (n->power)
+		return n->power;
 	if (r->cores > n->cores_free)
 		return PR_CORES;
 	if ((r->numa || r->cpukind) && !place_numa_fits(n, r, 1))
@@ -188,6 +193,14 @@ place_better(int policy, const struct place_node *a,
 		wb = (b->njobs + 1.0) / (b->weight ? b->weight : 1);
 		if (wa != wb)
 			return wa < wb;
+		return a->cores_free > b->cores_free;
+	case PL_HEALTHY:
+		if (a->health != b->health)
+			return a->health > b->health;
+		return a->njobs < b->njobs;
+	case PL_LEAST:
+		if (a->njobs != b->njobs)
+			return a->njobs < b->njobs;
 		return a->cores_free > b->cores_free;
 	case PL_FASTEST:
 		wa = a->runtime > 0 ? a->runtime : known;
@@ -360,8 +373,8 @@ place_change(const struct place_node *nd, const struct place_req *r,
 	int n;
 
 	*out = 0;
-	if (nd->down || nd->admin != NA_UP || (nd->max_jobs && nd->njobs >=
-	    nd->max_jobs) || (r->nodelist && *r->nodelist &&
+	if (nd->down || nd->power || nd->admin != NA_UP || (nd->max_jobs &&
+	    nd->njobs >= nd->max_jobs) || (r->nodelist && *r->nodelist &&
 	    !place_list_has(r->nodelist, nd->name)) || (r->exclude &&
 	    place_list_has(r->exclude, nd->name)))
 		return -1;
@@ -475,6 +488,32 @@ place_why(const struct place_node *nodes, size_t n,
 			if (w < 0 || (size_t)w >= outsz - off)
 				break;
 			off += (size_t)w;
+			continue;
+		}
+		if (k == PR_BATTERY || k == PR_HOT) {
+			/* "n3 is on battery (42%)", "n3 is too hot (81 C >
+			 * 75 C)" */
+			for (j = 0; j < count[k] && j < 3; j++) {
+				const struct place_node *d = NULL;
+				size_t x;
+
+				for (x = 0; x < n && !d; x++)
+					if (nodes[x].name == first[k][j])
+						d = &nodes[x];
+				w = snprintf(out + off, outsz - off, "%s%s is "
+				    "%s (%s)", off ? (j ? ", " : "; ") : "",
+				    first[k][j], place_reason_names[k],
+				    d ? d->power_why : "?");
+				if (w < 0 || (size_t)w >= outsz - off)
+					break;
+				off += (size_t)w;
+			}
+			if (j < count[k] && j == 3) {
+				w = snprintf(out + off, outsz - off, " and %u "
+				    "more", count[k] - 3);
+				if (w > 0 && (size_t)w < outsz - off)
+					off += (size_t)w;
+			}
 			continue;
 		}
 		w = snprintf(out + off, outsz - off, "%s%s: ", off ? "; " : "",

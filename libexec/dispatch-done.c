@@ -20,6 +20,7 @@
 #include "dispatch.h"
 #include "hist.h"
 #include "msg.h"
+#include "node.h"
 #include "paths.h"
 #include "view.h"
 
@@ -114,7 +115,7 @@ disp_done_record(struct disp *d)
 	while ((de = readdir(dir))) {
 		struct hist_event ev[3];
 		struct view_job v;
-		char err[256];
+		char err[256], hr[256];
 		struct buf b;
 		uint64_t id;
 		size_t nev = 0;
@@ -149,6 +150,13 @@ disp_done_record(struct disp *d)
 		    job_state_name(v.state));
 		snprintf(ev[nev].cause, sizeof ev[nev].cause, "%.120s", v.cause);
 		nev++;
+		/* the node's health: what ended there (NODE_FAIL is counted
+		 * where the node is lost, dispatch-run.c) */
+		if (v.started_us && (v.state == JS_COMPLETED || v.state ==
+		    JS_FAILED) && node_health_record(v.node, v.state ==
+		    JS_COMPLETED ? NH_OK : NH_FAIL, d->conf.health_min, hr,
+		    sizeof hr))
+			msg_log("HEALTH", "node %s drained: %s", v.node, hr);
 		if (v.state == JS_COMPLETED && v.started_us && v.ended_us >=
 		    v.started_us)
 			disp_speed_note(d, v.node, v.name, (double)(v.ended_us -

@@ -113,6 +113,7 @@ disp_alloc_read(int jobdir, uint64_t id, struct mjob *j, int64_t *wall)
 	j->mem = a.mem;
 	j->end_us = a.end_us;
 	j->array_job = a.array_job;
+	j->lost_after = a.lost_after;
 	memcpy(j->cpus, a.cpus, sizeof j->cpus);
 	if (wall)
 		*wall = (int64_t)a.time;

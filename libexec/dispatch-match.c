@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
@@ -84,6 +85,7 @@ qjob_read(struct disp *d, const char *name, struct qjob *q, char *why,
 	q->numa = j.numa;
 	q->cpukind = j.cpukind;
 	q->namekey = disp_speed_hash(j.name);
+	q->lost_after = j.lost_after;
 	/* A task only if the head made it (its owner may have written
 	 * array_job= into any file of theirs). */
 	if (j.array_job) {
@@ -248,7 +250,7 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	char name[32], cpus[TOPO_LIST_MAX], mems[TOPO_LIST_MAX], gpus[256];
 	char t[32];
 	struct place_node *p = &d->pn[k];
-	struct buf b;
+	struct alloc al;
 	uint64_t mem;
 	unsigned req = 0;
 	int jobdir, rundir, ok, lk;
@@ -283,6 +285,7 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	unlinkat(jobdir, JOBDIR_CANCEL, 0);
 	unlinkat(jobdir, JOBDIR_SUSPEND, 0);
 	unlinkat(jobdir, JOBDIR_SUSPENDED, 0);
+	unlinkat(jobdir, JOBDIR_POWER, 0);
 	unlinkat(jobdir, "started", 0);
 	unlinkat(jobdir, "ended", 0);
 	unlinkat(jobdir, JOBDIR_RESULT, 0);
@@ -291,17 +294,21 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	mem = q->mem;
 	if (!mem && d->conf.mem_share && p->cores)
 		mem = p->mem / p->cores * q->cores;
-	buf_init(&b);
-	buf_addf(&b, "iar-alloc 1\nnode=%s\ncpus=%s\nmems=%s\ngpus=%s\n"
-	    "bind=%d\ncores=%u\nmem=%" PRIu64 "\ntime=%" PRIu64 "\nend=%"
-	    PRId64 "\nrequeues=%u\n", p->name, cpus, mems, gpus,
-	    d->mn[k].bind, q->cores, mem, q->time, r->end_us, req);
-	if (q->array_job)
-		buf_addf(&b, "array=%" PRIu64 "\n", q->array_job);
-	buf_adds(&b, "end\n");
-	ok = !b.err && file_replace(jobdir, JOBDIR_ALLOC, b.s, b.len, 0644,
-	    0) == 0;
-	buf_free(&b);
+	alloc_init(&al);
+	ok = snprintf(al.node, sizeof al.node, "%s", p->name) <
+	    (int)sizeof al.node && snprintf(al.cpus, sizeof al.cpus, "%s",
+	    cpus) < (int)sizeof al.cpus && snprintf(al.mems, sizeof al.mems,
+	    "%s", mems) < (int)sizeof al.mems && snprintf(al.gpus,
+	    sizeof al.gpus, "%s", gpus) < (int)sizeof al.gpus;
+	al.bind = d->mn[k].bind;
+	al.cores = q->cores;
+	al.mem = mem;
+	al.time = q->time;
+	al.end_us = r->end_us;
+	al.requeues = req;
+	al.array_job = q->array_job;
+	al.lost_after = q->lost_after ? q->lost_after : d->conf.lost_after;
+	ok = ok && alloc_write(jobdir, &al) == 0;
 	close(jobdir);
 	if (!ok || (rundir = spool_run_open(&d->sp, p->name, 1)) < 0)
 		return -1;

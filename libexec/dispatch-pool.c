@@ -254,6 +254,32 @@ disp_match_free(struct disp *d)
 	}
 }
 
+/* From the heartbeat and the settings, whenever either changed: memory
+ * (when alive is checked), away, power and heat (no new work, or frozen
+ * jobs: iar-node(5)); and the health score. */
+static void
+node_read_beat(struct mnode *m, struct place_node *p,
+    const struct node_settings *ns, int fd, int check_alive)
+{
+	struct node_heartbeat hb;
+	struct node_health h;
+
+	node_health_read(fd, &h);
+	p->health = h.score;
+	if (node_heartbeat_read(fd, &hb) != 0)
+		memset(&hb, 0, sizeof hb);
+	else if (check_alive)
+		m->hb_mem = hb.mem_total;
+	m->away = hb.away;
+	p->power = node_power_check(ns, &hb, m->hot, p->power_why,
+	    sizeof p->power_why);
+	m->hot = p->power == NP_HOT;
+	m->power_freeze = (p->power == NP_BATTERY && ns->on_battery ==
+	    NB_SUSPEND) || (p->power == NP_HOT && ns->hot_suspend);
+	p->power = p->power == NP_HOT ? PR_HOT : p->power == NP_BATTERY ?
+	    PR_BATTERY : 0;
+}
+
 /* Read one node's files into m and p (a fresh node: both zeroed, or the
  * last pass's: the caches kept). 0 usable, -1 not (left out this pass). */
 static int
@@ -340,17 +366,15 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 		p->gpus = TOPO_GPU_MAX;
 	/* Heartbeat progress: judged at most once a second. */
 	if (check_alive) {
-		struct node_heartbeat hb;
-
 		m->still = node_alive_check(fd, (int64_t)time(NULL));
-		if (node_heartbeat_read(fd, &hb) == 0)
-			m->hb_mem = hb.mem_total;
 		/* An executor (iar-dispatch --node NAME) holds its lock; a
 		 * node that only beats (iar-heartbeat) gets no new jobs. */
 		m->noexec = !node_executor_running(fd);
 	}
+	node_read_beat(m, p, &ns, fd, check_alive);
 	p->down = own ? 0 : m->still < 0 || m->still >
-	    (long)d->conf.hb_timeout ? 1 : m->noexec ? 2 : 0;
+	    (long)d->conf.hb_timeout ? (m->still >= 0 && m->away ? 3 : 1) :
+	    m->noexec ? 2 : 0;
 	if (host && d->conf.node_memory)
 		p->mem = d->conf.node_memory;
 	else if (ns.memory)
@@ -482,6 +506,7 @@ match_nodes_load(struct disp *d)
 			}
 		} else {
 			mn[m].still = -1;
+			mn[m].frozen = 1;	/* a head before us may have */
 			changed = 1;
 		}
 		mn[m].dir_mtime = st.st_mtim;
@@ -553,6 +578,7 @@ disp_pool_add(struct mnode *m, const struct qjob *q, const struct place_req *r,
 	disp_gpus_parse(gpus, &j);
 	j.array_job = q->array_job;
 	j.uid = q->uid;
+	j.lost_after = q->lost_after;
 	if (!(nj = realloc(m->jobs, (m->njobs + 1) * sizeof *nj)))
 		return;
 	m->jobs = nj;
@@ -655,7 +681,18 @@ match_usage(struct disp *d)
 	}
 }
 
-/* Requeue the jobs of nodes that are down, each once its lock is free. */
+/* How long an away node keeps job j: its lost_after, never less than
+ * heartbeat_timeout (it is down then in any case). */
+static long
+disp_lost_after(const struct disp *d, const struct mjob *j)
+{
+	uint64_t t = j->lost_after ? j->lost_after : d->conf.lost_after;
+
+	return (long)(t > d->conf.hb_timeout ? t : d->conf.hb_timeout);
+}
+
+/* Requeue the jobs of nodes that are down, each once its lock is free;
+ * an away node's, once their lost_after runs out. */
 static void
 match_down(struct disp *d)
 {
@@ -666,10 +703,14 @@ match_down(struct disp *d)
 		char cause[128];
 		int rundir;
 
-		if (p->down != 1 || !d->mn[i].njobs ||
+		if ((p->down != 1 && p->down != 3) || !d->mn[i].njobs ||
 		    (rundir = spool_run_open(&d->sp, p->name, 0)) < 0)
 			continue;
-		if (d->mn[i].still < 0)
+		if (p->down == 3)
+			snprintf(cause, sizeof cause, "node %s away (asleep) "
+			    "for %ld s, past the job's lost_after", p->name,
+			    d->mn[i].still);
+		else if (d->mn[i].still < 0)
 			snprintf(cause, sizeof cause, "node %s down (no "
 			    "heartbeat)", p->name);
 		else
@@ -682,6 +723,10 @@ match_down(struct disp *d)
 			int jd, lk;
 
 			snprintf(name, sizeof name, "%" PRIu64, id);
+			/* Away: kept until its lost_after runs out. */
+			if (p->down == 3 && d->mn[i].still <= disp_lost_after(d,
+			    &d->mn[i].jobs[m]))
+				continue;
 			if ((jd = spool_jobdir_open(&d->sp, id, 0)) < 0)
 				continue;
 			/* Handed to Slurm: it lives on there, and the node's
@@ -713,6 +758,54 @@ match_down(struct disp *d)
 }
 
 
+/* on_battery = suspend, on_hot = suspend: freeze a node's running jobs
+ * while it is on battery or too hot, thaw them when it is no more. Only
+ * the jobs the head froze (JOBDIR_POWER) are thawed; iar-suspend's stay
+ * as they are. */
+static void
+match_power(struct disp *d)
+{
+	size_t i, m;
+
+	for (i = 0; i < d->nn; i++) {
+		struct mnode *mn = &d->mn[i];
+		int any = 0;
+
+		if (d->pn[i].down || (!mn->power_freeze && !mn->frozen))
+			continue;
+		for (m = 0; m < mn->njobs; m++) {
+			uint64_t id = mn->jobs[m].id;
+			struct stat st;
+			int jd, has;
+
+			if ((jd = spool_jobdir_open(&d->sp, id, 0)) < 0)
+				continue;
+			has = fstatat(jd, JOBDIR_POWER, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0;
+			if (mn->power_freeze && !has && fstatat(jd,
+			    JOBDIR_SUSPEND, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+			    disp_run_suspend(d, id, d->pn[i].name, 1) == 0) {
+				file_replace(jd, JOBDIR_POWER, "power\n", 6,
+				    0644, 0);
+				msg_log("POWER", "job %" PRIu64 ": frozen: node "
+				    "%s is %s (%s)", id, d->pn[i].name,
+				    d->pn[i].power == PR_HOT ? "too hot" :
+				    "on battery", d->pn[i].power_why);
+				has = 1;
+			} else if (!mn->power_freeze && has) {
+				unlinkat(jd, JOBDIR_POWER, 0);
+				disp_run_suspend(d, id, d->pn[i].name, 0);
+				msg_log("POWER", "job %" PRIu64 ": thawed: node "
+				    "%s", id, d->pn[i].name);
+				has = 0;
+			}
+			any |= has;
+			close(jd);
+		}
+		mn->frozen = any;
+	}
+}
+
 void
 disp_pool_load(struct disp *d)
 {
@@ -720,6 +813,7 @@ disp_pool_load(struct disp *d)
 	disp_group_tags(d);
 	match_usage(d);
 	match_down(d);
+	match_power(d);
 }
 
 void

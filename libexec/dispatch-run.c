@@ -120,6 +120,9 @@ disp_run_lost(struct disp *d, const char *node, int rundir, uint64_t id,
 		disp_job_end(d, SD_RUN, id, JS_CANCELLED, t);
 		return;
 	}
+	if (started && node_health_record(node, NH_LOST, d->conf.health_min,
+	    t, sizeof t))
+		msg_log("HEALTH", "node %s drained: %s", node, t);
 	if (started && req >= retries) {
 		snprintf(t, sizeof t, "%s while the job ran", cause);
 		disp_job_end(d, SD_RUN, id, JS_NODE_FAIL, t);

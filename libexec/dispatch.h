@@ -57,6 +57,7 @@ struct qjob {
 	unsigned gen;		/* node generation it was checked against */
 	int dep;		/* may have to wait: dispatch-dep.c */
 	uid_t uid;		/* its owner (the file's) */
+	uint64_t lost_after;	/* --lost-after, seconds; 0 = iar.conf's */
 };
 
 /* A node as the matching pass sees it (dispatch-match.c). */
@@ -70,6 +71,8 @@ struct mjob {			/* a job in run/NODE, from its alloc */
 				 * -1 several, 0 not worked out yet */
 	uint64_t array_job;	/* a task of this array; 0 = not a task */
 	uid_t uid;		/* its owner (run/NODE/ID's) */
+	uint64_t lost_after;	/* an away node keeps it this long (alloc's
+				 * lost_after=; 0 = iar.conf's) */
 };
 struct mnode {
 	struct topo *topo;	/* cached while topology.xml is unchanged */
@@ -84,6 +87,11 @@ struct mnode {
 	long still;		/* seconds its heartbeat has not moved */
 	uint64_t hb_mem;	/* MemTotal its heartbeat reports */
 	int noexec;		/* no executor holds nodes/NAME/lock */
+	int away;		/* its last beat said it goes to sleep */
+	int hot;		/* too hot at the last look (resume_temp) */
+	int power_freeze;	/* on battery or too hot, and set to suspend */
+	int frozen;		/* may hold jobs the head froze for power or
+				 * heat (JOBDIR_POWER): look at them */
 	struct timespec dir_mtime;	/* nodes/NAME when last read */
 	char reason[256];	/* the admin state's reason */
 	char tags_base[192];	/* its own tags, before its groups' names

@@ -168,3 +168,29 @@ running() { [ "$(jstate "$1")" = RUNNING ]; }
 cg_usable() {
 	[ -w /sys/fs/cgroup/memory ] || [ -w /sys/fs/cgroup/cgroup.procs ]
 }
+# Simulated pools (t0320, t0330, t0340): pool_head_start runs the head
+# (iar-dispatch -d, its pid in HEAD); pool_exec_start NODE runs NODE's
+# executor (iar-dispatch -d --node NODE, its pid in E_NODE). Both log to
+# $IAR_ROOT and are killed at exit.
+pool_head_start() {
+	iar-dispatch -d 2>>"$IAR_ROOT/head.log" &
+	HEAD=$!
+	T_PIDS="$T_PIDS $HEAD"
+}
+pool_exec_start() {
+	iar-dispatch -d --node "$1" 2>>"$IAR_ROOT/exec-$1.log" &
+	eval "E_$1=$!"
+	T_PIDS="$T_PIDS $!"
+}
+# pool_start NODE...: each a simulated node of 2 cores, this host's own
+# node drained ("head only"), the head and one executor per node running.
+pool_start() {
+	p_head=$(ls "$IAR_ROOT/nodes")	# iar-init's node, before the others
+	for p_n in "$@"; do
+		iar-node add "$p_n" --synthetic 'pack:1 core:2 pu:1' \
+		    >/dev/null || return 1
+	done
+	iar-node drain "$p_head" --reason "head only" || return 1
+	pool_head_start
+	for p_n in "$@"; do pool_exec_start "$p_n"; done
+}

@@ -53,8 +53,10 @@ file_put(const char *path, const char *val)
 	return r;
 }
 
+/* mkdir (make) or rmdir PARENT/LEAF in every hierarchy; -1 on a failed
+ * mkdir, with the error printed. */
 static int
-groups_make(const char *parent, const char *leaf)
+groups_each(const char *parent, const char *leaf, int make)
 {
 	char p[512];
 	size_t h;
@@ -62,12 +64,24 @@ groups_make(const char *parent, const char *leaf)
 	for (h = 0; h < NHIER; h++) {
 		snprintf(p, sizeof p, "/sys/fs/cgroup/%s/%s%s", hier[h],
 		    parent, leaf);
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+		if (!make)
+			rmdir(p);
+		else if (mkdir(p, 0755) < 0 && errno != EEXIST) {
 			fprintf(stderr, "cg-attach: cannot create '%s': %s\n",
 			    p, strerror(errno));
 			return -1;
 		}
 	}
+	return 0;
+}
+
+static int
+groups_make(const char *parent, const char *leaf)
+{
+	char p[512];
+
+	if (groups_each(parent, leaf, 1) < 0)
+		return -1;
 	snprintf(p, sizeof p, "/sys/fs/cgroup/cpuset/%s%s/cpuset.mems",
 	    parent, leaf);
 	if (file_put(p, "0") < 0)
@@ -80,14 +94,7 @@ groups_make(const char *parent, const char *leaf)
 static void
 groups_remove(const char *parent, const char *leaf)
 {
-	char p[512];
-	size_t h;
-
-	for (h = 0; h < NHIER; h++) {
-		snprintf(p, sizeof p, "/sys/fs/cgroup/%s/%s%s", hier[h],
-		    parent, leaf);
-		rmdir(p);
-	}
+	groups_each(parent, leaf, 0);
 }
 
 int

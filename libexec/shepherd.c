@@ -89,9 +89,10 @@ run_finish(struct run *r)
 		msg_die(EX_TEMP, "cannot format result of job %s", r->idname);
 	result_write(r, &b);
 	buf_free(&b);
-	if (renameat(r->rundir, r->idname, r->sp.fd[SD_DONE], r->idname) < 0)
+	/* run/NODE/ID to done/ID, as every move: spool_job_move, checked
+	 * against the state table, never replacing, done/ fsynced. */
+	if (spool_job_move(&r->sp, r->id, SD_RUN, SD_DONE, r->v.node) < 0)
 		msg_die(EX_TEMP, "cannot move job %s to done:", r->idname);
-	file_dir_sync(r->sp.fd[SD_DONE]);
 	exit(0);
 }
 

@@ -118,10 +118,11 @@ conf_uint(const char *v, uint64_t max, uint64_t *out)
 	return errno || *end || *out > max ? -1 : 0;
 }
 
+/* Where things are and what runs: paths, names, cgroups, memory and
+ * time defaults. 0, -1 for a bad value, 1 for a key not of these. */
 static int
-conf_set(struct conf *c, const char *k, const char *v)
+conf_set_where(struct conf *c, const char *k, const char *v)
 {
-	uint64_t n;
 
 	if (strcmp(k, "spool_dir") == 0 || strcmp(k, "nodes_dir") == 0) {
 		char *d = k[0] == 's' ? c->spool_dir : c->nodes_dir;
@@ -164,7 +165,18 @@ conf_set(struct conf *c, const char *k, const char *v)
 		if (job_size_parse(v, &c->max_job_size) < 0 ||
 		    c->max_job_size < 1024 || c->max_job_size > (1u << 30))
 			return -1;
-	} else if (strcmp(k, "kill_grace") == 0) {
+	} else
+		return 1;
+	return 0;
+}
+
+/* Limits, times, policies and flags (and fair share's keys last). */
+static int
+conf_set_limit(struct conf *c, const char *k, const char *v)
+{
+	uint64_t n;
+
+	if (strcmp(k, "kill_grace") == 0) {
 		if (conf_uint(v, 3600, &n) < 0)
 			return -1;
 		c->kill_grace = (unsigned)n;
@@ -263,6 +275,14 @@ conf_set(struct conf *c, const char *k, const char *v)
 	} else
 		return share_conf_set(&c->share, k, v);
 	return 0;
+}
+
+static int
+conf_set(struct conf *c, const char *k, const char *v)
+{
+	int r = conf_set_where(c, k, v);
+
+	return r == 1 ? conf_set_limit(c, k, v) : r;
 }
 
 int

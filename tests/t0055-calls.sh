@@ -3,7 +3,7 @@
 # libexec/, bin/ and cgi-bin/ call each other (file A calls a function B
 # defines while B calls one A defines): read exactly from the symbol
 # tables, defined (T) against undefined (U), with nm. And no function in
-# the files of the LIMITS table below is longer than its limit (lines
+# the files of the LIMITS table below (all of them) is longer than its limit (lines
 # from the opening to the closing brace, counted as the code is laid out:
 # the name at the start of a line, braces in column 1). Other files join
 # the table as their functions are split.
@@ -39,8 +39,10 @@ libexec/dispatch-event.o libexec/shepherd*.o
 
 # FILE-GLOB MAX-LINES
 LIMITS='
-libexec/iar-dispatch.c 120
-libexec/dispatch-*.c 120
+lib/*.c 120
+bin/*.c 120
+libexec/*.c 120
+cgi-bin/*.c 120
 '
 
 syms=$IAR_ROOT/syms

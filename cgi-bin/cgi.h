@@ -110,7 +110,6 @@ void http_error_build(struct cgi *c, int status, const char *msg);
 /* http.c: memory or cgi_die; the clock */
 void *cgi_alloc(struct cgi *c, size_t n);
 void *cgi_realloc(struct cgi *c, void *p, size_t n);
-int64_t cgi_now_us(void);
 
 /* route.c: the route PATH_INFO names, its id or node and verb set in c
  * (cgi_die if none, or a bad id, node, method or parameter); cgi_route
@@ -257,6 +256,9 @@ struct data_node {
 	char load[32];		/* from the heartbeat, "" if unknown */
 	int64_t hb_age;		/* seconds; -1 without a heartbeat */
 	int up;			/* state "up" and the heartbeat is fresh */
+	int health;		/* nodes/NAME/health's score, 100 without */
+	int away;		/* its heartbeat stands still after it said
+				 * it goes to sleep: state is then "away" */
 	int exec;		/* an executor holds nodes/NAME/lock */
 	int topo_ok;
 	struct topo_summary ts;
@@ -272,6 +274,12 @@ struct data_nodes {
 void data_nodes_load(struct cgi *c, struct data_nodes *d, int with_topo);
 /* One node's files, without its topology or jobs. */
 void data_node_read(struct cgi *c, const char *name, struct data_node *n);
+/* A node as JSON, the one shape of /api/nodes and the SSE "node" event:
+ * name, state, up, executor, reason, heartbeat_age, load, limits, tags;
+ * with d (a full listing, topology read) also its capacity, busy cores
+ * and running jobs. */
+void data_node_json(struct buf *b, const struct data_nodes *d,
+    const struct data_node *n);
 /* Finished jobs in the history that ended after since_us (a full walk). */
 int data_hist_since(struct cgi *c, int64_t since_us,
     int (*fn)(const struct view_job *v, void *arg), void *arg);

@@ -29,6 +29,9 @@ nodes_state(struct cgi *c, const struct data_node *n)
 	else if (n->up && !n->exec)
 		buf_adds(b, " (no executor)");
 	buf_adds(b, "</span>");
+	if (n->health < 100)	/* the node list and page: only when it fell */
+		buf_addf(b, " <span class=\"muted small\">health %d</span>",
+		    n->health);
 	if (n->reason[0]) {
 		buf_adds(b, " <span class=\"muted small\">");
 		html_text(b, n->reason);
@@ -189,6 +192,9 @@ page_node(struct cgi *c)
 		buf_adds(b, "- <span class=\"muted\">(none written yet)</span>");
 	buf_adds(b, "</td></tr><tr><th>Load</th><td>");
 	html_text(b, n->load[0] ? n->load : "-");
+	buf_addf(b, "</td></tr><tr><th>Health</th><td>%d <span class=\"muted "
+	    "small\">of 100, from the jobs that ended here lately</span>",
+	    n->health);
 	buf_adds(b, "</td></tr><tr><th>Hardware</th><td>");
 	if (n->topo_ok) {
 		buf_addf(b, "%u package%s, %u NUMA node%s, %u cores, %u PUs, ",

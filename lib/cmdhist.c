@@ -67,7 +67,7 @@ task_hist_one(uint64_t id, const char *rec, size_t len, void *arg)
 	memcpy(copy, rec, len);
 	copy[len] = 0;
 	view_job_init(&v);
-	if (view_job_parse(&v, copy, len, "iar-hist") == 0 &&
+	if (view_job_parse(&v, copy, len, REC_HIST) == 0 &&
 	    v.array_job == t->array && v.array_task == t->task)
 		t->id = id;
 	free(copy);

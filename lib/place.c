@@ -14,7 +14,9 @@ const char *const place_reason_names[PR_N] = {
 	"too few cores of that kind",
 	"down",
 	"no executor running", "in maintenance", "drained",
-	"at its job limit (max_jobs)", "cores busy",
+	"at its job limit (max_jobs)",
+	"away (asleep)", "on battery", "too hot",
+	"cores busy",
 	"no NUMA node free enough",
 	"memory in use", "GPUs in use", "reserved for a job ahead of it"
 };
@@ -143,13 +145,16 @@ place_fit(const struct place_node *n, const struct place_req *r)
 	if (k != PR_OK)
 		return k;
 	if (n->down)
-		return n->down == 2 ? PR_NOEXEC : PR_DOWN;
+		return n->down == 2 ? PR_NOEXEC : n->down == 3 ? PR_AWAY :
+		    PR_DOWN;
 	if (n->admin == NA_MAINT)
 		return PR_MAINT;
 	if (n->admin != NA_UP)
 		return PR_DRAIN;
 	if (n->max_jobs && n->njobs >= n->max_jobs)
 		return PR_JOBS;
+	if (n->power)
+		return n->power;
 	if (r->cores > n->cores_free)
 		return PR_CORES;
 	if ((r->numa || r->cpukind) && !place_numa_fits(n, r, 1))
@@ -188,6 +193,14 @@ place_better(int policy, const struct place_node *a,
 		wb = (b->njobs + 1.0) / (b->weight ? b->weight : 1);
 		if (wa != wb)
 			return wa < wb;
+		return a->cores_free > b->cores_free;
+	case PL_HEALTHY:
+		if (a->health != b->health)
+			return a->health > b->health;
+		return a->njobs < b->njobs;
+	case PL_LEAST:
+		if (a->njobs != b->njobs)
+			return a->njobs < b->njobs;
 		return a->cores_free > b->cores_free;
 	case PL_FASTEST:
 		wa = a->runtime > 0 ? a->runtime : known;
@@ -360,8 +373,8 @@ place_change(const struct place_node *nd, const struct place_req *r,
 	int n;
 
 	*out = 0;
-	if (nd->down || nd->admin != NA_UP || (nd->max_jobs && nd->njobs >=
-	    nd->max_jobs) || (r->nodelist && *r->nodelist &&
+	if (nd->down || nd->power || nd->admin != NA_UP || (nd->max_jobs &&
+	    nd->njobs >= nd->max_jobs) || (r->nodelist && *r->nodelist &&
 	    !place_list_has(r->nodelist, nd->name)) || (r->exclude &&
 	    place_list_has(r->exclude, nd->name)))
 		return -1;
@@ -420,6 +433,64 @@ place_change(const struct place_node *nd, const struct place_req *r,
 	return cost;
 }
 
+/* The node of nodes named name (the very pointer place_why keeps). */
+static const struct place_node *
+place_node_named(const struct place_node *nodes, size_t n,
+    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (nodes[i].name == name)
+			return &nodes[i];
+	return NULL;
+}
+
+/* What node d has in all, where that is the obstacle k: " (4 cores)". */
+static void
+place_why_cap(const struct place_node *d, int k, const struct place_req *r,
+    char *cap, size_t capsz)
+{
+	*cap = 0;
+	if (!d)
+		return;
+	if (k == PR_CORES_ALL)
+		snprintf(cap, capsz, " (%u cores)", d->cores);
+	else if (k == PR_MEM_ALL && d->mem == 0)
+		snprintf(cap, capsz, " (0M: hwloc saw no memory, give the "
+		    "node --memory)");
+	else if (k == PR_MEM_ALL && capsz > 3) {
+		place_mem_fmt(d->mem, cap + 2, capsz - 3);
+		memcpy(cap, " (", 2);
+		strcat(cap, ")");
+	} else if ((k == PR_NUMA_ALL || k == PR_NUMA) && r->gpus && d->gpus)
+		snprintf(cap, capsz, " (%u GPUs near %u cores)", r->gpus,
+		    r->cores);
+	else if (k == PR_GPUS_ALL)
+		snprintf(cap, capsz, " (%u GPUs)", d->gpus);
+}
+
+/* The last clause: where it fits now, or what change would make it. */
+static void
+place_why_tail(const unsigned *count, const char *best,
+    const struct place_req *r, char *out, size_t outsz, size_t off)
+{
+	int w = 0;
+
+	if (count[PR_OK])
+		w = snprintf(out + off, outsz - off, "%sfits on %u node%s now",
+		    off ? "; " : "", count[PR_OK], count[PR_OK] == 1 ? "" :
+		    "s");
+	else if (best[0])
+		w = snprintf(out + off, outsz - off, "; would start now on %s",
+		    best);
+	else if (count[PR_RESERVED] && r->end_us == 0)
+		/* Backfill takes only jobs known to end in time. */
+		w = snprintf(out + off, outsz - off, "; with a walltime (-t) "
+		    "short enough it could start before that job");
+	(void)w;	/* cut short at outsz: snprintf ended it there */
+}
+
 void
 place_why(const struct place_node *nodes, size_t n,
     const struct place_req *r, char *out, size_t outsz)
@@ -462,11 +533,9 @@ place_why(const struct place_node *nodes, size_t n,
 			continue;
 		if ((k == PR_DRAIN || k == PR_MAINT) && count[k] == 1) {
 			/* "node a is drained: disk swap" */
-			const struct place_node *d = NULL;
+			const struct place_node *d = place_node_named(nodes,
+			    n, first[k][0]);
 
-			for (j = 0; j < n && !d; j++)
-				if (nodes[j].name == first[k][0])
-					d = &nodes[j];
 			w = snprintf(out + off, outsz - off, "%snode %s is %s%s"
 			    "%.200s", off ? "; " : "", first[k][0],
 			    k == PR_DRAIN ? "drained" : "in maintenance",
@@ -477,37 +546,40 @@ place_why(const struct place_node *nodes, size_t n,
 			off += (size_t)w;
 			continue;
 		}
+		if (k == PR_BATTERY || k == PR_HOT) {
+			/* "n3 is on battery (42%)", "n3 is too hot (81 C >
+			 * 75 C)" */
+			for (j = 0; j < count[k] && j < 3; j++) {
+				const struct place_node *d =
+				    place_node_named(nodes, n, first[k][j]);
+
+				w = snprintf(out + off, outsz - off, "%s%s is "
+				    "%s (%s)", off ? (j ? ", " : "; ") : "",
+				    first[k][j], place_reason_names[k],
+				    d ? d->power_why : "?");
+				if (w < 0 || (size_t)w >= outsz - off)
+					break;
+				off += (size_t)w;
+			}
+			if (j < count[k] && j == 3) {
+				w = snprintf(out + off, outsz - off, " and %u "
+				    "more", count[k] - 3);
+				if (w > 0 && (size_t)w < outsz - off)
+					off += (size_t)w;
+			}
+			continue;
+		}
 		w = snprintf(out + off, outsz - off, "%s%s: ", off ? "; " : "",
 		    place_reason_names[k]);
 		if (w < 0 || (size_t)w >= outsz - off)
 			break;
 		off += (size_t)w;
 		for (j = 0; j < count[k] && j < 3; j++) {
-			const struct place_node *d = NULL;
-			char cap[96] = "";
-			size_t x;
+			char cap[96];
 
 			/* what there is in all, where that is the obstacle */
-			for (x = 0; x < n && !d; x++)
-				if (nodes[x].name == first[k][j])
-					d = &nodes[x];
-			if (d && k == PR_CORES_ALL)
-				snprintf(cap, sizeof cap, " (%u cores)",
-				    d->cores);
-			else if (d && k == PR_MEM_ALL && d->mem == 0)
-				snprintf(cap, sizeof cap, " (0M: hwloc saw no "
-				    "memory, give the node --memory)");
-			else if (d && k == PR_MEM_ALL) {
-				place_mem_fmt(d->mem, cap + 2, sizeof cap - 3);
-				memcpy(cap, " (", 2);
-				strcat(cap, ")");
-			} else if (d && (k == PR_NUMA_ALL || k == PR_NUMA) &&
-			    r->gpus && d->gpus)
-				snprintf(cap, sizeof cap, " (%u GPUs near %u "
-				    "cores)", r->gpus, r->cores);
-			else if (d && k == PR_GPUS_ALL)
-				snprintf(cap, sizeof cap, " (%u GPUs)",
-				    d->gpus);
+			place_why_cap(place_node_named(nodes, n, first[k][j]), k,
+			    r, cap, sizeof cap);
 			w = snprintf(out + off, outsz - off, "%s%s%s", j ? ", " :
 			    "", first[k][j], cap);
 			if (w < 0 || (size_t)w >= outsz - off)
@@ -521,22 +593,5 @@ place_why(const struct place_node *nodes, size_t n,
 				off += (size_t)w;
 		}
 	}
-	if (count[PR_OK]) {
-		w = snprintf(out + off, outsz - off, "%sfits on %u node%s now",
-		    off ? "; " : "", count[PR_OK], count[PR_OK] == 1 ? "" :
-		    "s");
-		if (w > 0 && (size_t)w < outsz - off)
-			off += (size_t)w;
-	} else if (best[0]) {
-		w = snprintf(out + off, outsz - off, "; would start now on %s",
-		    best);
-		if (w > 0 && (size_t)w < outsz - off)
-			off += (size_t)w;
-	} else if (count[PR_RESERVED] && r->end_us == 0) {
-		/* Backfill takes only jobs known to end in time. */
-		w = snprintf(out + off, outsz - off, "; with a walltime (-t) "
-		    "short enough it could start before that job");
-		if (w > 0 && (size_t)w < outsz - off)
-			off += (size_t)w;
-	}
+	place_why_tail(count, best, r, out, outsz, off);
 }

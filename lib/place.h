@@ -28,7 +28,11 @@ struct place_node {
 	struct topo *topo;	/* not owned; NULL = count cores only */
 	int admin;		/* NA_UP, NA_DRAIN, NA_MAINT (node.h) */
 	int down;		/* 1: heartbeat absent or stale; 2: beating,
-				 * but no executor holds its lock */
+				 * but no executor holds its lock; 3: stale
+				 * after it said it goes to sleep (away) */
+	int power;		/* 0, or PR_BATTERY or PR_HOT: no new work */
+	int health;		/* 0-100 (node_health_*); placement healthy */
+	char power_why[48];	/* "42%", "81 C > 75 C" */
 	char tags[192];
 	unsigned weight;	/* 0 is taken as 1 */
 	unsigned cores;		/* usable in all */
@@ -75,6 +79,7 @@ enum place_reason {
 	PR_NODELIST, PR_EXCLUDE, PR_TAG, PR_CORES_ALL, PR_MEM_ALL,
 	PR_GPUS_ALL, PR_NUMA_ALL, PR_KIND_ALL,
 	PR_DOWN, PR_NOEXEC, PR_MAINT, PR_DRAIN, PR_JOBS,
+	PR_AWAY, PR_BATTERY, PR_HOT,
 	PR_CORES, PR_NUMA, PR_MEM, PR_GPUS, PR_RESERVED,
 	PR_N
 };

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "dispatch.h"
 #include "file.h"
 #include "msg.h"
@@ -132,7 +133,7 @@ slurm_probe_start(struct disp *d)
 	close(p[1]);
 	d->slurm_fd = p[0];
 	d->slurm_len = 0;
-	d->slurm_probe_us = disp_now_us();
+	d->slurm_probe_us = clock_now_us();
 }
 
 /* The probe's answer, when it has come: the capacity applied and the
@@ -198,7 +199,7 @@ slurm_check(struct disp *d, int64_t now)
 void
 disp_node_beat(struct disp *d)
 {
-	int64_t now = disp_now_us();
+	int64_t now = clock_now_us();
 	int runfd;
 
 	if (d->nodefd < 0 || (d->beat_us && now - d->beat_us <
@@ -225,7 +226,7 @@ int
 disp_node_beat_ms(struct disp *d)
 {
 	int64_t left = d->beat_us + (int64_t)d->conf.hb_interval * 1000000 -
-	    disp_now_us();
+	    clock_now_us();
 
 	return left <= 0 ? 0 : left / 1000 > 3600000 ? 3600000 :
 	    (int)(left / 1000);

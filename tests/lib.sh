@@ -74,6 +74,15 @@ t_users() {
 	done
 	chmod 755 "$IAR_ROOT/home"
 }
+# t_group_root: after t_users, install (t_install) and convert the root
+# to a multi-user one (iar-init --group iar), two TAP lines; B=$T_BIN.
+t_group_root() {
+	t_install
+	ok $? "make install DESTDIR=... PREFIX=/usr"
+	B=$T_BIN
+	"$B/iar-init" --group iar "$IAR_ROOT" >"$IAR_ROOT/init.log" 2>&1
+	ok $? "iar-init --group iar converts the root"
+}
 t_users_cleanup() {
 	for u in $T_MADE; do userdel "$u" 2>/dev/null; done
 	[ -n "$T_MADE_GROUP" ] && groupdel iar 2>/dev/null
@@ -158,4 +167,30 @@ all_final() { for j in "$@"; do final "$j" || return 1; done; }
 running() { [ "$(jstate "$1")" = RUNNING ]; }
 cg_usable() {
 	[ -w /sys/fs/cgroup/memory ] || [ -w /sys/fs/cgroup/cgroup.procs ]
+}
+# Simulated pools (t0320, t0330, t0340): pool_head_start runs the head
+# (iar-dispatch -d, its pid in HEAD); pool_exec_start NODE runs NODE's
+# executor (iar-dispatch -d --node NODE, its pid in E_NODE). Both log to
+# $IAR_ROOT and are killed at exit.
+pool_head_start() {
+	iar-dispatch -d 2>>"$IAR_ROOT/head.log" &
+	HEAD=$!
+	T_PIDS="$T_PIDS $HEAD"
+}
+pool_exec_start() {
+	iar-dispatch -d --node "$1" 2>>"$IAR_ROOT/exec-$1.log" &
+	eval "E_$1=$!"
+	T_PIDS="$T_PIDS $!"
+}
+# pool_start NODE...: each a simulated node of 2 cores, this host's own
+# node drained ("head only"), the head and one executor per node running.
+pool_start() {
+	p_head=$(ls "$IAR_ROOT/nodes")	# iar-init's node, before the others
+	for p_n in "$@"; do
+		iar-node add "$p_n" --synthetic 'pack:1 core:2 pu:1' \
+		    >/dev/null || return 1
+	done
+	iar-node drain "$p_head" --reason "head only" || return 1
+	pool_head_start
+	for p_n in "$@"; do pool_exec_start "$p_n"; done
 }

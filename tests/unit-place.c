@@ -1,6 +1,7 @@
 /* unit-place: the placement functions of lib/place.c on literal pools of
  * synthetic hwloc topologies: fit and its reasons, each policy's choice
- * (pack, spread, round-robin, weighted, fastest), NUMA, tags, node lists,
+ * (pack, spread, round-robin, weighted, fastest, healthy, least-loaded),
+ * power and heat with their why-pending text, NUMA, tags, node lists,
  * GPUs, reservation for backfill, the start time estimate, and the
  * why-pending text with its smallest change. Deterministic; prints TAP. */
 #include <stdio.h>
@@ -127,6 +128,26 @@ main(void)
 	    sizeof gpus);
 	k = place_choose(PL_PACK, p, 3, &r, NULL);
 	ok(k == 1, "pack: b again (2 free)");
+	/* a and b hold a job each now, c none */
+	ok(place_choose(PL_LEAST, p, 3, &r, NULL) == 2,
+	    "least-loaded: c (no jobs) over a and b (one each)");
+	p[0].health = 90, p[1].health = 100, p[2].health = 40;
+	ok(place_choose(PL_HEALTHY, p, 3, &r, NULL) == 1,
+	    "healthy: b (100) over a (90) and c (40)");
+	p[1].power = PR_BATTERY;
+	snprintf(p[1].power_why, sizeof p[1].power_why, "42%%");
+	ok(place_fit(&p[1], &r) == PR_BATTERY &&
+	    place_choose(PL_HEALTHY, p, 3, &r, NULL) == 0,
+	    "b on battery: no new work there; healthy takes a (90)");
+	p[0].power = PR_HOT;
+	snprintf(p[0].power_why, sizeof p[0].power_why, "81 C > 75 C");
+	p[2].down = 3;
+	place_why(p, 3, &r, why, sizeof why);
+	is(why, "a is too hot (81 C > 75 C); b is on battery (42%); "
+	    "away (asleep): c", "why pending names heat, battery and away");
+	p[0].power = p[1].power = 0;
+	p[2].down = 0;
+	p[0].health = p[1].health = p[2].health = 0;
 	for (i = 0; i < 3; i++)
 		ok(place_choose(PL_RR, p, 3, &r, &rr) == i,
 		    "round-robin visits the nodes in turn");

@@ -18,7 +18,8 @@
  * the job's owner, and (see iar.cgi(8)) from the cgi_user account of
  * etc/cgi.conf for the user named, after checking that user again.
  * Without etc/cgi.secret nothing can be done: the site is read-only.
- * Submitting jobs over the web is not offered (iar.cgi(8) says why). */
+ * Submitting a job (POST /submit) passes the same checks and drops an
+ * ID.submit request the same way (iar.cgi(8), ACTIONS). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>

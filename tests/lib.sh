@@ -113,6 +113,11 @@ t_cleanup() {
 	case $T_DEST in /tmp/iar-inst.*) rm -rf "$T_DEST" "$T_DEST.log" ;; esac
 }
 trap t_cleanup EXIT
+# Killed (tests/exec's time limit, ^C): exit, so the EXIT trap still
+# cleans up.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
 
 ok() {	# ok CONDITION-EXIT-STATUS DESCRIPTION
 	T_N=$((T_N + 1))

@@ -57,10 +57,13 @@ static const char usage[] =
 "      --slurm          a Slurm partition (capacity from sinfo)\n"
 "      --partition P    its partition (default: Slurm's default one)\n"
 "      --max-jobs N     at most N of its jobs at once (default: no limit)\n"
+"      --oversubscribe N  each core may hold N jobs (default 1: no sharing)\n"
+"      --gpu-slots N    each GPU may hold N jobs (default 1)\n"
 "  -h, --help           this text\n";
 
 enum { O_NAME = 256, O_TAGS, O_WEIGHT, O_MEMORY, O_GPUS, O_KIND, O_TOPO,
-	O_SYNTH, O_CSV, O_JSON, O_REASON, O_SLURM, O_PART, O_MAXJOBS };
+	O_SYNTH, O_CSV, O_JSON, O_REASON, O_SLURM, O_PART, O_MAXJOBS,
+	O_OVERSUB, O_GPUSLOTS };
 
 #define SHORTOPTS "h"
 
@@ -79,13 +82,15 @@ static const struct option longopts[] = {
 	{ "slurm", no_argument, NULL, O_SLURM },
 	{ "partition", required_argument, NULL, O_PART },
 	{ "max-jobs", required_argument, NULL, O_MAXJOBS },
+	{ "oversubscribe", required_argument, NULL, O_OVERSUB },
+	{ "gpu-slots", required_argument, NULL, O_GPUSLOTS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	const char *name, *tags, *weight, *memory, *gpus, *kind, *topo,
-	    *synth, *reason, *partition, *max_jobs;
+	    *synth, *reason, *partition, *max_jobs, *oversub, *gpu_slots;
 	int csv, json, slurm;
 	unsigned gpus_default;	/* when there is no --gpus */
 	uint64_t mem_default;	/* bytes, when there is no --memory */
@@ -188,6 +193,12 @@ settings_apply(struct node_settings *s, const struct opts *o)
 		s->memory = o->mem_default;
 	if (!o->gpus && o->gpus_default)
 		s->gpus = o->gpus_default;
+	if (o->oversub)
+		s->oversubscribe = (unsigned)num_arg("oversubscribe",
+		    o->oversub, 16);
+	if (o->gpu_slots)
+		s->gpu_slots = (unsigned)num_arg("GPU slots", o->gpu_slots,
+		    64);
 	if (o->partition) {
 		if (!*o->partition || strchr(o->partition, ',') ||
 		    !node_tags_ok(o->partition) || strlen(o->partition) >=
@@ -740,6 +751,8 @@ main(int argc, char **argv)
 		case O_SLURM: o.slurm = 1; break;
 		case O_PART: o.partition = optarg; break;
 		case O_MAXJOBS: o.max_jobs = optarg; break;
+		case O_OVERSUB: o.oversub = optarg; break;
+		case O_GPUSLOTS: o.gpu_slots = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: cmd_option_bad(argv, SHORTOPTS, usage);
 		}

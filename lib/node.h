@@ -47,6 +47,8 @@ struct node_settings {
 	char partition[64];	/* kind slurm: the Slurm partition, "" its
 				 * default one */
 	unsigned max_jobs;	/* jobs at once; 0 = no limit */
+	unsigned oversubscribe;	/* jobs each core may hold; 0, 1 = one */
+	unsigned gpu_slots;	/* jobs each GPU may hold; 0, 1 = one */
 };
 
 struct node_heartbeat {

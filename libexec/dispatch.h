@@ -84,6 +84,9 @@ struct mnode {
 	int noexec;		/* no executor holds nodes/NAME/lock */
 	struct timespec dir_mtime;	/* nodes/NAME when last read */
 	char reason[256];	/* the admin state's reason */
+	char *layers;		/* oversubscribe: its place_node's extra
+				 * busy lists (place.h), nlayers of them */
+	unsigned nlayers;
 };
 
 /* dispatch-dep.c's cache, kept for the dispatcher's life: other jobs'

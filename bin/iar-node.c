@@ -36,6 +36,7 @@
 #include "job.h"
 #include "msg.h"
 #include "node.h"
+#include "nodehist.h"
 #include "paths.h"
 #include "slurm.h"
 #include "topo.h"
@@ -424,7 +425,7 @@ node_remove(const char *name)
 {
 	static const char *const files[] = { NODE_TOPOLOGY, NODE_SETTINGS,
 	    NODE_STATE, NODE_HEARTBEAT, NODE_ALIVE, NODE_TOPOSUM, "limits",
-	    NODE_LOCK, NODE_EXEC };
+	    NODE_LOCK, NODE_EXEC, NODE_HISTORY };
 	struct dirent *de;
 	char path[4096];
 	unsigned n;

@@ -25,6 +25,8 @@ struct conf {
 				 * memory is measured, for the system */
 	unsigned node_cores;	/* node_cores: cores jobs may use, 0 = all */
 	unsigned hb_interval;	/* heartbeat_interval: seconds (60) */
+	unsigned hist_step;	/* history_step: seconds between samples of
+				 * nodes/NAME/history (300); 0 = none */
 	unsigned hb_timeout;	/* heartbeat_timeout: seconds (300) */
 	uint64_t max_bundle_size; /* max_bundle_size: bytes */
 	char git_schemes[128];	/* git_schemes: allowed URL schemes, spaces */

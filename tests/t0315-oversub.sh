@@ -20,8 +20,7 @@ iar-node add o2 --synthetic 'pack:1 core:2 pu:1' --oversubscribe 2 \
 iar-node add o1 --synthetic 'pack:1 core:2 pu:1' >/dev/null &&
 iar-node add g --topology "$TOP/tests/topo/power8gpudistances.xml" \
     --gpu-slots 2 --oversubscribe 2 --kind sim >/dev/null
-ok $? "nodes o2 (2 cores, oversubscribe 2), o1 (2 cores), g (8 cores, 4" \
-    "GPUs, gpu_slots 2, oversubscribe 2 so that cores are not what stops it)"
+ok $? "nodes o2 (2 cores, oversubscribe 2), o1 (2 cores), g (8 cores, 4 GPUs, gpu_slots 2, oversubscribe 2: cores are not what stops it)"
 grep -qx oversubscribe=2 "$IAR_ROOT/nodes/o2/settings" &&
 grep -qx gpu_slots=2 "$IAR_ROOT/nodes/g/settings" &&
 ! grep -q oversubscribe "$IAR_ROOT/nodes/o1/settings"

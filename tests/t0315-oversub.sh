@@ -5,7 +5,9 @@
 # the same node without it runs two; a GPU node from hwloc's POWER8
 # topology (8 cores, 4 GPUs) with gpu_slots = 2 runs eight one-GPU jobs, each GPU
 # named by two of them, a ninth waits with "GPUs in use". iar-node list
-# counts busy cores once however many jobs share them.
+# counts busy cores once however many jobs share them. On this host
+# (jobs pinned), 2 x its cores one-core jobs run at once, each in the
+# cpuset it was given, every core in two of them.
 . "$(dirname "$0")/lib.sh"
 
 N=$(ls "$IAR_ROOT/nodes")
@@ -87,5 +89,37 @@ waitfor 40 all_final $a1 $a2 $a3 $a4 $a5 $b1 $b2 $b3 $g $g9
 ok $? "all end"
 is "$(for j in $a1 $a2 $a3 $a4 $a5 $b1 $b2 $b3 $g $g9; do jstate "$j"; done |
     sort -u)" COMPLETED "all completed"
+rm -f "$gate"
+
+# This host, whose jobs are pinned (bind=1): oversubscribe = 2 in its
+# settings, and each job sees the cpuset it was given.
+echo oversubscribe=2 >> "$IAR_ROOT/nodes/$N/settings"
+iar-node resume "$N" >/dev/null
+c=$(nproc)
+h=""
+for i in $(seq 1 $((2 * c))); do
+	h="$h $(iar-submit --parsable --nodelist "$N" -- sh -c \
+	    "grep Cpus_allowed_list /proc/self/status > $IAR_ROOT/cpus.\$IAR_JOB_ID
+	    while [ ! -e $gate ]; do sleep 0.1; done")"
+done
+waitfor 30 all_running $h
+ok $? "on this host ($c cores), oversubscribe 2: $((2 * c)) one-core jobs at once"
+is "$(for j in $h; do alloc_key "$j" bind; done | sort -u)" 1 \
+    "they are pinned (bind=1)"
+want=$(for j in $h; do alloc_key "$j" cpus; done | sort | uniq -c |
+    awk '{ print $1 }' | sort -u)
+is "$want" 2 "each of the host's cores is in two of their cpusets"
+seen() { [ "$(ls "$IAR_ROOT"/cpus.* 2>/dev/null | wc -l)" -eq $((2 * c)) ]; }
+if cg_usable; then
+	waitfor 20 seen
+	is "$(for j in $h; do sed 's/.*:[[:space:]]*//' "$IAR_ROOT/cpus.$j"; done |
+	    sort | tr '\n' ' ')" "$(for j in $h; do alloc_key "$j" cpus; done |
+	    sort | tr '\n' ' ')" "each job runs on the cpuset it was given"
+else
+	ok 0 "# SKIP no writable cgroups: cpusets not applied"
+fi
+touch "$gate"
+waitfor 40 all_final $h
+ok $? "they end"
 kill "$HEAD"; wait "$HEAD" 2>/dev/null
 done_testing

@@ -62,6 +62,14 @@ ok $? "a fifth waits: 'cores busy: o2'"
 is "$(jstate "$a5")" PENDING "and is still pending"
 is "$(iar-node list --csv | awk -F, '$1 == "o2" {print $17 "," $18}')" 4,0 \
     "iar-node list: o2 runs 4, 0 cores free (each busy core counted once)"
+env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO=/api/v1/nodes \
+    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
+    SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" | sed '1,/^\r*$/d' |
+    python3 -c 'import json, sys
+n = {x["name"]: x for x in json.load(sys.stdin)["nodes"]}
+assert n["o2"]["cores_busy"] == 2 and n["o2"]["cores"] == 2, n["o2"]
+'
+ok $? "the CGI's /api/v1/nodes: o2 has 2 of 2 cores busy, not 4"
 
 # Without it: two.
 b1=$(hold o1); b2=$(hold o1); b3=$(hold o1)

@@ -357,7 +357,8 @@ place_hold_add(struct place_node *node, const char *cpus, uint64_t gpus)
 	int m = 1;
 
 	if (cpus[0]) {
-		for (k = 0; k < nl; k++)
+		/* (one layer: no need to look) */
+		for (k = 0; k < nl && nl > 1; k++)
 			if ((m = topo_cpus_meet(place_layer(node, k), cpus)) != 1)
 				break;
 		if (m < 0)

@@ -302,6 +302,8 @@ struct node_jobs {
 	uint64_t gpus[256];	/* bit i: GPU i */
 	size_t n;
 };
+/* page-hb.c: the Heartbeat history card of node's page. */
+void page_hb_svg(struct cgi *c, const char *node);
 void page_topo_svg(struct cgi *c, const char *xml, size_t len,
     const struct node_jobs *j);
 void page_stats(struct cgi *c);

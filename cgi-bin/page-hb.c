@@ -21,7 +21,7 @@
 enum { HB_LOAD, HB_MEM, HB_TEMP, HB_BATT, HB_N };
 
 static const char *const hb_names[HB_N] = {
-	"load (1 min)", "memory in use (%)", "temperature (\xc2\xb0" "C)",
+	"load (1 min)", "memory in use (%)", "temperature (\u00b0C)",
 	"battery (%)"
 };
 

@@ -45,7 +45,7 @@ UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
           tests/unit-topofile tests/unit-move tests/unit-alloc
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o cgi-bin/data-agg.o \
-          cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
+          cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o cgi-bin/page-share.o \
           cgi-bin/page-stats.o cgi-bin/api.o cgi-bin/events.o \
           cgi-bin/auth.o cgi-bin/page-ui.o cgi-bin/page-topo.o cgi-bin/route.o \
           cgi-bin/page-hb.o

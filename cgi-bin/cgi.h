@@ -307,6 +307,9 @@ void page_hb_svg(struct cgi *c, const char *node);
 void page_topo_svg(struct cgi *c, const char *xml, size_t len,
     const struct node_jobs *j);
 void page_stats(struct cgi *c);
+/* page-share.c: /share and /api/v1/share, from spool/share */
+void page_share(struct cgi *c);
+void api_share(struct cgi *c);
 void page_ui_js(struct cgi *c);
 void page_chart_throughput(struct buf *b, const struct data_agg *a);
 void page_chart_wait(struct buf *b, const struct data_agg *a);

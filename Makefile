@@ -30,7 +30,7 @@ LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/histcount.o lib/view.o lib/cmd.o lib/cmdhist.o \
          lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o lib/place.o lib/array.o \
          lib/directive.o lib/seq.o lib/slurm.o lib/clock.o lib/alloc.o \
-         lib/rec.o lib/share.o lib/group.o
+         lib/rec.o lib/share.o lib/group.o lib/nodehist.o
 LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
@@ -45,10 +45,11 @@ UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
           tests/unit-topofile tests/unit-move tests/unit-alloc
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o cgi-bin/data-agg.o \
-          cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
+          cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o cgi-bin/page-share.o \
           cgi-bin/page-stats.o cgi-bin/page-shared.o cgi-bin/page-act.o \
           cgi-bin/api.o cgi-bin/events.o \
-          cgi-bin/auth.o cgi-bin/page-ui.o cgi-bin/svg-topo.o cgi-bin/route.o
+          cgi-bin/auth.o cgi-bin/page-ui.o cgi-bin/svg-topo.o cgi-bin/route.o \
+          cgi-bin/svg-hb.o
 PROGS   = $(BIN) $(LIBEXEC) $(CGI)
 
 all: $(PROGS)

@@ -38,6 +38,7 @@
 #include "job.h"
 #include "msg.h"
 #include "node.h"
+#include "nodehist.h"
 #include "paths.h"
 #include "slurm.h"
 #include "topo.h"
@@ -50,7 +51,8 @@ static const char usage[] =
 "       iar-node drain|resume|maintenance NAME [--reason TEXT]\n"
 "       iar-node tag NAME TAGS\n"
 "       iar-node set NAME KEY=VALUE... (on_battery, max_temp, resume_temp,\n"
-"                        on_hot, weight, max_jobs: see iar-node(5))\n"
+"                        on_hot, weight, max_jobs, oversubscribe,\n"
+"                        gpu_slots: see iar-node(5))\n"
 "       iar-node remove NAME\n"
 "       iar-node group NAME NODE...    (a node group: --group/-p NAME)\n"
 "       iar-node group -l | -d NAME    (list the groups; remove one)\n"
@@ -63,10 +65,13 @@ static const char usage[] =
 "      --slurm          a Slurm partition (capacity from sinfo)\n"
 "      --partition P    its partition (default: Slurm's default one)\n"
 "      --max-jobs N     at most N of its jobs at once (default: no limit)\n"
+"      --oversubscribe N  each core may hold N jobs (default 1: no sharing)\n"
+"      --gpu-slots N    each GPU may hold N jobs (default 1)\n"
 "  -h, --help           this text\n";
 
 enum { O_NAME = 256, O_TAGS, O_WEIGHT, O_MEMORY, O_GPUS, O_KIND, O_TOPO,
-	O_SYNTH, O_CSV, O_JSON, O_REASON, O_SLURM, O_PART, O_MAXJOBS };
+	O_SYNTH, O_CSV, O_JSON, O_REASON, O_SLURM, O_PART, O_MAXJOBS,
+	O_OVERSUB, O_GPUSLOTS };
 
 #define SHORTOPTS "h"
 
@@ -85,13 +90,15 @@ static const struct option longopts[] = {
 	{ "slurm", no_argument, NULL, O_SLURM },
 	{ "partition", required_argument, NULL, O_PART },
 	{ "max-jobs", required_argument, NULL, O_MAXJOBS },
+	{ "oversubscribe", required_argument, NULL, O_OVERSUB },
+	{ "gpu-slots", required_argument, NULL, O_GPUSLOTS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	const char *name, *tags, *weight, *memory, *gpus, *kind, *topo,
-	    *synth, *reason, *partition, *max_jobs;
+	    *synth, *reason, *partition, *max_jobs, *oversub, *gpu_slots;
 	int csv, json, slurm;
 	unsigned gpus_default;	/* when there is no --gpus */
 	uint64_t mem_default;	/* bytes, when there is no --memory */
@@ -194,6 +201,12 @@ settings_apply(struct node_settings *s, const struct opts *o)
 		s->memory = o->mem_default;
 	if (!o->gpus && o->gpus_default)
 		s->gpus = o->gpus_default;
+	if (o->oversub)
+		s->oversubscribe = (unsigned)num_arg("oversubscribe",
+		    o->oversub, 16);
+	if (o->gpu_slots)
+		s->gpu_slots = (unsigned)num_arg("GPU slots", o->gpu_slots,
+		    64);
 	if (o->partition) {
 		if (!*o->partition || strchr(o->partition, ',') ||
 		    !node_tags_ok(o->partition) || strlen(o->partition) >=
@@ -425,7 +438,8 @@ static int
 node_set(const char *name, char **kv, int n)
 {
 	static const char *const keys[] = { "on_battery", "max_temp",
-	    "resume_temp", "on_hot", "weight", "max_jobs" };
+	    "resume_temp", "on_hot", "weight", "max_jobs", "oversubscribe",
+	    "gpu_slots" };
 	struct node_settings s;
 	char text[2048];
 	int fd = node_open(name), i;
@@ -445,7 +459,7 @@ node_set(const char *name, char **kv, int n)
 		if (!kv[i][kl] || k == sizeof keys / sizeof keys[0])
 			msg_die(EX_USAGE, "bad setting '%s' (on_battery=, "
 			    "max_temp=, resume_temp=, on_hot=, weight=, "
-			    "max_jobs=)",
+			    "max_jobs=, oversubscribe=, gpu_slots=)",
 			    kv[i]);
 		if (len && text[len - 1] != '\n' && (size_t)len < sizeof text
 		    - 1)
@@ -470,7 +484,7 @@ node_remove(const char *name)
 {
 	static const char *const files[] = { NODE_TOPOLOGY, NODE_SETTINGS,
 	    NODE_STATE, NODE_HEARTBEAT, NODE_ALIVE, NODE_TOPOSUM, "limits",
-	    NODE_LOCK, NODE_EXEC, NODE_HEALTH };
+	    NODE_LOCK, NODE_EXEC, NODE_HEALTH, NODE_HISTORY };
 	struct dirent *de;
 	char path[4096];
 	unsigned n;
@@ -874,6 +888,8 @@ main(int argc, char **argv)
 		case O_SLURM: o.slurm = 1; break;
 		case O_PART: o.partition = optarg; break;
 		case O_MAXJOBS: o.max_jobs = optarg; break;
+		case O_OVERSUB: o.oversub = optarg; break;
+		case O_GPUSLOTS: o.gpu_slots = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: cmd_option_bad(argv, SHORTOPTS, usage);
 		}

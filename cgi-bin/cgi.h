@@ -307,7 +307,12 @@ struct node_jobs {
 void svg_topo_draw(struct cgi *c, const char *xml, size_t len,
     const struct node_jobs *j);
 void page_stats(struct cgi *c);
+/* page-share.c: /share and /api/v1/share, from spool/share */
+void page_share(struct cgi *c);
+void api_share(struct cgi *c);
 void page_ui_js(struct cgi *c);
+/* svg-hb.c: the Heartbeat history card of a node's page. */
+void svg_hb_draw(struct cgi *c, const char *node);
 
 /* page-shared.c: what several pages draw the same way; the pages call
  * one another only through it. */

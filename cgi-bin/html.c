@@ -320,6 +320,7 @@ static const struct {
 	{ "jobs", "/jobs", "Jobs" },
 	{ "nodes", "/nodes", "Nodes" },
 	{ "stats", "/stats", "Statistics" },
+	{ "share", "/share", "Share" },
 };
 
 void

@@ -2,7 +2,8 @@
  * one node (/nodes/NAME): its state and hardware, its topology picture
  * (svg-topo.c) with a legend linking to the jobs coloured in it, its
  * GPUs (from lib/topo: bus id, model, NUMA node, the job holding each),
- * the jobs running there and its last heartbeat. The node name was
+ * the jobs running there, its heartbeat history (svg-hb.c) and its last
+ * heartbeat. The node name was
  * checked by the route before any path was built from it. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -159,28 +160,13 @@ node_gpus_table(struct cgi *c, const char *xml, size_t len,
 	topo_free(t);
 }
 
-void
-page_node(struct cgi *c)
+/* The node's facts: state, heartbeat, load, health, hardware, cores
+ * in use, limits and tags. */
+static void
+page_node_facts(struct cgi *c, const struct data_node *n)
 {
 	struct buf *b = &c->rs.body;
-	struct data_nodes d;
-	struct data_node *n = NULL;
-	struct node_jobs j;
-	char hb[4096];
-	size_t i, len = 0;
-	char *xml;
 
-	data_nodes_load(c, &d, 1);
-	for (i = 0; i < d.len; i++)
-		if (strcmp(d.n[i].name, c->node) == 0)
-			n = &d.n[i];
-	if (!n) {
-		data_nodes_free(&d);
-		cgi_die(c, 404, "no such node");
-	}
-	html_page_start(c, n->name, "nodes", 30);
-	buf_adds(b, "<h1>Node ");
-	html_text(b, n->name);
 	buf_adds(b, "</h1>\n<section class=\"card\"><table class=\"kv\">"
 	    "<tbody><tr><th>State</th><td>");
 	nodes_state(c, n);
@@ -217,6 +203,31 @@ page_node(struct cgi *c)
 	buf_adds(b, "</td></tr><tr><th>Tags</th><td>");
 	html_text(b, n->tags[0] ? n->tags : "-");
 	buf_adds(b, "</td></tr></tbody></table></section>\n");
+}
+
+void
+page_node(struct cgi *c)
+{
+	struct buf *b = &c->rs.body;
+	struct data_nodes d;
+	struct data_node *n = NULL;
+	struct node_jobs j;
+	char hb[4096];
+	size_t i, len = 0;
+	char *xml;
+
+	data_nodes_load(c, &d, 1);
+	for (i = 0; i < d.len; i++)
+		if (strcmp(d.n[i].name, c->node) == 0)
+			n = &d.n[i];
+	if (!n) {
+		data_nodes_free(&d);
+		cgi_die(c, 404, "no such node");
+	}
+	html_page_start(c, n->name, "nodes", 30);
+	buf_adds(b, "<h1>Node ");
+	html_text(b, n->name);
+	page_node_facts(c, n);
 
 	memset(&j, 0, sizeof j);
 	for (i = 0; i < d.nrun && j.n < 256; i++) {
@@ -270,6 +281,7 @@ page_node(struct cgi *c)
 		buf_adds(b, "</p>\n");
 	}
 	buf_adds(b, "</section>\n");
+	svg_hb_draw(c, n->name);
 	if (data_node_file(c, n->name, "heartbeat", hb, sizeof hb) >= 0) {
 		buf_adds(b, "<section class=\"card\"><h2>Last heartbeat</h2>"
 		    "<pre>");

@@ -50,6 +50,7 @@ conf_defaults(struct conf *c)
 	c->pids_max = 4096;
 	c->pass_seconds = 55;
 	c->hb_interval = 60;
+	c->hist_step = 300;
 	c->hb_timeout = 300;
 	c->lost_after = 3600;
 	c->retry_backoff = 10;
@@ -230,6 +231,10 @@ conf_set_limit(struct conf *c, const char *k, const char *v)
 		if (conf_uint(v, 86400, &n) < 0 || n == 0)
 			return -1;
 		c->hb_interval = (unsigned)n;
+	} else if (strcmp(k, "history_step") == 0) {
+		if (conf_uint(v, 86400, &n) < 0)
+			return -1;
+		c->hist_step = (unsigned)n;
 	} else if (strcmp(k, "placement") == 0) {
 		for (n = 0; n < PL_N; n++)
 			if (strcmp(v, conf_placement_names[n]) == 0)

@@ -27,6 +27,8 @@ struct conf {
 				 * memory is measured, for the system */
 	unsigned node_cores;	/* node_cores: cores jobs may use, 0 = all */
 	unsigned hb_interval;	/* heartbeat_interval: seconds (60) */
+	unsigned hist_step;	/* history_step: seconds between samples of
+				 * nodes/NAME/history (300); 0 = none */
 	unsigned hb_timeout;	/* heartbeat_timeout: seconds (300) */
 	unsigned health_min;	/* health_min: a node whose health score falls
 				 * below it is drained (0 = never) */

@@ -166,6 +166,14 @@ node_settings_parse(const char *data, size_t len, struct node_settings *s)
 				return -1;
 			*(line[0] == 'm' ? &s->max_temp : &s->resume_temp) =
 			    (unsigned)n;
+		} else if (!strcmp(line, "oversubscribe")) {
+			if (node_uint(eq, 16, &n) < 0)
+				return -1;
+			s->oversubscribe = (unsigned)n;
+		} else if (!strcmp(line, "gpu_slots")) {
+			if (node_uint(eq, 64, &n) < 0)
+				return -1;
+			s->gpu_slots = (unsigned)n;
 		} else
 			return -1;
 	}
@@ -199,6 +207,12 @@ node_settings_write(int nodefd, const struct node_settings *s)
 	if (n > 0 && (size_t)n < sizeof text && s->resume_temp)
 		n += snprintf(text + n, sizeof text - (size_t)n,
 		    "resume_temp=%u\n", s->resume_temp);
+	if (n > 0 && (size_t)n < sizeof text && s->oversubscribe > 1)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+		    "oversubscribe=%u\n", s->oversubscribe);
+	if (n > 0 && (size_t)n < sizeof text && s->gpu_slots > 1)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+		    "gpu_slots=%u\n", s->gpu_slots);
 	if (n < 0 || (size_t)n >= sizeof text) {
 		errno = ENAMETOOLONG;
 		return -1;

@@ -53,6 +53,8 @@ struct node_settings {
 	unsigned resume_temp;	/* C: work again below it; 0 = max_temp */
 	int hot_suspend;	/* on_hot = suspend: freeze running jobs while
 				 * too hot (default no-new) */
+	unsigned oversubscribe;	/* jobs each core may hold; 0, 1 = one */
+	unsigned gpu_slots;	/* jobs each GPU may hold; 0, 1 = one */
 };
 enum { NB_RUN, NB_NONEW, NB_SUSPEND, NB_N };
 extern const char *const node_battery_names[NB_N];

@@ -64,25 +64,60 @@ place_tags_have(const char *have, const char *want)
 	return 1;
 }
 
+/* How many busy lists (layers) n has: one without oversubscription. */
+static unsigned
+place_nlayers(const struct place_node *n)
+{
+	if (n->oversub <= 1 || !n->layers)
+		return 1;
+	return n->oversub < PLACE_OVERSUB_MAX ? n->oversub : PLACE_OVERSUB_MAX;
+}
+
+static char *
+place_layer(const struct place_node *n, unsigned k)
+{
+	return k == 0 ? (char *)n->busy : n->layers + (size_t)(k - 1) *
+	    TOPO_LIST_MAX;
+}
+
+/* Bit i: GPU i takes no more jobs now. */
+static uint64_t
+place_gpus_full(const struct place_node *n)
+{
+	uint64_t m = 0;
+	unsigned i;
+
+	if (n->gpu_slots <= 1)
+		return n->gpus_used;
+	for (i = 0; i < n->gpus && i < TOPO_GPU_MAX; i++)
+		if (n->gpu_held[i] >= n->gpu_slots)
+			m |= 1ULL << i;
+	return m;
+}
+
 static unsigned
 place_gpus_free(const struct place_node *n)
 {
+	uint64_t full = place_gpus_full(n);
 	unsigned i, f = 0;
 
 	for (i = 0; i < n->gpus && i < 64; i++)
-		if (!(n->gpus_used >> i & 1))
+		if (!(full >> i & 1))
 			f++;
 	return f;
 }
 
 /* Ask the topology for r's cores and GPUs on n: now (what runs there
- * counts) or ever (an idle node). 0 fits, 1 not, -1 bad or too long. */
+ * counts: the first layer where they fit, into *layer) or ever (an idle
+ * node). 0 fits, 1 not, -1 bad or too long. */
 static int
 place_topo_try(const struct place_node *n, const struct place_req *r,
     int now, char *cpus, size_t cpussz, char *mems, size_t memssz,
-    uint64_t *gpus)
+    uint64_t *gpus, unsigned *layer)
 {
 	struct topo_want w;
+	unsigned k, nl = now ? place_nlayers(n) : 1;
+	int got = 1;
 
 	memset(&w, 0, sizeof w);
 	w.cores = r->cores ? r->cores : 1;
@@ -91,11 +126,19 @@ place_topo_try(const struct place_node *n, const struct place_req *r,
 	w.gpus = r->gpus;
 	w.ngpus = n->gpus;
 	w.kind = r->cpukind;
-	w.gpus_busy = now ? n->gpus_used : 0;
+	w.gpus_busy = now ? place_gpus_full(n) : 0;
 	w.mem_total = n->mem;
 	w.numa_used = now ? n->numa_used : NULL;
-	return topo_place(n->topo, now ? n->busy : "", &w, cpus, cpussz, mems,
-	    memssz, gpus);
+	for (k = 0; k < nl; k++) {
+		got = topo_place(n->topo, now ? place_layer(n, k) : "", &w,
+		    cpus, cpussz, mems, memssz, gpus);
+		if (got <= 0) {
+			if (layer)
+				*layer = k;
+			break;
+		}
+	}
+	return got;
 }
 
 /* Do r's cores (with its GPUs near, its memory in the node's own) fit in
@@ -110,7 +153,7 @@ place_numa_fits(const struct place_node *n, const struct place_req *r,
 	if (!n->topo)
 		return 1;
 	return place_topo_try(n, r, now, cpus, sizeof cpus, mems,
-	    sizeof mems, &g) == 0;
+	    sizeof mems, &g, NULL) == 0;
 }
 
 int
@@ -163,6 +206,9 @@ place_fit(const struct place_node *n, const struct place_req *r)
 		return PR_MEM;
 	if (r->gpus > place_gpus_free(n))
 		return PR_GPUS;
+	/* Shared cores: the free ones must be free in one layer. */
+	if (place_nlayers(n) > 1 && n->topo && !place_numa_fits(n, r, 1))
+		return PR_CORES;
 	/* Backfill: a reserved node takes only jobs that end in time. */
 	if (n->until && (r->end_us == 0 || r->end_us > n->until))
 		return PR_RESERVED;
@@ -276,19 +322,21 @@ place_take(struct place_node *node, const struct place_req *r, char *cpus,
 		return -1;
 	if (node->topo) {
 		char u[sizeof node->busy];
+		unsigned layer = 0;
 
 		if ((k = place_topo_try(node, r, 1, cpus, cpussz, mems, memssz,
-		    &mask)) != 0)
+		    &mask, &layer)) != 0)
 			return k < 0 ? -2 : -1;
-		if (topo_cpus_union(node->busy, cpus, u, sizeof u) < 0)
+		if (topo_cpus_union(place_layer(node, layer), cpus, u, sizeof u)
+		    < 0)
 			return -2;
-		memcpy(node->busy, u, sizeof u);
+		memcpy(place_layer(node, layer), u, sizeof u);
 		if ((k = topo_numa_of(node->topo, cpus)) >= 0 && k <
 		    TOPO_NUMA_MAX)
 			node->numa_used[k] += r->mem;
 	} else
 		for (i = 0; i < node->gpus && i < 64 && got < r->gpus; i++)
-			if (!(node->gpus_used >> i & 1)) {
+			if (!(place_gpus_full(node) >> i & 1)) {
 				mask |= 1ULL << i;
 				got++;
 			}
@@ -305,10 +353,55 @@ place_take(struct place_node *node, const struct place_req *r, char *cpus,
 		got++;
 	}
 	node->gpus_used |= mask;
+	for (i = 0; node->gpu_slots > 1 && i < TOPO_GPU_MAX; i++)
+		if (mask >> i & 1 && node->gpu_held[i] < 255)
+			node->gpu_held[i]++;
 	node->cores_free -= r->cores;
 	node->mem_used += r->mem;
 	node->njobs++;
 	return 0;
+}
+
+int
+place_hold_add(struct place_node *node, const char *cpus, uint64_t gpus)
+{
+	char u[sizeof node->busy];
+	unsigned k, nl = place_nlayers(node), i;
+	int m = 1;
+
+	if (cpus[0]) {
+		/* (one layer: no need to look) */
+		for (k = 0; k < nl && nl > 1; k++)
+			if ((m = topo_cpus_meet(place_layer(node, k), cpus)) != 1)
+				break;
+		if (m < 0)
+			return -1;
+		if (k == nl)
+			k = nl - 1;	/* more than it may hold: the last */
+		if (topo_cpus_union(place_layer(node, k), cpus, u, sizeof u) < 0)
+			return -1;
+		memcpy(place_layer(node, k), u, sizeof u);
+	}
+	node->gpus_used |= gpus;
+	for (i = 0; i < TOPO_GPU_MAX; i++)
+		if (gpus >> i & 1 && node->gpu_held[i] < 255)
+			node->gpu_held[i]++;
+	return 0;
+}
+
+unsigned
+place_cores_free(const struct place_node *node, unsigned used)
+{
+	unsigned nl = place_nlayers(node), k, f = 0;
+	unsigned all = node->cores * nl;
+
+	if (!node->topo)
+		return all > used ? all - used : 0;
+	for (k = 0; k < nl; k++)
+		f += topo_cores_free(node->topo, place_layer(node, k));
+	if (all < used + f)
+		f = all > used ? all - used : 0;
+	return f;
 }
 
 static int

@@ -56,7 +56,21 @@ struct place_node {
 	const char *reason;	/* the admin state's reason, "" or NULL */
 	int64_t until;		/* reserved for a waiting job from this time
 				 * (microseconds); 0 = not reserved */
+	/* Oversubscription (settings oversubscribe, gpu_slots): 0 or 1 =
+	 * a core, a GPU, holds one job (cores_free, busy as above). */
+	unsigned oversub;	/* jobs each core may hold, at most
+				 * PLACE_OVERSUB_MAX */
+	char *layers;		/* oversub > 1: the caller's oversub - 1
+				 * more busy lists of TOPO_LIST_MAX bytes
+				 * each; layer 0 is busy, layer k>0 is at
+				 * layers + (k - 1) * TOPO_LIST_MAX */
+	unsigned gpu_slots;	/* jobs each GPU may hold */
+	unsigned char gpu_held[TOPO_GPU_MAX];	/* gpu_slots > 1: how many
+				 * jobs hold GPU i (gpus_used: any) */
 };
+
+#define PLACE_OVERSUB_MAX 16
+#define PLACE_GPU_SLOTS_MAX 64
 
 struct place_req {
 	unsigned cores;
@@ -106,6 +120,16 @@ int place_choose(int policy, const struct place_node *nodes, size_t n,
 int place_take(struct place_node *node, const struct place_req *r,
     char *cpus, size_t cpussz, char *mems, size_t memssz, char *gpus,
     size_t gpussz);
+
+/* A running job's hold on node, for building the picture: its PUs go
+ * into the first layer they do not meet (the last if all are met), its
+ * GPU mask into gpus_used and gpu_held. 0, or -1 if the lists are bad
+ * or too long (nothing added). */
+int place_hold_add(struct place_node *node, const char *cpus,
+    uint64_t gpus);
+/* Whole cores free now, counting each layer (with a topology), else
+ * cores * oversub less used. */
+unsigned place_cores_free(const struct place_node *node, unsigned used);
 
 /* When could r start on node, counting only the running jobs' known
  * ends (no new arrivals)? 0 = now, -1 = not by waiting (unknown ends or

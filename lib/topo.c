@@ -894,3 +894,20 @@ topo_cpus_union(const char *busy, const char *add, char *out, size_t outsz)
 		hwloc_bitmap_free(b);
 	return r;
 }
+
+int
+topo_cpus_meet(const char *a, const char *b)
+{
+	hwloc_bitmap_t x, y;
+	int r = -1;
+
+	x = hwloc_bitmap_alloc();
+	y = hwloc_bitmap_alloc();
+	if (x && y && topo_list_parse(x, a) == 0 && topo_list_parse(y, b) == 0)
+		r = hwloc_bitmap_intersects(x, y) ? 1 : 0;
+	if (x)
+		hwloc_bitmap_free(x);
+	if (y)
+		hwloc_bitmap_free(y);
+	return r;
+}

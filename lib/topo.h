@@ -121,5 +121,7 @@ unsigned topo_cores_free(struct topo *t, const char *busy);
 /* busy := busy ∪ add, as a list string. 0 ok, -1 truncation/bad input. */
 int topo_cpus_union(const char *busy, const char *add, char *out,
     size_t outsz);
+/* Do PU lists a and b share a PU? 1 yes, 0 no, -1 bad input. */
+int topo_cpus_meet(const char *a, const char *b);
 
 #endif

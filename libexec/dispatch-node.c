@@ -20,6 +20,7 @@
 #include "file.h"
 #include "msg.h"
 #include "node.h"
+#include "nodehist.h"
 #include "paths.h"
 #include "slurm.h"
 
@@ -200,6 +201,7 @@ void
 disp_node_beat(struct disp *d)
 {
 	int64_t now = clock_now_us();
+	struct node_heartbeat hb;
 	int runfd;
 
 	if (d->nodefd < 0 || (d->beat_us && now - d->beat_us <
@@ -213,9 +215,13 @@ disp_node_beat(struct disp *d)
 		return;
 	}
 	runfd = spool_run_open(&d->sp, d->conf.node, 1);
-	if (node_heartbeat_write(d->nodefd, runfd, NULL) < 0)
+	if (node_heartbeat_write(d->nodefd, runfd, &hb) < 0)
 		msg_log("BEAT", "cannot write nodes/%s/%s: %s", d->conf.node,
 		    NODE_HEARTBEAT, strerror(errno));
+	else if (d->conf.hist_step && nodehist_add(d->nodefd, &hb,
+	    d->conf.hist_step) < 0)
+		msg_log("BEAT", "cannot write nodes/%s/%s: %s", d->conf.node,
+		    NODE_HISTORY, strerror(errno));
 	if (runfd >= 0)
 		close(runfd);
 	d->beat_us = now;

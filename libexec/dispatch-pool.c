@@ -220,6 +220,9 @@ mnode_free(struct mnode *m)
 {
 	topo_free(m->topo);
 	free(m->jobs);
+	free(m->layers);
+	m->layers = NULL;
+	m->nlayers = 0;
 	m->topo = NULL;
 	m->jobs = NULL;
 	m->njobs = 0;
@@ -362,6 +365,22 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 	/* GPUs: what hwloc sees unless the settings say otherwise. */
 	p->gpus = ns.gpus ? ns.gpus : ts.gpus;
 	p->max_jobs = ns.max_jobs;
+	/* Oversubscription: room for the extra busy lists, kept. */
+	p->oversub = ns.oversubscribe > 1 ? ns.oversubscribe : 1;
+	if (p->oversub > PLACE_OVERSUB_MAX)
+		p->oversub = PLACE_OVERSUB_MAX;
+	if (p->oversub - 1 != m->nlayers) {
+		free(m->layers);
+		m->nlayers = 0;
+		m->layers = p->oversub > 1 ? calloc(p->oversub - 1,
+		    TOPO_LIST_MAX) : NULL;
+		if (m->layers)
+			m->nlayers = p->oversub - 1;
+		else
+			p->oversub = 1;
+	}
+	p->layers = m->layers;
+	p->gpu_slots = ns.gpu_slots > 1 ? ns.gpu_slots : 1;
 	if (p->gpus > TOPO_GPU_MAX)
 		p->gpus = TOPO_GPU_MAX;
 	/* Heartbeat progress: judged at most once a second. */
@@ -634,6 +653,10 @@ match_usage(struct disp *d)
 		memset(p->numa_used, 0, sizeof p->numa_used);
 		p->mem_used = 0;
 		p->gpus_used = 0;
+		memset(p->gpu_held, 0, sizeof p->gpu_held);
+		if (p->layers)
+			memset(p->layers, 0, (size_t)(p->oversub - 1) *
+			    TOPO_LIST_MAX);
 		p->njobs = 0;
 		p->until = 0;
 		free(p->ends);
@@ -644,7 +667,6 @@ match_usage(struct disp *d)
 		for (m = 0; m < mn->njobs; m++) {
 			struct mjob *j = &mn->jobs[m];
 			struct stat st;
-			char u[sizeof p->busy];
 
 			/* Its processes are gone: the cores are free while
 			 * its shepherd writes the result. */
@@ -652,9 +674,7 @@ match_usage(struct disp *d)
 			if (fstatat(d->sp.fd[SD_JOBS], ended, &st,
 			    AT_SYMLINK_NOFOLLOW) == 0)
 				continue;
-			if (j->cpus[0] && topo_cpus_union(p->busy, j->cpus, u,
-			    sizeof u) == 0)
-				memcpy(p->busy, u, sizeof u);
+			place_hold_add(p, j->cpus, 0);
 			if (p->topo && !j->numa) {	/* worked out once */
 				int o = topo_numa_of(p->topo, j->cpus);
 
@@ -664,7 +684,7 @@ match_usage(struct disp *d)
 				p->numa_used[j->numa - 1] += j->mem;
 			used += j->cores;
 			p->mem_used += j->mem;
-			p->gpus_used |= j->gpus;
+			place_hold_add(p, "", j->gpus);
 			p->njobs++;
 			if (p->ends) {
 				p->ends[p->nends].end_us = j->end_us;
@@ -673,11 +693,7 @@ match_usage(struct disp *d)
 				p->nends++;
 			}
 		}
-		p->cores_free = p->topo ? topo_cores_free(p->topo, p->busy) :
-		    p->cores;
-		if (p->cores < used + p->cores_free)
-			p->cores_free = p->cores > used ? p->cores - (unsigned)
-			    used : 0;
+		p->cores_free = place_cores_free(p, (unsigned)used);
 	}
 }
 

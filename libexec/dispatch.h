@@ -97,6 +97,9 @@ struct mnode {
 	char tags_base[192];	/* its own tags, before its groups' names
 				 * (dispatch-group.c) */
 	char tags_full[192];	/* with them, as last given to place */
+	char *layers;		/* oversubscribe: its place_node's extra
+				 * busy lists (place.h), nlayers of them */
+	unsigned nlayers;
 };
 
 /* dispatch-dep.c's cache, kept for the dispatcher's life: other jobs'

@@ -5,7 +5,8 @@
  * spool/run/NAME, battery and thermal state where the host has them;
  * tmp + rename, no fsync (iar-node(5)). Others judge the node down when
  * seq stops advancing, so a beat that fails is only logged; the next
- * one may work. The dispatcher writes its own node's heartbeat itself;
+ * one may work. Each beat also goes into nodes/NAME/history, a ring of
+ * samples history_step apart (nodehist.h). The dispatcher writes its own node's heartbeat itself;
  * this program is for a node without one (and for tests: --once).
  * --away [UNTIL] and --back write one beat that marks the node away
  * (going to sleep: a beat that then stops means away, not down) or
@@ -29,6 +30,7 @@
 #include "job.h"
 #include "msg.h"
 #include "node.h"
+#include "nodehist.h"
 #include "paths.h"
 #include "spool.h"
 
@@ -131,8 +133,15 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	while (!stop) {
 		int runfd = spool_run_open(&sp, node, 0);
+		struct node_heartbeat hb;
 
-		if (node_heartbeat_write(nodefd, runfd, NULL) < 0) {
+		if (node_heartbeat_write(nodefd, runfd, &hb) == 0) {
+			if (conf.hist_step && nodehist_add(nodefd, &hb,
+			    conf.hist_step) < 0)
+				msg_log("BEAT", "cannot write '%s/%s/%s': %s",
+				    paths_nodes(), node, NODE_HISTORY,
+				    strerror(errno));
+		} else {
 			if (once)
 				msg_die(EX_TEMP, "cannot write '%s/%s/%s':",
 				    paths_nodes(), node, NODE_HEARTBEAT);

@@ -170,6 +170,14 @@ final() { case $(jstate "$1") in COMPLETED|FAILED|CANCELLED|TIMEOUT|\
 	OUT_OF_MEMORY|NODE_FAIL) return 0 ;; esac; return 1; }
 all_final() { for j in "$@"; do final "$j" || return 1; done; }
 running() { [ "$(jstate "$1")" = RUNNING ]; }
+nodes_up() {	# nodes_up NAME...: each up, with its executor running
+	iar-node list --json | python3 -c '
+import json, sys
+want = set(sys.argv[1:])
+n = [x for x in json.load(sys.stdin) if x["name"] in want]
+sys.exit(0 if len(n) == len(want) and all(x["state"] == "up" and
+    x["executor"] for x in n) else 1)' "$@"
+}
 cg_usable() {
 	[ -w /sys/fs/cgroup/memory ] || [ -w /sys/fs/cgroup/cgroup.procs ]
 }

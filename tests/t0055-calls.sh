@@ -22,7 +22,6 @@ KNOWN='
 cgi-bin/api.o cgi-bin/http.o
 cgi-bin/html.o cgi-bin/http.o
 cgi-bin/http.o cgi-bin/iar.cgi.o
-cgi-bin/page-dash.o cgi-bin/page-node.o
 lib/conf.o lib/paths-inst.o
 lib/conf.o lib/paths.o
 lib/hist.o lib/histcount.o

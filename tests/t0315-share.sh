@@ -47,6 +47,22 @@ json=$(as iartest2 "$B/iar-share -o json")
 case $json in *'"user":"iartest1"'*'"usage":'*) r=0 ;; *) r=1 ;; esac
 ok $r "iar-share -o json lists iartest1 with its usage"
 echo "# $(grep -v RANK "$IAR_ROOT/share.out" | tr -s ' ' | tr '\n' ';')"
+# The CGI shows the same file: /share for people, /api/v1/share for
+# scripts (run as the web server would, an ordinary user).
+cgi() {
+	as iartest2 "env -i IAR_ROOT=$IAR_ROOT REQUEST_METHOD=GET PATH_INFO=$1 \
+	    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
+	    SERVER_PROTOCOL=HTTP/1.1 $TOP/cgi-bin/iar.cgi"
+}
+cgi /share > "$IAR_ROOT/share.html"
+grep -q '<h1>Fair share</h1>' "$IAR_ROOT/share.html" &&
+    grep -q '<td>iartest1</td>' "$IAR_ROOT/share.html" &&
+    grep -q '<td>iartest2</td>' "$IAR_ROOT/share.html"
+ok $? "the CGI's /share page lists both users"
+cgi /api/v1/share > "$IAR_ROOT/share.json"
+grep -q '"fairshare":true' "$IAR_ROOT/share.json" &&
+    grep -q '"user":"iartest1","uid":[0-9]*,"rank":[12],"usage":' "$IAR_ROOT/share.json"
+ok $? "/api/v1/share says fairshare is on and ranks iartest1"
 
 # The control: fairshare off, the same submissions go first come first.
 cp "$C.base" "$C"

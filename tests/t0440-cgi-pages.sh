@@ -40,7 +40,7 @@ ok $? "etc/serve -a: lighttpd on 127.0.0.1:$PORT"
 S1=$SPID
 U=http://127.0.0.1:$PORT/cgi-bin/iar.cgi
 PAGES="/ /jobs /jobs?state=running,pending /jobs?limit=1 /jobs/$c /jobs/$f
-/jobs/$x /jobs/$a /jobs/$rj /jobs/$h /jobs/$p /nodes /nodes/$NODE /stats
+/jobs/$x /jobs/$a /jobs/$rj /jobs/$h /jobs/$p /nodes /nodes/$NODE /stats /share
 /submit /nope /jobs/99999 /?range=1h /?range=7d&user=$ME /jobs?user=$ME"
 
 # Every page, signed in and not: the HTML as served.

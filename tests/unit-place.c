@@ -270,6 +270,61 @@ main(void)
 		r.cores = 2;
 		ok(place_start_time(&q, &r, 1000000) == 0, "fits now: 0");
 	}
+	/* oversubscribe = 2 on 4 cores: two layers of busy lists */
+	{
+		static char layer[TOPO_LIST_MAX];
+		struct place_node o;
+		char seen[4][256];
+
+		node_set(&o, "o", t4, 4, 8);
+		o.oversub = 2;
+		o.layers = layer;
+		o.cores_free = place_cores_free(&o, 0);
+		ok(o.cores_free == 8, "oversubscribe 2: 4 cores count 8");
+		r.cores = 2;
+		r.mem = 0;
+		for (i = 0; i < 4; i++) {
+			k = place_take(&o, &r, cpus, sizeof cpus, mems,
+			    sizeof mems, gpus, sizeof gpus);
+			snprintf(seen[i], sizeof seen[i], "%s", k ? "-" : cpus);
+		}
+		ok(strcmp(seen[0], seen[2]) == 0 && strcmp(seen[1], seen[3]) ==
+		    0 && strcmp(seen[0], seen[1]) != 0,
+		    "four 2-core jobs: the second layer repeats the first's "
+		    "cores (%s %s %s %s)", seen[0], seen[1], seen[2], seen[3]);
+		ok(o.cores_free == 0 && place_fit(&o, &r) == PR_CORES,
+		    "then a fifth finds cores busy");
+		/* the head's picture from running jobs: 0-1 twice, 2 once */
+		memset(layer, 0, sizeof layer);
+		o.busy[0] = 0;
+		place_hold_add(&o, "0-1", 0);
+		place_hold_add(&o, "0-1", 0);
+		place_hold_add(&o, "2", 0);
+		ok(strcmp(o.busy, "0-2") == 0 && strcmp(layer, "0-1") == 0,
+		    "running jobs fill the first layer they fit (%s | %s)",
+		    o.busy, layer);
+		ok(place_cores_free(&o, 5) == 3, "3 core slots left");
+		o.cores_free = 3;
+		ok(place_fit(&o, &r) == PR_OK, "a 2-core job fits (core 3 "
+		    "free in layer 0, 2-3 in layer 1)");
+		r.cores = 3;
+		ok(place_fit(&o, &r) == PR_CORES,
+		    "a 3-core job does not: no layer has 3 free");
+		r.cores = 2;
+		/* gpu_slots = 2 without a topology */
+		node_set(&o, "g", NULL, 4, 8);
+		o.gpus = 1;
+		o.gpu_slots = 2;
+		r.gpus = 1;
+		r.cores = 1;
+		k = place_take(&o, &r, cpus, sizeof cpus, mems, sizeof mems,
+		    gpus, sizeof gpus);
+		k |= place_take(&o, &r, cpus, sizeof cpus, mems, sizeof mems,
+		    gpus, sizeof gpus);
+		ok(k == 0 && strcmp(gpus, "0") == 0 && place_fit(&o, &r) ==
+		    PR_GPUS, "gpu_slots 2: one GPU to two jobs, not three");
+		r.gpus = 0;
+	}
 	ok(place_list_has("a,bb,c", "bb") && !place_list_has("a,bb,c", "b"),
 	    "list membership is by whole word");
 	topo_free(t8);

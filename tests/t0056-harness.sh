@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0055-harness: make check's runner (tests/check, tests/exec) on tests
+# t0056-harness: make check's runner (tests/check, tests/exec) on tests
 # of its own, in a tree of their own: a test that hangs is killed after
 # IAR_TEST_TIMEOUT seconds with the processes it started (its EXIT trap
 # still runs and removes its root), and counts as failed with a closing

@@ -29,7 +29,7 @@ LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/histcount.o lib/view.o lib/cmd.o lib/cmdhist.o \
          lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o lib/place.o lib/array.o \
-         lib/directive.o lib/seq.o lib/slurm.o
+         lib/directive.o lib/seq.o lib/slurm.o lib/share.o
 LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \

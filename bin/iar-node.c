@@ -56,10 +56,13 @@ static const char usage[] =
 "      --slurm          a Slurm partition (capacity from sinfo)\n"
 "      --partition P    its partition (default: Slurm's default one)\n"
 "      --max-jobs N     at most N of its jobs at once (default: no limit)\n"
+"      --oversubscribe N  each core may hold N jobs (default 1: never shared)\n"
+"      --gpu-slots N    each GPU may hold N jobs (default 1: never shared)\n"
 "  -h, --help           this text\n";
 
 enum { O_NAME = 256, O_TAGS, O_WEIGHT, O_MEMORY, O_GPUS, O_KIND, O_TOPO,
-	O_SYNTH, O_CSV, O_JSON, O_REASON, O_SLURM, O_PART, O_MAXJOBS };
+	O_SYNTH, O_CSV, O_JSON, O_REASON, O_SLURM, O_PART, O_MAXJOBS,
+	O_OVERSUB, O_GPUSLOTS };
 
 #define SHORTOPTS "h"
 
@@ -78,6 +81,8 @@ static const struct option longopts[] = {
 	{ "slurm", no_argument, NULL, O_SLURM },
 	{ "partition", required_argument, NULL, O_PART },
 	{ "max-jobs", required_argument, NULL, O_MAXJOBS },
+	{ "oversubscribe", required_argument, NULL, O_OVERSUB },
+	{ "gpu-slots", required_argument, NULL, O_GPUSLOTS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -85,6 +90,7 @@ static const struct option longopts[] = {
 struct opts {
 	const char *name, *tags, *weight, *memory, *gpus, *kind, *topo,
 	    *synth, *reason, *partition, *max_jobs;
+	const char *oversub, *gpu_slots;	/* sharing, iar-node(5) */
 	int csv, json, slurm;
 	unsigned gpus_default;	/* when there is no --gpus */
 	uint64_t mem_default;	/* bytes, when there is no --memory */
@@ -198,6 +204,12 @@ settings_apply(struct node_settings *s, const struct opts *o)
 	if (o->max_jobs)
 		s->max_jobs = (unsigned)num_arg("job count", o->max_jobs,
 		    1000000);
+	if (o->oversub)
+		s->oversubscribe = (unsigned)num_arg("jobs per core",
+		    o->oversub, NODE_SHARE_MAX);
+	if (o->gpu_slots)
+		s->gpu_slots = (unsigned)num_arg("jobs per GPU",
+		    o->gpu_slots, NODE_SHARE_MAX);
 }
 
 /* Write nodes/NAME/ from a loaded topology: topology.xml (replaced),
@@ -639,6 +651,10 @@ row_machine(struct buf *b, const struct opts *o, const struct row *r)
 	row_field(b, o, "free_cores", r->topo_ok ? n[7] : "", 1, 0);
 	row_field(b, o, "battery", r->hb.battery, 0, 0);
 	row_field(b, o, "thermal", r->hb.thermal, 1, 0);
+	snprintf(n[10], 32, "%u", r->s.oversubscribe ? r->s.oversubscribe : 1);
+	snprintf(n[11], 32, "%u", r->s.gpu_slots ? r->s.gpu_slots : 1);
+	row_field(b, o, "oversubscribe", n[10], 1, 0);
+	row_field(b, o, "gpu_slots", n[11], 1, 0);
 	row_field(b, o, "executor", r->exec ? "1" : "0", 1, 0);
 	buf_adds(b, o->json ? "}" : "\n");
 }
@@ -648,7 +664,8 @@ node_list(const struct opts *o)
 {
 	static const char hdr[] = "name,state,admin,reason,kind,tags,weight,"
 	    "cores,pus,numa,memory,gpus,load1,heartbeat_age,heartbeat_seq,"
-	    "seq_still,running,free_cores,battery,thermal,executor\n";
+	    "seq_still,running,free_cores,battery,thermal,oversubscribe,"
+	    "gpu_slots,executor\n";
 	struct row *rows = NULL;
 	size_t n = 0, cap = 0, i;
 	int64_t now = (int64_t)time(NULL);
@@ -699,7 +716,9 @@ node_list(const struct opts *o)
 			row_machine(&b, o, r);
 			continue;
 		}
-		snprintf(c[0], 16, "%u", r->ts.cores);
+		/* "2x2": 2 cores, each may hold 2 jobs */
+		snprintf(c[0], 16, r->s.oversubscribe > 1 ? "%ux%u" : "%u",
+		    r->ts.cores, r->s.oversubscribe);
 		snprintf(c[1], 16, "%u", r->ts.pus);
 		snprintf(c[2], 16, "%u", r->ts.numa);
 		snprintf(fr, sizeof fr, "%u", r->freec);
@@ -782,6 +801,8 @@ main(int argc, char **argv)
 		case O_SLURM: o.slurm = 1; break;
 		case O_PART: o.partition = optarg; break;
 		case O_MAXJOBS: o.max_jobs = optarg; break;
+		case O_OVERSUB: o.oversub = optarg; break;
+		case O_GPUSLOTS: o.gpu_slots = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: cmd_option_bad(argv, SHORTOPTS, usage);
 		}

@@ -147,6 +147,12 @@ node_settings_parse(const char *data, size_t len, struct node_settings *s)
 			if (node_uint(eq, 1000000, &n) < 0)
 				return -1;
 			s->max_jobs = (unsigned)n;
+		} else if (!strcmp(line, "oversubscribe") ||
+		    !strcmp(line, "gpu_slots")) {
+			if (node_uint(eq, NODE_SHARE_MAX, &n) < 0)
+				return -1;
+			*(line[0] == 'o' ? &s->oversubscribe : &s->gpu_slots) =
+			    (unsigned)n;
 		} else
 			return -1;
 	}
@@ -168,6 +174,12 @@ node_settings_write(int nodefd, const struct node_settings *s)
 	if (n > 0 && (size_t)n < sizeof text && s->max_jobs)
 		n += snprintf(text + n, sizeof text - (size_t)n,
 		    "max_jobs=%u\n", s->max_jobs);
+	if (n > 0 && (size_t)n < sizeof text && s->oversubscribe > 1)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+		    "oversubscribe=%u\n", s->oversubscribe);
+	if (n > 0 && (size_t)n < sizeof text && s->gpu_slots > 1)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+		    "gpu_slots=%u\n", s->gpu_slots);
 	if (n < 0 || (size_t)n >= sizeof text) {
 		errno = ENAMETOOLONG;
 		return -1;

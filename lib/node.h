@@ -1,6 +1,7 @@
 /* node.h: the files of one node, nodes/NAME/ (iar-node(5)).
  *
- * settings  key=value: kind, tags, weight, memory, gpus (durable)
+ * settings  key=value: kind, tags, weight, memory, gpus, max_jobs,
+ *           oversubscribe, gpu_slots (durable)
  * state     "up", "drain" or "maintenance", then "reason=TEXT" (durable:
  *           tmp + fsync + rename, it must survive restarts)
  * heartbeat "iar-heartbeat 1", seq=, time=, load and memory ..., "end";
@@ -47,7 +48,11 @@ struct node_settings {
 	char partition[64];	/* kind slurm: the Slurm partition, "" its
 				 * default one */
 	unsigned max_jobs;	/* jobs at once; 0 = no limit */
+	unsigned oversubscribe;	/* jobs one core may hold; 0, 1 = one */
+	unsigned gpu_slots;	/* jobs one GPU may hold; 0, 1 = one */
 };
+
+#define NODE_SHARE_MAX	16	/* most jobs one core or GPU may hold */
 
 struct node_heartbeat {
 	uint64_t seq;

@@ -67,8 +67,10 @@ place_gpus_free(const struct place_node *n)
 {
 	unsigned i, f = 0;
 
+	uint64_t full = place_share_gpus_full(n, place_share_levels(n));
+
 	for (i = 0; i < n->gpus && i < 64; i++)
-		if (!(n->gpus_used >> i & 1))
+		if (!(full >> i & 1))
 			f++;
 	return f;
 }
@@ -80,7 +82,9 @@ place_topo_try(const struct place_node *n, const struct place_req *r,
     int now, char *cpus, size_t cpussz, char *mems, size_t memssz,
     uint64_t *gpus)
 {
+	unsigned k, levels = place_share_levels(n);
 	struct topo_want w;
+	int got, worst;
 
 	memset(&w, 0, sizeof w);
 	w.cores = r->cores ? r->cores : 1;
@@ -89,11 +93,21 @@ place_topo_try(const struct place_node *n, const struct place_req *r,
 	w.gpus = r->gpus;
 	w.ngpus = n->gpus;
 	w.kind = r->cpukind;
-	w.gpus_busy = now ? n->gpus_used : 0;
 	w.mem_total = n->mem;
 	w.numa_used = now ? n->numa_used : NULL;
-	return topo_place(n->topo, now ? n->busy : "", &w, cpus, cpussz, mems,
-	    memssz, gpus);
+	if (!now)
+		return topo_place(n->topo, "", &w, cpus, cpussz, mems, memssz,
+		    gpus);
+	/* The least shared cores and GPUs first (share.c). */
+	for (k = 0, worst = 1; k < levels; k++) {
+		w.gpus_busy = place_share_gpus_full(n, k);
+		if ((got = topo_place(n->topo, place_share_busy(n, k), &w,
+		    cpus, cpussz, mems, memssz, gpus)) == 0)
+			return 0;
+		if (got < 0)
+			worst = -1;
+	}
+	return worst;
 }
 
 /* Do r's cores (with its GPUs near, its memory in the node's own) fit in
@@ -158,6 +172,9 @@ place_fit(const struct place_node *n, const struct place_req *r)
 		return PR_MEM;
 	if (r->gpus > place_gpus_free(n))
 		return PR_GPUS;
+	/* Shared: the slots add up, but do r's cores fit on some level? */
+	if (place_share_levels(n) > 1 && !place_numa_fits(n, r, 1))
+		return PR_CORES;
 	/* Backfill: a reserved node takes only jobs that end in time. */
 	if (n->until && (r->end_us == 0 || r->end_us > n->until))
 		return PR_RESERVED;
@@ -267,15 +284,20 @@ place_take(struct place_node *node, const struct place_req *r, char *cpus,
 		if ((k = place_topo_try(node, r, 1, cpus, cpussz, mems, memssz,
 		    &mask)) != 0)
 			return k < 0 ? -2 : -1;
-		if (topo_cpus_union(node->busy, cpus, u, sizeof u) < 0)
+		if (place_share_levels(node) > 1) {
+			if (place_share_add(node, cpus, mask) < 0)
+				return -2;
+		} else if (topo_cpus_union(node->busy, cpus, u, sizeof u) < 0)
 			return -2;
-		memcpy(node->busy, u, sizeof u);
+		else
+			memcpy(node->busy, u, sizeof u);
 		if ((k = topo_numa_of(node->topo, cpus)) >= 0 && k <
 		    TOPO_NUMA_MAX)
 			node->numa_used[k] += r->mem;
 	} else
 		for (i = 0; i < node->gpus && i < 64 && got < r->gpus; i++)
-			if (!(node->gpus_used >> i & 1)) {
+			if (!(place_share_gpus_full(node, place_share_levels(
+			    node)) >> i & 1)) {
 				mask |= 1ULL << i;
 				got++;
 			}
@@ -291,8 +313,14 @@ place_take(struct place_node *node, const struct place_req *r, char *cpus,
 		off += (size_t)n;
 		got++;
 	}
-	node->gpus_used |= mask;
-	node->cores_free -= r->cores;
+	if (place_share_levels(node) > 1) {
+		node->cores_free = place_share_cores_free(node);
+		if (!node->topo)
+			place_share_add(node, "", mask);
+	} else {
+		node->gpus_used |= mask;
+		node->cores_free -= r->cores;
+	}
 	node->mem_used += r->mem;
 	node->njobs++;
 	return 0;

@@ -4,7 +4,9 @@
  * dispatcher from nodes/ and spool/run/, tests from literals): nothing
  * here reads the spool or prints. Promises: a node is chosen only if the
  * job fits there now (state, tags, node list, cores, memory, GPUs, one
- * NUMA node when asked); the policies are deterministic (ties go to the
+ * NUMA node when asked; cores and GPUs are shared by jobs only where the
+ * node says so, oversubscribe and gpu_slots, and then the least shared
+ * first); the policies are deterministic (ties go to the
  * node first in the array, which the dispatcher sorts by name); the
  * reason text names, for each kind of obstacle, the nodes it holds back
  * and the smallest change to the request that would start the job now. */
@@ -52,6 +54,15 @@ struct place_node {
 	const char *reason;	/* the admin state's reason, "" or NULL */
 	int64_t until;		/* reserved for a waiting job from this time
 				 * (microseconds); 0 = not reserved */
+	/* Sharing, opt-in (the node's oversubscribe and gpu_slots): */
+	unsigned oversub;	/* jobs one core may hold; 0, 1 = one */
+	unsigned gpu_slots;	/* jobs one GPU may hold; 0, 1 = one */
+	char (*over)[TOPO_LIST_MAX];	/* with oversub > 1: over[k] holds
+				 * the PUs held by k + 2 jobs or more
+				 * (place_share_add fills it; freed by
+				 * place_share_free); busy stays the PUs
+				 * held by any */
+	unsigned char gpu_jobs[TOPO_GPU_MAX];	/* jobs on GPU i */
 };
 
 struct place_req {
@@ -107,6 +118,23 @@ int place_take(struct place_node *node, const struct place_req *r,
  * not enough in all), else the time in microseconds. */
 int64_t place_start_time(const struct place_node *node,
     const struct place_req *r, int64_t now_us);
+
+/* Sharing. Reset n's picture of what runs (busy, over, GPUs held) before
+ * adding its jobs; -1 if the lists cannot be had (out of memory: the node
+ * is then taken as not shared). */
+int place_share_reset(struct place_node *n);
+/* One running job's cpus (a PU list) and GPUs (bit i: GPU i) held on n:
+ * busy, over and the GPU counts. -1 if a list would be cut short. */
+int place_share_add(struct place_node *n, const char *cpus, uint64_t gpus);
+/* Free core slots: cores_free for a shared node (each core counts as
+ * many times as it could still take a one-core job). */
+unsigned place_share_cores_free(const struct place_node *n);
+/* How many levels there are to try (1 for a node that does not share),
+ * and each level's PUs and GPUs that a new job must avoid (share.c). */
+unsigned place_share_levels(const struct place_node *n);
+const char *place_share_busy(const struct place_node *n, unsigned level);
+uint64_t place_share_gpus_full(const struct place_node *n, unsigned level);
+void place_share_free(struct place_node *n);
 
 /* One line for people and scripts: each obstacle with the nodes it holds
  * back ("cores: 3 nodes (a, b, c); drained: d"), then the smallest change

@@ -873,8 +873,10 @@ topo_cores_free(struct topo *t, const char *busy)
 	return topo_cores_take(t, NULL, UINT_MAX);
 }
 
-int
-topo_cpus_union(const char *busy, const char *add, char *out, size_t outsz)
+/* out := busy op add: or (and = 0) or and (and = 1). */
+static int
+topo_cpus_op(const char *busy, const char *add, int and, char *out,
+    size_t outsz)
 {
 	hwloc_bitmap_t a, b;
 	int r = -1;
@@ -884,7 +886,8 @@ topo_cpus_union(const char *busy, const char *add, char *out, size_t outsz)
 	a = hwloc_bitmap_alloc();
 	b = hwloc_bitmap_alloc();
 	if (a && b && topo_list_parse(a, busy) == 0 &&
-	    topo_list_parse(b, add) == 0 && hwloc_bitmap_or(a, a, b) == 0)
+	    topo_list_parse(b, add) == 0 && (and ? hwloc_bitmap_and(a, a, b) :
+	    hwloc_bitmap_or(a, a, b)) == 0)
 		r = topo_list_print(out, outsz, a);
 	if (r < 0 && out && outsz)
 		*out = '\0';
@@ -893,4 +896,16 @@ topo_cpus_union(const char *busy, const char *add, char *out, size_t outsz)
 	if (b)
 		hwloc_bitmap_free(b);
 	return r;
+}
+
+int
+topo_cpus_union(const char *busy, const char *add, char *out, size_t outsz)
+{
+	return topo_cpus_op(busy, add, 0, out, outsz);
+}
+
+int
+topo_cpus_common(const char *a, const char *b, char *out, size_t outsz)
+{
+	return topo_cpus_op(a, b, 1, out, outsz);
 }

@@ -121,5 +121,8 @@ unsigned topo_cores_free(struct topo *t, const char *busy);
 /* busy := busy ∪ add, as a list string. 0 ok, -1 truncation/bad input. */
 int topo_cpus_union(const char *busy, const char *add, char *out,
     size_t outsz);
+/* out := a ∩ b (the PUs of both lists). 0 ok, -1 truncation/bad input. */
+int topo_cpus_common(const char *a, const char *b, char *out,
+    size_t outsz);
 
 #endif

@@ -232,6 +232,7 @@ disp_match_free(struct disp *d)
 	for (i = 0; i < d->nn; i++) {
 		mnode_free(&d->mn[i]);
 		free(d->pn[i].ends);
+		place_share_free(&d->pn[i]);
 	}
 	free(d->mn);
 	free(d->pn);
@@ -334,6 +335,8 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 	/* GPUs: what hwloc sees unless the settings say otherwise. */
 	p->gpus = ns.gpus ? ns.gpus : ts.gpus;
 	p->max_jobs = ns.max_jobs;
+	p->oversub = ns.oversubscribe;
+	p->gpu_slots = ns.gpu_slots;
 	if (p->gpus > TOPO_GPU_MAX)
 		p->gpus = TOPO_GPU_MAX;
 	/* Heartbeat progress: judged at most once a second. */
@@ -601,6 +604,8 @@ match_usage(struct disp *d)
 		p->gpus_used = 0;
 		p->njobs = 0;
 		p->until = 0;
+		if (p->oversub > 1 || p->gpu_slots > 1)
+			place_share_reset(p);	/* shared cores, GPUs */
 		free(p->ends);
 		p->ends = mn->njobs ? malloc(mn->njobs * sizeof *p->ends) :
 		    NULL;
@@ -617,8 +622,10 @@ match_usage(struct disp *d)
 			if (fstatat(d->sp.fd[SD_JOBS], ended, &st,
 			    AT_SYMLINK_NOFOLLOW) == 0)
 				continue;
-			if (j->cpus[0] && topo_cpus_union(p->busy, j->cpus, u,
-			    sizeof u) == 0)
+			if (place_share_levels(p) > 1)
+				place_share_add(p, j->cpus, j->gpus);
+			else if (j->cpus[0] && topo_cpus_union(p->busy, j->cpus,
+			    u, sizeof u) == 0)
 				memcpy(p->busy, u, sizeof u);
 			if (p->topo && !j->numa) {	/* worked out once */
 				int o = topo_numa_of(p->topo, j->cpus);
@@ -629,7 +636,8 @@ match_usage(struct disp *d)
 				p->numa_used[j->numa - 1] += j->mem;
 			used += j->cores;
 			p->mem_used += j->mem;
-			p->gpus_used |= j->gpus;
+			if (place_share_levels(p) <= 1)
+				p->gpus_used |= j->gpus;
 			p->njobs++;
 			if (p->ends) {
 				p->ends[p->nends].end_us = j->end_us;
@@ -643,6 +651,8 @@ match_usage(struct disp *d)
 		if (p->cores < used + p->cores_free)
 			p->cores_free = p->cores > used ? p->cores - (unsigned)
 			    used : 0;
+		if (place_share_levels(p) > 1)	/* slots, not cores */
+			p->cores_free = place_share_cores_free(p);
 	}
 }
 

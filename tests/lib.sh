@@ -159,3 +159,30 @@ running() { [ "$(jstate "$1")" = RUNNING ]; }
 cg_usable() {
 	[ -w /sys/fs/cgroup/memory ] || [ -w /sys/fs/cgroup/cgroup.procs ]
 }
+# A pool of simulated nodes on this host, as t0310 has it. pool_conf
+# [TIMEOUT]: beats every second, dead after TIMEOUT (4) s, and this
+# host's own node (the one iar-init made, in $T_HEAD) the only head.
+# pool_start NODE...: drain $T_HEAD (it only matches), start the head and
+# an executor per NODE (logs in $IAR_ROOT), and wait up to 30 s until
+# every NODE beats, is up and has its executor.
+pool_conf() {
+	T_HEAD=$(ls "$IAR_ROOT/nodes")
+	printf 'heartbeat_interval = 1\nheartbeat_timeout = %s\nhead_node = %s\n' \
+	    "${1:-4}" "$T_HEAD" >> "$IAR_ROOT/etc/iar.conf"
+}
+pool_start() {
+	iar-node drain "$T_HEAD" --reason "head only"
+	iar-dispatch -d 2>>"$IAR_ROOT/head.log" &
+	T_PIDS="$T_PIDS $!"
+	for p_n in "$@"; do
+		iar-dispatch -d --node "$p_n" 2>>"$IAR_ROOT/exec-$p_n.log" &
+		T_PIDS="$T_PIDS $!"
+	done
+	waitfor 30 pool_up "$@"
+}
+pool_up() { iar-node list --json | python3 -c '
+import json, sys
+want = set(sys.argv[1:])
+n = [x for x in json.load(sys.stdin) if x["name"] in want]
+sys.exit(0 if len(n) == len(want) and all(x["state"] == "up" and
+    x["executor"] for x in n) else 1)' "$@"; }

@@ -1,8 +1,9 @@
 /* topo.h: a node's hardware as hwloc sees it, and choosing cores.
  *
  * A topology is kept as hwloc XML (nodes/NAME/topology.xml) so that the
- * dispatcher plans without probing hardware. Cores are chosen so that jobs
- * never share a core; cpusets are OS-index lists ("0-3,8"), which is what
+ * dispatcher plans without probing hardware. Cores are chosen among those
+ * not in a busy list (jobs share a core only where place.c's sharing
+ * levels say so); cpusets are OS-index lists ("0-3,8"), which is what
  * cgroup cpuset.cpus and sched_setaffinity need. Nothing here prints. */
 #ifndef IAR_TOPO_H
 #define IAR_TOPO_H

@@ -29,7 +29,7 @@ LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/histcount.o lib/view.o lib/cmd.o lib/cmdhist.o \
          lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o lib/place.o lib/array.o \
-         lib/directive.o lib/seq.o lib/slurm.o lib/share.o
+         lib/directive.o lib/seq.o lib/slurm.o lib/share.o lib/nodehist.o
 LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
@@ -41,12 +41,13 @@ LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-prune
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
           tests/unit-node tests/unit-place tests/unit-sha256 \
-          tests/unit-topofile
+          tests/unit-topofile tests/unit-nodehist
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o cgi-bin/data-agg.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
           cgi-bin/page-stats.o cgi-bin/api.o cgi-bin/events.o \
-          cgi-bin/auth.o cgi-bin/page-ui.o cgi-bin/page-topo.o cgi-bin/route.o
+          cgi-bin/auth.o cgi-bin/page-ui.o cgi-bin/page-topo.o cgi-bin/route.o \
+          cgi-bin/page-hb.o
 PROGS   = $(BIN) $(LIBEXEC) $(CGI)
 
 all: $(PROGS)
@@ -117,6 +118,7 @@ tests/unit-node: tests/unit-node.o
 tests/unit-place: tests/unit-place.o
 tests/unit-sha256: tests/unit-sha256.o
 tests/unit-topofile: tests/unit-topofile.o
+tests/unit-nodehist: tests/unit-nodehist.o
 $(filter-out bin/iar-submit,$(BIN)) $(UNIT) libexec/iar-rebuild \
     libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage \
     libexec/iar-prune:

@@ -467,7 +467,7 @@ node_remove(const char *name)
 {
 	static const char *const files[] = { NODE_TOPOLOGY, NODE_SETTINGS,
 	    NODE_STATE, NODE_HEARTBEAT, NODE_ALIVE, NODE_TOPOSUM, "limits",
-	    NODE_LOCK, NODE_EXEC };
+	    "history", NODE_LOCK, NODE_EXEC };
 	struct dirent *de;
 	char path[4096];
 	unsigned n;

@@ -311,6 +311,8 @@ void page_job_row(struct cgi *c, const struct view_job *v, unsigned cols);
 void page_cores_svg(struct buf *b, unsigned cores, unsigned busy);
 /* A node's heartbeat age, load, jobs and cores in use, as table cells. */
 void page_node_usage(struct buf *b, const struct data_node *n);
+/* page-hb.c: the node's heartbeat history, last day, as SVG charts. */
+void page_hb_history(struct cgi *c, const char *node, unsigned cores);
 
 /* api.c */
 void api_jobs(struct cgi *c);

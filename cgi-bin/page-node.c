@@ -2,7 +2,8 @@
  * one node (/nodes/NAME): its state and hardware, its topology picture
  * (page-topo.c) with a legend linking to the jobs coloured in it, its
  * GPUs (from lib/topo: bus id, model, NUMA node, the job holding each),
- * the jobs running there and its last heartbeat. The node name was
+ * the jobs running there, its last day of heartbeats (page-hb.c) and its
+ * last heartbeat. The node name was
  * checked by the route before any path was built from it. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -284,6 +285,7 @@ page_node(struct cgi *c)
 		buf_adds(b, "</p>\n");
 	}
 	buf_adds(b, "</section>\n");
+	page_hb_history(c, n->name, n->ts.cores);
 	if (data_node_file(c, n->name, "heartbeat", hb, sizeof hb) >= 0) {
 		buf_adds(b, "<section class=\"card\"><h2>Last heartbeat</h2>"
 		    "<pre>");

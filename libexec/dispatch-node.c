@@ -3,7 +3,8 @@
  * and the wake-up of another node's executor.
  *
  * Promises: the heartbeat is written every heartbeat_interval while the
- * dispatcher runs (node_heartbeat_write, the same as iar-heartbeat(8));
+ * dispatcher runs (node_heartbeat_write, the same as iar-heartbeat(8)),
+ * with its sample in the bounded ring nodes/NAME/history (nodehist.h);
  * every node's heartbeat progress is judged by this observer's clock. */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "file.h"
 #include "msg.h"
 #include "node.h"
+#include "nodehist.h"
 #include "paths.h"
 #include "slurm.h"
 
@@ -199,6 +201,7 @@ void
 disp_node_beat(struct disp *d)
 {
 	int64_t now = disp_now_us();
+	struct node_heartbeat hb;
 	int runfd;
 
 	if (d->nodefd < 0 || (d->beat_us && now - d->beat_us <
@@ -212,9 +215,12 @@ disp_node_beat(struct disp *d)
 		return;
 	}
 	runfd = spool_run_open(&d->sp, d->conf.node, 1);
-	if (node_heartbeat_write(d->nodefd, runfd, NULL) < 0)
+	if (node_heartbeat_write(d->nodefd, runfd, &hb) < 0)
 		msg_log("BEAT", "cannot write nodes/%s/%s: %s", d->conf.node,
 		    NODE_HEARTBEAT, strerror(errno));
+	else if (node_history_add(d->nodefd, &hb, d->conf.hb_interval) < 0)
+		msg_log("BEAT", "cannot write nodes/%s/%s: %s", d->conf.node,
+		    NODE_HISTORY, strerror(errno));
 	if (runfd >= 0)
 		close(runfd);
 	d->beat_us = now;

@@ -3,7 +3,8 @@
  * Each beat is node_heartbeat_write(): the sequence number one past the
  * last one in the file, the time, load, memory, the count of jobs in
  * spool/run/NAME, battery and thermal state where the host has them;
- * tmp + rename, no fsync (iar-node(5)). Others judge the node down when
+ * tmp + rename, no fsync (iar-node(5)); then a sample of it in the
+ * bounded ring nodes/NAME/history (nodehist.h). Others judge the node down when
  * seq stops advancing, so a beat that fails is only logged; the next
  * one may work. The dispatcher writes its own node's heartbeat itself;
  * this program is for a node without one (and for tests: --once).
@@ -23,6 +24,7 @@
 #include "conf.h"
 #include "msg.h"
 #include "node.h"
+#include "nodehist.h"
 #include "paths.h"
 #include "spool.h"
 
@@ -91,13 +93,16 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	while (!stop) {
 		int runfd = spool_run_open(&sp, node, 0);
+		struct node_heartbeat hb;
 
-		if (node_heartbeat_write(nodefd, runfd, NULL) < 0) {
+		if (node_heartbeat_write(nodefd, runfd, &hb) < 0) {
 			if (once)
 				msg_die(EX_TEMP, "cannot write '%s/%s/%s':",
 				    paths_nodes(), node, NODE_HEARTBEAT);
 			msg_log("BEAT", "cannot write '%s/%s/%s': %s", paths_nodes(), node, NODE_HEARTBEAT, strerror(errno));
-		}
+		} else if (node_history_add(nodefd, &hb, conf.hb_interval) < 0)
+			msg_log("BEAT", "cannot write '%s/%s/%s': %s",
+			    paths_nodes(), node, NODE_HISTORY, strerror(errno));
 		if (runfd >= 0)
 			close(runfd);
 		if (once)

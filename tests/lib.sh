@@ -186,3 +186,17 @@ want = set(sys.argv[1:])
 n = [x for x in json.load(sys.stdin) if x["name"] in want]
 sys.exit(0 if len(n) == len(want) and all(x["state"] == "up" and
     x["executor"] for x in n) else 1)' "$@"; }
+# html_valid DIR WHAT: one TAP line, every DIR/*.html passes html-validate's
+# standard preset (a SKIP line without it in .deps/node).
+html_valid() {
+	_hv=$TOP/.deps/node/node_modules/.bin/html-validate
+	if [ -x "$_hv" ] && command -v node >/dev/null; then
+		echo '{"extends": ["html-validate:standard"]}' > "$1.hv.json"
+		(cd "$1" && "$_hv" -c "$1.hv.json" ./*.html) > "$1.hv.out" 2>&1
+		_r=$?
+		[ $_r -eq 0 ] || sed 's/^/# /' "$1.hv.out" | head -40
+		ok $_r "html-validate (standard preset): $2"
+	else
+		ok 0 "# SKIP no html-validate in .deps/node (sh etc/install-deps needs npm)"
+	fi
+}

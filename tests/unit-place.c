@@ -1,8 +1,9 @@
 /* unit-place: the placement functions of lib/place.c on literal pools of
  * synthetic hwloc topologies: fit and its reasons, each policy's choice
  * (pack, spread, round-robin, weighted, fastest), NUMA, tags, node lists,
- * GPUs, reservation for backfill, the start time estimate, and the
- * why-pending text with its smallest change. Deterministic; prints TAP. */
+ * GPUs, reservation for backfill, the start time estimate, the
+ * why-pending text with its smallest change, and sharing (oversubscribe,
+ * gpu_slots). Deterministic; prints TAP. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +252,72 @@ main(void)
 	}
 	ok(place_list_has("a,bb,c", "bb") && !place_list_has("a,bb,c", "b"),
 	    "list membership is by whole word");
+	{
+		/* Sharing (share.c): oversubscribe 2 on 2 cores, gpu_slots 2
+		 * on 2 GPUs. */
+		struct topo *t2 = synth("pack:1 core:2 pu:1");
+		struct place_node q;
+		char got[64] = "";
+		unsigned fr[5];
+
+		node_set(&q, "q", t2, 2, 8);
+		q.oversub = 2;
+		q.gpus = 2;
+		q.gpu_slots = 2;
+		ok(place_share_reset(&q) == 0 && place_share_levels(&q) == 2 &&
+		    place_share_cores_free(&q) == 4,
+		    "oversubscribe 2 on 2 cores: 4 slots free");
+		q.cores_free = 4;
+		memset(&r, 0, sizeof r);
+		r.cores = 1;
+		r.gpus = 1;
+		for (i = 0; i < 4; i++) {
+			k = place_take(&q, &r, cpus, sizeof cpus, mems,
+			    sizeof mems, gpus, sizeof gpus);
+			fr[i] = q.cores_free;
+			snprintf(got + strlen(got), sizeof got - strlen(got),
+			    "%s%.8s/%.8s", i ? " " : "", k == 0 ? cpus : "-",
+			    k == 0 ? gpus : "-");
+		}
+		is(got, "0/0 1/1 0/0 1/1", "4 one-core one-GPU jobs: the least "
+		    "shared core and GPU first, then each shared");
+		ok(fr[0] == 3 && fr[1] == 2 && fr[2] == 1 && fr[3] == 0,
+		    "slots free after each: 3 2 1 0");
+		ok(!strcmp(q.busy, "0-1") && !strcmp(q.over[0], "0-1") &&
+		    q.gpu_jobs[0] == 2 && q.gpu_jobs[1] == 2 &&
+		    q.gpus_used == 3, "busy 0-1, held twice 0-1, GPUs 2 each");
+		ok(place_fit(&q, &r) == PR_CORES, "a fifth: cores busy");
+		r.gpus = 0;
+		ok(place_fit(&q, &r) == PR_CORES, "without a GPU too");
+
+		/* core 0 full, core 1 idle: two slots, but not two cores */
+		ok(place_share_reset(&q) == 0 && place_share_add(&q, "0", 0) ==
+		    0 && place_share_add(&q, "0", 0) == 0, "core 0 held twice");
+		q.cores_free = place_share_cores_free(&q);
+		q.njobs = 2;
+		r.cores = 2;
+		ok(q.cores_free == 2 && place_fit(&q, &r) == PR_CORES,
+		    "2 slots left, both on core 1: a 2-core job does not fit");
+		r.cores = 1;
+		ok(place_take(&q, &r, cpus, sizeof cpus, mems, sizeof mems,
+		    gpus, sizeof gpus) == 0 && !strcmp(cpus, "1"),
+		    "a 1-core job goes to core 1");
+
+		/* GPUs full, cores not */
+		ok(place_share_reset(&q) == 0 && place_share_add(&q, "", 3) ==
+		    0 && place_share_add(&q, "", 3) == 0, "both GPUs held twice");
+		q.cores_free = place_share_cores_free(&q);
+		r.gpus = 1;
+		ok(q.cores_free == 4 && place_fit(&q, &r) == PR_GPUS,
+		    "4 core slots free, a GPU job: GPUs in use");
+
+		/* off: as before */
+		q.oversub = q.gpu_slots = 1;
+		ok(place_share_levels(&q) == 1, "oversubscribe 1: one level");
+		place_share_free(&q);
+		ok(q.over == NULL, "freed");
+		topo_free(t2);
+	}
 	topo_free(t8);
 	topo_free(t4);
 	return tap_end();

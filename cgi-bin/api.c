@@ -394,6 +394,8 @@ api_node_json(struct cgi *c, struct buf *b, const struct data_nodes *d,
 		    "\"packages\":null,\"memory\":null,\"gpus\":null");
 	buf_addf(b, ",\"cores_busy\":%u,\"cpus_busy\":", n->cores_busy);
 	fmt_json_str(b, n->busy);
+	buf_addf(b, ",\"oversubscribe\":%u,\"gpu_slots\":%u", n->oversub > 1 ?
+	    n->oversub : 1, n->gpu_slots > 1 ? n->gpu_slots : 1);
 	buf_adds(b, ",\"limits\":");
 	fmt_json_str(b, n->limits);
 	buf_adds(b, ",\"tags\":");

@@ -260,6 +260,7 @@ struct data_node {
 	struct topo_summary ts;
 	char busy[TOPO_LIST_MAX];	/* PUs held by running jobs */
 	unsigned cores_busy, njobs;
+	unsigned oversub, gpu_slots;	/* jobs one core, GPU may hold */
 };
 struct data_nodes {
 	struct data_node *n;

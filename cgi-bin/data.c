@@ -532,6 +532,8 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 				DATA_COPY(n->tags, ns.tags);
 			mem = ns.memory;
 			gpus = ns.gpus;
+			n->oversub = ns.oversubscribe;
+			n->gpu_slots = ns.gpu_slots;
 		} else
 			DATA_COPY(n->reason, "bad settings file");
 	}

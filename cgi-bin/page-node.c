@@ -227,6 +227,10 @@ page_node(struct cgi *c)
 		html_text(b, n->busy);
 		buf_adds(b, ")</span>");
 	}
+	if (n->oversub > 1 || n->gpu_slots > 1)	/* iar-node(5) */
+		buf_addf(b, "</td></tr><tr><th>Shared</th><td>each core may "
+		    "hold %u jobs, each GPU %u", n->oversub > 1 ? n->oversub :
+		    1, n->gpu_slots > 1 ? n->gpu_slots : 1);
 	buf_adds(b, "</td></tr><tr><th>Limits</th><td>");
 	html_text(b, n->limits[0] ? n->limits : "-");
 	buf_adds(b, "</td></tr><tr><th>Tags</th><td>");

@@ -67,8 +67,17 @@ env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO=/api/v1/nodes \
 import json, sys
 d = json.load(sys.stdin)
 n = {x["name"]: x for x in d["nodes"]}
-sys.exit(0 if n["o2"]["cores_busy"] == 2 and n["o2"]["cores"] == 2 else 1)'
-ok $? "CGI /api/v1/nodes: o2 has 2 of 2 cores busy, not 4"
+sys.exit(0 if n["o2"]["cores_busy"] == 2 and n["o2"]["cores"] == 2 and
+    n["o2"]["oversubscribe"] == 2 and n["g4"]["gpu_slots"] == 2 and
+    n["p2"]["oversubscribe"] == 1 else 1)'
+ok $? "CGI /api/v1/nodes: o2 has 2 of 2 cores busy, not 4; oversubscribe 2"
+env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO=/nodes/o2 \
+    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
+    SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" > "$IAR_ROOT/o2.html"
+grep -q 'Cores in use</th><td>2 of 2' "$IAR_ROOT/o2.html" &&
+    grep -q '<th>Shared</th><td>each core may hold 2 jobs, each GPU 1' \
+    "$IAR_ROOT/o2.html"
+ok $? "the CGI's node page: 2 of 2 cores in use, each core may hold 2 jobs"
 
 # oversubscribe off (p2): two.
 p=""; for i in 1 2 3; do p="$p $(gated p2)"; done

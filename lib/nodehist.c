@@ -116,12 +116,24 @@ fail:
 	return -1;
 }
 
+/* A decimal ("12.5", "-3" if neg) within [-max, max]: 0, else -1. */
+static int
+node_sample_num(const char *s, int neg, double max, double *v)
+{
+	const char *p = neg && *s == '-' ? s + 1 : s;
+	char *e;
+
+	if (!*p || strspn(p, "0123456789.") != strlen(p) || strlen(p) > 15)
+		return -1;
+	*v = strtod(s, &e);
+	return *e || *v > max || *v < -max ? -1 : 0;
+}
+
 int
 node_sample_parse(const char *text, size_t len, struct node_sample *s)
 {
 	char line[NODE_HISTORY_REC + 1], load[32], th[32], bat[16];
 	char tail;
-	int n;
 
 	if (len > NODE_HISTORY_REC || memchr(text, 0, len))
 		return -1;
@@ -132,13 +144,19 @@ node_sample_parse(const char *text, size_t len, struct node_sample *s)
 	    " %31s %15s %c", &s->seq, &s->time, load, &s->mem_total,
 	    &s->mem_avail, th, bat, &tail) != 7 || !s->seq)
 		return -1;
-	s->load1 = strcmp(load, "-") ? strtod(load, NULL) : 0;
-	if ((s->has_thermal = strcmp(th, "-") != 0))
-		s->thermal = strtod(th, NULL);
+	/* plain decimals only: no exponents, no nan or inf */
+	if ((strcmp(load, "-") && node_sample_num(load, 0, 1e6,
+	    &s->load1) < 0) || (strcmp(th, "-") && node_sample_num(th, 1,
+	    1000, &s->thermal) < 0))
+		return -1;
+	s->has_thermal = strcmp(th, "-") != 0;
 	s->battery = -1;
 	if (strcmp(bat, "-")) {
-		n = atoi(bat);
-		s->battery = n >= 0 && n <= 100 ? n : -1;
+		double b;
+
+		if (node_sample_num(bat, 0, 100, &b) < 0 || strchr(bat, '.'))
+			return -1;
+		s->battery = (int)b;
 	}
 	return 0;
 }

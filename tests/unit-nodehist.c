@@ -122,6 +122,14 @@ main(void)
 	    node_sample_parse("                ", 16, &s[0]) < 0 &&
 	    node_sample_parse("5 100 0.5 10 5 - - x", 20, &s[0]) < 0,
 	    "records: absent fields, and blank, short or long lines refused");
+	ok(node_sample_parse("5 100 nan 10 5 - -", 18, &s[0]) < 0 &&
+	    node_sample_parse("5 100 1e9 10 5 - -", 18, &s[0]) < 0 &&
+	    node_sample_parse("5 100 0.5 10 5 inf -", 20, &s[0]) < 0 &&
+	    node_sample_parse("5 100 0.5 10 5 - 101", 20, &s[0]) < 0 &&
+	    node_sample_parse("5 100 0.5 10 5 - 5.5", 20, &s[0]) < 0 &&
+	    node_sample_parse("5 100 0.5 10 5 -4.5 0", 21, &s[0]) == 0 &&
+	    s[0].thermal == -4.5 && s[0].battery == 0,
+	    "numbers: plain decimals only, battery 0 to 100, thermal below 0");
 
 	/* Not a history: refused by readers, replaced by the writer. */
 	unlinkat(dir, NODE_HISTORY, 0);

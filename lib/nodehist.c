@@ -83,7 +83,7 @@ node_history_add(int nodefd, const struct node_heartbeat *hb,
 	bat = node_battery_percent(hb->battery);
 	if (hb->thermal[0] && strspn(hb->thermal, "-0123456789.") ==
 	    strlen(hb->thermal) && strlen(hb->thermal) < 16)
-		snprintf(th, sizeof th, "%s", hb->thermal);
+		snprintf(th, sizeof th, "%.15s", hb->thermal);
 	else
 		snprintf(th, sizeof th, "-");
 	n = snprintf(rec, sizeof rec, "%" PRIu64 " %" PRId64 " %.15s %"

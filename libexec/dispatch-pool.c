@@ -459,6 +459,7 @@ match_nodes_load(struct disp *d)
 		while (k < d->nn && (c = strcmp(d->pn[k].name, names[i])) < 0) {
 			mnode_free(&d->mn[k]);
 			free(d->pn[k].ends);
+			place_share_free(&d->pn[k]);
 			k++;
 			changed = 1;
 		}
@@ -467,6 +468,7 @@ match_nodes_load(struct disp *d)
 			if (k < d->nn && c == 0) {
 				mnode_free(&d->mn[k]);
 				free(d->pn[k].ends);
+				place_share_free(&d->pn[k]);
 				k++;
 			}
 			changed = 1;
@@ -490,6 +492,7 @@ match_nodes_load(struct disp *d)
 		if (node_read(d, &mn[m], &pn[m], check || c != 0) < 0) {
 			mnode_free(&mn[m]);
 			free(pn[m].ends);
+			place_share_free(&pn[m]);
 			memset(&mn[m], 0, sizeof mn[m]);
 			memset(&pn[m], 0, sizeof pn[m]);
 			changed = 1;
@@ -501,6 +504,7 @@ match_nodes_load(struct disp *d)
 	for (; k < d->nn; k++) {
 		mnode_free(&d->mn[k]);
 		free(d->pn[k].ends);
+		place_share_free(&d->pn[k]);
 		changed = 1;
 	}
 	for (i = 0; i < n; i++)

@@ -270,7 +270,7 @@ kill "$E"; wait "$E" 2>/dev/null
 ok $? "the executor left its lock file; the node is whole"
 touch "$ND/sim-a/notes"
 iar-node remove sim-a 2>/dev/null
-is "$?,$(ls "$ND/sim-a" | tr '\n' ' ')" "101,alive executor heartbeat limits lock notes settings state topology.sum topology.xml " \
+is "$?,$(ls "$ND/sim-a" | tr '\n' ' ')" "101,alive executor heartbeat history limits lock notes settings state topology.sum topology.xml " \
     "a file iar does not know: refused before anything is removed"
 rm "$ND/sim-a/notes"
 iar-node remove sim-a

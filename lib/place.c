@@ -191,6 +191,9 @@ place_better(int policy, const struct place_node *a,
 	/* A job without GPUs leaves GPU nodes to those that need them. */
 	if (!r->gpus && (a->gpus == 0) != (b->gpus == 0))
 		return a->gpus == 0;
+	/* Share a core or GPU only where no node has them free. */
+	if (place_share_must(a, r) != place_share_must(b, r))
+		return !place_share_must(a, r);
 	switch (policy) {
 	case PL_SPREAD:
 		wa = (double)(a->cores_free - r->cores) / (a->cores ? a->cores :

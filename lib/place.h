@@ -63,6 +63,7 @@ struct place_node {
 				 * place_share_free); busy stays the PUs
 				 * held by any */
 	unsigned char gpu_jobs[TOPO_GPU_MAX];	/* jobs on GPU i */
+	unsigned cores_idle;	/* cores no job holds (share.c sets it) */
 };
 
 struct place_req {
@@ -127,8 +128,11 @@ int place_share_reset(struct place_node *n);
  * busy, over and the GPU counts. -1 if a list would be cut short. */
 int place_share_add(struct place_node *n, const char *cpus, uint64_t gpus);
 /* Free core slots: cores_free for a shared node (each core counts as
- * many times as it could still take a one-core job). */
-unsigned place_share_cores_free(const struct place_node *n);
+ * many times as it could still take a one-core job); sets cores_idle. */
+unsigned place_share_cores_free(struct place_node *n);
+/* Would r have to share a core or GPU on n? (0 on nodes that do not
+ * share: there it fits on its own or not at all.) */
+int place_share_must(const struct place_node *n, const struct place_req *r);
 /* How many levels there are to try (1 for a node that does not share),
  * and each level's PUs and GPUs that a new job must avoid (share.c). */
 unsigned place_share_levels(const struct place_node *n);

@@ -6,8 +6,10 @@
  * job placed "at level k" avoids the PUs of level k, so it goes on cores
  * that hold at most k jobs; place.c tries level 0 first, so the least
  * shared cores are used first and a core never holds more than
- * oversubscribe jobs. GPUs go the same way with gpu_jobs counts. Nodes
- * that do not share keep over NULL and cost nothing more. */
+ * oversubscribe jobs. GPUs go the same way with gpu_jobs counts. Across
+ * nodes, place_better (place.c) puts a job where it need not share
+ * before one where it must. Nodes that do not share keep over NULL and
+ * cost nothing more. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,15 +105,32 @@ place_share_gpus_full(const struct place_node *n, unsigned level)
 }
 
 unsigned
-place_share_cores_free(const struct place_node *n)
+place_share_cores_free(struct place_node *n)
 {
-	unsigned k, f = 0, top = n->oversub > 1 && n->over ? n->oversub : 1;
+	unsigned k, c, f = 0, top = n->oversub > 1 && n->over ? n->oversub : 1;
 
 	if (!n->topo)
-		return n->cores_free;
-	for (k = 0; k < top; k++)
-		f += topo_cores_free(n->topo, place_share_busy(n, k));
+		return n->cores_idle = n->cores_free;
+	for (k = 0; k < top; k++) {
+		f += c = topo_cores_free(n->topo, place_share_busy(n, k));
+		if (k == 0)
+			n->cores_idle = c;
+	}
 	return f;
+}
+
+int
+place_share_must(const struct place_node *n, const struct place_req *r)
+{
+	uint64_t held = place_share_gpus_full(n, 0);
+	unsigned i, g = 0;
+
+	if (place_share_levels(n) <= 1)
+		return 0;
+	for (i = 0; i < n->gpus && i < TOPO_GPU_MAX; i++)
+		g += !(held >> i & 1);
+	return (n->oversub > 1 && n->cores_idle < (r->cores ? r->cores : 1))
+	    || (n->gpu_slots > 1 && g < r->gpus);
 }
 
 void

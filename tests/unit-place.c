@@ -311,6 +311,39 @@ main(void)
 		ok(q.cores_free == 4 && place_fit(&q, &r) == PR_GPUS,
 		    "4 core slots free, a GPU job: GPUs in use");
 
+		/* Across nodes: a job shares only where no core is free. */
+		{
+			struct place_node two[2];
+
+			node_set(&two[0], "s", t2, 2, 8);
+			two[0].oversub = 2;
+			place_share_reset(&two[0]);
+			place_share_add(&two[0], "0", 0);
+			place_share_add(&two[0], "1", 0);
+			two[0].cores_free = place_share_cores_free(&two[0]);
+			two[0].njobs = 2;
+			node_set(&two[1], "n", t2, 2, 8);
+			snprintf(two[1].busy, sizeof two[1].busy, "0");
+			two[1].cores_free = 1;
+			two[1].njobs = 1;
+			memset(&r, 0, sizeof r);
+			r.cores = 1;
+			ok(two[0].cores_free == 2 && two[0].cores_idle == 0 &&
+			    place_share_must(&two[0], &r) &&
+			    !place_share_must(&two[1], &r),
+			    "on s (each core holding a job) a job must share");
+			ok(place_choose(PL_SPREAD, two, 2, &r, NULL) == 1 &&
+			    place_choose(PL_PACK, two, 2, &r, NULL) == 1 &&
+			    place_choose(PL_WEIGHTED, two, 2, &r, NULL) == 1,
+			    "spread, pack, weighted: n's free core before "
+			    "sharing one on s");
+			two[1].cores_free = 0;
+			snprintf(two[1].busy, sizeof two[1].busy, "0-1");
+			ok(place_choose(PL_SPREAD, two, 2, &r, NULL) == 0,
+			    "n full: s shares a core");
+			place_share_free(&two[0]);
+		}
+
 		/* off: as before */
 		q.oversub = q.gpu_slots = 1;
 		ok(place_share_levels(&q) == 1, "oversubscribe 1: one level");

@@ -24,24 +24,25 @@ SAN        =
 CFLAGS     = -std=c11 $(OPT) $(SAN) -Wall -Wextra -Werror -D_GNU_SOURCE \
              -Ilib -DIAR_VERSION='"$(VERSION)"'
 LDFLAGS    = $(SAN) -Wl,--as-needed
-LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz
+LDLIBS     = -lhwloc -ldb -lcgroup -lgit2 -larchive -lz -lm
 
 LIBOBJ = lib/msg.o lib/buf.o lib/paths.o lib/file.o lib/job.o lib/conf.o \
          lib/spool.o lib/cg.o lib/topo.o lib/hist.o lib/histcount.o lib/view.o lib/cmd.o lib/cmdhist.o \
          lib/fmt.o lib/webconf.o lib/sha256.o lib/node.o lib/place.o lib/array.o \
-         lib/directive.o lib/seq.o lib/slurm.o lib/share.o lib/nodehist.o
+         lib/directive.o lib/seq.o lib/slurm.o lib/clock.o lib/alloc.o \
+         lib/rec.o lib/share.o lib/group.o lib/nodehist.o
 LIBHDR = lib/*.h
 
 BIN     = bin/iar-init bin/iar-submit bin/iar-stat bin/iar-cancel \
           bin/iar-hold bin/iar-release bin/iar-wait bin/iar-log \
           bin/iar-fetch bin/iar-node bin/iar-suspend bin/iar-resume \
-          bin/iar-modify bin/iar-export
+          bin/iar-modify bin/iar-export bin/iar-share
 LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage \
           libexec/iar-prune
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
           tests/unit-node tests/unit-place tests/unit-sha256 \
-          tests/unit-topofile tests/unit-nodehist
+          tests/unit-topofile tests/unit-move tests/unit-alloc
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o cgi-bin/data-agg.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o \
@@ -79,7 +80,7 @@ FORCE:
 
 $(PROGS) $(UNIT): lib/libiar.a
 bin/iar-init: bin/iar-init.o
-OBJ_SUBMIT = bin/iar-submit.o bin/submit-slurm.o
+OBJ_SUBMIT = bin/iar-submit.o bin/submit-slurm.o bin/submit-commit.o
 bin/iar-submit: $(OBJ_SUBMIT)
 bin/iar-stat: bin/iar-stat.o
 bin/iar-cancel: bin/iar-cancel.o
@@ -93,7 +94,8 @@ OBJ_DISPATCH = libexec/iar-dispatch.o libexec/dispatch-run.o \
     libexec/shepherd-watch.o libexec/shepherd-env.o libexec/stage.o \
     libexec/dispatch-match.o libexec/dispatch-pool.o libexec/dispatch-modify.o \
     libexec/dispatch-array.o libexec/dispatch-dep.o libexec/dispatch-retry.o \
-    libexec/dispatch-done.o libexec/dispatch-slurm.o
+    libexec/dispatch-done.o libexec/dispatch-slurm.o \
+    libexec/dispatch-event.o libexec/dispatch-share.o libexec/dispatch-group.o
 OBJ_RUN = libexec/iar-run.o libexec/shepherd.o libexec/shepherd-watch.o \
     libexec/shepherd-env.o libexec/stage.o
 bin/iar-log: bin/iar-log.o
@@ -103,6 +105,7 @@ bin/iar-suspend: bin/iar-suspend.o
 bin/iar-resume: bin/iar-resume.o
 bin/iar-modify: bin/iar-modify.o
 bin/iar-export: bin/iar-export.o
+bin/iar-share: bin/iar-share.o
 libexec/iar-dispatch: $(OBJ_DISPATCH)
 libexec/iar-run: $(OBJ_RUN)
 libexec/iar-rebuild: libexec/iar-rebuild.o
@@ -118,7 +121,8 @@ tests/unit-node: tests/unit-node.o
 tests/unit-place: tests/unit-place.o
 tests/unit-sha256: tests/unit-sha256.o
 tests/unit-topofile: tests/unit-topofile.o
-tests/unit-nodehist: tests/unit-nodehist.o
+tests/unit-move: tests/unit-move.o
+tests/unit-alloc: tests/unit-alloc.o
 $(filter-out bin/iar-submit,$(BIN)) $(UNIT) libexec/iar-rebuild \
     libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage \
     libexec/iar-prune:
@@ -226,7 +230,8 @@ install: $(INST)
 	cp man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	[ -f $(DESTDIR)$(ETCDIR)/iar.conf ] || \
 	    cp etc/iar.conf $(DESTDIR)$(ETCDIR)/
-	for f in crontab iar-dispatch.service iar-dispatch@.service; do \
+	for f in crontab iar-dispatch.service iar-dispatch@.service \
+	    iar-sleep.sh; do \
 	    $(SUBST) etc/$$f > $(DESTDIR)$(DOCDIR)/examples/$$f || exit 1; \
 	done
 	for f in iar-dispatch.service iar-dispatch@.service; do \

@@ -159,7 +159,7 @@ main(int argc, char **argv)
 		if (cmd_task_parse(arg, &a, &t) == 1 && !job_id_ok(arg))
 			msg_die(EX_NOTFOUND, "cannot open '%s': neither a job "
 			    "id nor a file", arg);
-		cmd_id_arg(arg);
+		cmd_id_check(arg);
 		if (iar_gid != getegid() && setegid(iar_gid) < 0)
 			msg_die(EX_TEMP, "cannot take the group privilege:");
 		cmd_setup(&c, argv[0]);

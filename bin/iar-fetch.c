@@ -173,7 +173,7 @@ main(int argc, char **argv)
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
-	id = cmd_id_arg(argv[optind]);
+	cmd_id_check(argv[optind]);
 	cmd_setup(&c, argv[0]);
 	id = cmd_id_find(&c, argv[optind]);	/* ARRAY_TASK: the task's */
 	if (view_job_get(&c.sp, NULL, id, &v) != 0) {

@@ -327,16 +327,78 @@ init_hint(void)
 	    "another DIR)" : "";
 }
 
+/* The spool and the nodes directories, saying what was made or
+ * changed. */
+static void
+init_spool(gid_t gid)
+{
+	struct seen s[SD_N + 8];
+	char err[1024];
+	size_t ns, i;
+
+	ns = seen_list(s, sizeof s / sizeof s[0]);
+	seen_take(s, ns);
+	{
+		struct seen after[SD_N + 8];
+
+		memcpy(after, s, sizeof after);
+		if (spool_create(gid, err, sizeof err) < 0)
+			msg_die(EX_TEMP, "%s%s", err, init_hint());
+		seen_take(after, ns);
+		for (i = 0; i < ns; i++) {
+			if (!after[i].exists)
+				continue;
+			if (!s[i].exists)
+				say("created", s[i].path);
+			else if (s[i].mode != after[i].mode ||
+			    s[i].gid != after[i].gid)
+				say("changed", s[i].path);
+		}
+	}
+}
+
+/* etc/ and iar.conf, made if missing (node: its node_name line). */
+static void
+init_conf(const char *node)
+{
+	int etc, r;
+
+	if (mkdir(paths_etc(), 0755) == 0)
+		say("created", paths_etc());
+	else if (errno != EEXIST)
+		msg_die(EX_TEMP, "cannot create '%s': %s%s", paths_etc(),
+		    strerror(errno), init_hint());
+	if ((etc = open(paths_etc(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		msg_die(EX_TEMP, "cannot open '%s':", paths_etc());
+	{
+		char line[128] = "", text[sizeof conf_text + 128];
+		int n;
+
+		/* A node named here is the node this host runs. */
+		if (node)
+			snprintf(line, sizeof line, "node_name = %s\n", node);
+		n = snprintf(text, sizeof text, conf_text, line);
+		if (n < 0 || (size_t)n >= sizeof text)
+			msg_die(EX_TEMP, "cannot format iar.conf");
+		r = file_create_new(etc, IAR_CONF_NAME, text, (size_t)n, 0644);
+		if (r < 0)
+			msg_die(EX_TEMP, "cannot create '%s': %s%s",
+			    paths_conf(), strerror(errno), init_hint());
+		if (r > 0)
+			say("created", paths_conf());
+	}
+	close(etc);
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *group = NULL, *node = NULL, *root;
-	struct seen s[SD_N + 8];
 	struct conf conf;
 	char err[1024];
 	gid_t gid = (gid_t)-1;
-	size_t ns, i;
-	int ch, etc, r;
+	size_t i;
+	int ch;
 
 	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
@@ -397,53 +459,9 @@ main(int argc, char **argv)
 			    (unsigned)(st.st_mode & 07777));
 	}
 
-	/* the spool and the nodes */
-	ns = seen_list(s, sizeof s / sizeof s[0]);
-	seen_take(s, ns);
-	{
-		struct seen after[SD_N + 8];
+	init_spool(gid);
 
-		memcpy(after, s, sizeof after);
-		if (spool_create(gid, err, sizeof err) < 0)
-			msg_die(EX_TEMP, "%s%s", err, init_hint());
-		seen_take(after, ns);
-		for (i = 0; i < ns; i++) {
-			if (!after[i].exists)
-				continue;
-			if (!s[i].exists)
-				say("created", s[i].path);
-			else if (s[i].mode != after[i].mode ||
-			    s[i].gid != after[i].gid)
-				say("changed", s[i].path);
-		}
-	}
-
-	/* iar.conf */
-	if (mkdir(paths_etc(), 0755) == 0)
-		say("created", paths_etc());
-	else if (errno != EEXIST)
-		msg_die(EX_TEMP, "cannot create '%s': %s%s", paths_etc(),
-		    strerror(errno), init_hint());
-	if ((etc = open(paths_etc(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		msg_die(EX_TEMP, "cannot open '%s':", paths_etc());
-	{
-		char line[128] = "", text[sizeof conf_text + 128];
-		int n;
-
-		/* A node named here is the node this host runs. */
-		if (node)
-			snprintf(line, sizeof line, "node_name = %s\n", node);
-		n = snprintf(text, sizeof text, conf_text, line);
-		if (n < 0 || (size_t)n >= sizeof text)
-			msg_die(EX_TEMP, "cannot format iar.conf");
-		r = file_create_new(etc, IAR_CONF_NAME, text, (size_t)n, 0644);
-		if (r < 0)
-			msg_die(EX_TEMP, "cannot create '%s': %s%s",
-			    paths_conf(), strerror(errno), init_hint());
-		if (r > 0)
-			say("created", paths_conf());
-	}
-	close(etc);
+	init_conf(node);
 	if (conf_load(&conf, err, sizeof err) < 0)
 		msg_die(EX_USAGE, "%s", err);
 

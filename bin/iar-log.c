@@ -426,64 +426,76 @@ output_none_why(const struct view_job *v)
 	    "started%s%s", v->id, job_state_name(v->state), sep, v->cause);
 }
 
-int
-main(int argc, char **argv)
-{
-	struct view_job v;
-	unsigned long lines = 0;
-	int ch, want_err = 0, follow = 0, tail = 0, inspool, fd, in = -1;
-	char path[PATH_MAX];
-	uint64_t id;
-	int first = 1;
-	off_t pos;
-	struct stat st;
+struct log_args {
+	int want_err, follow, tail;
+	unsigned long lines;
+};
 
-	cmd_early(argc, argv, usage);
-	msg_prog_set(argv[0]);
+static void
+log_args_parse(int argc, char **argv, struct log_args *a)
+{
+	int ch;
+
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, SHORTOPTS, longopts, NULL))
 	    != -1) {
 		switch (ch) {
 		case 'e':
-			want_err = 1;
+			a->want_err = 1;
 			break;
 		case 'f':
-			follow = 1;
+			a->follow = 1;
 			break;
 		case 'n': {
 			char *end;
 
 			errno = 0;
-			lines = strtoul(optarg, &end, 10);
+			a->lines = strtoul(optarg, &end, 10);
 			if (errno || end == optarg || *end || optarg[0] == '-')
 				msg_die(EX_USAGE, "bad line count '%s'",
 				    optarg);
-			tail = 1;
+			a->tail = 1;
 			break;
 		}
 		case 'h':
 			fputs(usage, stdout);
-			return 0;
+			exit(0);
 		default:
 			cmd_option_bad(argv, SHORTOPTS, usage);
 		}
 	}
 	if (argc - optind != 1) {
 		fputs(usage, stderr);
-		return EX_USAGE;
+		exit(EX_USAGE);
 	}
-	id = cmd_id_arg(argv[optind]);
-	cmd_setup(&c, argv[0]);
-	id = cmd_id_find(&c, argv[optind]);	/* ARRAY_TASK: the task's */
+}
 
-	if (cmd_job_find(&c, id, &v) != 0)
-		msg_die(EX_NOTFOUND, "no such job %" PRIu64, id);
-	if (getuid() != 0 && v.uid != (uid_t)-1 && v.uid != getuid())
-		msg_die(EX_NOTFOUND, "cannot read the output of job %" PRIu64
-		    ": not your job", id);
-	path_find(&v, want_err, path, sizeof path, &inspool);
+/* No output file (errno e) and none to wait for: say why, and exit. */
+static void
+log_none_die(uint64_t id, const char *path, int e)
+{
+	struct view_job v;
+	char ar[128];
 
-	/* Open it; with -f, wait for it to appear while the job lives. */
+	if (cmd_job_find(&c, id, &v) == 0)
+		output_none_why(&v);
+	if (spool_archive_find(&c.sp, id, ar, sizeof ar))
+		msg_die(EX_NOTFOUND, "job %" PRIu64 " was pruned; its logs "
+		    "are in %s/%s/%s", id, paths_spool(), SPOOL_ARCHIVE, ar);
+	errno = e;
+	msg_die(EX_NOTFOUND, "cannot open '%s':", path);
+}
+
+/* Open the output; with -f, wait for it to appear while the job lives
+ * (*in: the inotify fd made for that, else -2). A finished spool log
+ * is printed from its .gz, and the program exits. */
+static int
+log_open(uint64_t id, const struct log_args *a, const char *path,
+    int inspool, int *in)
+{
+	int fd;
+
+	*in = -2;
 	while ((fd = out_open(path, inspool)) < 0) {
 		int e = errno;
 
@@ -494,51 +506,36 @@ main(int argc, char **argv)
 
 			snprintf(gz, sizeof gz, "%s.gz", path);
 			if ((gfd = out_open(gz, 1)) >= 0) {
-				gz_print(gfd, gz, tail, lines);
-				return 0;
+				gz_print(gfd, gz, a->tail, a->lines);
+				exit(0);
 			}
 		}
-
 		if (e == EINVAL)
 			msg_die(EX_NOTFOUND, "cannot read '%s': not a regular "
 			    "file", path);
 		if (e != ENOENT)
 			msg_die(e == EACCES || e == EPERM || e == ELOOP ?
 			    EX_NOTFOUND : EX_TEMP, "cannot open '%s':", path);
-		if (!follow || job_over(id)) {
-			if (cmd_job_find(&c, id, &v) == 0)
-				output_none_why(&v);
-			{
-				char ar[128];
-
-				if (spool_archive_find(&c.sp, id, ar, sizeof ar))
-					msg_die(EX_NOTFOUND, "job %" PRIu64
-					    " was pruned; its logs are in "
-					    "%s/%s/%s", id,
-					    paths_spool(), SPOOL_ARCHIVE, ar);
-			}
-			errno = e;
-			msg_die(EX_NOTFOUND, "cannot open '%s':", path);
-		}
-		if (first) {
-			first = 0;
-			in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-		}
-		watch_add(in, path);
-		news_wait(in);
+		if (!a->follow || job_over(id))
+			log_none_die(id, path, e);
+		if (*in == -2)
+			*in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+		watch_add(*in, path);
+		news_wait(*in);
 	}
-	if (fstat(fd, &st) < 0)
-		msg_die(EX_TEMP, "cannot stat '%s':", path);
-	pos = tail ? tail_start(fd, st.st_size, lines, path) : 0;
-	copy_out(fd, &pos, path);
-	if (!follow)
-		return 0;
+	return fd;
+}
 
-	/* Follow: wake on writes to the file (watched through our own fd,
-	 * so it is this file even if the name changes) and on the job's
-	 * end; look anyway every second. Stop once the job is over and
-	 * the file has been read to its end after that. */
-	if (first)
+/* Follow: wake on writes to the file (watched through our own fd, so
+ * it is this file even if the name changes) and on the job's end; look
+ * anyway every second. Stop once the job is over and the file has been
+ * read to its end after that. */
+static void
+log_follow(uint64_t id, int fd, const char *path, off_t pos, int in)
+{
+	struct stat st;
+
+	if (in == -2)
 		in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	watch_add(in, path);
 	if (in >= 0) {
@@ -562,6 +559,40 @@ main(int argc, char **argv)
 			break;
 		news_wait(in);
 	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct log_args a = { 0, 0, 0, 0 };
+	struct view_job v;
+	char path[PATH_MAX];
+	struct stat st;
+	int inspool, fd, in;
+	uint64_t id;
+	off_t pos;
+
+	cmd_early(argc, argv, usage);
+	msg_prog_set(argv[0]);
+	log_args_parse(argc, argv, &a);
+	cmd_id_check(argv[optind]);
+	cmd_setup(&c, argv[0]);
+	id = cmd_id_find(&c, argv[optind]);	/* ARRAY_TASK: the task's */
+
+	if (cmd_job_find(&c, id, &v) != 0)
+		msg_die(EX_NOTFOUND, "no such job %" PRIu64, id);
+	if (getuid() != 0 && v.uid != (uid_t)-1 && v.uid != getuid())
+		msg_die(EX_NOTFOUND, "cannot read the output of job %" PRIu64
+		    ": not your job", id);
+	path_find(&v, a.want_err, path, sizeof path, &inspool);
+	fd = log_open(id, &a, path, inspool, &in);
+	if (fstat(fd, &st) < 0)
+		msg_die(EX_TEMP, "cannot stat '%s':", path);
+	pos = a.tail ? tail_start(fd, st.st_size, a.lines, path) : 0;
+	copy_out(fd, &pos, path);
+	if (!a.follow)
+		return 0;
+	log_follow(id, fd, path, pos, in);
 	if (c.hist)
 		hist_close(c.hist);
 	return 0;

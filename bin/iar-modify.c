@@ -30,8 +30,16 @@ static const char usage[] =
 "  -J, --name NAME    new name\n"
 "  -h, --help         this text\n";
 
-int
-main(int argc, char **argv)
+/* What the command line asks to change. */
+struct mod_req {
+	int have_p, have_t, have_m, have_c, have_n;
+	uint64_t t, mem, cores;
+	long prio;
+	const char *name;
+};
+
+static void
+mod_args_parse(int argc, char **argv, struct mod_req *q)
 {
 	static const struct option lo[] = {
 		{ "priority", required_argument, NULL, 'p' },
@@ -42,86 +50,119 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int have_p = 0, have_t = 0, have_m = 0, have_c = 0, have_n = 0;
-	uint64_t t = 0, mem = 0, cores = 0;
-	long prio = 0;
-	const char *name = NULL;
-	struct buf extra;
-	struct cmd c;
 	char *e;
-	int ch, i, rc = 0, root = getuid() == 0;
+	int ch;
 
-	cmd_early(argc, argv, usage);
-	msg_prog_set(argv[0]);
-	argv[0] = (char *)msg_prog;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "p:t:c:J:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
 			errno = 0;
-			prio = strtol(optarg, &e, 10);
-			if (errno || *e || !*optarg || prio > JOB_PRIO_MAX ||
-			    prio < -JOB_PRIO_MAX)
+			q->prio = strtol(optarg, &e, 10);
+			if (errno || *e || !*optarg || q->prio > JOB_PRIO_MAX ||
+			    q->prio < -JOB_PRIO_MAX)
 				msg_die(EX_USAGE, "bad priority '%s'", optarg);
-			have_p = 1;
+			q->have_p = 1;
 			break;
 		case 't':
-			if (job_time_parse(optarg, &t) < 0 || t == 0)
+			if (job_time_parse(optarg, &q->t) < 0 || q->t == 0)
 				msg_die(EX_USAGE, "bad time '%s'", optarg);
-			have_t = 1;
+			q->have_t = 1;
 			break;
 		case 'm':
-			if (job_size_parse(optarg, &mem) < 0 || mem == 0)
+			if (job_size_parse(optarg, &q->mem) < 0 || q->mem == 0)
 				msg_die(EX_USAGE, "bad memory size '%s'", optarg);
-			have_m = 1;
+			q->have_m = 1;
 			break;
 		case 'c':
-			cores = strtoull(optarg, &e, 10);
-			if (*e || !*optarg || cores < 1 || cores > 4096)
+			q->cores = strtoull(optarg, &e, 10);
+			if (*e || !*optarg || q->cores < 1 || q->cores > 4096)
 				msg_die(EX_USAGE, "bad core count '%s'", optarg);
-			have_c = 1;
+			q->have_c = 1;
 			break;
 		case 'J':
 			if (strlen(optarg) > JOB_NAME_MAX || strchr(optarg,
 			    '\n'))
 				msg_die(EX_USAGE, "bad name");
-			name = optarg;
-			have_n = 1;
+			q->name = optarg;
+			q->have_n = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			return 0;
+			exit(0);
 		default:
 			cmd_option_bad(argv, "p:t:c:J:h", usage);
 		}
 	}
-	if (optind >= argc || !(have_p || have_t || have_m || have_c ||
-	    have_n)) {
+	if (optind >= argc || !(q->have_p || q->have_t || q->have_m ||
+	    q->have_c || q->have_n)) {
 		fputs(usage, stderr);
-		return EX_USAGE;
+		exit(EX_USAGE);
 	}
-	for (i = optind; i < argc; i++)
-		cmd_id_arg(argv[i]);
-	buf_init(&extra);
-	if (have_p)
-		buf_addf(&extra, "prio=%ld\n", prio);
-	if (have_t)
-		buf_addf(&extra, "time=%" PRIu64 "\n", t);
-	if (have_m)
-		buf_addf(&extra, "mem=%" PRIu64 "\n", mem);
-	if (have_c)
-		buf_addf(&extra, "cores=%" PRIu64 "\n", cores);
-	if (have_n) {
-		buf_adds(&extra, "name=");
-		buf_add_escaped(&extra, name, strlen(name));
-		buf_addc(&extra, '\n');
+}
+
+/* The request's key=value lines (iar-spool(5), ctl/ modify). */
+static void
+mod_extra_format(const struct mod_req *q, struct buf *extra)
+{
+	if (q->have_p)
+		buf_addf(extra, "prio=%ld\n", q->prio);
+	if (q->have_t)
+		buf_addf(extra, "time=%" PRIu64 "\n", q->t);
+	if (q->have_m)
+		buf_addf(extra, "mem=%" PRIu64 "\n", q->mem);
+	if (q->have_c)
+		buf_addf(extra, "cores=%" PRIu64 "\n", q->cores);
+	if (q->have_n) {
+		buf_adds(extra, "name=");
+		buf_add_escaped(extra, q->name, strlen(q->name));
+		buf_addc(extra, '\n');
 	}
-	if (extra.err)
+	if (extra->err)
 		msg_die(EX_TEMP, "cannot allocate: out of memory");
+}
+
+/* Why v may not be changed so (NULL: it may). */
+static const char *
+mod_refusal(const struct mod_req *q, const struct view_job *v, int root)
+{
+	if (v->state == JS_RUNNING) {
+		if (q->have_p || q->have_t || q->have_c || q->have_n)
+			return "it is RUNNING: only --mem can change";
+		if (!root && v->mem && q->mem > v->mem)
+			return "only root may raise a running job's memory";
+		return NULL;
+	}
+	if (v->state != JS_PENDING && v->state != JS_HELD)
+		return job_state_name(v->state);
+	if (!root && q->have_p && q->prio > v->prio)
+		return "only root may raise a priority";
+	if (!root && q->have_t && v->time && q->t > v->time)
+		return "only root may lengthen a walltime";
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mod_req q;
+	struct buf extra;
+	struct cmd c;
+	int i, rc = 0, root = getuid() == 0;
+
+	cmd_early(argc, argv, usage);
+	msg_prog_set(argv[0]);
+	argv[0] = (char *)msg_prog;
+	memset(&q, 0, sizeof q);
+	mod_args_parse(argc, argv, &q);
+	for (i = optind; i < argc; i++)
+		cmd_id_check(argv[i]);
+	buf_init(&extra);
+	mod_extra_format(&q, &extra);
 	cmd_setup(&c, argv[0]);
 	for (i = optind; i < argc; i++) {
-		uint64_t id = cmd_id_arg(argv[i]);
-		const char *no = NULL;
+		uint64_t id = cmd_id_arg(&c, argv[i]);
+		const char *no;
 		struct view_job v;
 
 		if (view_job_get(&c.sp, NULL, id, &v) != 0) {
@@ -136,18 +177,7 @@ main(int argc, char **argv)
 			rc = rc ? rc : EX_NOTFOUND;
 			continue;
 		}
-		if (v.state == JS_RUNNING) {
-			if (have_p || have_t || have_c || have_n)
-				no = "it is RUNNING: only --mem can change";
-			else if (!root && v.mem && mem > v.mem)
-				no = "only root may raise a running job's memory";
-		} else if (v.state != JS_PENDING && v.state != JS_HELD)
-			no = job_state_name(v.state);
-		else if (!root && have_p && prio > v.prio)
-			no = "only root may raise a priority";
-		else if (!root && have_t && v.time && t > v.time)
-			no = "only root may lengthen a walltime";
-		if (no) {
+		if ((no = mod_refusal(&q, &v, root))) {
 			msg_warn("cannot modify job %" PRIu64 ": %s%s", id,
 			    strchr(no, ' ') ? "" : "it is ", no);
 			rc = rc ? rc : EX_REJECT;

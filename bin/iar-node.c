@@ -5,7 +5,8 @@
  * list       every node: state (up, drain, maintenance, down), hardware,
  *            load, heartbeat age, running jobs, free cores; table, CSV
  *            or JSON
- * drain, resume, maintenance, tag, remove: the administrator's changes
+ * drain, resume, maintenance, tag, set, remove: the administrator's
+ *            changes (set: settings keys, checked as the file is)
  *
  * A node is down when its heartbeat's seq has not advanced for
  * heartbeat_timeout on the clock of whoever looks; list records what it
@@ -28,13 +29,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "cmd.h"
 #include "file.h"
 #include "fmt.h"
+#include "group.h"
 #include "job.h"
 #include "msg.h"
 #include "node.h"
+#include "nodehist.h"
 #include "paths.h"
 #include "slurm.h"
 #include "topo.h"
@@ -46,7 +50,12 @@ static const char usage[] =
 "       iar-node list [--csv | --json]\n"
 "       iar-node drain|resume|maintenance NAME [--reason TEXT]\n"
 "       iar-node tag NAME TAGS\n"
+"       iar-node set NAME KEY=VALUE... (on_battery, max_temp, resume_temp,\n"
+"                        on_hot, weight, max_jobs, oversubscribe,\n"
+"                        gpu_slots: see iar-node(5))\n"
 "       iar-node remove NAME\n"
+"       iar-node group NAME NODE...    (a node group: --group/-p NAME)\n"
+"       iar-node group -l | -d NAME    (list the groups; remove one)\n"
 "options of register and add:\n"
 "      --tags T1,T2     tags for --constraint\n"
 "      --weight N       placement weight (default 1)\n"
@@ -56,8 +65,8 @@ static const char usage[] =
 "      --slurm          a Slurm partition (capacity from sinfo)\n"
 "      --partition P    its partition (default: Slurm's default one)\n"
 "      --max-jobs N     at most N of its jobs at once (default: no limit)\n"
-"      --oversubscribe N  each core may hold N jobs (default 1: never shared)\n"
-"      --gpu-slots N    each GPU may hold N jobs (default 1: never shared)\n"
+"      --oversubscribe N  each core may hold N jobs (default 1: no sharing)\n"
+"      --gpu-slots N    each GPU may hold N jobs (default 1)\n"
 "  -h, --help           this text\n";
 
 enum { O_NAME = 256, O_TAGS, O_WEIGHT, O_MEMORY, O_GPUS, O_KIND, O_TOPO,
@@ -89,8 +98,7 @@ static const struct option longopts[] = {
 
 struct opts {
 	const char *name, *tags, *weight, *memory, *gpus, *kind, *topo,
-	    *synth, *reason, *partition, *max_jobs;
-	const char *oversub, *gpu_slots;	/* sharing, iar-node(5) */
+	    *synth, *reason, *partition, *max_jobs, *oversub, *gpu_slots;
 	int csv, json, slurm;
 	unsigned gpus_default;	/* when there is no --gpus */
 	uint64_t mem_default;	/* bytes, when there is no --memory */
@@ -193,6 +201,12 @@ settings_apply(struct node_settings *s, const struct opts *o)
 		s->memory = o->mem_default;
 	if (!o->gpus && o->gpus_default)
 		s->gpus = o->gpus_default;
+	if (o->oversub)
+		s->oversubscribe = (unsigned)num_arg("oversubscribe",
+		    o->oversub, 16);
+	if (o->gpu_slots)
+		s->gpu_slots = (unsigned)num_arg("GPU slots", o->gpu_slots,
+		    64);
 	if (o->partition) {
 		if (!*o->partition || strchr(o->partition, ',') ||
 		    !node_tags_ok(o->partition) || strlen(o->partition) >=
@@ -204,12 +218,6 @@ settings_apply(struct node_settings *s, const struct opts *o)
 	if (o->max_jobs)
 		s->max_jobs = (unsigned)num_arg("job count", o->max_jobs,
 		    1000000);
-	if (o->oversub)
-		s->oversubscribe = (unsigned)num_arg("jobs per core",
-		    o->oversub, NODE_SHARE_MAX);
-	if (o->gpu_slots)
-		s->gpu_slots = (unsigned)num_arg("jobs per GPU",
-		    o->gpu_slots, NODE_SHARE_MAX);
 }
 
 /* Write nodes/NAME/ from a loaded topology: topology.xml (replaced),
@@ -389,6 +397,11 @@ node_state_set(const char *name, int state, const char *reason)
 	admin_check("change a node's state");
 	if (reason && strlen(reason) > 512)
 		msg_die(EX_USAGE, "reason too long (512 bytes at most)");
+	/* resume: a fresh start for its health score too */
+	if (state == NA_UP && unlinkat(fd, NODE_HEALTH, 0) < 0 &&
+	    errno != ENOENT)
+		msg_die(EX_TEMP, "cannot remove '%s/%s/%s':", paths_nodes(),
+		    name, NODE_HEALTH);
 	if (node_state_write(fd, state, state == NA_UP ? NULL : reason) < 0)
 		msg_die(errno == EINVAL ? EX_USAGE : EX_TEMP, "cannot write "
 		    "'%s/%s/%s'%s", paths_nodes(), name, NODE_STATE,
@@ -419,47 +432,51 @@ node_tag(const char *name, const char *tags)
 	return 0;
 }
 
-/* Job ids in run/NAME; the count, and busy gets the union of their cpus
- * (from jobs/ID/alloc) if busy is not NULL. */
-static unsigned
-run_scan(const char *name, char *busy, size_t busysz)
+/* Set settings keys: the file's text with the new lines after it, parsed
+ * as the file is (a later line wins), so every key is checked once. */
+static int
+node_set(const char *name, char **kv, int n)
 {
-	struct dirent *de;
-	unsigned n = 0;
-	DIR *d;
-	int fd;
+	static const char *const keys[] = { "on_battery", "max_temp",
+	    "resume_temp", "on_hot", "weight", "max_jobs", "oversubscribe",
+	    "gpu_slots" };
+	struct node_settings s;
+	char text[2048];
+	int fd = node_open(name), i;
+	long len;
+	size_t k;
 
-	if (busy)
-		busy[0] = 0;
-	if ((fd = spool_run_open(&cmd.sp, name, 0)) < 0)
-		return 0;
-	if (!(d = fdopendir(fd))) {
-		close(fd);
-		return 0;
-	}
-	while ((de = readdir(d))) {
-		char text[2 * TOPO_LIST_MAX + 1024], why[64], u[TOPO_LIST_MAX];
-		struct rec_kv kv[16];
-		const char *cpus;
-		uint64_t id;
-		long len;
-		int jd, k;
+	admin_check("change a node's settings");
+	if ((len = file_read_small(fd, NODE_SETTINGS, text, sizeof text)) < 0)
+		len = 0;
+	for (i = 0; i < n; i++) {
+		size_t kl = strcspn(kv[i], "=");
 
-		if (job_id_parse(de->d_name, &id) < 0)
-			continue;
-		n++;
-		if (!busy || (jd = spool_jobdir_open(&cmd.sp, id, 0)) < 0)
-			continue;
-		len = file_read_small(jd, JOBDIR_ALLOC, text, sizeof text);
-		close(jd);
-		if (len > 0 && (k = rec_parse(text, (size_t)len, "iar-alloc",
-		    kv, 16, why, sizeof why)) > 0 && (cpus = rec_get(kv, k,
-		    "cpus")) && *cpus && topo_cpus_union(busy, cpus, u,
-		    sizeof u) == 0)
-			snprintf(busy, busysz, "%s", u);
+		for (k = 0; k < sizeof keys / sizeof keys[0]; k++)
+			if (strlen(keys[k]) == kl && !strncmp(kv[i], keys[k],
+			    kl))
+				break;
+		if (!kv[i][kl] || k == sizeof keys / sizeof keys[0])
+			msg_die(EX_USAGE, "bad setting '%s' (on_battery=, "
+			    "max_temp=, resume_temp=, on_hot=, weight=, "
+			    "max_jobs=, oversubscribe=, gpu_slots=)",
+			    kv[i]);
+		if (len && text[len - 1] != '\n' && (size_t)len < sizeof text
+		    - 1)
+			text[len++] = '\n';
+		if ((size_t)len + strlen(kv[i]) + 2 >= sizeof text)
+			msg_die(EX_USAGE, "settings too long");
+		len += snprintf(text + len, sizeof text - (size_t)len, "%s\n",
+		    kv[i]);
 	}
-	closedir(d);
-	return n;
+	if (node_settings_parse(text, (size_t)len, &s) < 0)
+		msg_die(EX_USAGE, "bad value in '%s'%s", n == 1 ? kv[0] :
+		    "the settings", n == 1 ? "" : " (one of them)");
+	if (node_settings_write(fd, &s) < 0)
+		msg_die(EX_TEMP, "cannot write '%s/%s/%s':",
+		    paths_nodes(), name, NODE_SETTINGS);
+	close(fd);
+	return 0;
 }
 
 static int
@@ -467,7 +484,7 @@ node_remove(const char *name)
 {
 	static const char *const files[] = { NODE_TOPOLOGY, NODE_SETTINGS,
 	    NODE_STATE, NODE_HEARTBEAT, NODE_ALIVE, NODE_TOPOSUM, "limits",
-	    "history", NODE_LOCK, NODE_EXEC };
+	    NODE_LOCK, NODE_EXEC, NODE_HEALTH, NODE_HISTORY };
 	struct dirent *de;
 	char path[4096];
 	unsigned n;
@@ -476,7 +493,7 @@ node_remove(const char *name)
 	DIR *d;
 
 	admin_check("remove a node");
-	if ((n = run_scan(name, NULL, 0)) > 0)
+	if ((n = alloc_node_busy(&cmd.sp, name, NULL, 0)) > 0)
 		msg_die(EX_REJECT, "cannot remove node '%s': %u job%s in "
 		    "'%s/%s/%s' (drain it and let them finish)", name, n,
 		    n == 1 ? "" : "s", paths_spool(), SPOOL_RUN, name);
@@ -532,7 +549,7 @@ struct row {
 	struct node_settings s;
 	struct node_heartbeat hb;
 	struct topo_summary ts;
-	int admin, topo_ok, has_hb, exec;
+	int admin, topo_ok, has_hb, exec, health;
 	long age;		/* seconds since seq moved; -1 no heartbeat */
 	uint64_t memory;
 	unsigned running, freec, gpus;
@@ -561,7 +578,16 @@ row_read(struct row *r, int fd, int64_t now)
 	r->has_hb = node_heartbeat_read(fd, &r->hb) == 0;
 	r->age = node_alive_check(fd, now);
 	r->exec = node_executor_running(fd);
-	if (r->age < 0 || r->age > (long)cmd.conf.hb_timeout)
+	{
+		struct node_health h;
+
+		node_health_read(fd, &h);
+		r->health = h.score;
+	}
+	if (r->age >= 0 && r->age > (long)cmd.conf.hb_timeout &&
+	    r->hb.away)
+		snprintf(r->state, sizeof r->state, "away");
+	else if (r->age < 0 || r->age > (long)cmd.conf.hb_timeout)
 		snprintf(r->state, sizeof r->state, "down");
 	else
 		snprintf(r->state, sizeof r->state, "%s",
@@ -571,7 +597,21 @@ row_read(struct row *r, int fd, int64_t now)
 		snprintf(r->hbage, sizeof r->hbage, "%ld", (long)(now >
 		    st.st_mtime ? now - st.st_mtime : 0));
 	snprintf(r->load, sizeof r->load, "%s", r->has_hb ? r->hb.load1 : "");
-	r->running = run_scan(r->name, busy, sizeof busy);
+	/* power and heat: why it gets no new work, where no admin reason
+	 * says more (iar-node(5)) */
+	if (!r->reason[0] && strcmp(r->state, "up") == 0) {
+		char why[48];
+		int k = node_power_check(&r->s, &r->hb, 0, why, sizeof why);
+
+		if (k != NP_OK)
+			snprintf(r->reason, sizeof r->reason, "%s (%s)",
+			    k == NP_HOT ? "too hot" : "on battery", why);
+	}
+	if (!r->reason[0] && strcmp(r->state, "away") == 0 &&
+	    r->hb.away_until)
+		snprintf(r->reason, sizeof r->reason, "back by %" PRId64,
+		    r->hb.away_until);
+	r->running = alloc_node_busy(&cmd.sp, r->name, busy, sizeof busy);
 	buf_init(&b);
 	if ((xfd = file_open_checked(fd, NODE_TOPOLOGY, &st)) >= 0 &&
 	    file_read_all(xfd, 16u << 20, &b) == 0 && !b.err && b.len &&
@@ -651,10 +691,9 @@ row_machine(struct buf *b, const struct opts *o, const struct row *r)
 	row_field(b, o, "free_cores", r->topo_ok ? n[7] : "", 1, 0);
 	row_field(b, o, "battery", r->hb.battery, 0, 0);
 	row_field(b, o, "thermal", r->hb.thermal, 1, 0);
-	snprintf(n[10], 32, "%u", r->s.oversubscribe ? r->s.oversubscribe : 1);
-	snprintf(n[11], 32, "%u", r->s.gpu_slots ? r->s.gpu_slots : 1);
-	row_field(b, o, "oversubscribe", n[10], 1, 0);
-	row_field(b, o, "gpu_slots", n[11], 1, 0);
+	snprintf(n[10], 32, "%d", r->health);
+	row_field(b, o, "health", n[10], 1, 0);
+	row_field(b, o, "throttled", r->hb.throttled, 0, 0);
 	row_field(b, o, "executor", r->exec ? "1" : "0", 1, 0);
 	buf_adds(b, o->json ? "}" : "\n");
 }
@@ -664,8 +703,8 @@ node_list(const struct opts *o)
 {
 	static const char hdr[] = "name,state,admin,reason,kind,tags,weight,"
 	    "cores,pus,numa,memory,gpus,load1,heartbeat_age,heartbeat_seq,"
-	    "seq_still,running,free_cores,battery,thermal,oversubscribe,"
-	    "gpu_slots,executor\n";
+	    "seq_still,running,free_cores,battery,thermal,health,throttled,"
+	    "executor\n";
 	struct row *rows = NULL;
 	size_t n = 0, cap = 0, i;
 	int64_t now = (int64_t)time(NULL);
@@ -716,9 +755,7 @@ node_list(const struct opts *o)
 			row_machine(&b, o, r);
 			continue;
 		}
-		/* "2x2": 2 cores, each may hold 2 jobs */
-		snprintf(c[0], 16, r->s.oversubscribe > 1 ? "%ux%u" : "%u",
-		    r->ts.cores, r->s.oversubscribe);
+		snprintf(c[0], 16, "%u", r->ts.cores);
 		snprintf(c[1], 16, "%u", r->ts.pus);
 		snprintf(c[2], 16, "%u", r->ts.numa);
 		snprintf(fr, sizeof fr, "%u", r->freec);
@@ -742,12 +779,58 @@ node_list(const struct opts *o)
 	return 0;
 }
 
+/* iar-node group: nodes/.groups (group.h). args: what follows "group". */
+static int
+node_group(int n, char **args)
+{
+	struct node_group *g;
+	size_t ng, i;
+	int nodes, k, fd;
+
+	if ((nodes = open(paths_nodes(), O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
+		msg_die(EX_TEMP, "cannot open '%s':", paths_nodes());
+	if (n == 1 && (!strcmp(args[0], "-l") || !strcmp(args[0], "--list"))) {
+		group_load(nodes, &g, &ng);
+		for (i = 0; i < ng; i++)
+			printf("%s %s\n", g[i].name, g[i].nodes);
+		free(g);
+		return fflush(stdout) == 0 ? 0 : EX_TEMP;
+	}
+	if (n == 2 && (!strcmp(args[0], "-d") || !strcmp(args[0],
+	    "--remove"))) {
+		admin_check("remove a group");
+		if (group_remove(nodes, args[1]) < 0)
+			msg_die(errno == ENOENT ? EX_NOTFOUND : errno == EINVAL ?
+			    EX_USAGE : EX_TEMP, "cannot remove group '%s':",
+			    args[1]);
+		return 0;
+	}
+	if (n < 2 || args[0][0] == '-')
+		usage_die(NULL);
+	if (!group_name_ok(args[0]))
+		msg_die(EX_USAGE, "bad group name '%s'", args[0]);
+	admin_check("change a group");
+	for (k = 1; k < n; k++) {
+		name_check(args[k]);
+		if ((fd = node_dir_open(args[k])) < 0)
+			msg_die(EX_NOTFOUND, "cannot put node '%s' in group "
+			    "'%s': no such node", args[k], args[0]);
+		close(fd);
+	}
+	if (group_write(nodes, args[0], args + 1, (size_t)n - 1) < 0)
+		msg_die(errno == E2BIG ? EX_USAGE : EX_TEMP, "cannot write "
+		    "group '%s':", args[0]);
+	return 0;
+}
+
 /* The subcommands main() knows. */
 static int
 node_sub_ok(const char *sub)
 {
 	static const char *const subs[] = { "register", "add", "list",
-	    "drain", "maintenance", "resume", "tag", "remove" };
+	    "drain", "maintenance", "resume", "tag", "remove", "group",
+	    "set" };
 	size_t i;
 
 	for (i = 0; i < sizeof subs / sizeof subs[0]; i++)
@@ -781,6 +864,10 @@ main(int argc, char **argv)
 	if (!node_sub_ok(sub)) {
 		msg_warn("unknown command '%s'", sub);
 		usage_die(NULL);
+	}
+	if (!strcmp(sub, "group")) {
+		cmd_setup(&cmd, argv[0]);
+		return node_group(argc - 2, argv + 2);
 	}
 	opterr = 0;
 	optind = 2;
@@ -824,6 +911,8 @@ main(int argc, char **argv)
 		return node_state_set(args[0], NA_UP, NULL);
 	if (!strcmp(sub, "tag") && nargs == 2)
 		return node_tag(args[0], args[1]);
+	if (!strcmp(sub, "set") && nargs >= 2)
+		return node_set(args[0], args + 1, nargs - 1);
 	if (!strcmp(sub, "remove") && nargs == 1)
 		return node_remove(args[0]);
 	usage_die(NULL);

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "cmd.h"
 #include "fmt.h"
 #include "hist.h"
@@ -211,12 +212,7 @@ row_table(struct stat_ctx *x, const struct view_job *v)
 	cell_add(x, T_NAME, v->name[0] ? v->name : "-", NAME_COLS);
 	cell_add(x, T_USER, user_name(v->uid), 0);
 	cell_add(x, T_STATE, job_state_name(v->state), 0);
-	if (v->signal)
-		snprintf(t, sizeof t, "SIG%d", v->signal);
-	else if (v->exit_code >= 0)
-		snprintf(t, sizeof t, "%d", v->exit_code);
-	else
-		snprintf(t, sizeof t, "-");
+	fmt_exit(v->signal, v->exit_code, t, sizeof t);
 	cell_add(x, T_EXIT, t, 0);
 	cell_add(x, T_NODE, v->node[0] ? v->node : "-", 0);
 	cell_add(x, T_SUB, fmt_time_local(v->submitted_us), 0);
@@ -452,7 +448,12 @@ ids_parse(struct cmd *c, const char *list, uint64_t **ids)
 		if (!item[0])
 			continue;
 		*ids = msg_xrealloc(*ids, (n + 1) * sizeof **ids);
-		(*ids)[n++] = c ? cmd_id_find(c, item) : cmd_id_arg(item);
+		if (c)
+			(*ids)[n++] = cmd_id_find(c, item);
+		else {
+			cmd_id_check(item);	/* syntax only, before setup */
+			(*ids)[n++] = 0;
+		}
 	}
 	if (!n)
 		msg_die(EX_USAGE, "bad job list '%s'", list);
@@ -463,26 +464,168 @@ ids_parse(struct cmd *c, const char *list, uint64_t **ids)
 	return k;
 }
 
-static int64_t
-now_us(void)
-{
-	struct timeval tv;
 
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+/* What the command line asks besides the listing's shape (in x). */
+struct stat_args {
+	char **jlists;		/* -j lists, read after cmd_setup */
+	size_t njlists;
+	int all, since_set;
+	uint64_t since;		/* seconds */
+};
+
+static void
+stat_args_parse(int argc, char **argv, struct stat_ctx *x,
+    struct stat_args *a)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, SHORTOPTS, longopts, NULL))
+	    != -1) {
+		switch (ch) {
+		case 's':
+			x->states |= states_parse(optarg);
+			break;
+		case 'u':
+			users_parse(x, optarg);
+			break;
+		case 'j': {
+			uint64_t *more;
+
+			ids_parse(NULL, optarg, &more);	/* checked now, */
+			free(more);
+			x->unfold = 1;	/* asked for by id: shown */
+			a->jlists = msg_xrealloc(a->jlists, (a->njlists + 1) *
+			    sizeof *a->jlists);
+			a->jlists[a->njlists++] = optarg; /* read after setup */
+			break;
+		}
+		case 'a':
+			a->all = 1;
+			break;
+		case O_SINCE:
+			a->since_set = 1;
+			if (job_time_parse(optarg, &a->since) < 0)
+				msg_die(EX_USAGE, "bad time '%s' (as iar-submit "
+				    "-t: MINUTES, H:M:S, D-H ...)", optarg);
+			break;
+		case 'r':
+			x->unfold = 1;
+			break;
+		case O_CSV:
+			x->fmt = F_CSV;
+			break;
+		case O_TSV:
+			x->fmt = F_TSV;
+			break;
+		case O_JSON:
+			x->fmt = F_JSON;
+			break;
+		case 'n':
+			x->header = 0;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		default:
+			cmd_option_bad(argv, SHORTOPTS, usage);
+		}
+	}
+	if (optind < argc) {
+		msg_warn("unexpected argument '%s'", argv[optind]);
+		fputs(usage, stderr);
+		exit(EX_USAGE);
+	}
+}
+
+/* The ids of the -j lists (ARRAY_TASK: the task's id), sorted, each
+ * once. */
+static uint64_t *
+stat_ids_collect(struct cmd *c, const struct stat_args *a, size_t *nids)
+{
+	uint64_t *ids = NULL;
+	size_t i, k;
+
+	*nids = 0;
+	for (i = 0; i < a->njlists; i++) {
+		uint64_t *more;
+		size_t n = ids_parse(c, a->jlists[i], &more);
+
+		ids = msg_xrealloc(ids, (*nids + n) * sizeof *ids);
+		memcpy(ids + *nids, more, n * sizeof *ids);
+		*nids += n;
+		free(more);
+	}
+	if (*nids > 1) {
+		qsort(ids, *nids, sizeof *ids, u64_cmp);
+		for (i = k = 1; i < *nids; i++)
+			if (ids[i] != ids[k - 1])
+				ids[k++] = ids[i];
+		*nids = k;
+	}
+	return ids;
+}
+
+/* Named jobs: look each up; the history only when needed. */
+static int
+stat_rows_named(struct cmd *c, struct stat_ctx *x, const uint64_t *ids,
+    size_t nids)
+{
+	struct hist *h = NULL;
+	int tried = 0, rc = 0;
+	size_t i;
+
+	for (i = 0; i < nids; i++) {
+		struct view_job v;
+		int r = view_job_get(&c->sp, NULL, ids[i], &v);
+
+		if (r != 0 && !tried) {
+			tried = 1;
+			h = cmd_hist_get(c, " (listing live jobs only)");
+		}
+		if (r != 0 && h)
+			r = view_job_get(&c->sp, h, ids[i], &v);
+		if (r != 0) {
+			msg_warn("no such job %" PRIu64, ids[i]);
+			rc = EX_NOTFOUND;
+			continue;
+		}
+		row_add(&v, x);
+	}
+	if (h)
+		hist_close(h);
+	return rc;
+}
+
+/* Every job. On trouble, what was read is still printed, and well
+ * formed; the exit code tells. */
+static int
+stat_rows_all(struct cmd *c, struct stat_ctx *x)
+{
+	struct hist *h = cmd_hist_get(c, " (listing live jobs only)");
+	int rc = 0;
+
+	if (view_job_each(&c->sp, h, row_add, x) < 0) {
+		if (h && hist_error_get(h)[0])
+			msg_warn("%s", hist_error_get(h));
+		else
+			msg_warn("cannot list the jobs in '%s'",
+			    paths_spool());
+		rc = EX_TEMP;
+	}
+	if (h)
+		hist_close(h);
+	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
+	struct stat_args a = { NULL, 0, 0, 0, 3600 };
 	struct stat_ctx x;
-	struct hist *h;
 	struct cmd c;
-	uint64_t *ids = NULL;
-	size_t nids = 0, i, njlists = 0;
-	char **jlists = NULL;
-	int ch, rc = 0, all = 0, since_set = 0;
-	uint64_t since = 3600;
+	uint64_t *ids;
+	size_t nids;
+	int rc;
 
 	cmd_early(argc, argv, usage);
 	msg_prog_set(argv[0]);
@@ -492,131 +635,22 @@ main(int argc, char **argv)
 	x.header = 1;
 	buf_init(&x.out);
 	buf_init(&x.cells);
-	while ((ch = getopt_long(argc, argv, SHORTOPTS, longopts, NULL))
-	    != -1) {
-		switch (ch) {
-		case 's':
-			x.states |= states_parse(optarg);
-			break;
-		case 'u':
-			users_parse(&x, optarg);
-			break;
-		case 'j': {
-			uint64_t *more;
-
-			ids_parse(NULL, optarg, &more);	/* checked now, */
-			free(more);
-			x.unfold = 1;	/* asked for by id: shown */
-			jlists = msg_xrealloc(jlists, (njlists + 1) *
-			    sizeof *jlists);
-			jlists[njlists++] = optarg;	/* read after setup */
-			break;
-		}
-		case 'a':
-			all = 1;
-			break;
-		case O_SINCE:
-			since_set = 1;
-			if (job_time_parse(optarg, &since) < 0)
-				msg_die(EX_USAGE, "bad time '%s' (as iar-submit "
-				    "-t: MINUTES, H:M:S, D-H ...)", optarg);
-			break;
-		case 'r':
-			x.unfold = 1;
-			break;
-		case O_CSV:
-			x.fmt = F_CSV;
-			break;
-		case O_TSV:
-			x.fmt = F_TSV;
-			break;
-		case O_JSON:
-			x.fmt = F_JSON;
-			break;
-		case 'n':
-			x.header = 0;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			cmd_option_bad(argv, SHORTOPTS, usage);
-		}
-	}
-	if (optind < argc) {
-		msg_warn("unexpected argument '%s'", argv[optind]);
-		fputs(usage, stderr);
-		return EX_USAGE;
-	}
+	stat_args_parse(argc, argv, &x, &a);
 	cmd_setup(&c, argv[0]);
-	for (i = 0; i < njlists; i++) {	/* ARRAY_TASK: the task's id */
-		uint64_t *more;
-		size_t n = ids_parse(&c, jlists[i], &more);
-
-		ids = msg_xrealloc(ids, (nids + n) * sizeof *ids);
-		memcpy(ids + nids, more, n * sizeof *ids);
-		nids += n;
-		free(more);
-	}
-	if (nids > 1) {
-		size_t k;
-
-		qsort(ids, nids, sizeof *ids, u64_cmp);
-		for (i = k = 1; i < nids; i++)
-			if (ids[i] != ids[k - 1])
-				ids[k++] = ids[i];
-		nids = k;
-	}
-	x.now_us = now_us();
+	ids = stat_ids_collect(&c, &a, &nids);
+	x.now_us = clock_now_us();
 	/* As squeue: the live jobs, and those that ended lately; -a, a
 	 * state list (-s) or ids (-j) reach back through all of it. */
-	if (!all && !nids && (since_set || !x.states))
-		x.since_us = x.now_us - (int64_t)since * 1000000;
+	if (!a.all && !nids && (a.since_set || !x.states))
+		x.since_us = x.now_us - (int64_t)a.since * 1000000;
 	x.default_mem = c.conf.default_mem;
 
 	if (x.fmt == F_JSON)
 		buf_adds(&x.out, "{\"schema\":\"iar-stat/1\",\"jobs\":[");
 	else if (x.fmt != F_TABLE && x.header)
 		fmt_job_header(&x.out, x.fmt == F_CSV ? FMT_CSV : FMT_TSV);
-
-	if (nids) {
-		/* Named jobs: look each up; the history only when needed. */
-		int tried = 0;
-
-		h = NULL;
-		for (i = 0; i < nids; i++) {
-			struct view_job v;
-			int r = view_job_get(&c.sp, NULL, ids[i], &v);
-
-			if (r != 0 && !tried) {
-				tried = 1;
-				h = cmd_hist_get(&c, " (listing live jobs only)");
-			}
-			if (r != 0 && h)
-				r = view_job_get(&c.sp, h, ids[i], &v);
-			if (r != 0) {
-				msg_warn("no such job %" PRIu64, ids[i]);
-				rc = EX_NOTFOUND;
-				continue;
-			}
-			row_add(&v, &x);
-		}
-	} else {
-		h = cmd_hist_get(&c, " (listing live jobs only)");
-		/* On trouble, what was read is still printed, and well
-		 * formed; the exit code tells. */
-		if (view_job_each(&c.sp, h, row_add, &x) < 0) {
-			if (h && hist_error_get(h)[0])
-				msg_warn("%s", hist_error_get(h));
-			else
-				msg_warn("cannot list the jobs in '%s'",
-				    paths_spool());
-			rc = EX_TEMP;
-		}
-	}
-	if (h)
-		hist_close(h);
-
+	rc = nids ? stat_rows_named(&c, &x, ids, nids) :
+	    stat_rows_all(&c, &x);
 	if (x.fmt == F_TABLE) {
 		if (x.cells.err)
 			msg_die(EX_TEMP, "cannot allocate memory for the "
@@ -630,6 +664,7 @@ main(int argc, char **argv)
 	fmt_user_free();
 	free(x.uids);
 	free(ids);
+	free(a.jlists);
 	spool_close(&c.sp);
 	return rc;
 }

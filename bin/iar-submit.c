@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "clock.h"
 #include "buf.h"
 #include "cmd.h"
 #include "file.h"
@@ -48,6 +49,7 @@ static const char usage[] =
 "      --priority N      higher runs first; users may only lower theirs\n"
 "      --nice[=N]        priority -N (100 without N)\n"
 "  -p, --partition TAG   only on nodes with this tag (sbatch's partition)\n"
+"      --group NAME      only on nodes of this group (iar-node group)\n"
 "  -n, --ntasks N        N tasks on the one node: N times -c cores\n"
 "  -N, --nodes 1         one node (iar runs every job on one)\n"
 "      --mem-per-cpu SIZE  memory per core\n"
@@ -58,6 +60,8 @@ static const char usage[] =
 "  -o, --output PATH     standard output (%j id, %A_%a task, %x name, %u user)\n"
 "  -e, --error PATH      standard error (the same)\n"
 "      --retries N       requeue up to N times if it fails or its node is lost\n"
+"      --lost-after T    an away (sleeping) node keeps it T (90, 30m, 2h, 1d;\n"
+"                        default lost_after in iar.conf), then it is lost\n"
 "      --after JOB[:ok|notok|any][,...]  start only once JOB ended so\n"
 "  -d, --dependency afterok|afternotok|afterany:JOB[:JOB...][,...]\n"
 "  -a, --array SPEC      a job array: 1-1000%50, 0-99:10, 1,5,9-12\n"
@@ -80,7 +84,7 @@ static const char usage[] =
 "iar-submit(1), SLURM OPTIONS.\n";
 
 enum { O_MEM = 256, O_EXPORT, O_PARSABLE, O_RETRIES, O_GIT, O_BUNDLE,
-	O_RERUN, O_NUMA, O_AFTER, O_PRIO, O_CPU_KIND };
+	O_RERUN, O_NUMA, O_AFTER, O_PRIO, O_CPU_KIND, O_LOST_AFTER };
 
 #define SHORTOPTS "+J:c:t:p:HD:o:e:WhC:w:x:a:n:N:G:d:b:i:A:q:M:L:m:S:B:kQvs"
 static const struct option longopts[] = {
@@ -97,6 +101,7 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "error", required_argument, NULL, 'e' },
 	{ "retries", required_argument, NULL, O_RETRIES },
+	{ "lost-after", required_argument, NULL, O_LOST_AFTER },
 	{ "after", required_argument, NULL, O_AFTER },
 	{ "dependency", required_argument, NULL, O_DEPEND },
 	{ "array", required_argument, NULL, 'a' },
@@ -104,6 +109,7 @@ static const struct option longopts[] = {
 	{ "numa", no_argument, NULL, O_NUMA },
 	{ "cpu-kind", required_argument, NULL, O_CPU_KIND },
 	{ "constraint", required_argument, NULL, 'C' },
+	{ "group", required_argument, NULL, O_PARTITION },
 	{ "nodelist", required_argument, NULL, 'w' },
 	{ "exclude", required_argument, NULL, 'x' },
 	{ "git", required_argument, NULL, O_GIT },
@@ -142,11 +148,155 @@ copy_str(const struct opts *o, char *dst, size_t n, const char *v,
 	strcpy(dst, v);
 }
 
+/* A limit or priority option; 1 if c was one. */
+static int
+opt_limit_apply(struct job *j, struct opts *o, int c)
+{
+	uint64_t n;
+
+	switch (c) {
+	case 'c':
+		if (job_size_parse(optarg, &n) < 0 || !isdigit(
+		    (unsigned char)optarg[strlen(optarg) - 1]))
+			bad(o, "core count", optarg);
+		n /= 1024 * 1024;
+		if (n < 1 || n > 4096)
+			bad(o, "core count", optarg);
+		j->cores = (unsigned)n;
+		break;
+	case O_MEM:
+		if (job_size_parse(optarg, &j->mem) < 0)
+			bad(o, "memory size", optarg);
+		break;
+	case 't':
+		if (strcmp(optarg, "UNLIMITED") == 0 ||
+		    strcmp(optarg, "INFINITE") == 0)
+			j->time = 0;	/* default_time, as Slurm */
+		else if (job_time_parse(optarg, &j->time) < 0)
+			bad(o, "time", optarg);
+		break;
+	case O_PRIO: {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(optarg, &end, 10);
+		if (errno || *end || !*optarg || v > JOB_PRIO_MAX ||
+		    v < -JOB_PRIO_MAX)
+			bad(o, "priority", optarg);
+		j->prio = (int)v;
+		break;
+	}
+	case O_LOST_AFTER:
+		if (job_secs_parse(optarg, &j->lost_after) < 0 ||
+		    !j->lost_after)
+			bad(o, "lost-after time (90, 30m, 2h, 1d)", optarg);
+		break;
+	case O_RETRIES: {
+		char *end;
+		unsigned long v = strtoul(optarg, &end, 10);
+
+		if (*end || !*optarg || v > 100)
+			bad(o, "retry count", optarg);
+		j->retries = (unsigned)v;
+		break;
+	}
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* A placement or dependency option; 1 if c was one. */
+static int
+opt_place_apply(struct job *j, struct opts *o, int c)
+{
+	switch (c) {
+	case O_AFTER:
+		if (job_after_parse(j, optarg) < 0)
+			bad(o, "dependency (at most 64 of JOB[:ok|"
+			    "notok|any])", optarg);
+		break;
+	case O_NUMA:
+		j->numa = 1;
+		break;
+	case O_CPU_KIND:
+		if (strcmp(optarg, "p") && strcmp(optarg, "e"))
+			bad(o, "CPU kind (p or e)", optarg);
+		j->cpukind = optarg[0] == 'p' ? JOB_KIND_P : JOB_KIND_E;
+		break;
+	case 'a': {
+		struct job_array a;
+		char why[160];
+
+		copy_str(o, j->array, sizeof j->array, optarg, "array");
+		if (job_array_parse(j->array, &a, why, sizeof why) < 0)
+			msg_die(EX_USAGE, "%s", why);
+		break;
+	}
+	case 'C': {
+		char *p;
+
+		copy_str(o, j->constraint, sizeof j->constraint, optarg,
+		    "constraint");
+		if (strpbrk(j->constraint, "|[*"))
+			msg_die(EX_REJECT, "cannot honour constraint '%s':"
+			    " iar takes only tags all required (a,b or "
+			    "a&b)", optarg);
+		for (p = j->constraint; (p = strchr(p, '&')); )
+			*p = ',';	/* sbatch's AND */
+		if (!job_words_ok(j->constraint))
+			bad(o, "constraint", optarg);
+		break;
+	}
+	case 'w':
+		if (slurm_hostlist_expand(optarg, j->nodelist,
+		    sizeof j->nodelist) < 0)
+			bad(o, "node list", optarg);
+		if (!job_words_ok(j->nodelist))
+			bad(o, "node list", optarg);
+		break;
+	case 'x':
+		if (slurm_hostlist_expand(optarg, j->exclude,
+		    sizeof j->exclude) < 0)
+			bad(o, "node list", optarg);
+		if (!job_words_ok(j->exclude))
+			bad(o, "node list", optarg);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* An option getopt did not know (or -h in a #IAR line): Slurm's are
+ * noted in #SBATCH lines, others refused where they were found. */
+static void
+opt_unknown(struct opts *o, int argc, char **argv)
+{
+	if (strncmp(o->where, "#SBATCH", 7) == 0 && (optopt ?
+	    optopt < 256 && !strchr(SHORTOPTS, optopt) :
+	    argv[optind - 1][1] == '-')) {
+		char sw[3] = { '-', (char)optopt, 0 };
+
+		slurm_opt_unknown(o, optopt ? sw :
+		    argv[optind - 1]);
+		return;
+	}
+	if (o->where[0]) {
+		char what[256];
+
+		cmd_option_say(argc, argv, SHORTOPTS, what,
+		    sizeof what);
+		msg_die(EX_USAGE, "%s in %s", what, o->where);
+	}
+	cmd_option_bad(argv, SHORTOPTS, usage);
+}
+
 /* Apply options; returns optind. Stops at the first operand. */
 static int
 opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 {
-	uint64_t n;
 	int c, li;
 	size_t k;
 
@@ -163,42 +313,12 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 			slurm_opt_apply(j, o, c, lname, optarg);
 			continue;
 		}
+		if (opt_limit_apply(j, o, c) || opt_place_apply(j, o, c))
+			continue;
 		switch (c) {
 		case 'J':
 			copy_str(o, j->name, sizeof j->name, optarg, "name");
 			break;
-		case 'c':
-			if (job_size_parse(optarg, &n) < 0 || !isdigit(
-			    (unsigned char)optarg[strlen(optarg) - 1]))
-				bad(o, "core count", optarg);
-			n /= 1024 * 1024;
-			if (n < 1 || n > 4096)
-				bad(o, "core count", optarg);
-			j->cores = (unsigned)n;
-			break;
-		case O_MEM:
-			if (job_size_parse(optarg, &j->mem) < 0)
-				bad(o, "memory size", optarg);
-			break;
-		case 't':
-			if (strcmp(optarg, "UNLIMITED") == 0 ||
-			    strcmp(optarg, "INFINITE") == 0)
-				j->time = 0;	/* default_time, as Slurm */
-			else if (job_time_parse(optarg, &j->time) < 0)
-				bad(o, "time", optarg);
-			break;
-		case O_PRIO: {
-			char *end;
-			long v;
-
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || !*optarg || v > JOB_PRIO_MAX ||
-			    v < -JOB_PRIO_MAX)
-				bad(o, "priority", optarg);
-			j->prio = (int)v;
-			break;
-		}
 		case 'H':
 			j->hold = 1;
 			break;
@@ -225,66 +345,6 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 		case 'e':
 			copy_str(o, j->err, sizeof j->err, optarg, "error path");
 			break;
-		case O_RETRIES: {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (*end || !*optarg || v > 100)
-				bad(o, "retry count", optarg);
-			j->retries = (unsigned)v;
-			break;
-		}
-		case O_AFTER:
-			if (job_after_parse(j, optarg) < 0)
-				bad(o, "dependency (at most 64 of JOB[:ok|"
-				    "notok|any])", optarg);
-			break;
-		case O_NUMA:
-			j->numa = 1;
-			break;
-		case O_CPU_KIND:
-			if (strcmp(optarg, "p") && strcmp(optarg, "e"))
-				bad(o, "CPU kind (p or e)", optarg);
-			j->cpukind = optarg[0] == 'p' ? JOB_KIND_P : JOB_KIND_E;
-			break;
-		case 'a': {
-			struct job_array a;
-			char why[160];
-
-			copy_str(o, j->array, sizeof j->array, optarg, "array");
-			if (job_array_parse(j->array, &a, why, sizeof why) < 0)
-				msg_die(EX_USAGE, "%s", why);
-			break;
-		}
-		case 'C': {
-			char *p;
-
-			copy_str(o, j->constraint, sizeof j->constraint, optarg,
-			    "constraint");
-			if (strpbrk(j->constraint, "|[*"))
-				msg_die(EX_REJECT, "cannot honour constraint '%s':"
-				    " iar takes only tags all required (a,b or "
-				    "a&b)", optarg);
-			for (p = j->constraint; (p = strchr(p, '&')); )
-				*p = ',';	/* sbatch's AND */
-			if (!job_words_ok(j->constraint))
-				bad(o, "constraint", optarg);
-			break;
-		}
-		case 'w':
-			if (slurm_hostlist_expand(optarg, j->nodelist,
-			    sizeof j->nodelist) < 0)
-				bad(o, "node list", optarg);
-			if (!job_words_ok(j->nodelist))
-				bad(o, "node list", optarg);
-			break;
-		case 'x':
-			if (slurm_hostlist_expand(optarg, j->exclude,
-			    sizeof j->exclude) < 0)
-				bad(o, "node list", optarg);
-			if (!job_words_ok(j->exclude))
-				bad(o, "node list", optarg);
-			break;
 		case 'W':
 			o->wait = 1;
 			break;
@@ -299,23 +359,7 @@ opts_apply(struct job *j, struct opts *o, int argc, char **argv)
 			optopt = 0;	/* -h is not for #IAR lines */
 			/* fallthrough */
 		default:
-			if (strncmp(o->where, "#SBATCH", 7) == 0 && (optopt ?
-			    optopt < 256 && !strchr(SHORTOPTS, optopt) :
-			    argv[optind - 1][1] == '-')) {
-				char sw[3] = { '-', (char)optopt, 0 };
-
-				slurm_opt_unknown(o, optopt ? sw :
-				    argv[optind - 1]);
-				break;
-			}
-			if (o->where[0]) {
-				char what[256];
-
-				cmd_option_say(argc, argv, SHORTOPTS, what,
-				    sizeof what);
-				msg_die(EX_USAGE, "%s in %s", what, o->where);
-			}
-			cmd_option_bad(argv, SHORTOPTS, usage);
+			opt_unknown(o, argc, argv);
 		}
 	}
 	return optind;
@@ -600,37 +644,11 @@ fail_src:
 /* --rerun: the job file of id as it was submitted (its owner or root
  * only), with the commit it ran pinned in place of its ref; bfd gets its
  * bundle when it has one. */
-/* Every dependency must name a job that exists: in the spool, else in
- * the history (opened only then). */
-static void
-after_check(struct cmd *c, gid_t iar_gid, const struct job *j)
-{
-	char node[64];
-	struct view_job v;
-	unsigned i;
-	int dir, r;
-
-	if (j->nafter && iar_gid != getegid() && setegid(iar_gid) < 0)
-		msg_die(EX_TEMP, "cannot take the group privilege:");
-	for (i = 0; i < j->nafter; i++) {
-		r = spool_job_locate(&c->sp, j->after[i].id, &dir, node,
-		    sizeof node);
-		if (r < 0)
-			msg_die(EX_TEMP, "cannot look for job %" PRIu64 ":",
-			    j->after[i].id);
-		if (r == 0)
-			continue;
-		if (cmd_job_find(c, j->after[i].id, &v) != 0)
-			msg_die(EX_NOTFOUND, "cannot depend on job %" PRIu64
-			    ": no such job", j->after[i].id);
-	}
-}
-
 static void
 rerun_load(struct cmd *c, gid_t iar_gid, const char *arg, struct job *j,
     struct buf *file, int *bfd)
 {
-	uint64_t id = cmd_id_arg(arg);
+	uint64_t id = cmd_id_arg(c, arg);
 	char node[64], why[256], name[40];
 	struct view_job v;
 	struct stat st;
@@ -692,48 +710,157 @@ rerun_load(struct cmd *c, gid_t iar_gid, const char *arg, struct job *j,
 	j->mem_block = NULL;	/* kept alive: j points into file */
 }
 
-static int64_t
-now_us(void)
-{
-	struct timeval tv;
 
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+/* --rerun ID: the old job's file (and bundle) again; 1 if it has a
+ * bundle, made at bundle_tmp. */
+static int
+submit_rerun(struct cmd *c, gid_t iar_gid, struct opts *o, struct job *j,
+    int rest, char *bundle_tmp, size_t tmpsz)
+{
+	struct buf old;
+	int bfd;
+
+	if (rest || o->git || o->bundle)
+		msg_die(EX_USAGE, "--rerun takes no script, command, "
+		    "--git or --bundle");
+	if (o->test_only)
+		msg_die(EX_USAGE, "--rerun cannot be --test-only");
+	buf_init(&old);
+	rerun_load(c, iar_gid, o->rerun, j, &old, &bfd);
+	j->submitted_us = clock_now_us();
+	if (bfd < 0)
+		return 0;
+	bundle_make(c, iar_gid, o->rerun, bfd, bundle_tmp, tmpsz,
+	    j->bundle_sha256);
+	return 1;
 }
 
-/* -W, a job that did not complete: say why on standard error, with the
- * reason iar-stat shows, unless it ran and failed by itself (its exit
- * status and its own standard error say enough). */
+/* iar-submit [options] -- command args...: run directly (no shell); the
+ * script says the same for people reading the job. */
 static void
-wait_end_say(struct cmd *c, uint64_t id)
+submit_script_argv(struct job *j, int argc, char **argv, int first,
+    struct buf *script)
 {
-	struct view_job v;
-	int array = 0;
-	const char *sep;
+	int i;
 
-	if (cmd_job_find(c, id, &v) != 0)
-		return;
-	array = v.array[0] && !v.array_job;
-	sep = v.cause[0] ? ": " : "";
-	if (!v.started_us && !array)
-		msg_warn("job %" PRIu64 " ended %s before it started%s%s", id,
-		    job_state_name(v.state), sep, v.cause);
-	else if (v.state != JS_FAILED || array)
-		msg_warn("job %" PRIu64 " ended %s%s%s", id,
-		    job_state_name(v.state), sep, v.cause);
+	j->argv = argv + first;
+	j->nargv = (size_t)(argc - first);
+	if (j->nargv > JOB_ARGV_MAX)
+		msg_die(EX_REJECT, "too many arguments (%zu)", j->nargv);
+	buf_adds(script, "#!/bin/sh\nexec");
+	for (i = first; i < argc; i++) {
+		buf_addc(script, ' ');
+		sh_quote(script, argv[i]);
+	}
+	buf_addc(script, '\n');
+	if (!j->name[0])
+		snprintf(j->name, sizeof j->name, "%s",
+		    strrchr(argv[first], '/') ?
+		    strrchr(argv[first], '/') + 1 : argv[first]);
+}
+
+/* A script file: its #IAR/#SBATCH lines, then the command line again
+ * over them. */
+static void
+submit_script_file(struct cmd *c, struct opts *o, struct job *j, int argc,
+    char **argv, int first, struct buf *script)
+{
+	int fd = open(argv[first], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	const char *base;
+
+	if (fd < 0)
+		msg_die(errno == ENOENT || errno == EACCES ? EX_NOTFOUND :
+		    EX_TEMP, "cannot open '%s':", argv[first]);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		msg_die(EX_REJECT, "cannot submit '%s': not a regular file",
+		    argv[first]);
+	script_read(fd, argv[first], c->conf.max_job_size, script);
+	close(fd);
+	j->nafter = 0;	/* the command line's come again */
+	submit_directives_apply(j, o, script->s ? script->s : "",
+	    script->len, opts_apply);
+	first = opts_apply(j, o, argc, argv);
+	if (first + 1 < argc)
+		msg_die(EX_USAGE, "arguments after the script are not "
+		    "supported; use -- command args");
+	base = strrchr(argv[first], '/');
+	if (!j->name[0])
+		snprintf(j->name, sizeof j->name, "%s",
+		    base ? base + 1 : argv[first]);
+}
+
+/* The script: from -- command, --wrap, a file or standard input. */
+static void
+submit_script_get(struct cmd *c, struct opts *o, struct job *j, int argc,
+    char **argv, int first, struct buf *script)
+{
+	if (first < argc && strcmp(argv[first - 1], "--") == 0)
+		submit_script_argv(j, argc, argv, first, script);
+	else if (o->wrap) {
+		/* sbatch --wrap: the command, for sh. */
+		if (first < argc)
+			msg_die(EX_USAGE, "--wrap takes no script");
+		buf_adds(script, "#!/bin/sh\n");
+		buf_adds(script, o->wrap);
+		buf_addc(script, '\n');
+		if (!j->name[0])
+			strcpy(j->name, "wrap");
+	} else if (first < argc)
+		submit_script_file(c, o, j, argc, argv, first, script);
+	else {
+		if (isatty(0))
+			msg_die(EX_USAGE, "no script: give a file, -- command, "
+			    "or a script on standard input (-h for help)");
+		script_read(0, "standard input", c->conf.max_job_size, script);
+		j->nafter = 0;
+		submit_directives_apply(j, o, script->s ? script->s : "",
+		    script->len, opts_apply);
+		opts_apply(j, o, argc, argv);
+		if (!j->name[0])
+			strcpy(j->name, "stdin");
+	}
+	if (script->err)
+		msg_die(EX_TEMP, "cannot allocate memory for the script");
+	if (script->len == 0)
+		msg_die(EX_REJECT, "empty script");
+	j->script = script->s;
+	j->scriptlen = script->len;
+}
+
+/* What the job takes from where it is submitted: cwd, environment,
+ * time, umask, the git source. */
+static void
+submit_context(struct cmd *c, struct opts *o, struct job *j)
+{
+	if (!j->cwd[0] && !getcwd(j->cwd, sizeof j->cwd))
+		msg_die(EX_TEMP, "cannot find the current directory:");
+	if (j->cwd[0] != '/') {
+		char abs[PATH_MAX];
+
+		if (!realpath(j->cwd, abs))
+			msg_die(EX_NOTFOUND, "cannot use directory '%s':",
+			    j->cwd);
+		copy_str(o, j->cwd, sizeof j->cwd, abs, "directory");
+	}
+	slurm_opts_finish(j, o);
+	env_capture(j, o->export);
+	j->submitted_us = clock_now_us();
+	j->umask = (int)c->umask;	/* the job creates files as we would */
+	if (o->git)
+		git_apply(j, &c->conf, o->git);
 }
 
 int
 main(int argc, char **argv)
 {
 	struct opts o;
-	struct buf script, file;
-	struct job j, t_job;
+	struct buf script;
+	struct job j;
 	struct cmd c;
-	uint64_t id;
 	gid_t iar_gid;
-	char why[256], bundle_tmp[64];
-	int first, tries, have_bundle = 0, ch;
+	char bundle_tmp[64];
+	int first, have_bundle = 0, ch;
 
 	cmd_early(argc, argv, usage);
 	allopts = msg_xmalloc((NLONGOPTS + slurm_nlongopts + 1) *
@@ -762,194 +889,25 @@ main(int argc, char **argv)
 	argv[0] = (char *)msg_prog;	/* getopt says "iar-submit: ..." */
 	job_init(&j);
 	buf_init(&script);
-	buf_init(&file);
 	first = opts_apply(&j, &o, argc, argv);
-
-	if (o.rerun) {
-		struct buf old;
-		int bfd;
-
-		if (first < argc || o.git || o.bundle)
-			msg_die(EX_USAGE, "--rerun takes no script, command, "
-			    "--git or --bundle");
+	if (o.rerun)
+		have_bundle = submit_rerun(&c, iar_gid, &o, &j, first < argc,
+		    bundle_tmp, sizeof bundle_tmp);
+	else {
+		if (o.chdir && (o.git || o.bundle))
+			msg_die(EX_USAGE, "-D cannot be used with --git or "
+			    "--bundle: the job runs where its sources are "
+			    "staged");
+		submit_script_get(&c, &o, &j, argc, argv, first, &script);
+		submit_context(&c, &o, &j);
 		if (o.test_only)
-			msg_die(EX_USAGE, "--rerun cannot be --test-only");
-		buf_init(&old);
-		rerun_load(&c, iar_gid, o.rerun, &j, &old, &bfd);
-		if (bfd >= 0) {
-			bundle_make(&c, iar_gid, o.rerun, bfd, bundle_tmp,
+			return submit_test_only(&c, iar_gid, &j);
+		if (o.bundle) {
+			bundle_make(&c, iar_gid, o.bundle, -1, bundle_tmp,
 			    sizeof bundle_tmp, j.bundle_sha256);
 			have_bundle = 1;
 		}
-		j.submitted_us = now_us();
-		goto commit;
 	}
-	if (o.chdir && (o.git || o.bundle))
-		msg_die(EX_USAGE, "-D cannot be used with --git or --bundle: "
-		    "the job runs where its sources are staged");
-
-	if (first < argc && strcmp(argv[first - 1], "--") == 0) {
-		/* iar-submit [options] -- command args... */
-		int i;
-
-		/* Run directly (no shell); the script says the same for
-		 * people reading the job. */
-		j.argv = argv + first;
-		j.nargv = (size_t)(argc - first);
-		if (j.nargv > JOB_ARGV_MAX)
-			msg_die(EX_REJECT, "too many arguments (%zu)", j.nargv);
-		buf_adds(&script, "#!/bin/sh\nexec");
-		for (i = first; i < argc; i++) {
-			buf_addc(&script, ' ');
-			sh_quote(&script, argv[i]);
-		}
-		buf_addc(&script, '\n');
-		if (!j.name[0])
-			snprintf(j.name, sizeof j.name, "%s",
-			    strrchr(argv[first], '/') ?
-			    strrchr(argv[first], '/') + 1 : argv[first]);
-	} else if (o.wrap) {
-		/* sbatch --wrap: the command, for sh. */
-		if (first < argc)
-			msg_die(EX_USAGE, "--wrap takes no script");
-		buf_adds(&script, "#!/bin/sh\n");
-		buf_adds(&script, o.wrap);
-		buf_addc(&script, '\n');
-		if (!j.name[0])
-			strcpy(j.name, "wrap");
-	} else if (first < argc) {
-		int fd = open(argv[first], O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		struct stat st;
-		const char *base;
-
-		if (fd < 0)
-			msg_die(errno == ENOENT || errno == EACCES ?
-			    EX_NOTFOUND : EX_TEMP, "cannot open '%s':",
-			    argv[first]);
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-			msg_die(EX_REJECT, "cannot submit '%s': not a regular "
-			    "file", argv[first]);
-		script_read(fd, argv[first], c.conf.max_job_size, &script);
-		close(fd);
-		j.nafter = 0;	/* the command line's come again */
-		submit_directives_apply(&j, &o, script.s ? script.s : "",
-		    script.len, opts_apply);
-		first = opts_apply(&j, &o, argc, argv);
-		if (first + 1 < argc)
-			msg_die(EX_USAGE, "arguments after the script are not "
-			    "supported; use -- command args");
-		base = strrchr(argv[first], '/');
-		if (!j.name[0])
-			snprintf(j.name, sizeof j.name, "%s",
-			    base ? base + 1 : argv[first]);
-	} else {
-		if (isatty(0))
-			msg_die(EX_USAGE, "no script: give a file, -- command, "
-			    "or a script on standard input (-h for help)");
-		script_read(0, "standard input", c.conf.max_job_size, &script);
-		j.nafter = 0;
-		submit_directives_apply(&j, &o, script.s ? script.s : "",
-		    script.len, opts_apply);
-		opts_apply(&j, &o, argc, argv);
-		if (!j.name[0])
-			strcpy(j.name, "stdin");
-	}
-	if (script.err)
-		msg_die(EX_TEMP, "cannot allocate memory for the script");
-	if (script.len == 0)
-		msg_die(EX_REJECT, "empty script");
-	j.script = script.s;
-	j.scriptlen = script.len;
-
-	if (!j.cwd[0] && !getcwd(j.cwd, sizeof j.cwd))
-		msg_die(EX_TEMP, "cannot find the current directory:");
-	if (j.cwd[0] != '/') {
-		char abs[PATH_MAX];
-
-		if (!realpath(j.cwd, abs))
-			msg_die(EX_NOTFOUND, "cannot use directory '%s':",
-			    j.cwd);
-		copy_str(&o, j.cwd, sizeof j.cwd, abs, "directory");
-	}
-	slurm_opts_finish(&j, &o);
-	env_capture(&j, o.export);
-	j.submitted_us = now_us();
-	j.umask = (int)c.umask;		/* the job creates files as we would */
-	if (o.git)
-		git_apply(&j, &c.conf, o.git);
-	if (o.test_only) {
-		/* sbatch --test-only: checked, shown, not submitted. */
-		after_check(&c, iar_gid, &j);
-		job_format(&j, &file);
-		if (file.err || job_parse(&t_job, file.s, file.len, why,
-		    sizeof why) < 0)
-			msg_die(EX_REJECT, "cannot submit: %s", file.err ?
-			    "out of memory" : why);
-		fwrite(file.s, 1, file.len, stdout);
-		return fflush(stdout) == 0 ? 0 : EX_TEMP;
-	}
-	if (o.bundle) {
-		bundle_make(&c, iar_gid, o.bundle, -1, bundle_tmp,
-		    sizeof bundle_tmp, j.bundle_sha256);
-		have_bundle = 1;
-	}
-
-commit:
-	after_check(&c, iar_gid, &j);
-	for (tries = 0; ; tries++) {
-		if (iar_gid != getegid() && setegid(iar_gid) < 0)
-			msg_die(EX_TEMP, "cannot take the group privilege:");
-		if (spool_id_next(&c.sp, &id) < 0)
-			msg_die(EX_TEMP, "cannot take a job id from '%s/"
-			    "seq':", paths_spool());
-		j.id = id;
-		/* The bundle first: a job file never names a missing one. */
-		if (have_bundle && spool_bundle_commit(&c.sp, bundle_tmp, id)
-		    < 0) {
-			if (errno == EEXIST && tries <= 100)
-				continue;
-			msg_die(EX_TEMP, "cannot commit the bundle of job %"
-			    PRIu64 " to '%s/bundles':", id, paths_spool());
-		}
-		buf_reset(&file);
-		job_format(&j, &file);
-		if (file.err)
-			msg_die(EX_TEMP, "cannot allocate memory for the job");
-		if (file.len > c.conf.max_job_size)
-			msg_die(EX_REJECT, "job is %zu bytes, larger than "
-			    "max_job_size (%" PRIu64 ")", file.len,
-			    c.conf.max_job_size);
-		{
-			/* Check what the dispatcher will check. */
-			struct job t;
-
-			if (job_parse(&t, file.s, file.len, why, sizeof why)
-			    < 0)
-				msg_die(EX_REJECT, "cannot submit: %s", why);
-			job_free(&t);
-		}
-		if (spool_job_commit(&c.sp, id, file.s, file.len) == 0)
-			break;
-		if (have_bundle)
-			spool_bundle_uncommit(&c.sp, bundle_tmp, id);
-		if (errno != EEXIST || tries > 100)
-			msg_die(EX_TEMP, "cannot commit job %" PRIu64 " to '%s/"
-			    "incoming':", id, paths_spool());
-	}
-	if (o.parsable)
-		printf("%" PRIu64 "\n", id);
-	else
-		printf("Submitted job %" PRIu64 "\n", id);
-	if (o.wait) {
-		int st = 0, r;
-
-		fflush(stdout);
-		r = cmd_job_wait(&c, id, -1, &st);
-		if (r < 0)
-			msg_die(EX_TEMP, "cannot wait for job %" PRIu64, id);
-		if (r != JS_COMPLETED)
-			wait_end_say(&c, id);
-		return st;
-	}
-	return 0;
+	return submit_report(&c, &o, submit_commit(&c, iar_gid, &j,
+	    have_bundle, bundle_tmp));
 }

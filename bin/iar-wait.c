@@ -22,8 +22,10 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "clock.h"
 #include "cmd.h"
 #include "file.h"
+#include "fmt.h"
 #include "hist.h"
 #include "job.h"
 #include "msg.h"
@@ -102,7 +104,7 @@ task_count(struct cmd *c, uint64_t id, struct task_count *tc)
 	view_job_each(&c->sp, cmd_hist_get(c, NULL), task_count_one, tc);
 	if ((jd = spool_jobdir_open(&c->sp, id, 0)) < 0)
 		return;
-	if ((n = file_read_small(jd, "array", text, sizeof text)) > 0 &&
+	if ((n = file_read_small(jd, JOBDIR_ARRAY, text, sizeof text)) > 0 &&
 	    (p = strstr(text, "\nnext=")))
 		tc->made = strtoull(p + 6, NULL, 10);
 	close(jd);
@@ -140,25 +142,11 @@ array_wait(struct cmd *c, const struct view_job *v, long left_ms,
 	return st;
 }
 
-static long
-now_ms(void)
+static void
+wait_args_parse(int argc, char **argv, long *timeout_ms, int *verbose)
 {
-	struct timespec ts;
+	int ch;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-int
-main(int argc, char **argv)
-{
-	struct cmd c;
-	long timeout_ms = -1, start;
-	uint64_t *ids;
-	int ch, i, n, verbose = 0, rc = 0, failed = 0, bar, nfail = 0;
-
-	cmd_early(argc, argv, usage);
-	msg_prog_set(argv[0]);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, SHORTOPTS, longopts, NULL))
 	    != -1) {
@@ -172,31 +160,89 @@ main(int argc, char **argv)
 			if (errno || end == optarg || *end || !isfinite(t) ||
 			    t < 0 || t > 1e7)
 				msg_die(EX_USAGE, "bad timeout '%s'", optarg);
-			timeout_ms = (long)(t * 1000);
+			*timeout_ms = (long)(t * 1000);
 			break;
 		}
 		case 'v':
-			verbose = 1;
+			*verbose = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
-			return 0;
+			exit(0);
 		default:
 			cmd_option_bad(argv, SHORTOPTS, usage);
 		}
 	}
 	if (optind >= argc) {
 		fputs(usage, stderr);
-		return EX_USAGE;
+		exit(EX_USAGE);
 	}
+}
+
+/* Wait for job id to be over (within what is left of timeout_ms since
+ * start; -1 none), and fill v with how it ended. */
+static void
+wait_one(struct cmd *c, uint64_t id, long timeout_ms, long start, int bar,
+    struct view_job *v)
+{
+	long left = -1;
+	int st, status = 1;
+
+	if (cmd_job_find(c, id, v) != 0)
+		msg_die(EX_NOTFOUND, "no such job %" PRIu64, id);
+	if (job_state_final(v->state) && !view_job_retry_due(&c->sp, v))
+		return;
+	if (timeout_ms >= 0) {
+		left = timeout_ms - (clock_now_ms() - start);
+		if (left < 0)
+			left = 0;
+	}
+	st = bar && v->array[0] ? array_wait(c, v, left, &status) :
+	    cmd_job_wait(c, id, left, &status);
+	if (st == -1)
+		msg_die(EX_TEMP, "timed out waiting for job %" PRIu64, id);
+	/* Gone from the spool meanwhile: into the history. */
+	if (cmd_job_find(c, id, v) != 0 || !job_state_final(v->state)) {
+		if (st < 0)
+			msg_die(EX_NOTFOUND, "no such job %" PRIu64, id);
+		view_job_init(v);
+		v->id = id;
+		v->state = st;
+		v->exit_code = status;
+	}
+}
+
+/* -v: "ID STATE EXIT" on standard output. */
+static void
+wait_say(const struct view_job *v)
+{
+	char ex[16];
+
+	printf("%" PRIu64 " %s %s\n", v->id, job_state_name(v->state),
+	    fmt_exit(v->signal, v->exit_code, ex, sizeof ex));
+	if (fflush(stdout) == EOF)
+		msg_die(EX_TEMP, "cannot write standard output:");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cmd c;
+	long timeout_ms = -1, start;
+	uint64_t *ids;
+	int i, n, verbose = 0, rc = 0, failed = 0, bar, nfail = 0;
+
+	cmd_early(argc, argv, usage);
+	msg_prog_set(argv[0]);
+	wait_args_parse(argc, argv, &timeout_ms, &verbose);
 	n = argc - optind;
 	ids = msg_xmalloc((size_t)n * sizeof *ids);
 	for (i = 0; i < n; i++)
-		ids[i] = cmd_id_arg(argv[optind + i]);
+		cmd_id_check(argv[optind + i]);
 	cmd_setup(&c, argv[0]);
 	for (i = 0; i < n; i++)		/* ARRAY_TASK: the task's id */
 		ids[i] = cmd_id_find(&c, argv[optind + i]);
-	start = now_ms();
+	start = clock_now_ms();
 	/* A progress bar on a terminal, for arrays and for many jobs. */
 	bar = isatty(2) && !verbose;
 
@@ -213,52 +259,12 @@ main(int argc, char **argv)
 		free(ids);
 		return rc;
 	}
-
 	for (i = 0; i < n; i++) {
 		struct view_job v;
-		long left = -1;
-		int st, status = 1;
 
-		if (cmd_job_find(&c, ids[i], &v) != 0)
-			msg_die(EX_NOTFOUND, "no such job %" PRIu64, ids[i]);
-		if (!job_state_final(v.state) || view_job_retry_due(&c.sp, &v)) {
-			if (timeout_ms >= 0) {
-				left = timeout_ms - (now_ms() - start);
-				if (left < 0)
-					left = 0;
-			}
-			st = bar && v.array[0] ? array_wait(&c, &v, left,
-			    &status) : cmd_job_wait(&c, ids[i], left, &status);
-			if (st == -1)
-				msg_die(EX_TEMP, "timed out waiting for job %"
-				    PRIu64, ids[i]);
-			/* Gone from the spool meanwhile: into the history. */
-			if (cmd_job_find(&c, ids[i], &v) != 0 ||
-			    !job_state_final(v.state)) {
-				if (st < 0)
-					msg_die(EX_NOTFOUND, "no such job %"
-					    PRIu64, ids[i]);
-				view_job_init(&v);
-				v.id = ids[i];
-				v.state = st;
-				v.exit_code = status;
-			}
-		}
-		if (verbose) {
-			char ex[16];
-
-			if (v.signal)
-				snprintf(ex, sizeof ex, "SIG%d", v.signal);
-			else if (v.exit_code >= 0)
-				snprintf(ex, sizeof ex, "%d", v.exit_code);
-			else
-				snprintf(ex, sizeof ex, "-");
-			printf("%" PRIu64 " %s %s\n", v.id,
-			    job_state_name(v.state), ex);
-			if (fflush(stdout) == EOF)
-				msg_die(EX_TEMP, "cannot write standard "
-				    "output:");
-		}
+		wait_one(&c, ids[i], timeout_ms, start, bar, &v);
+		if (verbose)
+			wait_say(&v);
 		if (v.state != JS_COMPLETED)
 			nfail++;
 		if (bar && n > 3)

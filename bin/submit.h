@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "job.h"
 
@@ -63,6 +64,17 @@ void slurm_opt_warn(struct opts *o, const char *name);
  * cores, memory per CPU, the partition tag, Slurm's default output), then
  * the warning line. */
 void slurm_opts_finish(struct job *j, struct opts *o);
+
+/* submit-commit.c. Every dependency must name a job that exists (the
+ * spool, else the history). */
+void submit_after_check(struct cmd *c, gid_t iar_gid, const struct job *j);
+/* --test-only: print the job file; the exit code. */
+int submit_test_only(struct cmd *c, gid_t iar_gid, struct job *j);
+/* Take an id and commit j (and its bundle at bundle_tmp); the id. */
+uint64_t submit_commit(struct cmd *c, gid_t iar_gid, struct job *j,
+    int have_bundle, const char *bundle_tmp);
+/* Say the id; with -W, wait: the exit code. */
+int submit_report(struct cmd *c, const struct opts *o, uint64_t id);
 
 /* Slurm's host list ("n[1-3,7],gpu05") as iar's comma list
  * ("n1,n2,n3,n7,gpu05"). -1 if malformed or longer than size. */

@@ -120,12 +120,7 @@ api_txt_add(struct api_walk *w, const struct view_job *v)
 	api_cell(w, 1, v->name[0] ? v->name : "-", 20);
 	api_cell(w, 2, api_user(v->uid)[0] ? api_user(v->uid) : "-", 32);
 	api_cell(w, 3, job_state_name(v->state), 32);
-	if (v->signal)
-		snprintf(t, sizeof t, "SIG%d", v->signal);
-	else if (v->exit_code >= 0)
-		snprintf(t, sizeof t, "%d", v->exit_code);
-	else
-		snprintf(t, sizeof t, "-");
+	fmt_exit(v->signal, v->exit_code, t, sizeof t);
 	api_cell(w, 4, t, 64);
 	api_cell(w, 5, v->node[0] ? v->node : "-", 64);
 	api_cell(w, 6, fmt_time_local(v->submitted_us), 64);
@@ -366,49 +361,6 @@ api_text_jobs(struct cgi *c)
 
 /* ---- nodes ---- */
 
-static void
-api_node_json(struct cgi *c, struct buf *b, const struct data_nodes *d,
-    const struct data_node *n)
-{
-	size_t i, k = 0;
-
-	buf_adds(b, "{\"name\":");
-	fmt_json_str(b, n->name);
-	buf_adds(b, ",\"state\":");
-	fmt_json_str(b, n->state);
-	buf_addf(b, ",\"up\":%s,\"executor\":%s,\"reason\":", n->up ?
-	    "true" : "false", n->exec ? "true" : "false");
-	fmt_json_str(b, n->reason);
-	if (n->hb_age >= 0)
-		buf_addf(b, ",\"heartbeat_age\":%lld", (long long)n->hb_age);
-	else
-		buf_adds(b, ",\"heartbeat_age\":null");
-	buf_addf(b, ",\"load\":%s", n->load[0] ? n->load : "null");
-	if (n->topo_ok)
-		buf_addf(b, ",\"cores\":%u,\"pus\":%u,\"numa\":%u,"
-		    "\"packages\":%u,\"memory\":%llu,\"gpus\":%u", n->ts.cores,
-		    n->ts.pus, n->ts.numa, n->ts.packages,
-		    (unsigned long long)n->ts.memory, n->ts.gpus);
-	else
-		buf_adds(b, ",\"cores\":null,\"pus\":null,\"numa\":null,"
-		    "\"packages\":null,\"memory\":null,\"gpus\":null");
-	buf_addf(b, ",\"cores_busy\":%u,\"cpus_busy\":", n->cores_busy);
-	fmt_json_str(b, n->busy);
-	buf_addf(b, ",\"oversubscribe\":%u,\"gpu_slots\":%u", n->oversub > 1 ?
-	    n->oversub : 1, n->gpu_slots > 1 ? n->gpu_slots : 1);
-	buf_adds(b, ",\"limits\":");
-	fmt_json_str(b, n->limits);
-	buf_adds(b, ",\"tags\":");
-	fmt_json_str(b, n->tags);
-	buf_adds(b, ",\"jobs\":[");
-	for (i = 0; i < d->nrun; i++)
-		if (strcmp(d->run[i].node, n->name) == 0)
-			buf_addf(b, "%s%" PRIu64, k++ ? "," : "",
-			    d->run[i].id);
-	buf_adds(b, "]}");
-	(void)c;
-}
-
 void
 api_nodes(struct cgi *c)
 {
@@ -421,7 +373,7 @@ api_nodes(struct cgi *c)
 	buf_adds(b, ",\"nodes\":[");
 	for (i = 0; i < d.len; i++) {
 		buf_adds(b, i ? ",\n" : "\n");
-		api_node_json(c, b, &d, &d.n[i]);
+		data_node_json(b, &d, &d.n[i]);
 	}
 	buf_adds(b, d.len ? "\n]}\n" : "]}\n");
 	data_nodes_free(&d);
@@ -654,6 +606,16 @@ api_metrics(struct cgi *c)
 	for (i = 0; i < d.len; i++)
 		buf_addf(b, "iar_node_up{node=\"%s\"} %d\n", d.n[i].name,
 		    d.n[i].up);
+	api_metric_head(b, "iar_node_away", "gauge",
+	    "1 if the node said it goes to sleep and its heartbeat stopped.");
+	for (i = 0; i < d.len; i++)
+		buf_addf(b, "iar_node_away{node=\"%s\"} %d\n", d.n[i].name,
+		    d.n[i].away);
+	api_metric_head(b, "iar_node_health", "gauge",
+	    "Health score 0-100 from recent job outcomes on the node.");
+	for (i = 0; i < d.len; i++)
+		buf_addf(b, "iar_node_health{node=\"%s\"} %d\n", d.n[i].name,
+		    d.n[i].health);
 	api_metric_head(b, "iar_node_cores", "gauge",
 	    "Cores of the node, from its topology.");
 	for (i = 0; i < d.len; i++)

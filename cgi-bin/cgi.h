@@ -108,7 +108,6 @@ void http_error_build(struct cgi *c, int status, const char *msg);
 /* http.c: memory or cgi_die; the clock */
 void *cgi_alloc(struct cgi *c, size_t n);
 void *cgi_realloc(struct cgi *c, void *p, size_t n);
-int64_t cgi_now_us(void);
 
 /* route.c: the route PATH_INFO names, its id or node and verb set in c
  * (cgi_die if none, or a bad id, node, method or parameter); cgi_route
@@ -255,12 +254,14 @@ struct data_node {
 	char load[32];		/* from the heartbeat, "" if unknown */
 	int64_t hb_age;		/* seconds; -1 without a heartbeat */
 	int up;			/* state "up" and the heartbeat is fresh */
+	int health;		/* nodes/NAME/health's score, 100 without */
+	int away;		/* its heartbeat stands still after it said
+				 * it goes to sleep: state is then "away" */
 	int exec;		/* an executor holds nodes/NAME/lock */
 	int topo_ok;
 	struct topo_summary ts;
 	char busy[TOPO_LIST_MAX];	/* PUs held by running jobs */
 	unsigned cores_busy, njobs;
-	unsigned oversub, gpu_slots;	/* jobs one core, GPU may hold */
 };
 struct data_nodes {
 	struct data_node *n;
@@ -271,6 +272,12 @@ struct data_nodes {
 void data_nodes_load(struct cgi *c, struct data_nodes *d, int with_topo);
 /* One node's files, without its topology or jobs. */
 void data_node_read(struct cgi *c, const char *name, struct data_node *n);
+/* A node as JSON, the one shape of /api/nodes and the SSE "node" event:
+ * name, state, up, executor, reason, heartbeat_age, load, limits, tags;
+ * with d (a full listing, topology read) also its capacity, busy cores
+ * and running jobs. */
+void data_node_json(struct buf *b, const struct data_nodes *d,
+    const struct data_node *n);
 /* Finished jobs in the history that ended after since_us (a full walk). */
 int data_hist_since(struct cgi *c, int64_t since_us,
     int (*fn)(const struct view_job *v, void *arg), void *arg);
@@ -295,6 +302,8 @@ struct node_jobs {
 	uint64_t gpus[256];	/* bit i: GPU i */
 	size_t n;
 };
+/* page-hb.c: the Heartbeat history card of node's page. */
+void page_hb_svg(struct cgi *c, const char *node);
 void page_topo_svg(struct cgi *c, const char *xml, size_t len,
     const struct node_jobs *j);
 void page_stats(struct cgi *c);
@@ -312,8 +321,6 @@ void page_job_row(struct cgi *c, const struct view_job *v, unsigned cols);
 void page_cores_svg(struct buf *b, unsigned cores, unsigned busy);
 /* A node's heartbeat age, load, jobs and cores in use, as table cells. */
 void page_node_usage(struct buf *b, const struct data_node *n);
-/* page-hb.c: the node's heartbeat history, last day, as SVG charts. */
-void page_hb_history(struct cgi *c, const char *node, unsigned cores);
 
 /* api.c */
 void api_jobs(struct cgi *c);

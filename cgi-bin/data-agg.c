@@ -16,6 +16,7 @@
 
 #include "cgi.h"
 #include "job.h"
+#include "paths.h"
 
 #define AGG_HOUR	3600000000LL
 
@@ -159,7 +160,7 @@ agg_recorded(struct agg_walk *w, uint64_t id)
 	if (!w->a->counted || hist_job_get(w->h, id, &rec, &len) != 0)
 		return 0;
 	view_job_init(&v);
-	r = view_job_parse(&v, rec, len, "iar-hist");
+	r = view_job_parse(&v, rec, len, REC_HIST);
 	free(rec);
 	return r == 0 && job_state_final(v.state);
 }
@@ -213,7 +214,7 @@ agg_hist(uint64_t id, const char *rec, size_t len, void *arg)
 		return 0;
 	memcpy(text, rec, len);
 	text[len] = 0;
-	n = rec_parse(text, len, "iar-hist", kv, 64, why, sizeof why);
+	n = rec_parse(text, len, REC_HIST, kv, 64, why, sizeof why);
 	if (n >= 0 && (s = rec_get(kv, n, "state")) &&
 	    (state = job_state_parse(s)) >= 0 && job_state_final(state) &&
 	    (w->uid < 0 || ((u = rec_get(kv, n, "uid")) &&

@@ -21,9 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "cgi.h"
 #include "conf.h"
 #include "file.h"
+#include "fmt.h"
 #include "job.h"
 #include "node.h"
 #include "paths.h"
@@ -181,7 +183,7 @@ data_done_walk(struct cgi *c, uint64_t before, size_t limit, size_t maxprobes,
 		if (hist_job_get(h, id, &rec, &len) != 0)
 			continue;
 		view_job_init(&v);
-		r = view_job_parse(&v, rec, len, "iar-hist");
+		r = view_job_parse(&v, rec, len, REC_HIST);
 		free(rec);
 		v.id = id;
 		if (r < 0 || !job_state_final(v.state))
@@ -419,13 +421,44 @@ data_node_cmp(const void *a, const void *b)
 	    ((const struct data_node *)b)->name);
 }
 
+struct data_run_arg {
+	struct cgi *c;
+	struct data_nodes *d;
+	const char *node;
+	size_t cap;
+};
+
+static int
+data_run_one(uint64_t id, const struct alloc *a, void *arg)
+{
+	struct data_run_arg *k = arg;
+	struct data_nodes *d = k->d;
+	struct data_job_cpus *r;
+
+	_Static_assert(sizeof r->cpus == sizeof a->cpus &&
+	    sizeof r->gpus == sizeof a->gpus, "alloc lists fit");
+	if (d->nrun == k->cap) {
+		k->cap = k->cap ? 2 * k->cap : 64;
+		d->run = cgi_realloc(k->c, d->run, k->cap * sizeof *d->run);
+	}
+	r = &d->run[d->nrun++];
+	memset(r, 0, sizeof *r);
+	r->id = id;
+	DATA_COPY(r->node, k->node);
+	if (a) {
+		memcpy(r->cpus, a->cpus, sizeof r->cpus);
+		memcpy(r->gpus, a->gpus, sizeof r->gpus);
+	}
+	return 0;
+}
+
 /* Running jobs and their cores: run/NODE/ID, then jobs/ID/alloc. */
 static void
 data_run_scan(struct cgi *c, struct data_nodes *d)
 {
-	struct dirent *de, *je;
-	size_t cap = 0;
-	DIR *rd, *nd;
+	struct data_run_arg k = { c, d, NULL, 0 };
+	struct dirent *de;
+	DIR *rd;
 	int fd;
 
 	if ((fd = dup(c->sp.fd[SD_RUN])) < 0)
@@ -436,50 +469,10 @@ data_run_scan(struct cgi *c, struct data_nodes *d)
 	}
 	rewinddir(rd);
 	while ((de = readdir(rd))) {
-		int nfd;
-
-		if (!spool_node_ok(de->d_name) ||
-		    (nfd = spool_run_open(&c->sp, de->d_name, 0)) < 0)
+		if (!spool_node_ok(de->d_name))
 			continue;
-		if (!(nd = fdopendir(nfd))) {
-			close(nfd);
-			continue;
-		}
-		while ((je = readdir(nd))) {
-			struct data_job_cpus *r;
-			struct rec_kv kv[16];
-			char text[2 * TOPO_LIST_MAX + 1024], why[64];
-			struct stat st;
-			const char *cpus;
-			uint64_t id;
-			long len;
-			int jd, n;
-
-			if (job_id_parse(je->d_name, &id) < 0)
-				continue;
-			if (d->nrun == cap) {
-				cap = cap ? 2 * cap : 64;
-				d->run = cgi_realloc(c, d->run, cap *
-				    sizeof *d->run);
-			}
-			r = &d->run[d->nrun++];
-			memset(r, 0, sizeof *r);
-			r->id = id;
-			DATA_COPY(r->node, de->d_name);
-			if ((jd = spool_jobdir_open(&c->sp, id, 0)) < 0)
-				continue;
-			len = data_file_small(jd, JOBDIR_ALLOC, text,
-			    sizeof text, &st);
-			close(jd);
-			if (len <= 0 || (n = rec_parse(text, (size_t)len,
-			    "iar-alloc", kv, 16, why, sizeof why)) < 0)
-				continue;
-			if ((cpus = rec_get(kv, n, "cpus")))
-				snprintf(r->cpus, sizeof r->cpus, "%s", cpus);
-			if ((cpus = rec_get(kv, n, "gpus")))
-				snprintf(r->gpus, sizeof r->gpus, "%s", cpus);
-		}
-		closedir(nd);
+		k.node = de->d_name;
+		alloc_run_each(&c->sp, de->d_name, data_run_one, &k);
 	}
 	closedir(rd);
 }
@@ -508,9 +501,10 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 	struct stat st;
 	uint64_t mem = 0;
 	unsigned gpus = 0;
+	struct node_heartbeat hb;
 	size_t i;
-	long still;
-	int nfd;
+	long still, len;
+	int nfd, away = 0;
 
 	n->hb_age = -1;
 	snprintf(n->state, sizeof n->state, "unknown");
@@ -532,8 +526,6 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 				DATA_COPY(n->tags, ns.tags);
 			mem = ns.memory;
 			gpus = ns.gpus;
-			n->oversub = ns.oversubscribe;
-			n->gpu_slots = ns.gpu_slots;
 		} else
 			DATA_COPY(n->reason, "bad settings file");
 	}
@@ -541,28 +533,38 @@ data_node_one(struct cgi *c, struct data_nodes *d, struct data_node *n,
 		data_line1(text);
 		DATA_COPY(n->limits, text);
 	}
-	if (data_file_small(nfd, "heartbeat", text, sizeof text, &st) >= 0) {
+	if ((len = data_file_small(nfd, "heartbeat", text, sizeof text, &st))
+	    >= 0) {
 		int64_t m = (int64_t)st.st_mtim.tv_sec * 1000000 +
 		    st.st_mtim.tv_nsec / 1000;
 
 		n->hb_age = c->now_us > m ? (c->now_us - m) / 1000000 : 0;
 		data_hb_load(text, n->load, sizeof n->load);
+		if (node_heartbeat_parse(text, (size_t)len, &hb) == 0)
+			away = hb.away;
 	}
 	/* Up as the head and iar-node list judge it: the heartbeat's seq
 	 * moved within heartbeat_timeout (not the file's age). */
 	still = node_alive_look(nfd, c->now_us / 1000000, 0);
 	n->up = strcmp(n->state, "up") == 0 && still >= 0 && still <=
 	    (long)data_hb_timeout();
+	/* away as the head judges it: stale after it said it sleeps */
+	if (away && still > (long)data_hb_timeout()) {
+		n->away = 1;
+		DATA_COPY(n->state, "away");
+	}
 	n->exec = node_executor_running(nfd);
-	for (i = 0; i < d->nrun; i++) {
-		char u[sizeof n->busy];
+	{
+		struct node_health h;
 
+		node_health_read(nfd, &h);
+		n->health = h.score;
+	}
+	for (i = 0; i < d->nrun; i++) {
 		if (strcmp(d->run[i].node, n->name) != 0)
 			continue;
 		n->njobs++;
-		if (d->run[i].cpus[0] && topo_cpus_union(n->busy,
-		    d->run[i].cpus, u, sizeof u) == 0)
-			snprintf(n->busy, sizeof n->busy, "%s", u);
+		alloc_busy_add(n->busy, sizeof n->busy, d->run[i].cpus);
 	}
 	/* an idle node's counts from topology.sum when it is current: no
 	 * hwloc load (0.02 ms a node); busy cores need the topology */
@@ -666,6 +668,53 @@ data_node_read(struct cgi *c, const char *name, struct data_node *n)
 	data_node_one(c, &none, n, 0);
 }
 
+void
+data_node_json(struct buf *b, const struct data_nodes *d,
+    const struct data_node *n)
+{
+	size_t i, k = 0;
+
+	buf_adds(b, "{\"name\":");
+	fmt_json_str(b, n->name);
+	buf_adds(b, ",\"state\":");
+	fmt_json_str(b, n->state);
+	buf_addf(b, ",\"up\":%s,\"away\":%s,\"health\":%d,\"executor\":%s,"
+	    "\"reason\":", n->up ? "true" : "false", n->away ? "true" :
+	    "false", n->health, n->exec ? "true" : "false");
+	fmt_json_str(b, n->reason);
+	if (n->hb_age >= 0)
+		buf_addf(b, ",\"heartbeat_age\":%lld", (long long)n->hb_age);
+	else
+		buf_adds(b, ",\"heartbeat_age\":null");
+	buf_addf(b, ",\"load\":%s", n->load[0] ? n->load : "null");
+	if (d && n->topo_ok)
+		buf_addf(b, ",\"cores\":%u,\"pus\":%u,\"numa\":%u,"
+		    "\"packages\":%u,\"memory\":%llu,\"gpus\":%u", n->ts.cores,
+		    n->ts.pus, n->ts.numa, n->ts.packages,
+		    (unsigned long long)n->ts.memory, n->ts.gpus);
+	else if (d)
+		buf_adds(b, ",\"cores\":null,\"pus\":null,\"numa\":null,"
+		    "\"packages\":null,\"memory\":null,\"gpus\":null");
+	if (d) {
+		buf_addf(b, ",\"cores_busy\":%u,\"cpus_busy\":",
+		    n->cores_busy);
+		fmt_json_str(b, n->busy);
+	}
+	buf_adds(b, ",\"limits\":");
+	fmt_json_str(b, n->limits);
+	buf_adds(b, ",\"tags\":");
+	fmt_json_str(b, n->tags);
+	if (d) {
+		buf_adds(b, ",\"jobs\":[");
+		for (i = 0; i < d->nrun; i++)
+			if (strcmp(d->run[i].node, n->name) == 0)
+				buf_addf(b, "%s%" PRIu64, k++ ? "," : "",
+				    d->run[i].id);
+		buf_addc(b, ']');
+	}
+	buf_addc(b, '}');
+}
+
 struct since_walk {
 	int64_t since_us;
 	int (*fn)(const struct view_job *v, void *arg);
@@ -687,7 +736,7 @@ data_since_one(uint64_t id, const char *rec, size_t len, void *arg)
 		return 0;
 	memcpy(text, rec, len);
 	text[len] = 0;
-	n = rec_parse(text, len, "iar-hist", kv, 64, why, sizeof why);
+	n = rec_parse(text, len, REC_HIST, kv, 64, why, sizeof why);
 	en = n >= 0 ? rec_get(kv, n, "ended") : NULL;
 	if (!en || strtoll(en, NULL, 10) <= w->since_us) {
 		free(text);
@@ -697,7 +746,7 @@ data_since_one(uint64_t id, const char *rec, size_t len, void *arg)
 	memcpy(text, rec, len);
 	text[len] = 0;
 	view_job_init(&v);
-	n = view_job_parse(&v, text, len, "iar-hist");
+	n = view_job_parse(&v, text, len, REC_HIST);
 	free(text);
 	v.id = id;
 	if (n < 0 || !job_state_final(v.state))

@@ -32,6 +32,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cgi.h"
 #include "fmt.h"
 #include "job.h"
@@ -67,7 +68,7 @@ ev_die(void)
 static void
 ev_send(struct ev *e, const char *kind, const struct buf *data)
 {
-	int64_t id = cgi_now_us();
+	int64_t id = clock_now_us();
 
 	if (id <= e->last_id)
 		id = e->last_id + 1;
@@ -136,7 +137,7 @@ ev_job_send(const struct view_job *v, void *arg)
 		return 0;
 	u = fmt_user_name(v->uid);
 	buf_init(&d);
-	fmt_job_row(&d, FMT_JSON, v, u ? u : "", e->c->now_us = cgi_now_us());
+	fmt_job_row(&d, FMT_JSON, v, u ? u : "", e->c->now_us = clock_now_us());
 	ev_send(e, "job", &d);
 	buf_free(&d);
 	return 0;
@@ -160,24 +161,10 @@ ev_node_send(struct ev *e, const char *name)
 	struct data_node n;
 	struct buf d;
 
-	e->c->now_us = cgi_now_us();
+	e->c->now_us = clock_now_us();
 	data_node_read(e->c, name, &n);
 	buf_init(&d);
-	buf_adds(&d, "{\"name\":");
-	fmt_json_str(&d, n.name);
-	buf_adds(&d, ",\"state\":");
-	fmt_json_str(&d, n.state);
-	buf_addf(&d, ",\"up\":%s,\"reason\":", n.up ? "true" : "false");
-	fmt_json_str(&d, n.reason);
-	if (n.hb_age >= 0)
-		buf_addf(&d, ",\"heartbeat_age\":%lld", (long long)n.hb_age);
-	else
-		buf_adds(&d, ",\"heartbeat_age\":null");
-	buf_addf(&d, ",\"load\":%s,\"limits\":", n.load[0] ? n.load : "null");
-	fmt_json_str(&d, n.limits);
-	buf_adds(&d, ",\"tags\":");
-	fmt_json_str(&d, n.tags);
-	buf_addc(&d, '}');
+	data_node_json(&d, NULL, &n);
 	ev_send(e, "node", &d);
 	buf_free(&d);
 }
@@ -188,7 +175,7 @@ ev_heartbeat_send(struct ev *e, const char *name)
 	struct data_node n;
 	struct buf d;
 
-	e->c->now_us = cgi_now_us();
+	e->c->now_us = clock_now_us();
 	data_node_read(e->c, name, &n);
 	buf_init(&d);
 	buf_adds(&d, "{\"name\":");
@@ -450,10 +437,10 @@ events_stream(struct cgi *c)
 		if (!*endp && !errno && v > 0)
 			data_hist_since(c, (int64_t)v, ev_since_send, &e);
 	}
-	end_us = cgi_now_us() + (int64_t)max * 1000000;
-	next_beat = cgi_now_us() + (int64_t)beat * 1000000;
+	end_us = clock_now_us() + (int64_t)max * 1000000;
+	next_beat = clock_now_us() + (int64_t)beat * 1000000;
 	for (;;) {
-		int64_t now = cgi_now_us(), wait = next_beat < end_us ?
+		int64_t now = clock_now_us(), wait = next_beat < end_us ?
 		    next_beat - now : end_us - now;
 		struct pollfd p = { e.fd, POLLIN, 0 };
 

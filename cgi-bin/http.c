@@ -22,25 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
 
+#include "clock.h"
 #include "cgi.h"
 
 static int http_sent;	/* headers are out: errors can only stop */
-
-int64_t
-cgi_now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 void
 cgi_die(struct cgi *c, int status, const char *fmt, ...)
 {
@@ -165,7 +155,7 @@ http_body_read(struct cgi *c)
 	const char *cl = http_env("CONTENT_LENGTH");
 	unsigned long long want = 0, got = 0;
 	char sink[16384], *end;
-	int64_t until = cgi_now_us() + (int64_t)CGI_BODY_SECS * 1000000;
+	int64_t until = clock_now_us() + (int64_t)CGI_BODY_SECS * 1000000;
 
 	if (!cl)
 		return;
@@ -180,7 +170,7 @@ http_body_read(struct cgi *c)
 	}
 	while (got < want) {
 		size_t n = want - got;
-		int64_t left = until - cgi_now_us();
+		int64_t left = until - clock_now_us();
 		struct pollfd pfd = { 0, POLLIN, 0 };
 		ssize_t r;
 

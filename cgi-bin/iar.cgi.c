@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cgi.h"
 #include "job.h"
 #include "paths.h"
@@ -63,7 +64,7 @@ main(void)
 	cgi_fds_check();
 	umask(022);
 	signal(SIGPIPE, SIG_DFL);
-	c.now_us = cgi_now_us();
+	c.now_us = clock_now_us();
 	c.conf = &conf;
 	http_resp_init(&c.rs, 200, "text/html", CACHE_LIVE);
 	http_req_read(&c);

@@ -2,8 +2,8 @@
  * one node (/nodes/NAME): its state and hardware, its topology picture
  * (page-topo.c) with a legend linking to the jobs coloured in it, its
  * GPUs (from lib/topo: bus id, model, NUMA node, the job holding each),
- * the jobs running there, its last day of heartbeats (page-hb.c) and its
- * last heartbeat. The node name was
+ * the jobs running there, its heartbeat history (page-hb.c) and its last
+ * heartbeat. The node name was
  * checked by the route before any path was built from it. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -50,6 +50,9 @@ nodes_state(struct cgi *c, const struct data_node *n)
 	else if (n->up && !n->exec)
 		buf_adds(b, " (no executor)");
 	buf_adds(b, "</span>");
+	if (n->health < 100)	/* the node list and page: only when it fell */
+		buf_addf(b, " <span class=\"muted small\">health %d</span>",
+		    n->health);
 	if (n->reason[0]) {
 		buf_adds(b, " <span class=\"muted small\">");
 		html_text(b, n->reason);
@@ -177,6 +180,51 @@ node_gpus_table(struct cgi *c, const char *xml, size_t len,
 	topo_free(t);
 }
 
+/* The node's facts: state, heartbeat, load, health, hardware, cores
+ * in use, limits and tags. */
+static void
+page_node_facts(struct cgi *c, const struct data_node *n)
+{
+	struct buf *b = &c->rs.body;
+
+	buf_adds(b, "</h1>\n<section class=\"card\"><table class=\"kv\">"
+	    "<tbody><tr><th>State</th><td>");
+	nodes_state(c, n);
+	buf_adds(b, "</td></tr><tr><th>Heartbeat</th><td>");
+	if (n->hb_age >= 0) {
+		html_age(b, n->hb_age);
+		buf_adds(b, " ago");
+	} else
+		buf_adds(b, "- <span class=\"muted\">(none written yet)</span>");
+	buf_adds(b, "</td></tr><tr><th>Load</th><td>");
+	html_text(b, n->load[0] ? n->load : "-");
+	buf_addf(b, "</td></tr><tr><th>Health</th><td>%d <span class=\"muted "
+	    "small\">of 100, from the jobs that ended here lately</span>",
+	    n->health);
+	buf_adds(b, "</td></tr><tr><th>Hardware</th><td>");
+	if (n->topo_ok) {
+		buf_addf(b, "%u package%s, %u NUMA node%s, %u cores, %u PUs, ",
+		    n->ts.packages, n->ts.packages == 1 ? "" : "s", n->ts.numa,
+		    n->ts.numa == 1 ? "" : "s", n->ts.cores, n->ts.pus);
+		html_bytes(b, n->ts.memory);
+		buf_addf(b, " memory, %u GPU%s", n->ts.gpus, n->ts.gpus == 1 ?
+		    "" : "s");
+	} else
+		buf_adds(b, "-");
+	buf_addf(b, "</td></tr><tr><th>Cores in use</th><td>%u of %u",
+	    n->cores_busy, n->ts.cores);
+	if (n->busy[0]) {
+		buf_adds(b, " <span class=\"muted\">(PUs ");
+		html_text(b, n->busy);
+		buf_adds(b, ")</span>");
+	}
+	buf_adds(b, "</td></tr><tr><th>Limits</th><td>");
+	html_text(b, n->limits[0] ? n->limits : "-");
+	buf_adds(b, "</td></tr><tr><th>Tags</th><td>");
+	html_text(b, n->tags[0] ? n->tags : "-");
+	buf_adds(b, "</td></tr></tbody></table></section>\n");
+}
+
 void
 page_node(struct cgi *c)
 {
@@ -199,43 +247,7 @@ page_node(struct cgi *c)
 	html_page_start(c, n->name, "nodes", 30);
 	buf_adds(b, "<h1>Node ");
 	html_text(b, n->name);
-	buf_adds(b, "</h1>\n<section class=\"card\"><table class=\"kv\">"
-	    "<tbody><tr><th>State</th><td>");
-	nodes_state(c, n);
-	buf_adds(b, "</td></tr><tr><th>Heartbeat</th><td>");
-	if (n->hb_age >= 0) {
-		html_age(b, n->hb_age);
-		buf_adds(b, " ago");
-	} else
-		buf_adds(b, "- <span class=\"muted\">(none written yet)</span>");
-	buf_adds(b, "</td></tr><tr><th>Load</th><td>");
-	html_text(b, n->load[0] ? n->load : "-");
-	buf_adds(b, "</td></tr><tr><th>Hardware</th><td>");
-	if (n->topo_ok) {
-		buf_addf(b, "%u package%s, %u NUMA node%s, %u cores, %u PUs, ",
-		    n->ts.packages, n->ts.packages == 1 ? "" : "s", n->ts.numa,
-		    n->ts.numa == 1 ? "" : "s", n->ts.cores, n->ts.pus);
-		html_bytes(b, n->ts.memory);
-		buf_addf(b, " memory, %u GPU%s", n->ts.gpus, n->ts.gpus == 1 ?
-		    "" : "s");
-	} else
-		buf_adds(b, "-");
-	buf_addf(b, "</td></tr><tr><th>Cores in use</th><td>%u of %u",
-	    n->cores_busy, n->ts.cores);
-	if (n->busy[0]) {
-		buf_adds(b, " <span class=\"muted\">(PUs ");
-		html_text(b, n->busy);
-		buf_adds(b, ")</span>");
-	}
-	if (n->oversub > 1 || n->gpu_slots > 1)	/* iar-node(5) */
-		buf_addf(b, "</td></tr><tr><th>Shared</th><td>each core may "
-		    "hold %u jobs, each GPU %u", n->oversub > 1 ? n->oversub :
-		    1, n->gpu_slots > 1 ? n->gpu_slots : 1);
-	buf_adds(b, "</td></tr><tr><th>Limits</th><td>");
-	html_text(b, n->limits[0] ? n->limits : "-");
-	buf_adds(b, "</td></tr><tr><th>Tags</th><td>");
-	html_text(b, n->tags[0] ? n->tags : "-");
-	buf_adds(b, "</td></tr></tbody></table></section>\n");
+	page_node_facts(c, n);
 
 	memset(&j, 0, sizeof j);
 	for (i = 0; i < d.nrun && j.n < 256; i++) {
@@ -289,7 +301,7 @@ page_node(struct cgi *c)
 		buf_adds(b, "</p>\n");
 	}
 	buf_adds(b, "</section>\n");
-	page_hb_history(c, n->name, n->ts.cores);
+	page_hb_svg(c, n->name);
 	if (data_node_file(c, n->name, "heartbeat", hb, sizeof hb) >= 0) {
 		buf_adds(b, "<section class=\"card\"><h2>Last heartbeat</h2>"
 		    "<pre>");

@@ -18,13 +18,12 @@
 #include <unistd.h>
 
 #include <ctype.h>
+#include "clock.h"
 #include "cmd.h"
 #include "job.h"
 #include "msg.h"
 #include "paths.h"
 #include "view.h"
-
-static struct cmd *cmd_cur;	/* set by cmd_setup, for ARRAY_INDEX ids */
 
 void
 cmd_setup(struct cmd *c, const char *argv0)
@@ -33,7 +32,6 @@ cmd_setup(struct cmd *c, const char *argv0)
 	char err[512];
 	int fd;
 
-	cmd_cur = c;
 	msg_prog_set(argv0);
 	/* fds 0-2 must be open, or a file we open could become stderr. */
 	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
@@ -59,6 +57,7 @@ cmd_setup(struct cmd *c, const char *argv0)
 		msg_die(EX_USAGE, "%s", err);
 	if (spool_open(&c->sp, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
+	c->ready = 1;
 }
 
 
@@ -101,22 +100,32 @@ cmd_task_parse(const char *s, uint64_t *array, uint32_t *task)
 	return 0;
 }
 
-uint64_t
-cmd_id_arg(const char *s)
+void
+cmd_id_check(const char *s)
 {
-	struct task_find f;
+	uint64_t array, id;
 	uint32_t task;
-	uint64_t id;
 
-	if (cmd_task_parse(s, &f.array, &task) == 1) {
+	if (cmd_task_parse(s, &array, &task) == 1 && job_id_parse(s, &id) < 0)
+		msg_die(EX_USAGE, "bad job id '%s'", s);
+}
+
+uint64_t
+cmd_id_arg(struct cmd *c, const char *s)
+{
+	uint64_t array, id;
+	uint32_t task;
+
+	if (!c->ready)
+		msg_die(EX_TEMP, "internal error: job id '%s' parsed "
+		    "before setup", s);
+	if (cmd_task_parse(s, &array, &task) == 1) {
 		if (job_id_parse(s, &id) < 0)
 			msg_die(EX_USAGE, "bad job id '%s'", s);
 		return id;
 	}
-	/* ARRAY_INDEX: a task of an array job, found among live jobs. */
-	if (!cmd_cur)
-		return f.array;		/* checked; resolved after setup */
-	if (!(id = cmd_task_live(cmd_cur, f.array, task)))
+	/* ARRAY_TASK: a task of an array job, found among live jobs. */
+	if (!(id = cmd_task_live(c, array, task)))
 		msg_die(EX_NOTFOUND, "no task %s: not made yet, ended, or no "
 		    "such array", s);
 	return id;
@@ -133,21 +142,11 @@ cmd_task_live(struct cmd *c, uint64_t array, uint32_t task)
 	view_job_each(&c->sp, NULL, task_find_one, &f);
 	return f.id;
 }
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 int
 cmd_job_wait(struct cmd *c, uint64_t id, long timeout_ms, int *exit_status)
 {
 	static const int dirs[] = { SD_DONE, SD_BAD, SD_JOBS, SD_QUEUE };
-	long start = now_ms();
+	long start = clock_now_ms();
 	int in, i, seen = 0;
 
 	in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -188,7 +187,7 @@ cmd_job_wait(struct cmd *c, uint64_t id, long timeout_ms, int *exit_status)
 		}
 		left = 1000;
 		if (timeout_ms >= 0) {
-			long t = timeout_ms - (now_ms() - start);
+			long t = timeout_ms - (clock_now_ms() - start);
 
 			if (t <= 0) {
 				if (in >= 0)
@@ -238,10 +237,10 @@ cmd_ctl_main(int argc, char **argv, const char *verb, const char *usage)
 		return EX_USAGE;
 	}
 	for (i = optind; i < argc; i++)
-		cmd_id_arg(argv[i]);
+		cmd_id_check(argv[i]);
 	cmd_setup(&c, argv[0]);
 	for (i = optind; i < argc; i++) {
-		uint64_t id = cmd_id_arg(argv[i]);
+		uint64_t id = cmd_id_arg(&c, argv[i]);
 		struct view_job v;
 
 		if (view_job_get(&c.sp, NULL, id, &v) != 0) {

@@ -24,6 +24,7 @@ struct cmd {
 	struct hist *hist;	/* cmd_hist_get(): opened when first needed */
 	int hist_tried;
 	mode_t umask;		/* the caller's, before cmd_setup's 022 */
+	int ready;		/* cmd_setup() ran */
 };
 
 /* --help and --version, before anything else is touched: print the usage
@@ -33,11 +34,15 @@ void cmd_early(int argc, char **argv, const char *usage);
  * open the spool; dies with EX_TEMP (or EX_USAGE for a bad conf) on
  * failure. */
 void cmd_setup(struct cmd *c, const char *argv0);
-/* Parse a job id operand; dies with EX_USAGE if it is not one. An
- * ARRAY_TASK operand (12_7, as sacct -j takes it) is the id of that task
- * once cmd_setup() ran, if it is live (else dies with EX_NOTFOUND); before,
- * it is only checked and the array's id is returned. */
-uint64_t cmd_id_arg(const char *s);
+/* Check a job id operand before setup: dies with EX_USAGE if it is
+ * neither JOBID nor ARRAY_TASK (12_7, as sacct -j takes it). */
+void cmd_id_check(const char *s);
+/* Parse a job id operand of a set-up command (cmd_setup() first: c is
+ * how a task id is resolved, so it cannot be parsed before); dies with
+ * EX_USAGE if it is not one. An ARRAY_TASK operand is the id of that
+ * task if it is live, else dies with EX_NOTFOUND (cmd_id_find() also
+ * looks in the history). */
+uint64_t cmd_id_arg(struct cmd *c, const char *s);
 /* 0 and the parts if s is ARRAY_TASK, 1 if it has no '_'; dies with
  * EX_USAGE if it is malformed. */
 int cmd_task_parse(const char *s, uint64_t *array, uint32_t *task);

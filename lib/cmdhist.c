@@ -67,7 +67,7 @@ task_hist_one(uint64_t id, const char *rec, size_t len, void *arg)
 	memcpy(copy, rec, len);
 	copy[len] = 0;
 	view_job_init(&v);
-	if (view_job_parse(&v, copy, len, "iar-hist") == 0 &&
+	if (view_job_parse(&v, copy, len, REC_HIST) == 0 &&
 	    v.array_job == t->array && v.array_task == t->task)
 		t->id = id;
 	free(copy);
@@ -81,7 +81,7 @@ cmd_id_find(struct cmd *c, const char *s)
 	struct hist *h;
 
 	if (cmd_task_parse(s, &t.array, &t.task) == 1)
-		return cmd_id_arg(s);
+		return cmd_id_arg(c, s);
 	if ((t.id = cmd_task_live(c, t.array, t.task)))
 		return t.id;
 	/* Recorded tasks come after their array's id. */

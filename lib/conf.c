@@ -16,7 +16,8 @@
 #include "paths.h"
 
 const char *const conf_placement_names[PL_N] = {
-	"pack", "spread", "round-robin", "weighted", "fastest"
+	"pack", "spread", "round-robin", "weighted", "fastest", "healthy",
+	"least-loaded"
 };
 
 int
@@ -49,7 +50,9 @@ conf_defaults(struct conf *c)
 	c->pids_max = 4096;
 	c->pass_seconds = 55;
 	c->hb_interval = 60;
+	c->hist_step = 300;
 	c->hb_timeout = 300;
+	c->lost_after = 3600;
 	c->retry_backoff = 10;
 	c->retry_backoff_max = 3600;
 	c->max_bundle_size = 1ULL << 30;
@@ -61,6 +64,7 @@ conf_defaults(struct conf *c)
 	c->kill_invalid_depend = 1;
 	c->bundle_grace = 3600;
 	snprintf(c->git_schemes, sizeof c->git_schemes, "https ssh file path");
+	share_conf_defaults(&c->share);
 }
 
 int
@@ -115,10 +119,11 @@ conf_uint(const char *v, uint64_t max, uint64_t *out)
 	return errno || *end || *out > max ? -1 : 0;
 }
 
+/* Where things are and what runs: paths, names, cgroups, memory and
+ * time defaults. 0, -1 for a bad value, 1 for a key not of these. */
 static int
-conf_set(struct conf *c, const char *k, const char *v)
+conf_set_where(struct conf *c, const char *k, const char *v)
 {
-	uint64_t n;
 
 	if (strcmp(k, "spool_dir") == 0 || strcmp(k, "nodes_dir") == 0) {
 		char *d = k[0] == 's' ? c->spool_dir : c->nodes_dir;
@@ -161,7 +166,18 @@ conf_set(struct conf *c, const char *k, const char *v)
 		if (job_size_parse(v, &c->max_job_size) < 0 ||
 		    c->max_job_size < 1024 || c->max_job_size > (1u << 30))
 			return -1;
-	} else if (strcmp(k, "kill_grace") == 0) {
+	} else
+		return 1;
+	return 0;
+}
+
+/* Limits, times, policies and flags (and fair share's keys last). */
+static int
+conf_set_limit(struct conf *c, const char *k, const char *v)
+{
+	uint64_t n;
+
+	if (strcmp(k, "kill_grace") == 0) {
 		if (conf_uint(v, 3600, &n) < 0)
 			return -1;
 		c->kill_grace = (unsigned)n;
@@ -215,6 +231,10 @@ conf_set(struct conf *c, const char *k, const char *v)
 		if (conf_uint(v, 86400, &n) < 0 || n == 0)
 			return -1;
 		c->hb_interval = (unsigned)n;
+	} else if (strcmp(k, "history_step") == 0) {
+		if (conf_uint(v, 86400, &n) < 0)
+			return -1;
+		c->hist_step = (unsigned)n;
 	} else if (strcmp(k, "placement") == 0) {
 		for (n = 0; n < PL_N; n++)
 			if (strcmp(v, conf_placement_names[n]) == 0)
@@ -246,13 +266,28 @@ conf_set(struct conf *c, const char *k, const char *v)
 		if (!conf_name_ok(v, 0) || strlen(v) >= sizeof c->head_node)
 			return -1;
 		strcpy(c->head_node, v);
+	} else if (strcmp(k, "health_min") == 0) {
+		if (conf_uint(v, 100, &n) < 0)
+			return -1;
+		c->health_min = (unsigned)n;
+	} else if (strcmp(k, "lost_after") == 0) {
+		if (job_secs_parse(v, &c->lost_after) < 0)
+			return -1;
 	} else if (strcmp(k, "heartbeat_timeout") == 0) {
 		if (conf_uint(v, 7 * 86400, &n) < 0 || n == 0)
 			return -1;
 		c->hb_timeout = (unsigned)n;
 	} else
-		return -2;
+		return share_conf_set(&c->share, k, v);
 	return 0;
+}
+
+static int
+conf_set(struct conf *c, const char *k, const char *v)
+{
+	int r = conf_set_where(c, k, v);
+
+	return r == 1 ? conf_set_limit(c, k, v) : r;
 }
 
 int

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "share.h"
+
 struct conf {
 	char node[64];		/* node_name: this host's node (hostname) */
 	char cg_parent[128];	/* cgroup_parent: "iar" */
@@ -25,7 +27,13 @@ struct conf {
 				 * memory is measured, for the system */
 	unsigned node_cores;	/* node_cores: cores jobs may use, 0 = all */
 	unsigned hb_interval;	/* heartbeat_interval: seconds (60) */
+	unsigned hist_step;	/* history_step: seconds between samples of
+				 * nodes/NAME/history (300); 0 = none */
 	unsigned hb_timeout;	/* heartbeat_timeout: seconds (300) */
+	unsigned health_min;	/* health_min: a node whose health score falls
+				 * below it is drained (0 = never) */
+	uint64_t lost_after;	/* lost_after: seconds an away node keeps a
+				 * job whose --lost-after is not given (3600) */
 	uint64_t max_bundle_size; /* max_bundle_size: bytes */
 	char git_schemes[128];	/* git_schemes: allowed URL schemes, spaces */
 	int placement;		/* placement: PL_PACK ... (pack) */
@@ -47,9 +55,12 @@ struct conf {
 				 * dependency can never be met ends
 				 * CANCELLED at once (1); 0 = it stays
 				 * PENDING, DependencyNeverSatisfied */
+	struct share_conf share;	/* fairshare*, max_*_per_user,
+				 * limit_user, limit_group (share.h) */
 };
 
-enum { PL_PACK, PL_SPREAD, PL_RR, PL_WEIGHTED, PL_FASTEST, PL_N };
+enum { PL_PACK, PL_SPREAD, PL_RR, PL_WEIGHTED, PL_FASTEST, PL_HEALTHY,
+	PL_LEAST, PL_N };
 extern const char *const conf_placement_names[PL_N];
 
 /* The cgroup parent for jobs of node: cg_parent for this host's own

@@ -422,3 +422,15 @@ fmt_job_row(struct buf *b, enum fmt_kind kind, const struct view_job *v,
 	}
 	buf_addc(b, '\n');
 }
+
+char *
+fmt_exit(int signal, int exit_code, char *out, size_t n)
+{
+	if (signal)
+		snprintf(out, n, "SIG%d", signal);
+	else if (exit_code >= 0)
+		snprintf(out, n, "%d", exit_code);
+	else
+		snprintf(out, n, "-");
+	return out;
+}

@@ -22,6 +22,9 @@
 /* Decimal digits into out (at least 21 bytes for u64, 22 for i64);
  * return out. */
 char *fmt_u64(uint64_t v, char *out);
+/* How a job exited, as the listings show it: "SIG9", "0", or "-"
+ * when not known (exit_code < 0, no signal). Returns out. */
+char *fmt_exit(int signal, int exit_code, char *out, size_t n);
 char *fmt_i64(int64_t v, char *out);
 /* Seconds with six decimals ("12.000345") from microseconds, into out
  * (at least 28 bytes). */

@@ -39,6 +39,7 @@
 #include "hist.h"
 #include "hist-int.h"
 #include "job.h"
+#include "paths.h"
 
 #define COUNT_MARK	"iar-counts 1"
 #define COUNT_KEY	96	/* "n/" + a node name (63) + NUL, with room */
@@ -145,7 +146,7 @@ count_part_get(const char *rec, size_t len, struct count_part *p)
 		return;
 	memcpy(text, rec, len);
 	text[len] = '\0';
-	n = rec_parse(text, len, "iar-hist", kv, 64, why, sizeof why);
+	n = rec_parse(text, len, REC_HIST, kv, 64, why, sizeof why);
 	if (n >= 0 && (s = rec_get(kv, n, "state")) &&
 	    (p->state = job_state_parse(s)) >= 0 &&
 	    job_state_final(p->state) && p->state < HIST_NSTATES) {

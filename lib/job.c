@@ -18,6 +18,7 @@
 
 #include "array.h"
 #include "job.h"
+#include "spool.h"
 
 static const char *const state_names[JS_NSTATES] = {
 	"PENDING", "HELD", "STAGING", "RUNNING", "SUSPENDED", "COMPLETED",
@@ -45,6 +46,28 @@ job_state_next(enum job_state s, enum job_event e)
 	if (job_state_final(s))
 		return -1;
 	return state_next[s][e];
+}
+
+/* The moves of a job file between spool directories, the only ones
+ * spool_job_move() and spool_job_enter() make; iar-spool(5)'s STATE
+ * TABLE lists the same pairs (tests/unit-job checks). SD_TMP as the
+ * source is a new file, written and fsynced under a temporary name. */
+static const unsigned char move_ok[SD_N][SD_N] = {
+	[SD_TMP] = { [SD_INCOMING] = 1, [SD_QUEUE] = 1 },
+	[SD_INCOMING] = { [SD_QUEUE] = 1, [SD_HOLD] = 1, [SD_BAD] = 1 },
+	[SD_QUEUE] = { [SD_BAD] = 1, [SD_HOLD] = 1, [SD_RUN] = 1,
+	    [SD_DONE] = 1 },
+	[SD_HOLD] = { [SD_QUEUE] = 1, [SD_DONE] = 1 },
+	[SD_RUN] = { [SD_QUEUE] = 1, [SD_DONE] = 1 },
+	[SD_DONE] = { [SD_QUEUE] = 1, [SD_JOBS] = 1 },
+};
+
+int
+job_move_allowed(int from, int to)
+{
+	if (from < 0 || from >= SD_N || to < 0 || to >= SD_N)
+		return 0;
+	return move_ok[from][to];
 }
 
 const char *
@@ -147,6 +170,33 @@ job_size_parse(const char *s, uint64_t *bytes)
 }
 
 int
+job_secs_parse(const char *s, uint64_t *secs)
+{
+	uint64_t n, mul = 1;
+	char num[24];
+	size_t k = strspn(s, "0123456789");
+
+	if (k == 0 || k >= sizeof num)
+		return -1;
+	if (s[k] && s[k + 1])
+		return -1;
+	switch (s[k]) {
+	case 0: case 's': break;
+	case 'm': mul = 60; break;
+	case 'h': mul = 3600; break;
+	case 'd': mul = 86400; break;
+	default: return -1;
+	}
+	memcpy(num, s, k);
+	num[k] = 0;
+	n = strtoull(num, NULL, 10);
+	if (n > 10ULL * 366 * 86400 / mul)
+		return -1;
+	*secs = n * mul;
+	return 0;
+}
+
+int
 job_time_parse(const char *s, uint64_t *secs)
 {
 	uint64_t f[4], days = 0, v;
@@ -242,13 +292,13 @@ enum { K_NAME, K_CORES, K_MEM, K_TIME, K_PRIO, K_HOLD, K_RETRIES, K_CWD,
 	K_OUT, K_ERR, K_SUBMITTED, K_GIT_URL, K_GIT_REF, K_BUNDLE, K_GPUS,
 	K_NUMA, K_CONSTRAINT, K_NODELIST, K_EXCLUDE, K_AFTER, K_ARRAY,
 	K_ARRAY_JOB, K_ARRAY_TASK, K_NTASKS, K_OPEN_MODE, K_BEGIN, K_SIGNAL,
-	K_CPU_KIND, K_UMASK, K_NKEYS };
+	K_CPU_KIND, K_UMASK, K_LOST_AFTER, K_NKEYS };
 static const char *const job_keys[K_NKEYS] = {
 	"name", "cores", "mem", "time", "prio", "hold", "retries", "cwd",
 	"out", "err", "submitted", "git_url", "git_ref", "bundle_sha256",
 	"gpus", "numa", "constraint", "nodelist", "exclude", "after", "array",
 	"array_job", "array_task", "ntasks", "open_mode", "begin", "signal",
-	"cpu_kind", "umask"
+	"cpu_kind", "umask", "lost_after"
 };
 _Static_assert(K_NKEYS <= 64, "job_parse keeps one bit per key");
 
@@ -361,11 +411,10 @@ hex64_ok(const char *s)
 	return s[i] == 0;
 }
 
+/* A string key: copied if it fits, then checked. -2: not one. */
 static int
-job_key_set(struct job *j, int k, char *v, size_t vlen)
+job_key_set_str(struct job *j, int k, char *v, size_t vlen)
 {
-	uint64_t n;
-
 	if (k == K_NAME)
 		return str_set(j->name, sizeof j->name, v, vlen);
 	if (k == K_CWD)
@@ -400,74 +449,54 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 		return str_set(j->array, sizeof j->array, v, vlen) < 0 ||
 		    job_array_parse(j->array, &a, why, sizeof why) < 0 ? -1 : 0;
 	}
-	if (k == K_ARRAY_JOB)
-		return job_id_parse(v, &j->array_job);
-	if (k == K_CPU_KIND) {
-		j->cpukind = vlen == 1 && v[0] == 'p' ? JOB_KIND_P : vlen == 1 &&
-		    v[0] == 'e' ? JOB_KIND_E : JOB_KIND_ANY;
-		return j->cpukind == JOB_KIND_ANY ? -1 : 0;
-	}
-	if (k == K_ARRAY_TASK) {
-		uint64_t t;
+	return -2;
+}
 
-		if (num_parse(v, JOB_ARRAY_IDX_MAX, &t) < 0)
-			return -1;
-		j->array_task = (uint32_t)t;
-		return 0;
-	}
-	if (k == K_UMASK) {
-		size_t i;
+/* umask=: octal, as umask(1) prints it: 0022, 077. */
+static int
+job_key_set_umask(struct job *j, const char *v, size_t vlen)
+{
+	size_t i;
 
-		/* Octal, as umask(1) prints it: 0022, 077. */
-		if (vlen < 1 || vlen > 4)
+	if (vlen < 1 || vlen > 4)
+		return -1;
+	for (i = 0, j->umask = 0; i < vlen; i++) {
+		if (v[i] < '0' || v[i] > '7')
 			return -1;
-		for (i = 0, j->umask = 0; i < vlen; i++) {
-			if (v[i] < '0' || v[i] > '7')
-				return -1;
-			j->umask = j->umask * 8 + (v[i] - '0');
-		}
-		return j->umask <= 0777 ? 0 : -1;
+		j->umask = j->umask * 8 + (v[i] - '0');
 	}
-	if (k == K_AFTER)
-		return j->nafter || job_after_parse(j, v) < 0 || !j->nafter ?
-		    -1 : 0;
-	if (k == K_SIGNAL) {
-		/* [B:]SIG@SECS, SIG a number */
-		unsigned long sig, secs;
-		char *e;
+	return j->umask <= 0777 ? 0 : -1;
+}
 
-		j->sig_batch = strncmp(v, "B:", 2) == 0;
-		v += j->sig_batch ? 2 : 0;
-		if (!isdigit((unsigned char)*v))
-			return -1;
-		sig = strtoul(v, &e, 10);
-		if (*e != '@' || !isdigit((unsigned char)e[1]) || sig < 1 ||
-		    sig > 64)
-			return -1;
-		secs = strtoul(e + 1, &e, 10);
-		if (*e || secs > 65535)
-			return -1;
-		j->sig = (int)sig;
-		j->sig_secs = (unsigned)secs;
-		return 0;
-	}
-	if (k == K_OPEN_MODE) {
-		if (strcmp(v, "append") == 0)
-			j->open_mode = JOB_OPEN_APPEND;
-		else if (strcmp(v, "truncate") == 0)
-			j->open_mode = JOB_OPEN_TRUNCATE;
-		else
-			return -1;
-		return 0;
-	}
-	if (k == K_PRIO) {
-		int neg = v[0] == '-';
+/* signal=[B:]SIG@SECS, SIG a number. */
+static int
+job_key_set_signal(struct job *j, char *v)
+{
+	unsigned long sig, secs;
+	char *e;
 
-		if (num_parse(v + neg, JOB_PRIO_MAX, &n) < 0)
-			return -1;
-		j->prio = neg ? -(int)n : (int)n;
-		return 0;
-	}
+	j->sig_batch = strncmp(v, "B:", 2) == 0;
+	v += j->sig_batch ? 2 : 0;
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	sig = strtoul(v, &e, 10);
+	if (*e != '@' || !isdigit((unsigned char)e[1]) || sig < 1 ||
+	    sig > 64)
+		return -1;
+	secs = strtoul(e + 1, &e, 10);
+	if (*e || secs > 65535)
+		return -1;
+	j->sig = (int)sig;
+	j->sig_secs = (unsigned)secs;
+	return 0;
+}
+
+/* A number key, in its range. */
+static int
+job_key_set_num(struct job *j, int k, const char *v)
+{
+	uint64_t n;
+
 	if (num_parse(v, UINT64_MAX, &n) < 0)
 		return -1;
 	switch (k) {
@@ -502,6 +531,11 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 			return -1;
 		j->ntasks = (unsigned)n;
 		return 0;
+	case K_LOST_AFTER:
+		if (n > 10ULL * 366 * 86400)
+			return -1;
+		j->lost_after = n;
+		return 0;
 	case K_RETRIES:
 		if (n > 100)
 			return -1;
@@ -517,13 +551,214 @@ job_key_set(struct job *j, int k, char *v, size_t vlen)
 	return -1;
 }
 
+static int
+job_key_set(struct job *j, int k, char *v, size_t vlen)
+{
+	uint64_t n;
+	int r;
+
+	if ((r = job_key_set_str(j, k, v, vlen)) != -2)
+		return r;
+	if (k == K_ARRAY_JOB)
+		return job_id_parse(v, &j->array_job);
+	if (k == K_CPU_KIND) {
+		j->cpukind = vlen == 1 && v[0] == 'p' ? JOB_KIND_P : vlen == 1 &&
+		    v[0] == 'e' ? JOB_KIND_E : JOB_KIND_ANY;
+		return j->cpukind == JOB_KIND_ANY ? -1 : 0;
+	}
+	if (k == K_ARRAY_TASK) {
+		uint64_t t;
+
+		if (num_parse(v, JOB_ARRAY_IDX_MAX, &t) < 0)
+			return -1;
+		j->array_task = (uint32_t)t;
+		return 0;
+	}
+	if (k == K_UMASK)
+		return job_key_set_umask(j, v, vlen);
+	if (k == K_AFTER)
+		return j->nafter || job_after_parse(j, v) < 0 || !j->nafter ?
+		    -1 : 0;
+	if (k == K_SIGNAL)
+		return job_key_set_signal(j, v);
+	if (k == K_OPEN_MODE) {
+		if (strcmp(v, "append") == 0)
+			j->open_mode = JOB_OPEN_APPEND;
+		else if (strcmp(v, "truncate") == 0)
+			j->open_mode = JOB_OPEN_TRUNCATE;
+		else
+			return -1;
+		return 0;
+	}
+	if (k == K_PRIO) {
+		int neg = v[0] == '-';
+
+		if (num_parse(v + neg, JOB_PRIO_MAX, &n) < 0)
+			return -1;
+		j->prio = neg ? -(int)n : (int)n;
+		return 0;
+	}
+	return job_key_set_num(j, k, v);
+}
+
+/* job_parse's parts: each takes one line's value (v, vlen) at lineno and
+ * returns 0, or -1 with why set. */
+static int
+job_parse_env(struct job *j, char *v, size_t vlen, size_t *cap,
+    size_t lineno, char *why, size_t whysz)
+{
+	long n;
+
+	if (j->nenv >= JOB_ENV_MAX) {
+		why_set(why, whysz, "too many env lines");
+		return -1;
+	}
+	n = buf_unescape(v, vlen);
+	if (n < 0 || memchr(v, 0, (size_t)n) || !strchr(v, '=') ||
+	    v[0] == '=') {
+		why_set(why, whysz, "line %zu: bad env entry", lineno);
+		return -1;
+	}
+	if (j->nenv + 1 >= *cap) {
+		char **ne = realloc(j->env, 2 * *cap * sizeof *j->env);
+
+		if (!ne) {
+			why_set(why, whysz, "out of memory");
+			return -1;
+		}
+		j->env = ne;
+		*cap *= 2;
+	}
+	j->env[j->nenv++] = v;
+	return 0;
+}
+
+static int
+job_parse_argv(struct job *j, char *v, size_t vlen, size_t lineno,
+    char *why, size_t whysz)
+{
+	long n = buf_unescape(v, vlen);
+	char **na;
+
+	if (n < 0 || memchr(v, 0, (size_t)n) || j->script ||
+	    j->nargv >= JOB_ARGV_MAX || (j->nargv == 0 && n == 0) ||
+	    !(na = realloc(j->argv, (j->nargv + 2) * sizeof *j->argv))) {
+		why_set(why, whysz, "line %zu: bad argv entry", lineno);
+		return -1;
+	}
+	j->argv = na;
+	j->argv[j->nargv++] = v;
+	j->argv[j->nargv] = NULL;
+	return 0;
+}
+
+/* "script=N", then N bytes and a newline: *end moves past them. */
+static int
+job_parse_script(struct job *j, char *m, size_t len, const char *v,
+    char **end, size_t lineno, char *why, size_t whysz)
+{
+	uint64_t n;
+	size_t off;
+
+	if (j->script || num_parse(v, len, &n) < 0) {
+		why_set(why, whysz, "line %zu: bad script length", lineno);
+		return -1;
+	}
+	off = (size_t)(*end + 1 - m);
+	if (n + 1 > len - off || m[off + n] != '\n') {
+		why_set(why, whysz, "truncated script");
+		return -1;
+	}
+	j->script = m + off;
+	j->scriptlen = (size_t)n;
+	m[off + n] = 0;
+	*end = m + off + n;
+	return 0;
+}
+
+/* A head key (p), once each, before any env, argv or script line. */
+static int
+job_parse_key(struct job *j, const char *p, char *v, size_t vlen,
+    uint64_t *seen, int lists, size_t lineno, char *why, size_t whysz)
+{
+	int k;
+
+	for (k = 0; k < K_NKEYS; k++)
+		if (strcmp(p, job_keys[k]) == 0)
+			break;
+	if (k == K_NKEYS) {
+		why_set(why, whysz, "line %zu: unknown key '%.32s'", lineno,
+		    p);
+		return -1;
+	}
+	if (*seen & (1ULL << k)) {
+		why_set(why, whysz, "line %zu: duplicate key '%s'", lineno, p);
+		return -1;
+	}
+	/* The head (every key=value) comes before env, argv and the
+	 * script: a scheduler reads only the head (job_head_parse). */
+	if (lists) {
+		why_set(why, whysz, "line %zu: key '%s' after env, argv or "
+		    "script lines (the keys come first)", lineno, p);
+		return -1;
+	}
+	*seen |= 1ULL << k;
+	if (job_key_set(j, k, v, vlen) < 0) {
+		why_set(why, whysz, "line %zu: bad value for '%s'", lineno, p);
+		return -1;
+	}
+	return 0;
+}
+
+/* What a whole job file must have. */
+static int
+job_parse_complete(const struct job *j, uint64_t seen, int have_end,
+    char *why, size_t whysz)
+{
+	if (!have_end)
+		why_set(why, whysz, "truncated job file (no 'end')");
+	else if (!j->script)
+		why_set(why, whysz, "no script");
+	else if (!(seen & (1ULL << K_CWD)))
+		why_set(why, whysz, "no cwd");
+	else if ((seen & (1ULL << K_GIT_REF)) && !(seen & (1ULL << K_GIT_URL)))
+		why_set(why, whysz, "git_ref without git_url");
+	else
+		return 0;
+	return -1;
+}
+
+/* The first line, "iar-job 1", in the copy m; *end gets its newline. */
+static int
+job_parse_version(char *m, size_t len, size_t headlen, char **end,
+    char *why, size_t whysz)
+{
+	char *p = m + headlen;
+
+	*end = memchr(p, '\n', len - headlen);
+	if (!*end) {
+		why_set(why, whysz, "truncated job file");
+		return -1;
+	}
+	if (memchr(p, 0, (size_t)(*end - p))) {
+		why_set(why, whysz, "NUL byte in the 'iar-job' line");
+		return -1;
+	}
+	**end = 0;
+	if (strcmp(p, "1") != 0) {
+		why_set(why, whysz, "unsupported job file version '%.16s'", p);
+		return -1;
+	}
+	return 0;
+}
+
 int
 job_parse(struct job *j, const char *text, size_t len, char *why,
     size_t whysz)
 {
 	static const char head[] = "iar-job ";
 	uint64_t seen = 0;	/* one bit per key: K_NKEYS <= 64 */
-	size_t cap = 16, off, lineno = 1;
+	size_t cap = 16, lineno = 1;
 	char *m, *p, *end;
 	int have_end = 0, lists = 0;
 
@@ -540,25 +775,12 @@ job_parse(struct job *j, const char *text, size_t len, char *why,
 	}
 	memcpy(m, text, len);
 	m[len] = 0;
-	p = m + sizeof head - 1;
-	end = memchr(p, '\n', len - (size_t)(p - m));
-	if (!end) {
-		why_set(why, whysz, "truncated job file");
+	if (job_parse_version(m, len, sizeof head - 1, &end, why, whysz) < 0)
 		goto fail;
-	}
-	if (memchr(p, 0, (size_t)(end - p))) {
-		why_set(why, whysz, "NUL byte in the 'iar-job' line");
-		goto fail;
-	}
-	*end = 0;
-	if (strcmp(p, "1") != 0) {
-		why_set(why, whysz, "unsupported job file version '%.16s'", p);
-		goto fail;
-	}
 	for (p = end + 1; (size_t)(p - m) < len; p = end + 1) {
 		char *eq, *v;
 		size_t vlen;
-		int k;
+		int r;
 
 		lineno++;
 		end = memchr(p, '\n', len - (size_t)(p - m));
@@ -588,116 +810,24 @@ job_parse(struct job *j, const char *text, size_t len, char *why,
 		*eq = 0;
 		v = eq + 1;
 		vlen = (size_t)(end - v);
-		if (strcmp(p, "env") == 0 || strcmp(p, "argv") == 0 ||
-		    strcmp(p, "script") == 0)
-			lists = 1;
 		if (strcmp(p, "env") == 0) {
-			long n;
-
-			if (j->nenv >= JOB_ENV_MAX) {
-				why_set(why, whysz, "too many env lines");
-				goto fail;
-			}
-			n = buf_unescape(v, vlen);
-			if (n < 0 || memchr(v, 0, (size_t)n) ||
-			    !strchr(v, '=') || v[0] == '=') {
-				why_set(why, whysz, "line %zu: bad env entry",
-				    lineno);
-				goto fail;
-			}
-			if (j->nenv + 1 >= cap) {
-				char **ne = realloc(j->env,
-				    2 * cap * sizeof *j->env);
-
-				if (!ne) {
-					why_set(why, whysz, "out of memory");
-					goto fail;
-				}
-				j->env = ne;
-				cap *= 2;
-			}
-			j->env[j->nenv++] = v;
-			continue;
-		}
-		if (strcmp(p, "argv") == 0) {
-			long n = buf_unescape(v, vlen);
-			char **na;
-
-			if (n < 0 || memchr(v, 0, (size_t)n) || j->script ||
-			    j->nargv >= JOB_ARGV_MAX || (j->nargv == 0 && n == 0)
-			    || !(na = realloc(j->argv, (j->nargv + 2) *
-			    sizeof *j->argv))) {
-				why_set(why, whysz, "line %zu: bad argv entry",
-				    lineno);
-				goto fail;
-			}
-			j->argv = na;
-			j->argv[j->nargv++] = v;
-			j->argv[j->nargv] = NULL;
-			continue;
-		}
-		if (strcmp(p, "script") == 0) {
-			uint64_t n;
-
-			if (j->script || num_parse(v, len, &n) < 0) {
-				why_set(why, whysz, "line %zu: bad script "
-				    "length", lineno);
-				goto fail;
-			}
-			off = (size_t)(end + 1 - m);
-			if (n + 1 > len - off || m[off + n] != '\n') {
-				why_set(why, whysz, "truncated script");
-				goto fail;
-			}
-			j->script = m + off;
-			j->scriptlen = (size_t)n;
-			m[off + n] = 0;
-			end = m + off + n;
-			continue;
-		}
-		for (k = 0; k < K_NKEYS; k++)
-			if (strcmp(p, job_keys[k]) == 0)
-				break;
-		if (k == K_NKEYS) {
-			why_set(why, whysz, "line %zu: unknown key '%.32s'",
-			    lineno, p);
+			lists = 1;
+			r = job_parse_env(j, v, vlen, &cap, lineno, why, whysz);
+		} else if (strcmp(p, "argv") == 0) {
+			lists = 1;
+			r = job_parse_argv(j, v, vlen, lineno, why, whysz);
+		} else if (strcmp(p, "script") == 0) {
+			lists = 1;
+			r = job_parse_script(j, m, len, v, &end, lineno, why,
+			    whysz);
+		} else
+			r = job_parse_key(j, p, v, vlen, &seen, lists, lineno,
+			    why, whysz);
+		if (r < 0)
 			goto fail;
-		}
-		if (seen & (1ULL << k)) {
-			why_set(why, whysz, "line %zu: duplicate key '%s'",
-			    lineno, p);
-			goto fail;
-		}
-		/* The head (every key=value) comes before env, argv and the
-		 * script: a scheduler reads only the head (job_head_parse). */
-		if (lists) {
-			why_set(why, whysz, "line %zu: key '%s' after env, argv "
-			    "or script lines (the keys come first)", lineno, p);
-			goto fail;
-		}
-		seen |= 1ULL << k;
-		if (job_key_set(j, k, v, vlen) < 0) {
-			why_set(why, whysz, "line %zu: bad value for '%s'",
-			    lineno, p);
-			goto fail;
-		}
 	}
-	if (!have_end) {
-		why_set(why, whysz, "truncated job file (no 'end')");
+	if (job_parse_complete(j, seen, have_end, why, whysz) < 0)
 		goto fail;
-	}
-	if (!j->script) {
-		why_set(why, whysz, "no script");
-		goto fail;
-	}
-	if (!(seen & (1ULL << K_CWD))) {
-		why_set(why, whysz, "no cwd");
-		goto fail;
-	}
-	if ((seen & (1ULL << K_GIT_REF)) && !(seen & (1ULL << K_GIT_URL))) {
-		why_set(why, whysz, "git_ref without git_url");
-		goto fail;
-	}
 	j->env[j->nenv] = NULL;
 	return 0;
 fail:
@@ -785,6 +915,8 @@ job_format(const struct job *j, struct buf *b)
 		    j->array_job, j->array_task);
 	if (j->gpus)
 		buf_addf(b, "gpus=%u\n", j->gpus);
+	if (j->lost_after)
+		buf_addf(b, "lost_after=%" PRIu64 "\n", j->lost_after);
 	if (j->umask >= 0)
 		buf_addf(b, "umask=%04o\n", (unsigned)j->umask);
 	if (j->numa)

@@ -61,6 +61,8 @@ struct job {
 	int prio;
 	int hold;
 	unsigned retries;
+	uint64_t lost_after;	/* --lost-after: seconds an away node keeps
+				 * it; 0 = lost_after of iar.conf */
 	char cwd[JOB_PATH_MAX + 1];
 	char out[JOB_PATH_MAX + 1];	/* "" = spool/jobs/ID/stdout */
 	char err[JOB_PATH_MAX + 1];	/* "" = spool/jobs/ID/stderr */
@@ -139,6 +141,9 @@ int job_words_ok(const char *s);
 /* Transition table: the state after event e in state s, or -1 if e is
  * not allowed there. */
 int job_state_next(enum job_state s, enum job_event e);
+/* May a job file move from spool directory from to to (enum spool_dir)?
+ * 1 yes, 0 no: the one table of moves, which iar-spool(5) lists. */
+int job_move_allowed(int from, int to);
 const char *job_state_name(int s);
 int job_state_parse(const char *name);	/* -1 if unknown */
 int job_state_final(int s);
@@ -150,6 +155,8 @@ unsigned job_state_mask(const char *word);
 int job_size_parse(const char *s, uint64_t *bytes);
 /* "MM", "MM:SS", "HH:MM:SS", "D-HH", "D-HH:MM", "D-HH:MM:SS" → seconds. */
 int job_time_parse(const char *s, uint64_t *secs);
+/* "90" or "90s", "30m", "2h", "1d" → seconds (at most ten years). */
+int job_secs_parse(const char *s, uint64_t *secs);
 
 /* A generic record file: "MAGIC VERSION", key=value lines, "end". Used for
  * the alloc and result files in jobs/ID/. */

@@ -28,6 +28,8 @@ static const char *const node_admin_names[NA_N] = {
 	"up", "drain", "maintenance"
 };
 
+const char *const node_battery_names[NB_N] = { "run", "no-new", "suspend" };
+
 const char *
 node_admin_name(int state)
 {
@@ -147,12 +149,31 @@ node_settings_parse(const char *data, size_t len, struct node_settings *s)
 			if (node_uint(eq, 1000000, &n) < 0)
 				return -1;
 			s->max_jobs = (unsigned)n;
-		} else if (!strcmp(line, "oversubscribe") ||
-		    !strcmp(line, "gpu_slots")) {
-			if (node_uint(eq, NODE_SHARE_MAX, &n) < 0)
+		} else if (!strcmp(line, "on_battery")) {
+			for (n = 0; n < NB_N; n++)
+				if (!strcmp(eq, node_battery_names[n]))
+					break;
+			if (n == NB_N)
 				return -1;
-			*(line[0] == 'o' ? &s->oversubscribe : &s->gpu_slots) =
+			s->on_battery = (int)n;
+		} else if (!strcmp(line, "on_hot")) {
+			if (strcmp(eq, "no-new") && strcmp(eq, "suspend"))
+				return -1;
+			s->hot_suspend = eq[0] == 's';
+		} else if (!strcmp(line, "max_temp") ||
+		    !strcmp(line, "resume_temp")) {
+			if (node_uint(eq, 200, &n) < 0)
+				return -1;
+			*(line[0] == 'm' ? &s->max_temp : &s->resume_temp) =
 			    (unsigned)n;
+		} else if (!strcmp(line, "oversubscribe")) {
+			if (node_uint(eq, 16, &n) < 0)
+				return -1;
+			s->oversubscribe = (unsigned)n;
+		} else if (!strcmp(line, "gpu_slots")) {
+			if (node_uint(eq, 64, &n) < 0)
+				return -1;
+			s->gpu_slots = (unsigned)n;
 		} else
 			return -1;
 	}
@@ -174,6 +195,18 @@ node_settings_write(int nodefd, const struct node_settings *s)
 	if (n > 0 && (size_t)n < sizeof text && s->max_jobs)
 		n += snprintf(text + n, sizeof text - (size_t)n,
 		    "max_jobs=%u\n", s->max_jobs);
+	if (n > 0 && (size_t)n < sizeof text && s->on_battery)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+		    "on_battery=%s\n", node_battery_names[s->on_battery]);
+	if (n > 0 && (size_t)n < sizeof text && s->hot_suspend)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+		    "on_hot=suspend\n");
+	if (n > 0 && (size_t)n < sizeof text && s->max_temp)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+		    "max_temp=%u\n", s->max_temp);
+	if (n > 0 && (size_t)n < sizeof text && s->resume_temp)
+		n += snprintf(text + n, sizeof text - (size_t)n,
+		    "resume_temp=%u\n", s->resume_temp);
 	if (n > 0 && (size_t)n < sizeof text && s->oversubscribe > 1)
 		n += snprintf(text + n, sizeof text - (size_t)n,
 		    "oversubscribe=%u\n", s->oversubscribe);
@@ -185,6 +218,103 @@ node_settings_write(int nodefd, const struct node_settings *s)
 		return -1;
 	}
 	return file_replace(nodefd, NODE_SETTINGS, text, (size_t)n, 0644, 1);
+}
+
+int
+node_power_check(const struct node_settings *s,
+    const struct node_heartbeat *hb, int hot, char *why, size_t whysz)
+{
+	unsigned lower = s->resume_temp && s->resume_temp < s->max_temp ?
+	    s->resume_temp : s->max_temp;
+	unsigned long thr = strtoul(hb->throttled, NULL, 16);
+	double t = strtod(hb->thermal, NULL);
+
+	if (whysz)
+		why[0] = 0;
+	if (s->max_temp && hb->thermal[0] && (t > s->max_temp ||
+	    (hot && t >= lower))) {
+		if (t > s->max_temp)
+			snprintf(why, whysz, "%.0f C > %u C", t, s->max_temp);
+		else
+			snprintf(why, whysz, "%.0f C, not yet below %u C", t,
+			    lower);
+		return NP_HOT;
+	}
+	/* bit 2: throttled now; bit 3: soft temperature limit now */
+	if (s->max_temp && (thr & 0xc)) {
+		snprintf(why, whysz, "throttled %s", hb->throttled);
+		return NP_HOT;
+	}
+	if (s->on_battery != NB_RUN && strstr(hb->battery, ",discharging")) {
+		snprintf(why, whysz, "%ld%%", strtol(hb->battery, NULL, 10));
+		return NP_BATTERY;
+	}
+	return NP_OK;
+}
+
+void
+node_health_read(int nodefd, struct node_health *h)
+{
+	char text[256];
+	long len;
+
+	memset(h, 0, sizeof *h);
+	h->score = 100;
+	if ((len = file_read_small(nodefd, NODE_HEALTH, text, sizeof text)) <=
+	    0 || (size_t)len >= sizeof text - 1)
+		return;
+	text[len] = 0;
+	if (sscanf(text, "iar-health 1\nscore=%d\nok=%lf\nfailed=%lf\n"
+	    "lost=%lf\n", &h->score, &h->ok, &h->failed, &h->lost) != 4 ||
+	    h->score < 0 || h->score > 100 || !strstr(text, "\nend\n")) {
+		memset(h, 0, sizeof *h);
+		h->score = 100;
+	}
+}
+
+int
+node_health_note(int nodefd, int outcome, struct node_health *out)
+{
+	struct node_health h;
+	char text[256];
+	int n;
+
+	node_health_read(nodefd, &h);
+	h.ok *= 0.8;
+	h.failed *= 0.8;
+	h.lost *= 0.8;
+	*(outcome == NH_OK ? &h.ok : outcome == NH_FAIL ? &h.failed :
+	    &h.lost) += 1;
+	h.score = (int)(100 * (h.ok + 1) / (h.ok + 1 + h.failed / 2 + 2 *
+	    h.lost) + 0.5);
+	n = snprintf(text, sizeof text, "iar-health 1\nscore=%d\nok=%.3f\n"
+	    "failed=%.3f\nlost=%.3f\nend\n", h.score, h.ok, h.failed, h.lost);
+	if (out)
+		*out = h;
+	if (n < 0 || (size_t)n >= sizeof text)
+		return -1;
+	return file_replace(nodefd, NODE_HEALTH, text, (size_t)n, 0644, 0);
+}
+
+int
+node_health_record(const char *name, int outcome, unsigned min,
+    char *reason, size_t reasonsz)
+{
+	struct node_health h;
+	int fd, admin, r = 0;
+
+	if (!name || !*name || (fd = node_dir_open(name)) < 0)
+		return 0;
+	if (node_health_note(fd, outcome, &h) == 0 && min && h.score <
+	    (int)min && node_state_read(fd, &admin, NULL, 0) == 0 &&
+	    admin == NA_UP) {
+		snprintf(reason, reasonsz, "health %d < health_min %u (lately "
+		    "%.1f lost, %.1f failed, %.1f completed); iar-node resume "
+		    "%s", h.score, min, h.lost, h.failed, h.ok, name);
+		r = node_state_write(fd, NA_DRAIN, reason) == 0;
+	}
+	close(fd);
+	return r;
 }
 
 int
@@ -270,6 +400,14 @@ node_meminfo_get(const char *text, const char *key)
 	return strtoull(p, NULL, 10) * 1024;
 }
 
+const char *
+node_sysfs_root(void)
+{
+	const char *r = getenv("IAR_SYSFS");
+
+	return r && *r == '/' && strlen(r) < 256 ? r : "/sys";
+}
+
 /* Read /sys/class/DIR/ENTRY/FILE (first line) into out. */
 static int
 node_sys_read(const char *dir, const char *entry, const char *file,
@@ -278,7 +416,8 @@ node_sys_read(const char *dir, const char *entry, const char *file,
 	char path[512];
 	FILE *f;
 
-	snprintf(path, sizeof path, "/sys/class/%s/%s/%s", dir, entry, file);
+	snprintf(path, sizeof path, "%s/class/%s/%s/%s", node_sysfs_root(),
+	    dir, entry, file);
 	if (!(f = fopen(path, "re")))
 		return -1;
 	if (!fgets(out, (int)outsz, f)) {
@@ -299,7 +438,10 @@ node_battery_get(char *out, size_t outsz)
 	DIR *d;
 
 	out[0] = 0;
-	if (!(d = opendir("/sys/class/power_supply")))
+	char path[300];
+
+	snprintf(path, sizeof path, "%s/class/power_supply", node_sysfs_root());
+	if (!(d = opendir(path)))
 		return;
 	while ((de = readdir(d))) {
 		size_t i;
@@ -332,7 +474,10 @@ node_thermal_get(char *out, size_t outsz)
 	DIR *d;
 
 	out[0] = 0;
-	if (!(d = opendir("/sys/class/thermal")))
+	char path[300];
+
+	snprintf(path, sizeof path, "%s/class/thermal", node_sysfs_root());
+	if (!(d = opendir(path)))
 		return;
 	while ((de = readdir(d)))
 		if (strncmp(de->d_name, "thermal_zone", 12) == 0 &&
@@ -344,6 +489,39 @@ node_thermal_get(char *out, size_t outsz)
 	if (best > -1000000)
 		snprintf(out, outsz, "%ld.%ld", best / 1000,
 		    labs(best % 1000) / 100);
+}
+
+/* A Raspberry Pi's throttled flags, "0x50005": the firmware's sysfs
+ * file, else vcgencmd where there is one (and no fake sysfs); "" if
+ * neither. */
+static void
+node_throttled_get(char *out, size_t outsz)
+{
+	char path[320], v[64] = "";
+	FILE *f;
+
+	out[0] = 0;
+	snprintf(path, sizeof path, "%s/devices/platform/soc/soc:firmware/"
+	    "get_throttled", node_sysfs_root());
+	if ((f = fopen(path, "re"))) {
+		if (!fgets(v, sizeof v, f))
+			v[0] = 0;
+		fclose(f);
+	} else if (!getenv("IAR_SYSFS") && access("/usr/bin/vcgencmd", X_OK)
+	    == 0 && (f = popen("/usr/bin/vcgencmd get_throttled 2>/dev/null",
+	    "re"))) {
+		char line[64];
+
+		if (fgets(line, sizeof line, f) && strncmp(line, "throttled=",
+		    10) == 0)
+			snprintf(v, sizeof v, "%s", line + 10);
+		pclose(f);
+	}
+	v[strcspn(v, "\n")] = 0;
+	if (v[0] && strspn(v + (strncmp(v, "0x", 2) == 0 ? 2 : 0),
+	    "0123456789abcdefABCDEF") == strlen(v) - (strncmp(v, "0x", 2) == 0
+	    ? 2 : 0) && strlen(v) < 12)
+		snprintf(out, outsz, "0x%lx", strtoul(v, NULL, 16));
 }
 
 static unsigned
@@ -394,7 +572,7 @@ node_heartbeat_parse(const char *data, size_t len, struct node_heartbeat *hb)
 		return -1;
 	memcpy(text, data, len);
 	text[len] = 0;
-	if ((n = rec_parse(text, len, "iar-heartbeat", kv, 24, why,
+	if ((n = rec_parse(text, len, REC_HEARTBEAT, kv, 24, why,
 	    sizeof why)) < 0 || !(s = rec_get(kv, n, "seq")))
 		return -1;
 	hb->seq = strtoull(s, NULL, 10);
@@ -404,6 +582,7 @@ node_heartbeat_parse(const char *data, size_t len, struct node_heartbeat *hb)
 	HB_STR("load5", load5);
 	HB_STR("battery", battery);
 	HB_STR("thermal", thermal);
+	HB_STR("throttled", throttled);
 #undef HB_STR
 	if ((s = rec_get(kv, n, "time")))
 		hb->time = strtoll(s, NULL, 10);
@@ -411,13 +590,19 @@ node_heartbeat_parse(const char *data, size_t len, struct node_heartbeat *hb)
 		hb->mem_total = strtoull(s, NULL, 10);
 	if ((s = rec_get(kv, n, "mem_avail")))
 		hb->mem_avail = strtoull(s, NULL, 10);
+	if ((s = rec_get(kv, n, "away"))) {
+		hb->away = 1;
+		hb->away_until = strtoll(s, NULL, 10);
+	}
 	if ((s = rec_get(kv, n, "running")))
 		hb->running = (unsigned)strtoul(s, NULL, 10);
 	return 0;
 }
 
-int
-node_heartbeat_write(int nodefd, int runfd, struct node_heartbeat *out)
+/* away: 1 mark, 0 clear, -1 keep the last beat's mark (until it passes) */
+static int
+node_heartbeat_put(int nodefd, int runfd, int away, int64_t until,
+    struct node_heartbeat *out)
 {
 	struct node_heartbeat hb, old;
 	char text[4096];
@@ -428,8 +613,18 @@ node_heartbeat_write(int nodefd, int runfd, struct node_heartbeat *out)
 	memset(&hb, 0, sizeof hb);
 	if (node_heartbeat_read(nodefd, &old) == 0)
 		hb.seq = old.seq;
+	else
+		memset(&old, 0, sizeof old);
 	hb.seq++;
 	hb.time = (int64_t)time(NULL);
+	if (away < 0 && old.away && (!old.away_until || old.away_until >
+	    hb.time)) {
+		hb.away = 1;
+		hb.away_until = old.away_until;
+	} else if (away > 0) {
+		hb.away = 1;
+		hb.away_until = until;
+	}
 	snprintf(hb.load1, sizeof hb.load1, "0");
 	snprintf(hb.load5, sizeof hb.load5, "0");
 	if ((f = fopen("/proc/loadavg", "re"))) {
@@ -450,8 +645,9 @@ node_heartbeat_write(int nodefd, int runfd, struct node_heartbeat *out)
 	hb.running = node_running_count(runfd);
 	node_battery_get(hb.battery, sizeof hb.battery);
 	node_thermal_get(hb.thermal, sizeof hb.thermal);
+	node_throttled_get(hb.throttled, sizeof hb.throttled);
 	buf_init(&b);
-	buf_addf(&b, "iar-heartbeat 1\nseq=%" PRIu64 "\ntime=%" PRId64
+	buf_addf(&b, REC_HEARTBEAT " 1\nseq=%" PRIu64 "\ntime=%" PRId64
 	    "\nload1=%s\nload5=%s\nmem_total=%" PRIu64 "\nmem_avail=%" PRIu64
 	    "\nrunning=%u\n", hb.seq, hb.time, hb.load1, hb.load5,
 	    hb.mem_total, hb.mem_avail, hb.running);
@@ -459,6 +655,10 @@ node_heartbeat_write(int nodefd, int runfd, struct node_heartbeat *out)
 		buf_addf(&b, "battery=%s\n", hb.battery);
 	if (hb.thermal[0])
 		buf_addf(&b, "thermal=%s\n", hb.thermal);
+	if (hb.throttled[0])
+		buf_addf(&b, "throttled=%s\n", hb.throttled);
+	if (hb.away)
+		buf_addf(&b, "away=%" PRId64 "\n", hb.away_until);
 	buf_addf(&b, "end\n");
 	if (b.err) {
 		buf_free(&b);
@@ -470,6 +670,18 @@ node_heartbeat_write(int nodefd, int runfd, struct node_heartbeat *out)
 	if (r == 0 && out)
 		*out = hb;
 	return r;
+}
+
+int
+node_heartbeat_write(int nodefd, int runfd, struct node_heartbeat *out)
+{
+	return node_heartbeat_put(nodefd, runfd, -1, 0, out);
+}
+
+int
+node_heartbeat_away(int nodefd, int runfd, int away, int64_t until)
+{
+	return node_heartbeat_put(nodefd, runfd, away, until, NULL);
 }
 
 int
@@ -607,7 +819,7 @@ node_toposum_write(int nodefd, const struct topo_summary *s)
 	if (fstatat(nodefd, NODE_TOPOLOGY, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
 	node_toposum_id(&st, id, sizeof id);
-	n = snprintf(text, sizeof text, "iar-toposum 1\nof=%s\ncores=%u\n"
+	n = snprintf(text, sizeof text, REC_TOPOSUM " 1\nof=%s\ncores=%u\n"
 	    "pus=%u\nnuma=%u\npackages=%u\nmemory=%" PRIu64 "\ngpus=%u\nend\n",
 	    id, s->cores, s->pus, s->numa, s->packages, s->memory, s->gpus);
 	if (n < 0 || (size_t)n >= sizeof text) {
@@ -633,7 +845,7 @@ node_toposum_read(int nodefd, const struct stat *xml, struct topo_summary *s)
 		return -1;
 	buf_init(&b);
 	if (file_read_all(fd, 4096, &b) == 0 && !b.err && b.len &&
-	    (n = rec_parse(b.s, b.len, "iar-toposum", kv, 16, why,
+	    (n = rec_parse(b.s, b.len, REC_TOPOSUM, kv, 16, why,
 	    sizeof why)) >= 0 && (of = rec_get(kv, n, "of"))) {
 		node_toposum_id(xml, id, sizeof id);
 		/* a file without gpus= (older) is not current */

@@ -1,7 +1,7 @@
 /* node.h: the files of one node, nodes/NAME/ (iar-node(5)).
  *
- * settings  key=value: kind, tags, weight, memory, gpus, max_jobs,
- *           oversubscribe, gpu_slots (durable)
+ * settings  key=value: kind, tags, weight, memory, gpus, on_battery,
+ *           max_temp, resume_temp, on_hot (durable)
  * state     "up", "drain" or "maintenance", then "reason=TEXT" (durable:
  *           tmp + fsync + rename, it must survive restarts)
  * heartbeat "iar-heartbeat 1", seq=, time=, load and memory ..., "end";
@@ -48,11 +48,16 @@ struct node_settings {
 	char partition[64];	/* kind slurm: the Slurm partition, "" its
 				 * default one */
 	unsigned max_jobs;	/* jobs at once; 0 = no limit */
-	unsigned oversubscribe;	/* jobs one core may hold; 0, 1 = one */
-	unsigned gpu_slots;	/* jobs one GPU may hold; 0, 1 = one */
+	int on_battery;		/* NB_RUN, NB_NONEW, NB_SUSPEND */
+	unsigned max_temp;	/* C: no new work above it; 0 = no limit */
+	unsigned resume_temp;	/* C: work again below it; 0 = max_temp */
+	int hot_suspend;	/* on_hot = suspend: freeze running jobs while
+				 * too hot (default no-new) */
+	unsigned oversubscribe;	/* jobs each core may hold; 0, 1 = one */
+	unsigned gpu_slots;	/* jobs each GPU may hold; 0, 1 = one */
 };
-
-#define NODE_SHARE_MAX	16	/* most jobs one core or GPU may hold */
+enum { NB_RUN, NB_NONEW, NB_SUSPEND, NB_N };
+extern const char *const node_battery_names[NB_N];
 
 struct node_heartbeat {
 	uint64_t seq;
@@ -62,6 +67,11 @@ struct node_heartbeat {
 	unsigned running;
 	char battery[64];	/* "" where the host has none */
 	char thermal[64];
+	int away;		/* said it is going to sleep (iar-heartbeat
+				 * --away): a stale beat means away, not down */
+	int64_t away_until;	/* when it means to be back; 0 = not said */
+	char throttled[16];	/* a Raspberry Pi's get_throttled, "0x50005";
+				 * "" where there is none */
 };
 
 struct node_alive {
@@ -87,6 +97,35 @@ int node_toposum_read(int nodefd, const struct stat *xml,
 /* Tags: [A-Za-z0-9._-] words separated by commas. */
 int node_tags_ok(const char *tags);
 
+/* Power and heat (settings on_battery, max_temp, resume_temp): NP_OK,
+ * NP_BATTERY (discharging and on_battery is not run: why "42%") or
+ * NP_HOT (above max_temp, or still above resume_temp when hot says it
+ * was hot before, or throttled now by a Pi's firmware: why "81 C > 75
+ * C"). */
+enum { NP_OK, NP_BATTERY, NP_HOT };
+int node_power_check(const struct node_settings *s,
+    const struct node_heartbeat *hb, int hot, char *why, size_t whysz);
+
+/* nodes/NAME/health, written by the head as jobs end there: decayed
+ * counts of outcomes (each new one first multiplies them by 0.8) and the
+ * score they give, 100 * (ok + 1) / (ok + 1 + failed / 2 + 2 * lost). */
+#define NODE_HEALTH	"health"
+enum { NH_OK, NH_FAIL, NH_LOST };
+struct node_health {
+	double ok, failed, lost;
+	int score;		/* 0-100; 100 without a file */
+};
+/* Missing or bad file: zero counts, score 100. */
+void node_health_read(int nodefd, struct node_health *h);
+/* Count one outcome (NH_*) and write the file (tmp + rename); h gets the
+ * new counts if not NULL. */
+int node_health_note(int nodefd, int outcome, struct node_health *h);
+/* The same for node NAME, and a node that is up and falls below min
+ * (0: never) is drained with the reason, also put in reason: 1 then,
+ * else 0. For the dispatcher, which logs what was done. */
+int node_health_record(const char *name, int outcome, unsigned min,
+    char *reason, size_t reasonsz);
+
 /* Missing file: up. -1 on a bad file. reason gets "" if none. */
 int node_state_read(int nodefd, int *state, char *reason, size_t reasonsz);
 int node_state_parse(const char *text, size_t len, int *state,
@@ -97,6 +136,12 @@ int node_state_write(int nodefd, int state, const char *reason);
  * is the count of spool/run/NAME/ jobs (runfd, -1 for none). Fills hb
  * if not NULL. */
 int node_heartbeat_write(int nodefd, int runfd, struct node_heartbeat *hb);
+/* Mark the node away (until: seconds since the epoch, 0 = not said)
+ * with away 1, or back with 0, and write a beat saying so. Later beats
+ * keep the mark until it is cleared or until passes. */
+int node_heartbeat_away(int nodefd, int runfd, int away, int64_t until);
+/* The root of sysfs: $IAR_SYSFS, else "/sys" (tests fake one). */
+const char *node_sysfs_root(void);
 /* 0 read, 1 absent, -1 bad (no header or end marker). */
 int node_heartbeat_read(int nodefd, struct node_heartbeat *hb);
 /* The same from the text of a heartbeat file: 0 read, -1 bad. */

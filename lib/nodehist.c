@@ -1,5 +1,4 @@
-/* nodehist.c: the heartbeat history ring, nodes/NAME/history; see
- * nodehist.h and iar-node(5). */
+/* nodehist.c: a node's heartbeat history ring; see nodehist.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -9,197 +8,169 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "file.h"
+#include "node.h"
 #include "nodehist.h"
 
-static const char node_history_head[] = "iar-history 1 slots=1440 rec=96";
-
-/* A fresh file: the header and blank records, written whole. */
+/* "85%,discharging" -> 85; -1 if none. */
 static int
-node_history_init(int fd)
+nodehist_batt(const char *s)
 {
-	char *text = malloc(NODE_HISTORY_SIZE);
-	size_t i;
-	int r;
+	char *end;
+	long v;
 
-	if (!text)
+	if (!s[0])
 		return -1;
-	memset(text, ' ', NODE_HISTORY_SIZE);
-	for (i = 1; i <= NODE_HISTORY_SLOTS + 1; i++)
-		text[i * NODE_HISTORY_REC - 1] = '\n';
-	memcpy(text, node_history_head, sizeof node_history_head - 1);
-	r = ftruncate(fd, 0) == 0 && pwrite(fd, text, NODE_HISTORY_SIZE, 0) ==
-	    NODE_HISTORY_SIZE ? 0 : -1;
-	free(text);
-	return r;
+	v = strtol(s, &end, 10);
+	return end != s && *end == '%' && v >= 0 && v <= 100 ? (int)v : -1;
 }
 
+/* A new file, or one of another size (not a ring of ours): every slot
+ * empty (spaces and a newline), the file exactly NODEHIST_SIZE. */
 static int
-node_history_ok(int fd, const struct stat *st)
+nodehist_blank(int fd)
 {
-	char head[sizeof node_history_head - 1];
+	static char img[NODEHIST_SIZE];
+	size_t i;
 
-	return S_ISREG(st->st_mode) && st->st_nlink == 1 && st->st_size ==
-	    NODE_HISTORY_SIZE && pread(fd, head, sizeof head, 0) ==
-	    (ssize_t)sizeof head && memcmp(head, node_history_head,
-	    sizeof head) == 0;
-}
-
-/* The heartbeat's battery ("85%,discharging") as a percent, or -1. */
-static int
-node_battery_percent(const char *s)
-{
-	char *e;
-	long v = strtol(s, &e, 10);
-
-	return e != s && *e == '%' && v >= 0 && v <= 100 ? (int)v : -1;
+	memset(img, ' ', sizeof img);
+	for (i = NODEHIST_REC - 1; i < sizeof img; i += NODEHIST_REC)
+		img[i] = '\n';
+	if (pwrite(fd, img, sizeof img, 0) != (ssize_t)sizeof img) {
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	return ftruncate(fd, NODEHIST_SIZE);
 }
 
 int
-node_history_add(int nodefd, const struct node_heartbeat *hb,
-    unsigned interval)
+nodehist_add(int nodefd, const struct node_heartbeat *hb, unsigned step)
 {
-	char rec[NODE_HISTORY_REC + 1], th[32];
-	unsigned every = interval && interval < 60 ? 60 / interval : 1;
+	char rec[NODEHIST_REC + 1], mem[8], temp[16], batt[8], *end;
 	struct stat st;
 	off_t at;
-	int fd, n, bat, e;
+	int fd, n, b;
+	double t;
 
-	if (hb->seq % every)
-		return 0;
-	if ((fd = openat(nodefd, NODE_HISTORY, O_RDWR | O_CREAT | O_NOFOLLOW |
-	    O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644)) < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
-		close(fd);
+	if (!step)
+		step = NODEHIST_STEP;
+	if (hb->time <= 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	/* Another file, or a sequence begun again (its old records would
-	 * count as newer): start afresh. */
-	if ((!node_history_ok(fd, &st) || hb->seq <= every) &&
-	    node_history_init(fd) < 0)
-		goto fail;
-	bat = node_battery_percent(hb->battery);
-	if (hb->thermal[0] && strspn(hb->thermal, "-0123456789.") ==
-	    strlen(hb->thermal) && strlen(hb->thermal) < 16)
-		snprintf(th, sizeof th, "%.15s", hb->thermal);
+	if (hb->mem_total && hb->mem_avail <= hb->mem_total)
+		snprintf(mem, sizeof mem, "%u", (unsigned)((hb->mem_total -
+		    hb->mem_avail) * 100 / hb->mem_total));
 	else
-		snprintf(th, sizeof th, "-");
-	n = snprintf(rec, sizeof rec, "%" PRIu64 " %" PRId64 " %.15s %"
-	    PRIu64 " %" PRIu64 " %s ", hb->seq, hb->time,
-	    hb->load1[0] && strspn(hb->load1, "0123456789.") ==
-	    strlen(hb->load1) ? hb->load1 : "-", hb->mem_total >> 10,
-	    hb->mem_avail >> 10, th);
-	if (n > 0 && (size_t)n < sizeof rec) {
-		if (bat >= 0)
-			n += snprintf(rec + n, sizeof rec - (size_t)n, "%d", bat);
-		else
-			n += snprintf(rec + n, sizeof rec - (size_t)n, "-");
-	}
-	if (n < 0 || n >= NODE_HISTORY_REC) {	/* never cut a record */
+		snprintf(mem, sizeof mem, "-");
+	t = strtod(hb->thermal, &end);
+	if (hb->thermal[0] && *end == 0 && t > -300 && t < 1000)
+		snprintf(temp, sizeof temp, "%.1f", t);
+	else
+		snprintf(temp, sizeof temp, "-");
+	if ((b = nodehist_batt(hb->battery)) >= 0)
+		snprintf(batt, sizeof batt, "%d", b);
+	else
+		snprintf(batt, sizeof batt, "-");
+	n = snprintf(rec, sizeof rec, "%" PRId64 " %.15s %s %s %s", hb->time,
+	    hb->load1[0] ? hb->load1 : "0", mem, temp, batt);
+	if (n < 0 || n >= NODEHIST_REC) {
 		errno = ENAMETOOLONG;
-		goto fail;
+		return -1;
 	}
-	memset(rec + n, ' ', (size_t)(NODE_HISTORY_REC - n));
-	rec[NODE_HISTORY_REC - 1] = '\n';
-	at = (off_t)(1 + hb->seq / every % NODE_HISTORY_SLOTS) *
-	    NODE_HISTORY_REC;
-	if (pwrite(fd, rec, NODE_HISTORY_REC, at) != NODE_HISTORY_REC)
-		goto fail;
-	close(fd);
-	return 0;
-fail:
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
+	memset(rec + n, ' ', (size_t)(NODEHIST_REC - 1 - n));
+	rec[NODEHIST_REC - 1] = '\n';
+	if ((fd = openat(nodefd, NODE_HISTORY, O_WRONLY | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC | O_NONBLOCK, 0644)) < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && (errno = EINVAL))
+	    || (st.st_size != NODEHIST_SIZE && nodehist_blank(fd) < 0)) {
+		close(fd);
+		return -1;
+	}
+	at = (off_t)((uint64_t)hb->time / step % NODEHIST_SLOTS) * NODEHIST_REC;
+	if (pwrite(fd, rec, NODEHIST_REC, at) != NODEHIST_REC) {
+		if (errno == 0)
+			errno = EIO;
+		close(fd);
+		return -1;
+	}
+	return close(fd);
 }
 
-/* A decimal ("12.5", "-3" if neg) within [-max, max]: 0, else -1. */
 static int
-node_sample_num(const char *s, int neg, double max, double *v)
+nodehist_cmp(const void *a, const void *b)
 {
-	const char *p = neg && *s == '-' ? s + 1 : s;
-	char *e;
+	const struct nodehist_sample *x = a, *y = b;
 
-	if (!*p || strspn(p, "0123456789.") != strlen(p) || strlen(p) > 15)
-		return -1;
-	*v = strtod(s, &e);
-	return *e || *v > max || *v < -max ? -1 : 0;
+	return x->time < y->time ? -1 : x->time > y->time;
 }
 
-int
-node_sample_parse(const char *text, size_t len, struct node_sample *s)
+/* One record (NODEHIST_REC bytes ending in a newline): 0 ok, -1 not. */
+static int
+nodehist_rec_parse(const char *p, struct nodehist_sample *s)
 {
-	char line[NODE_HISTORY_REC + 1], load[32], th[32], bat[16];
-	char tail;
+	char r[NODEHIST_REC], f[5][24], *end;
+	long long t;
+	int k;
 
-	if (len > NODE_HISTORY_REC || memchr(text, 0, len))
+	if (p[NODEHIST_REC - 1] != '\n' || memchr(p, 0, NODEHIST_REC))
 		return -1;
-	memcpy(line, text, len);
-	line[len] = 0;
-	memset(s, 0, sizeof *s);
-	if (sscanf(line, "%" SCNu64 " %" SCNd64 " %31s %" SCNu64 " %" SCNu64
-	    " %31s %15s %c", &s->seq, &s->time, load, &s->mem_total,
-	    &s->mem_avail, th, bat, &tail) != 7 || !s->seq)
+	memcpy(r, p, NODEHIST_REC - 1);
+	r[NODEHIST_REC - 1] = 0;
+	if (sscanf(r, "%23s %23s %23s %23s %23s", f[0], f[1], f[2], f[3],
+	    f[4]) != 5)
 		return -1;
-	/* plain decimals only: no exponents, no nan or inf */
-	if ((strcmp(load, "-") && node_sample_num(load, 0, 1e6,
-	    &s->load1) < 0) || (strcmp(th, "-") && node_sample_num(th, 1,
-	    1000, &s->thermal) < 0))
+	t = strtoll(f[0], &end, 10);
+	if (*end || t <= 0)
 		return -1;
-	s->has_thermal = strcmp(th, "-") != 0;
-	s->battery = -1;
-	if (strcmp(bat, "-")) {
-		double b;
+	s->time = t;
+	s->load = strtod(f[1], &end);
+	if (*end || s->load < 0 || s->load > 1e6)
+		return -1;
+	for (k = 2; k <= 4; k++) {
+		double v;
 
-		if (node_sample_num(bat, 0, 100, &b) < 0 || strchr(bat, '.'))
+		if (!strcmp(f[k], "-")) {
+			if (k == 2)
+				s->mem = -1;
+			else if (k == 3)
+				s->has_temp = 0;
+			else
+				s->batt = -1;
+			continue;
+		}
+		v = strtod(f[k], &end);
+		if (*end)
 			return -1;
-		s->battery = (int)b;
+		if (k == 2 && v >= 0 && v <= 100)
+			s->mem = (int)v;
+		else if (k == 3 && v > -300 && v < 1000) {
+			s->temp = v;
+			s->has_temp = 1;
+		} else if (k == 4 && v >= 0 && v <= 100)
+			s->batt = (int)v;
+		else
+			return -1;
 	}
 	return 0;
 }
 
-static int
-node_sample_cmp(const void *a, const void *b)
+size_t
+nodehist_parse(const char *text, size_t len, struct nodehist_sample *out,
+    size_t max)
 {
-	const struct node_sample *x = a, *y = b;
+	size_t i, n = 0, k = 0;
 
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-long
-node_history_read(int nodefd, struct node_sample *out)
-{
-	struct stat st;
-	char *text;
-	long n = 0, i, k;
-	int fd;
-
-	if ((fd = file_open_checked(nodefd, NODE_HISTORY, &st)) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!node_history_ok(fd, &st) || !(text = malloc(NODE_HISTORY_SIZE))) {
-		close(fd);
-		return -1;
-	}
-	if (pread(fd, text, NODE_HISTORY_SIZE, 0) != NODE_HISTORY_SIZE) {
-		free(text);
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	for (i = 1; i <= NODE_HISTORY_SLOTS; i++)
-		if (node_sample_parse(text + i * NODE_HISTORY_REC,
-		    NODE_HISTORY_REC - 1, &out[n]) == 0)
+	for (i = 0; i + NODEHIST_REC <= len && n < max; i += NODEHIST_REC)
+		if (nodehist_rec_parse(text + i, &out[n]) == 0)
 			n++;
-	free(text);
 	if (n > 1)
-		qsort(out, (size_t)n, sizeof *out, node_sample_cmp);
-	/* The last day by the newest sample's own clock, in seq order. */
-	for (i = k = 0; i < n; i++)
-		if (out[i].time <= out[n - 1].time && out[i].time >
-		    out[n - 1].time - NODE_HISTORY_SPAN)
-			out[k++] = out[i];
-	return k;
+		qsort(out, n, sizeof *out, nodehist_cmp);
+	/* Slots left from long ago (the node was off): not this day's. */
+	while (k < n && out[k].time < out[n - 1].time - 86400)
+		k++;
+	if (k)
+		memmove(out, out + k, (n - k) * sizeof *out);
+	return n - k;
 }

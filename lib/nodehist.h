@@ -1,51 +1,49 @@
-/* nodehist.h: a node's heartbeat history, nodes/NAME/history
- * (iar-node(5)): a ring of fixed-size text records, so it never grows.
+/* nodehist.h: nodes/NAME/history, a node's recent heartbeats as a ring.
  *
- * The file is NODE_HISTORY_SIZE bytes: a header line, then
- * NODE_HISTORY_SLOTS records of NODE_HISTORY_REC bytes each (blank, or
- * "SEQ TIME LOAD1 MEM_TOTAL_KIB MEM_AVAIL_KIB THERMAL BATTERY", "-" for
- * what the host lacks, padded with spaces, ending in a newline). The
- * writer keeps one heartbeat a minute (every one when the interval is a
- * minute or more) in slot (seq / every) % NODE_HISTORY_SLOTS: a day at
- * any heartbeat_interval up to 60 s. One pwrite per record; a reader
- * that races it may see one record half old, half new, which parses or
- * is skipped, never more. Nothing here prints. */
+ * The file is NODEHIST_SLOTS fixed records of NODEHIST_REC bytes, plain
+ * text (iar-node(5)): "TIME LOAD1 MEM% TEMP BATT%", space padded, a
+ * newline last; "-" where the host has no such sensor. A sample of time
+ * t goes to slot (t / step) % NODEHIST_SLOTS, so the file never grows
+ * past NODEHIST_SLOTS * NODEHIST_REC bytes (it is made that size, every
+ * slot blank; a file of any other size is not a ring and is made anew)
+ * and, at the default step of 300 seconds,
+ * holds the last day. Beats within one step overwrite the same slot:
+ * the latest wins. Each record is one pwrite; a reader that meets a torn
+ * or empty record skips it (no end marker is needed: every record is
+ * checked on its own). Promises: never unbounded, never follows a
+ * symbolic link, a failure to write is returned and nothing else is
+ * disturbed. */
 #ifndef IAR_NODEHIST_H
 #define IAR_NODEHIST_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "node.h"
+struct node_heartbeat;
 
-#define NODE_HISTORY		"history"
-#define NODE_HISTORY_SLOTS	1440	/* a day of minutes */
-#define NODE_HISTORY_REC	96	/* bytes of one record, newline too */
-#define NODE_HISTORY_SIZE	((NODE_HISTORY_SLOTS + 1) * NODE_HISTORY_REC)
-#define NODE_HISTORY_SPAN	86400	/* seconds a reader shows */
+#define NODE_HISTORY	"history"
+#define NODEHIST_SLOTS	288
+#define NODEHIST_REC	64
+#define NODEHIST_SIZE	(NODEHIST_SLOTS * NODEHIST_REC)
+#define NODEHIST_STEP	300	/* seconds between samples by default */
 
-struct node_sample {
-	uint64_t seq;
-	int64_t time;		/* the node's clock */
-	double load1;
-	uint64_t mem_total, mem_avail;	/* KiB */
-	double thermal;		/* Celsius; only if has_thermal */
-	int has_thermal;
-	int battery;		/* percent; -1 = none */
+struct nodehist_sample {
+	int64_t time;		/* the node's clock, seconds */
+	double load;		/* load1 */
+	int mem;		/* percent of memory in use; -1 unknown */
+	double temp;		/* hottest zone, degrees C; valid if has_temp */
+	int has_temp;
+	int batt;		/* battery percent; -1 none */
 };
 
-/* Add hb (just written, beating every interval seconds) to nodefd's
- * history: made, or made again when it is not a history file of this
- * size or when the sequence starts again. 0 ok (also when this beat is
- * not kept), -1 with errno. */
-int node_history_add(int nodefd, const struct node_heartbeat *hb,
-    unsigned interval);
-/* The samples of the last NODE_HISTORY_SPAN seconds before the newest
- * (by seq), oldest first, into out (at most NODE_HISTORY_SLOTS). The
- * count; 0 if there is no history; -1 on a bad file. */
-long node_history_read(int nodefd, struct node_sample *out);
-/* One record's text (len bytes, no newline needed): 0 read, -1 not a
- * record (blank, torn or bad). */
-int node_sample_parse(const char *text, size_t len, struct node_sample *s);
+/* Put hb's sample into nodefd's history (step seconds a slot; 0 means
+ * NODEHIST_STEP). 0, or -1 with errno. */
+int nodehist_add(int nodefd, const struct node_heartbeat *hb,
+    unsigned step);
+/* The valid records of the text of a history file (len bytes), oldest
+ * first, at most max, none older than a day before the newest. Returns
+ * the count. */
+size_t nodehist_parse(const char *text, size_t len,
+    struct nodehist_sample *out, size_t max);
 
 #endif

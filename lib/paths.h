@@ -76,7 +76,24 @@
 #define JOBDIR_CANCEL	"cancel"	/* cancel asked: who, for its shepherd */
 #define JOBDIR_SUSPEND	"suspend"	/* suspend asked (iar-suspend) */
 #define JOBDIR_SUSPENDED "suspended"	/* frozen by its shepherd since */
+#define JOBDIR_POWER	"power-suspend"	/* the head froze it: its node is
+					 * on battery or too hot */
 #define JOBDIR_NOT_BEFORE "not-before"	/* a retry waits until (us) */
+#define JOBDIR_STARTED	"started"	/* "US PGID": the shepherd started it */
+#define JOBDIR_ENDED	"ended"		/* its processes are gone */
+#define JOBDIR_REQUEUES	"requeues"	/* attempts so far (retries) */
+#define JOBDIR_ARRAY	"array"		/* an array's task states (head) */
+#define JOBDIR_SCRIPT	"script"	/* the script, for the shepherd */
+
+/* Record magics: the first line of each record file is "MAGIC 1",
+ * the last "end" (job.h rec_parse; iar-spool(5)). */
+#define REC_ALLOC	"iar-alloc"	/* jobs/ID/alloc (alloc.h) */
+#define REC_HIST	"iar-hist"	/* jobs/ID/result, history (view.h) */
+#define REC_ARRAY	"iar-array"	/* jobs/ID/array */
+#define REC_CTL		"iar-ctl"	/* ctl/ requests */
+#define REC_WHY		"iar-why"	/* spool/why (version 2) */
+#define REC_HEARTBEAT	"iar-heartbeat"	/* nodes/NAME/heartbeat (node.h) */
+#define REC_TOPOSUM	"iar-toposum"	/* nodes/NAME/topology.sum */
 
 /* The directories in use; never NULL, no trailing slash. */
 const char *paths_etc(void);

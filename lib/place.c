@@ -14,7 +14,9 @@ const char *const place_reason_names[PR_N] = {
 	"too few cores of that kind",
 	"down",
 	"no executor running", "in maintenance", "drained",
-	"at its job limit (max_jobs)", "cores busy",
+	"at its job limit (max_jobs)",
+	"away (asleep)", "on battery", "too hot",
+	"cores busy",
 	"no NUMA node free enough",
 	"memory in use", "GPUs in use", "reserved for a job ahead of it"
 };
@@ -62,12 +64,42 @@ place_tags_have(const char *have, const char *want)
 	return 1;
 }
 
+/* How many busy lists (layers) n has: one without oversubscription. */
+static unsigned
+place_nlayers(const struct place_node *n)
+{
+	if (n->oversub <= 1 || !n->layers)
+		return 1;
+	return n->oversub < PLACE_OVERSUB_MAX ? n->oversub : PLACE_OVERSUB_MAX;
+}
+
+static char *
+place_layer(const struct place_node *n, unsigned k)
+{
+	return k == 0 ? (char *)n->busy : n->layers + (size_t)(k - 1) *
+	    TOPO_LIST_MAX;
+}
+
+/* Bit i: GPU i takes no more jobs now. */
+static uint64_t
+place_gpus_full(const struct place_node *n)
+{
+	uint64_t m = 0;
+	unsigned i;
+
+	if (n->gpu_slots <= 1)
+		return n->gpus_used;
+	for (i = 0; i < n->gpus && i < TOPO_GPU_MAX; i++)
+		if (n->gpu_held[i] >= n->gpu_slots)
+			m |= 1ULL << i;
+	return m;
+}
+
 static unsigned
 place_gpus_free(const struct place_node *n)
 {
+	uint64_t full = place_gpus_full(n);
 	unsigned i, f = 0;
-
-	uint64_t full = place_share_gpus_full(n, place_share_levels(n));
 
 	for (i = 0; i < n->gpus && i < 64; i++)
 		if (!(full >> i & 1))
@@ -76,15 +108,16 @@ place_gpus_free(const struct place_node *n)
 }
 
 /* Ask the topology for r's cores and GPUs on n: now (what runs there
- * counts) or ever (an idle node). 0 fits, 1 not, -1 bad or too long. */
+ * counts: the first layer where they fit, into *layer) or ever (an idle
+ * node). 0 fits, 1 not, -1 bad or too long. */
 static int
 place_topo_try(const struct place_node *n, const struct place_req *r,
     int now, char *cpus, size_t cpussz, char *mems, size_t memssz,
-    uint64_t *gpus)
+    uint64_t *gpus, unsigned *layer)
 {
-	unsigned k, levels = place_share_levels(n);
 	struct topo_want w;
-	int got, worst;
+	unsigned k, nl = now ? place_nlayers(n) : 1;
+	int got = 1;
 
 	memset(&w, 0, sizeof w);
 	w.cores = r->cores ? r->cores : 1;
@@ -93,21 +126,19 @@ place_topo_try(const struct place_node *n, const struct place_req *r,
 	w.gpus = r->gpus;
 	w.ngpus = n->gpus;
 	w.kind = r->cpukind;
+	w.gpus_busy = now ? place_gpus_full(n) : 0;
 	w.mem_total = n->mem;
 	w.numa_used = now ? n->numa_used : NULL;
-	if (!now)
-		return topo_place(n->topo, "", &w, cpus, cpussz, mems, memssz,
-		    gpus);
-	/* The least shared cores and GPUs first (share.c). */
-	for (k = 0, worst = 1; k < levels; k++) {
-		w.gpus_busy = place_share_gpus_full(n, k);
-		if ((got = topo_place(n->topo, place_share_busy(n, k), &w,
-		    cpus, cpussz, mems, memssz, gpus)) == 0)
-			return 0;
-		if (got < 0)
-			worst = -1;
+	for (k = 0; k < nl; k++) {
+		got = topo_place(n->topo, now ? place_layer(n, k) : "", &w,
+		    cpus, cpussz, mems, memssz, gpus);
+		if (got <= 0) {
+			if (layer)
+				*layer = k;
+			break;
+		}
 	}
-	return worst;
+	return got;
 }
 
 /* Do r's cores (with its GPUs near, its memory in the node's own) fit in
@@ -122,7 +153,7 @@ place_numa_fits(const struct place_node *n, const struct place_req *r,
 	if (!n->topo)
 		return 1;
 	return place_topo_try(n, r, now, cpus, sizeof cpus, mems,
-	    sizeof mems, &g) == 0;
+	    sizeof mems, &g, NULL) == 0;
 }
 
 int
@@ -157,13 +188,16 @@ place_fit(const struct place_node *n, const struct place_req *r)
 	if (k != PR_OK)
 		return k;
 	if (n->down)
-		return n->down == 2 ? PR_NOEXEC : PR_DOWN;
+		return n->down == 2 ? PR_NOEXEC : n->down == 3 ? PR_AWAY :
+		    PR_DOWN;
 	if (n->admin == NA_MAINT)
 		return PR_MAINT;
 	if (n->admin != NA_UP)
 		return PR_DRAIN;
 	if (n->max_jobs && n->njobs >= n->max_jobs)
 		return PR_JOBS;
+	if (n->power)
+		return n->power;
 	if (r->cores > n->cores_free)
 		return PR_CORES;
 	if ((r->numa || r->cpukind) && !place_numa_fits(n, r, 1))
@@ -172,8 +206,8 @@ place_fit(const struct place_node *n, const struct place_req *r)
 		return PR_MEM;
 	if (r->gpus > place_gpus_free(n))
 		return PR_GPUS;
-	/* Shared: the slots add up, but do r's cores fit on some level? */
-	if (place_share_levels(n) > 1 && !place_numa_fits(n, r, 1))
+	/* Shared cores: the free ones must be free in one layer. */
+	if (place_nlayers(n) > 1 && n->topo && !place_numa_fits(n, r, 1))
 		return PR_CORES;
 	/* Backfill: a reserved node takes only jobs that end in time. */
 	if (n->until && (r->end_us == 0 || r->end_us > n->until))
@@ -191,9 +225,6 @@ place_better(int policy, const struct place_node *a,
 	/* A job without GPUs leaves GPU nodes to those that need them. */
 	if (!r->gpus && (a->gpus == 0) != (b->gpus == 0))
 		return a->gpus == 0;
-	/* Share a core or GPU only where no node has them free. */
-	if (place_share_must(a, r) != place_share_must(b, r))
-		return !place_share_must(a, r);
 	switch (policy) {
 	case PL_SPREAD:
 		wa = (double)(a->cores_free - r->cores) / (a->cores ? a->cores :
@@ -208,6 +239,14 @@ place_better(int policy, const struct place_node *a,
 		wb = (b->njobs + 1.0) / (b->weight ? b->weight : 1);
 		if (wa != wb)
 			return wa < wb;
+		return a->cores_free > b->cores_free;
+	case PL_HEALTHY:
+		if (a->health != b->health)
+			return a->health > b->health;
+		return a->njobs < b->njobs;
+	case PL_LEAST:
+		if (a->njobs != b->njobs)
+			return a->njobs < b->njobs;
 		return a->cores_free > b->cores_free;
 	case PL_FASTEST:
 		wa = a->runtime > 0 ? a->runtime : known;
@@ -283,24 +322,21 @@ place_take(struct place_node *node, const struct place_req *r, char *cpus,
 		return -1;
 	if (node->topo) {
 		char u[sizeof node->busy];
+		unsigned layer = 0;
 
 		if ((k = place_topo_try(node, r, 1, cpus, cpussz, mems, memssz,
-		    &mask)) != 0)
+		    &mask, &layer)) != 0)
 			return k < 0 ? -2 : -1;
-		if (place_share_levels(node) > 1) {
-			if (place_share_add(node, cpus, mask) < 0)
-				return -2;
-		} else if (topo_cpus_union(node->busy, cpus, u, sizeof u) < 0)
+		if (topo_cpus_union(place_layer(node, layer), cpus, u, sizeof u)
+		    < 0)
 			return -2;
-		else
-			memcpy(node->busy, u, sizeof u);
+		memcpy(place_layer(node, layer), u, sizeof u);
 		if ((k = topo_numa_of(node->topo, cpus)) >= 0 && k <
 		    TOPO_NUMA_MAX)
 			node->numa_used[k] += r->mem;
 	} else
 		for (i = 0; i < node->gpus && i < 64 && got < r->gpus; i++)
-			if (!(place_share_gpus_full(node, place_share_levels(
-			    node)) >> i & 1)) {
+			if (!(place_gpus_full(node) >> i & 1)) {
 				mask |= 1ULL << i;
 				got++;
 			}
@@ -316,17 +352,56 @@ place_take(struct place_node *node, const struct place_req *r, char *cpus,
 		off += (size_t)n;
 		got++;
 	}
-	if (place_share_levels(node) > 1) {
-		node->cores_free = place_share_cores_free(node);
-		if (!node->topo)
-			place_share_add(node, "", mask);
-	} else {
-		node->gpus_used |= mask;
-		node->cores_free -= r->cores;
-	}
+	node->gpus_used |= mask;
+	for (i = 0; node->gpu_slots > 1 && i < TOPO_GPU_MAX; i++)
+		if (mask >> i & 1 && node->gpu_held[i] < 255)
+			node->gpu_held[i]++;
+	node->cores_free -= r->cores;
 	node->mem_used += r->mem;
 	node->njobs++;
 	return 0;
+}
+
+int
+place_hold_add(struct place_node *node, const char *cpus, uint64_t gpus)
+{
+	char u[sizeof node->busy];
+	unsigned k, nl = place_nlayers(node), i;
+	int m = 1;
+
+	if (cpus[0]) {
+		/* (one layer: no need to look) */
+		for (k = 0; k < nl && nl > 1; k++)
+			if ((m = topo_cpus_meet(place_layer(node, k), cpus)) != 1)
+				break;
+		if (m < 0)
+			return -1;
+		if (k == nl)
+			k = nl - 1;	/* more than it may hold: the last */
+		if (topo_cpus_union(place_layer(node, k), cpus, u, sizeof u) < 0)
+			return -1;
+		memcpy(place_layer(node, k), u, sizeof u);
+	}
+	node->gpus_used |= gpus;
+	for (i = 0; i < TOPO_GPU_MAX; i++)
+		if (gpus >> i & 1 && node->gpu_held[i] < 255)
+			node->gpu_held[i]++;
+	return 0;
+}
+
+unsigned
+place_cores_free(const struct place_node *node, unsigned used)
+{
+	unsigned nl = place_nlayers(node), k, f = 0;
+	unsigned all = node->cores * nl;
+
+	if (!node->topo)
+		return all > used ? all - used : 0;
+	for (k = 0; k < nl; k++)
+		f += topo_cores_free(node->topo, place_layer(node, k));
+	if (all < used + f)
+		f = all > used ? all - used : 0;
+	return f;
 }
 
 static int
@@ -391,8 +466,8 @@ place_change(const struct place_node *nd, const struct place_req *r,
 	int n;
 
 	*out = 0;
-	if (nd->down || nd->admin != NA_UP || (nd->max_jobs && nd->njobs >=
-	    nd->max_jobs) || (r->nodelist && *r->nodelist &&
+	if (nd->down || nd->power || nd->admin != NA_UP || (nd->max_jobs &&
+	    nd->njobs >= nd->max_jobs) || (r->nodelist && *r->nodelist &&
 	    !place_list_has(r->nodelist, nd->name)) || (r->exclude &&
 	    place_list_has(r->exclude, nd->name)))
 		return -1;
@@ -451,6 +526,64 @@ place_change(const struct place_node *nd, const struct place_req *r,
 	return cost;
 }
 
+/* The node of nodes named name (the very pointer place_why keeps). */
+static const struct place_node *
+place_node_named(const struct place_node *nodes, size_t n,
+    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (nodes[i].name == name)
+			return &nodes[i];
+	return NULL;
+}
+
+/* What node d has in all, where that is the obstacle k: " (4 cores)". */
+static void
+place_why_cap(const struct place_node *d, int k, const struct place_req *r,
+    char *cap, size_t capsz)
+{
+	*cap = 0;
+	if (!d)
+		return;
+	if (k == PR_CORES_ALL)
+		snprintf(cap, capsz, " (%u cores)", d->cores);
+	else if (k == PR_MEM_ALL && d->mem == 0)
+		snprintf(cap, capsz, " (0M: hwloc saw no memory, give the "
+		    "node --memory)");
+	else if (k == PR_MEM_ALL && capsz > 3) {
+		place_mem_fmt(d->mem, cap + 2, capsz - 3);
+		memcpy(cap, " (", 2);
+		strcat(cap, ")");
+	} else if ((k == PR_NUMA_ALL || k == PR_NUMA) && r->gpus && d->gpus)
+		snprintf(cap, capsz, " (%u GPUs near %u cores)", r->gpus,
+		    r->cores);
+	else if (k == PR_GPUS_ALL)
+		snprintf(cap, capsz, " (%u GPUs)", d->gpus);
+}
+
+/* The last clause: where it fits now, or what change would make it. */
+static void
+place_why_tail(const unsigned *count, const char *best,
+    const struct place_req *r, char *out, size_t outsz, size_t off)
+{
+	int w = 0;
+
+	if (count[PR_OK])
+		w = snprintf(out + off, outsz - off, "%sfits on %u node%s now",
+		    off ? "; " : "", count[PR_OK], count[PR_OK] == 1 ? "" :
+		    "s");
+	else if (best[0])
+		w = snprintf(out + off, outsz - off, "; would start now on %s",
+		    best);
+	else if (count[PR_RESERVED] && r->end_us == 0)
+		/* Backfill takes only jobs known to end in time. */
+		w = snprintf(out + off, outsz - off, "; with a walltime (-t) "
+		    "short enough it could start before that job");
+	(void)w;	/* cut short at outsz: snprintf ended it there */
+}
+
 void
 place_why(const struct place_node *nodes, size_t n,
     const struct place_req *r, char *out, size_t outsz)
@@ -493,11 +626,9 @@ place_why(const struct place_node *nodes, size_t n,
 			continue;
 		if ((k == PR_DRAIN || k == PR_MAINT) && count[k] == 1) {
 			/* "node a is drained: disk swap" */
-			const struct place_node *d = NULL;
+			const struct place_node *d = place_node_named(nodes,
+			    n, first[k][0]);
 
-			for (j = 0; j < n && !d; j++)
-				if (nodes[j].name == first[k][0])
-					d = &nodes[j];
 			w = snprintf(out + off, outsz - off, "%snode %s is %s%s"
 			    "%.200s", off ? "; " : "", first[k][0],
 			    k == PR_DRAIN ? "drained" : "in maintenance",
@@ -508,37 +639,40 @@ place_why(const struct place_node *nodes, size_t n,
 			off += (size_t)w;
 			continue;
 		}
+		if (k == PR_BATTERY || k == PR_HOT) {
+			/* "n3 is on battery (42%)", "n3 is too hot (81 C >
+			 * 75 C)" */
+			for (j = 0; j < count[k] && j < 3; j++) {
+				const struct place_node *d =
+				    place_node_named(nodes, n, first[k][j]);
+
+				w = snprintf(out + off, outsz - off, "%s%s is "
+				    "%s (%s)", off ? (j ? ", " : "; ") : "",
+				    first[k][j], place_reason_names[k],
+				    d ? d->power_why : "?");
+				if (w < 0 || (size_t)w >= outsz - off)
+					break;
+				off += (size_t)w;
+			}
+			if (j < count[k] && j == 3) {
+				w = snprintf(out + off, outsz - off, " and %u "
+				    "more", count[k] - 3);
+				if (w > 0 && (size_t)w < outsz - off)
+					off += (size_t)w;
+			}
+			continue;
+		}
 		w = snprintf(out + off, outsz - off, "%s%s: ", off ? "; " : "",
 		    place_reason_names[k]);
 		if (w < 0 || (size_t)w >= outsz - off)
 			break;
 		off += (size_t)w;
 		for (j = 0; j < count[k] && j < 3; j++) {
-			const struct place_node *d = NULL;
-			char cap[96] = "";
-			size_t x;
+			char cap[96];
 
 			/* what there is in all, where that is the obstacle */
-			for (x = 0; x < n && !d; x++)
-				if (nodes[x].name == first[k][j])
-					d = &nodes[x];
-			if (d && k == PR_CORES_ALL)
-				snprintf(cap, sizeof cap, " (%u cores)",
-				    d->cores);
-			else if (d && k == PR_MEM_ALL && d->mem == 0)
-				snprintf(cap, sizeof cap, " (0M: hwloc saw no "
-				    "memory, give the node --memory)");
-			else if (d && k == PR_MEM_ALL) {
-				place_mem_fmt(d->mem, cap + 2, sizeof cap - 3);
-				memcpy(cap, " (", 2);
-				strcat(cap, ")");
-			} else if (d && (k == PR_NUMA_ALL || k == PR_NUMA) &&
-			    r->gpus && d->gpus)
-				snprintf(cap, sizeof cap, " (%u GPUs near %u "
-				    "cores)", r->gpus, r->cores);
-			else if (d && k == PR_GPUS_ALL)
-				snprintf(cap, sizeof cap, " (%u GPUs)",
-				    d->gpus);
+			place_why_cap(place_node_named(nodes, n, first[k][j]), k,
+			    r, cap, sizeof cap);
 			w = snprintf(out + off, outsz - off, "%s%s%s", j ? ", " :
 			    "", first[k][j], cap);
 			if (w < 0 || (size_t)w >= outsz - off)
@@ -552,22 +686,5 @@ place_why(const struct place_node *nodes, size_t n,
 				off += (size_t)w;
 		}
 	}
-	if (count[PR_OK]) {
-		w = snprintf(out + off, outsz - off, "%sfits on %u node%s now",
-		    off ? "; " : "", count[PR_OK], count[PR_OK] == 1 ? "" :
-		    "s");
-		if (w > 0 && (size_t)w < outsz - off)
-			off += (size_t)w;
-	} else if (best[0]) {
-		w = snprintf(out + off, outsz - off, "; would start now on %s",
-		    best);
-		if (w > 0 && (size_t)w < outsz - off)
-			off += (size_t)w;
-	} else if (count[PR_RESERVED] && r->end_us == 0) {
-		/* Backfill takes only jobs known to end in time. */
-		w = snprintf(out + off, outsz - off, "; with a walltime (-t) "
-		    "short enough it could start before that job");
-		if (w > 0 && (size_t)w < outsz - off)
-			off += (size_t)w;
-	}
+	place_why_tail(count, best, r, out, outsz, off);
 }

@@ -4,9 +4,7 @@
  * dispatcher from nodes/ and spool/run/, tests from literals): nothing
  * here reads the spool or prints. Promises: a node is chosen only if the
  * job fits there now (state, tags, node list, cores, memory, GPUs, one
- * NUMA node when asked; cores and GPUs are shared by jobs only where the
- * node says so, oversubscribe and gpu_slots, and then the least shared
- * first); the policies are deterministic (ties go to the
+ * NUMA node when asked); the policies are deterministic (ties go to the
  * node first in the array, which the dispatcher sorts by name); the
  * reason text names, for each kind of obstacle, the nodes it holds back
  * and the smallest change to the request that would start the job now. */
@@ -30,7 +28,11 @@ struct place_node {
 	struct topo *topo;	/* not owned; NULL = count cores only */
 	int admin;		/* NA_UP, NA_DRAIN, NA_MAINT (node.h) */
 	int down;		/* 1: heartbeat absent or stale; 2: beating,
-				 * but no executor holds its lock */
+				 * but no executor holds its lock; 3: stale
+				 * after it said it goes to sleep (away) */
+	int power;		/* 0, or PR_BATTERY or PR_HOT: no new work */
+	int health;		/* 0-100 (node_health_*); placement healthy */
+	char power_why[48];	/* "42%", "81 C > 75 C" */
 	char tags[192];
 	unsigned weight;	/* 0 is taken as 1 */
 	unsigned cores;		/* usable in all */
@@ -54,17 +56,21 @@ struct place_node {
 	const char *reason;	/* the admin state's reason, "" or NULL */
 	int64_t until;		/* reserved for a waiting job from this time
 				 * (microseconds); 0 = not reserved */
-	/* Sharing, opt-in (the node's oversubscribe and gpu_slots): */
-	unsigned oversub;	/* jobs one core may hold; 0, 1 = one */
-	unsigned gpu_slots;	/* jobs one GPU may hold; 0, 1 = one */
-	char (*over)[TOPO_LIST_MAX];	/* with oversub > 1: over[k] holds
-				 * the PUs held by k + 2 jobs or more
-				 * (place_share_add fills it; freed by
-				 * place_share_free); busy stays the PUs
-				 * held by any */
-	unsigned char gpu_jobs[TOPO_GPU_MAX];	/* jobs on GPU i */
-	unsigned cores_idle;	/* cores no job holds (share.c sets it) */
+	/* Oversubscription (settings oversubscribe, gpu_slots): 0 or 1 =
+	 * a core, a GPU, holds one job (cores_free, busy as above). */
+	unsigned oversub;	/* jobs each core may hold, at most
+				 * PLACE_OVERSUB_MAX */
+	char *layers;		/* oversub > 1: the caller's oversub - 1
+				 * more busy lists of TOPO_LIST_MAX bytes
+				 * each; layer 0 is busy, layer k>0 is at
+				 * layers + (k - 1) * TOPO_LIST_MAX */
+	unsigned gpu_slots;	/* jobs each GPU may hold */
+	unsigned char gpu_held[TOPO_GPU_MAX];	/* gpu_slots > 1: how many
+				 * jobs hold GPU i (gpus_used: any) */
 };
+
+#define PLACE_OVERSUB_MAX 16
+#define PLACE_GPU_SLOTS_MAX 64
 
 struct place_req {
 	unsigned cores;
@@ -87,6 +93,7 @@ enum place_reason {
 	PR_NODELIST, PR_EXCLUDE, PR_TAG, PR_CORES_ALL, PR_MEM_ALL,
 	PR_GPUS_ALL, PR_NUMA_ALL, PR_KIND_ALL,
 	PR_DOWN, PR_NOEXEC, PR_MAINT, PR_DRAIN, PR_JOBS,
+	PR_AWAY, PR_BATTERY, PR_HOT,
 	PR_CORES, PR_NUMA, PR_MEM, PR_GPUS, PR_RESERVED,
 	PR_N
 };
@@ -114,31 +121,21 @@ int place_take(struct place_node *node, const struct place_req *r,
     char *cpus, size_t cpussz, char *mems, size_t memssz, char *gpus,
     size_t gpussz);
 
+/* A running job's hold on node, for building the picture: its PUs go
+ * into the first layer they do not meet (the last if all are met), its
+ * GPU mask into gpus_used and gpu_held. 0, or -1 if the lists are bad
+ * or too long (nothing added). */
+int place_hold_add(struct place_node *node, const char *cpus,
+    uint64_t gpus);
+/* Whole cores free now, counting each layer (with a topology), else
+ * cores * oversub less used. */
+unsigned place_cores_free(const struct place_node *node, unsigned used);
+
 /* When could r start on node, counting only the running jobs' known
  * ends (no new arrivals)? 0 = now, -1 = not by waiting (unknown ends or
  * not enough in all), else the time in microseconds. */
 int64_t place_start_time(const struct place_node *node,
     const struct place_req *r, int64_t now_us);
-
-/* Sharing. Reset n's picture of what runs (busy, over, GPUs held) before
- * adding its jobs; -1 if the lists cannot be had (out of memory: the node
- * is then taken as not shared). */
-int place_share_reset(struct place_node *n);
-/* One running job's cpus (a PU list) and GPUs (bit i: GPU i) held on n:
- * busy, over and the GPU counts. -1 if a list would be cut short. */
-int place_share_add(struct place_node *n, const char *cpus, uint64_t gpus);
-/* Free core slots: cores_free for a shared node (each core counts as
- * many times as it could still take a one-core job); sets cores_idle. */
-unsigned place_share_cores_free(struct place_node *n);
-/* Would r have to share a core or GPU on n? (0 on nodes that do not
- * share: there it fits on its own or not at all.) */
-int place_share_must(const struct place_node *n, const struct place_req *r);
-/* How many levels there are to try (1 for a node that does not share),
- * and each level's PUs and GPUs that a new job must avoid (share.c). */
-unsigned place_share_levels(const struct place_node *n);
-const char *place_share_busy(const struct place_node *n, unsigned level);
-uint64_t place_share_gpus_full(const struct place_node *n, unsigned level);
-void place_share_free(struct place_node *n);
 
 /* One line for people and scripts: each obstacle with the nodes it holds
  * back ("cores: 3 nodes (a, b, c); drained: d"), then the smallest change

@@ -16,6 +16,7 @@
 
 #include "file.h"
 #include "job.h"
+#include "msg.h"
 #include "paths.h"
 #include "seq.h"
 #include "spool.h"
@@ -265,6 +266,125 @@ spool_id_next(struct spool *sp, uint64_t *id)
 	return spool_seq_update(sp, id, 0);
 }
 
+/* Rename, never over an existing file: RENAME_NOREPLACE, or where the
+ * filesystem lacks it (some NFS) link then unlink, which refuses the
+ * same way. */
+static int
+spool_rename_new(int fromfd, const char *from, int tofd, const char *to)
+{
+	if (renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -1;
+	if (linkat(fromfd, from, tofd, to, 0) < 0)
+		return -1;
+	unlinkat(fromfd, from, 0);
+	return 0;
+}
+
+/* A move the table (job_move_allowed) does not have: an error, said. */
+static int
+spool_move_refuse(const char *name, int from, int to)
+{
+	msg_warn("cannot move job '%s' from %s/ to %s/: not a move of the "
+	    "state table (iar-spool(5))", name, from >= 0 && from < SD_N ?
+	    spool_dir_names[from] : "?", to >= 0 && to < SD_N ?
+	    spool_dir_names[to] : "?");
+	errno = EPERM;
+	return -1;
+}
+
+/* The directory fd of dir (run/NODE for SD_RUN, made if create), to be
+ * closed by the caller. */
+static int
+spool_move_dir(struct spool *sp, int dir, const char *node, int create)
+{
+	if (dir == SD_RUN)
+		return spool_run_open(sp, node ? node : "", create);
+	return dup(sp->fd[dir]);
+}
+
+/* Move fromdir/name to todir/toname by the rules: in the table, never
+ * over a file, the destination directory fsynced. */
+static int
+spool_move(struct spool *sp, int from, const char *name, int to,
+    const char *toname, const char *node)
+{
+	int f, t, r = -1, e;
+
+	if (!job_move_allowed(from, to))
+		return spool_move_refuse(name, from, to);
+	if ((f = spool_move_dir(sp, from, node, 0)) < 0)
+		return -1;
+	if ((t = spool_move_dir(sp, to, node, 1)) >= 0) {
+		r = spool_rename_new(f, name, t, toname);
+		if (r == 0)
+			file_dir_sync(t);
+		e = errno;
+		close(t);
+		errno = e;
+	}
+	e = errno;
+	close(f);
+	errno = e;
+	return r;
+}
+
+int
+spool_job_move(struct spool *sp, uint64_t id, int from, int to,
+    const char *node)
+{
+	char name[32], dst[48];
+
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	if (to == SD_JOBS)
+		snprintf(dst, sizeof dst, "%" PRIu64 "/" JOBDIR_JOB, id);
+	else
+		snprintf(dst, sizeof dst, "%s", name);
+	return spool_move(sp, from, name, to, dst, node);
+}
+
+int
+spool_job_enter(struct spool *sp, int tmpdir, const char *tmpname,
+    uint64_t id, int to)
+{
+	char name[32];
+	int r;
+
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	if (!job_move_allowed(SD_TMP, to) || (tmpdir != SD_TMP &&
+	    tmpdir != to))
+		return spool_move_refuse(name, SD_TMP, to);
+	if ((r = spool_rename_new(sp->fd[tmpdir], tmpname, sp->fd[to],
+	    name)) == 0)
+		r = file_dir_sync(sp->fd[to]);
+	return r;
+}
+
+int
+spool_job_setaside(struct spool *sp, int from, const char *name,
+    uint64_t tag, char *dst, size_t dstsz)
+{
+	char base[48];
+	int n;
+
+	if (job_id_ok(name))
+		snprintf(base, sizeof base, "%s", name);
+	else
+		snprintf(base, sizeof base, "x-%" PRIu64, tag);
+	for (n = 0; n < 1000; n++) {
+		if (n == 0)
+			snprintf(dst, dstsz, "%s", base);
+		else
+			snprintf(dst, dstsz, "%s.%d", base, n);
+		if (spool_move(sp, from, name, SD_BAD, dst, NULL) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
 int
 spool_bundle_commit(struct spool *sp, const char *tmpname, uint64_t id)
 {
@@ -276,10 +396,7 @@ spool_bundle_commit(struct spool *sp, const char *tmpname, uint64_t id)
 	    O_NOFOLLOW | O_CLOEXEC);
 	if (bfd < 0)
 		return -1;
-	r = renameat2(sp->fd[SD_TMP], tmpname, bfd, name, RENAME_NOREPLACE);
-	if (r < 0 && errno == EINVAL && (r = linkat(sp->fd[SD_TMP], tmpname,
-	    bfd, name, 0)) == 0)
-		unlinkat(sp->fd[SD_TMP], tmpname, 0);
+	r = spool_rename_new(sp->fd[SD_TMP], tmpname, bfd, name);
 	if (r == 0)
 		r = file_dir_sync(bfd);
 	close(bfd);
@@ -327,17 +444,8 @@ spool_job_commit(struct spool *sp, uint64_t id, const void *data, size_t len)
 		goto fail;
 	}
 	fd = -1;
-	if (renameat2(sp->fd[SD_TMP], tmp, sp->fd[SD_INCOMING], name,
-	    RENAME_NOREPLACE) < 0) {
-		if (errno != EINVAL)
-			goto fail;
-		/* No RENAME_NOREPLACE here (some NFS): link then unlink. */
-		if (linkat(sp->fd[SD_TMP], tmp, sp->fd[SD_INCOMING], name, 0)
-		    < 0)
-			goto fail;
-		unlinkat(sp->fd[SD_TMP], tmp, 0);
-	}
-	return file_dir_sync(sp->fd[SD_INCOMING]);
+	if (spool_job_enter(sp, SD_TMP, tmp, id, SD_INCOMING) == 0)
+		return 0;
 fail:
 	e = errno;
 	if (fd >= 0)

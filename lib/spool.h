@@ -51,6 +51,23 @@ int spool_id_seen(struct spool *sp, uint64_t id);
 int spool_job_commit(struct spool *sp, uint64_t id, const void *data,
     size_t len);
 
+/* The only ways a job file moves (iar-spool(5), STATE TABLE). Each is
+ * checked against job_move_allowed() and refused, with a message on
+ * stderr and errno EPERM, if the table lacks it; a move never replaces a
+ * file (RENAME_NOREPLACE, or link and unlink where the filesystem lacks
+ * it: EEXIST) and fsyncs the destination directory.
+ * Move: from/ID to to/ID (node names run/NODE for SD_RUN; SD_JOBS is
+ * jobs/ID/job). Enter: a new file tmpname, written and fsynced, in
+ * tmp/ (tmpdir SD_TMP) or under a dot name in to/ itself, becomes to/ID.
+ * Set aside: from/NAME (any name) to bad/, named NAME if it is a job id
+ * else x-TAG, with a suffix if taken; dst gets the name used. */
+int spool_job_move(struct spool *sp, uint64_t id, int from, int to,
+    const char *node);
+int spool_job_enter(struct spool *sp, int tmpdir, const char *tmpname,
+    uint64_t id, int to);
+int spool_job_setaside(struct spool *sp, int from, const char *name,
+    uint64_t tag, char *dst, size_t dstsz);
+
 /* Commit a bundle before its job: tmp/TMPNAME (written and fsynced by
  * the caller) renamed, never over another, to bundles/ID.tar.gz, and the
  * directory fsynced; -1 with errno EEXIST if the id has one. Uncommit

@@ -873,10 +873,8 @@ topo_cores_free(struct topo *t, const char *busy)
 	return topo_cores_take(t, NULL, UINT_MAX);
 }
 
-/* out := busy op add: or (and = 0) or and (and = 1). */
-static int
-topo_cpus_op(const char *busy, const char *add, int and, char *out,
-    size_t outsz)
+int
+topo_cpus_union(const char *busy, const char *add, char *out, size_t outsz)
 {
 	hwloc_bitmap_t a, b;
 	int r = -1;
@@ -886,8 +884,7 @@ topo_cpus_op(const char *busy, const char *add, int and, char *out,
 	a = hwloc_bitmap_alloc();
 	b = hwloc_bitmap_alloc();
 	if (a && b && topo_list_parse(a, busy) == 0 &&
-	    topo_list_parse(b, add) == 0 && (and ? hwloc_bitmap_and(a, a, b) :
-	    hwloc_bitmap_or(a, a, b)) == 0)
+	    topo_list_parse(b, add) == 0 && hwloc_bitmap_or(a, a, b) == 0)
 		r = topo_list_print(out, outsz, a);
 	if (r < 0 && out && outsz)
 		*out = '\0';
@@ -899,13 +896,18 @@ topo_cpus_op(const char *busy, const char *add, int and, char *out,
 }
 
 int
-topo_cpus_union(const char *busy, const char *add, char *out, size_t outsz)
+topo_cpus_meet(const char *a, const char *b)
 {
-	return topo_cpus_op(busy, add, 0, out, outsz);
-}
+	hwloc_bitmap_t x, y;
+	int r = -1;
 
-int
-topo_cpus_common(const char *a, const char *b, char *out, size_t outsz)
-{
-	return topo_cpus_op(a, b, 1, out, outsz);
+	x = hwloc_bitmap_alloc();
+	y = hwloc_bitmap_alloc();
+	if (x && y && topo_list_parse(x, a) == 0 && topo_list_parse(y, b) == 0)
+		r = hwloc_bitmap_intersects(x, y) ? 1 : 0;
+	if (x)
+		hwloc_bitmap_free(x);
+	if (y)
+		hwloc_bitmap_free(y);
+	return r;
 }

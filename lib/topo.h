@@ -1,9 +1,8 @@
 /* topo.h: a node's hardware as hwloc sees it, and choosing cores.
  *
  * A topology is kept as hwloc XML (nodes/NAME/topology.xml) so that the
- * dispatcher plans without probing hardware. Cores are chosen among those
- * not in a busy list (jobs share a core only where place.c's sharing
- * levels say so); cpusets are OS-index lists ("0-3,8"), which is what
+ * dispatcher plans without probing hardware. Cores are chosen so that jobs
+ * never share a core; cpusets are OS-index lists ("0-3,8"), which is what
  * cgroup cpuset.cpus and sched_setaffinity need. Nothing here prints. */
 #ifndef IAR_TOPO_H
 #define IAR_TOPO_H
@@ -122,8 +121,7 @@ unsigned topo_cores_free(struct topo *t, const char *busy);
 /* busy := busy ∪ add, as a list string. 0 ok, -1 truncation/bad input. */
 int topo_cpus_union(const char *busy, const char *add, char *out,
     size_t outsz);
-/* out := a ∩ b (the PUs of both lists). 0 ok, -1 truncation/bad input. */
-int topo_cpus_common(const char *a, const char *b, char *out,
-    size_t outsz);
+/* Do PU lists a and b share a PU? 1 yes, 0 no, -1 bad input. */
+int topo_cpus_meet(const char *a, const char *b);
 
 #endif

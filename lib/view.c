@@ -14,9 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "file.h"
 #include "paths.h"
+#include "rec.h"
 #include "view.h"
 
 #define VIEW_READ_MAX (64u * 1024 * 1024)
@@ -59,163 +61,72 @@ view_job_from_job(struct view_job *v, const struct job *j)
 	v->array_task = j->array_task;
 }
 
-static void
-kv_str(struct buf *b, const char *k, const char *v)
-{
-	buf_adds(b, k);
-	buf_addc(b, '=');
-	buf_add_escaped(b, v, strlen(v));
-	buf_addc(b, '\n');
-}
+/* The history and result record ("iar-hist 1"), one line per key, in
+ * this order; iar-spool(5) lists them. */
+#define F(key, type, member, flags) \
+	REC_FIELD(struct view_job, key, type, member, flags)
+static const struct rec_field view_fields[] = {
+	F("id", REC_U64, id, 0),
+	F("name", REC_STR, name, 0),
+	F("uid", REC_UID, uid, 0),
+	F("state", REC_STATE, state, 0),
+	F("exit", REC_INT, exit_code, 0),
+	F("signal", REC_INT, signal, 0),
+	F("node", REC_STR, node, 0),
+	F("cpus", REC_STR, cpus, 0),
+	F("gpus", REC_STR, gpus, REC_OPT),
+	F("submitted", REC_I64, submitted_us, 0),
+	F("started", REC_I64, started_us, 0),
+	F("ended", REC_I64, ended_us, 0),
+	F("cores", REC_UNS, cores, 0),
+	F("mem", REC_U64, mem, 0),
+	F("time", REC_U64, time, 0),
+	F("prio", REC_INT, prio, 0),
+	F("cpu_user", REC_U64, cpu_user_us, 0),
+	F("cpu_sys", REC_U64, cpu_sys_us, 0),
+	F("mem_peak", REC_U64, mem_peak, 0),
+	F("requeues", REC_UNS, requeues, 0),
+	F("limits", REC_STR, limits, 0),
+	F("cause", REC_STR, cause, 0),
+	F("out", REC_STR, out, 0),
+	F("err", REC_STR, err, 0),
+	F("git_url", REC_STR, git_url, REC_OPT),
+	F("git_commit", REC_STR, git_commit, REC_OPT),
+	F("bundle_sha256", REC_STR, bundle_sha256, REC_OPT),
+	F("script_sha256", REC_STR, script_sha256, REC_OPT),
+	F("retries", REC_UNS, retries, REC_OPT),
+	F("array", REC_STR, array, REC_OPT),
+	F("array_job", REC_U64, array_job, REC_OPT),
+	F("array_task", REC_UNS, array_task, REC_WITH_PREV),
+};
+#undef F
+#define VIEW_NFIELDS	(sizeof view_fields / sizeof view_fields[0])
+_Static_assert(sizeof ((struct view_job *)0)->array_task ==
+    sizeof(unsigned), "array_task is read as an unsigned");
 
 void
 view_job_format(const struct view_job *v, const char *magic, struct buf *b)
 {
-	buf_addf(b, "%s 1\nid=%" PRIu64 "\n", magic, v->id);
-	kv_str(b, "name", v->name);
-	buf_addf(b, "uid=%ld\nstate=%s\nexit=%d\nsignal=%d\n", (long)v->uid,
-	    job_state_name(v->state), v->exit_code, v->signal);
-	kv_str(b, "node", v->node);
-	kv_str(b, "cpus", v->cpus);
-	if (v->gpus[0])
-		kv_str(b, "gpus", v->gpus);
-	buf_addf(b, "submitted=%" PRId64 "\nstarted=%" PRId64 "\nended=%"
-	    PRId64 "\ncores=%u\nmem=%" PRIu64 "\ntime=%" PRIu64 "\nprio=%d\n"
-	    "cpu_user=%" PRIu64 "\ncpu_sys=%" PRIu64 "\nmem_peak=%" PRIu64
-	    "\nrequeues=%u\n", v->submitted_us, v->started_us, v->ended_us,
-	    v->cores, v->mem, v->time, v->prio, v->cpu_user_us, v->cpu_sys_us,
-	    v->mem_peak, v->requeues);
-	kv_str(b, "limits", v->limits);
-	kv_str(b, "cause", v->cause);
-	kv_str(b, "out", v->out);
-	kv_str(b, "err", v->err);
-	if (v->git_url[0])
-		kv_str(b, "git_url", v->git_url);
-	if (v->git_commit[0])
-		kv_str(b, "git_commit", v->git_commit);
-	if (v->bundle_sha256[0])
-		kv_str(b, "bundle_sha256", v->bundle_sha256);
-	if (v->script_sha256[0])
-		kv_str(b, "script_sha256", v->script_sha256);
-	if (v->retries)
-		buf_addf(b, "retries=%u\n", v->retries);
-	if (v->array[0])
-		kv_str(b, "array", v->array);
-	if (v->array_job)
-		buf_addf(b, "array_job=%" PRIu64 "\narray_task=%u\n",
-		    v->array_job, v->array_task);
+	buf_adds(b, magic);
+	buf_adds(b, " 1\n");
+	rec_fields_format(view_fields, VIEW_NFIELDS, v, b);
 	buf_adds(b, "end\n");
 }
 
-static int64_t
-num64(const char *s)
-{
-	return strtoll(s, NULL, 10);
-}
-
-/* Unsigned fields: no sign taken (strtoull would wrap "-1" round), the
- * whole range kept (strtoll would stop at INT64_MAX), so what
- * view_job_format wrote reads back the same. */
-static uint64_t
-numu64(const char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	return *s == '-' ? 0 : strtoull(s, NULL, 10);
-}
-
-static unsigned
-numu(const char *s)
-{
-	uint64_t v = numu64(s);
-
-	return v > UINT_MAX ? UINT_MAX : (unsigned)v;
-}
-
+/* Numbers are read leniently, as they always were (a record from an
+ * older writer still reads); a string too long for its field or an
+ * unknown state refuses the record. */
 int
 view_job_parse(struct view_job *v, char *text, size_t len, const char *magic)
 {
 	struct rec_kv kv[64];
 	char why[128];
-	int n, i;
+	int n;
 
 	if ((n = rec_parse(text, len, magic, kv, 64, why, sizeof why)) < 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		const char *k = kv[i].key, *s = kv[i].val;
-
-		if (!strcmp(k, "id"))
-			v->id = numu64(s);
-		else if (!strcmp(k, "name"))
-			snprintf(v->name, sizeof v->name, "%s", s);
-		else if (!strcmp(k, "uid"))
-			v->uid = (uid_t)num64(s);
-		else if (!strcmp(k, "state")) {
-			int st = job_state_parse(s);
-
-			if (st < 0)
-				return -1;
-			v->state = st;
-		} else if (!strcmp(k, "exit"))
-			v->exit_code = (int)num64(s);
-		else if (!strcmp(k, "signal"))
-			v->signal = (int)num64(s);
-		else if (!strcmp(k, "node"))
-			snprintf(v->node, sizeof v->node, "%s", s);
-		else if (!strcmp(k, "cpus"))
-			snprintf(v->cpus, sizeof v->cpus, "%s", s);
-		else if (!strcmp(k, "gpus"))
-			snprintf(v->gpus, sizeof v->gpus, "%s", s);
-		else if (!strcmp(k, "submitted"))
-			v->submitted_us = num64(s);
-		else if (!strcmp(k, "started"))
-			v->started_us = num64(s);
-		else if (!strcmp(k, "ended"))
-			v->ended_us = num64(s);
-		else if (!strcmp(k, "cores"))
-			v->cores = numu(s);
-		else if (!strcmp(k, "mem"))
-			v->mem = numu64(s);
-		else if (!strcmp(k, "time"))
-			v->time = numu64(s);
-		else if (!strcmp(k, "prio"))
-			v->prio = (int)num64(s);
-		else if (!strcmp(k, "cpu_user"))
-			v->cpu_user_us = numu64(s);
-		else if (!strcmp(k, "cpu_sys"))
-			v->cpu_sys_us = numu64(s);
-		else if (!strcmp(k, "mem_peak"))
-			v->mem_peak = numu64(s);
-		else if (!strcmp(k, "requeues"))
-			v->requeues = numu(s);
-		else if (!strcmp(k, "retries"))
-			v->retries = numu(s);
-		else if (!strcmp(k, "limits"))
-			snprintf(v->limits, sizeof v->limits, "%s", s);
-		else if (!strcmp(k, "cause"))
-			snprintf(v->cause, sizeof v->cause, "%s", s);
-		else if (!strcmp(k, "out"))
-			snprintf(v->out, sizeof v->out, "%s", s);
-		else if (!strcmp(k, "err"))
-			snprintf(v->err, sizeof v->err, "%s", s);
-		else if (!strcmp(k, "git_url"))
-			snprintf(v->git_url, sizeof v->git_url, "%s", s);
-		else if (!strcmp(k, "git_commit"))
-			snprintf(v->git_commit, sizeof v->git_commit, "%s", s);
-		else if (!strcmp(k, "bundle_sha256"))
-			snprintf(v->bundle_sha256, sizeof v->bundle_sha256,
-			    "%s", s);
-		else if (!strcmp(k, "script_sha256"))
-			snprintf(v->script_sha256, sizeof v->script_sha256,
-			    "%s", s);
-		else if (!strcmp(k, "array"))
-			snprintf(v->array, sizeof v->array, "%s", s);
-		else if (!strcmp(k, "array_job"))
-			v->array_job = numu64(s);
-		else if (!strcmp(k, "array_task"))
-			v->array_task = numu(s);
-	}
-	return 0;
+	return rec_fields_parse(view_fields, VIEW_NFIELDS, v, kv, n, 0, why,
+	    sizeof why);
 }
 
 /* Read a record file from dirfd into v. 0 ok, -1 absent or bad. */
@@ -287,6 +198,29 @@ view_job_file_read(int dirfd, const char *name, struct view_job *v, int head)
 	buf_free(&b);
 }
 
+/* What the head gave the job, over what it asked for (jobs/ID/alloc).
+ * Its "array" key is the array's id, not a spec: view_task_check has
+ * array_job from the job file and jobs/ID/task. */
+static void
+view_alloc_read(int jobdir, struct view_job *v)
+{
+	struct alloc a;
+	char why[256];
+
+	_Static_assert(sizeof a.node == sizeof v->node && sizeof a.cpus ==
+	    sizeof v->cpus && sizeof a.gpus == sizeof v->gpus,
+	    "alloc fields fit a view");
+	if (alloc_read(jobdir, &a, why, sizeof why) < 0)
+		return;
+	memcpy(v->node, a.node, sizeof v->node);
+	memcpy(v->cpus, a.cpus, sizeof v->cpus);
+	memcpy(v->gpus, a.gpus, sizeof v->gpus);
+	v->cores = a.cores;
+	v->mem = a.mem;
+	v->time = a.time;
+	v->requeues = a.requeues;
+}
+
 static void
 view_jobdir_read(struct spool *sp, uint64_t id, struct view_job *v,
     int result)
@@ -295,22 +229,22 @@ view_jobdir_read(struct spool *sp, uint64_t id, struct view_job *v,
 
 	if (fd < 0)
 		return;
-	view_rec_read(fd, JOBDIR_ALLOC, "iar-alloc", v);
+	view_alloc_read(fd, v);
 	/* The shepherd marks when the job started (one number, in
 	 * microseconds); until the result is written, it is only there. */
 	if (!v->started_us) {
 		char t[32];
 
-		if (file_read_small(fd, "started", t, sizeof t) > 0)
+		if (file_read_small(fd, JOBDIR_STARTED, t, sizeof t) > 0)
 			v->started_us = strtoll(t, NULL, 10);
 	}
 	if (result)
-		view_rec_read(fd, JOBDIR_RESULT, "iar-hist", v);
+		view_rec_read(fd, JOBDIR_RESULT, REC_HIST, v);
 	else {
 		/* Requeued for a retry: the count is ahead of the alloc's. */
 		char t[32];
 
-		if (file_read_small(fd, "requeues", t, sizeof t) > 0 &&
+		if (file_read_small(fd, JOBDIR_REQUEUES, t, sizeof t) > 0 &&
 		    strtoul(t, NULL, 10) > v->requeues)
 			v->requeues = (unsigned)strtoul(t, NULL, 10);
 	}
@@ -363,7 +297,7 @@ view_why_load(struct spool *sp, const struct stat *st)
 		return;
 	buf_init(&b);
 	if (file_read_all(fd, 16u << 20, &b) < 0 || b.len < 14 ||
-	    memcmp(b.s, "iar-why 2\n", 10) != 0 ||
+	    memcmp(b.s, REC_WHY " 2\n", 10) != 0 ||
 	    memcmp(b.s + b.len - 4, "end\n", 4) != 0) {
 		close(fd);
 		buf_free(&b);
@@ -486,6 +420,102 @@ view_live_get(struct spool *sp, uint64_t id, int dir, const char *node,
 	return 0;
 }
 
+/* A job in run/NODE: running, or assigned and not yet launched,
+ * suspended, or staging its sources. 1 if run/NODE cannot be read. */
+static int
+view_run_read(struct spool *sp, uint64_t id, const char *name,
+    const char *node, struct view_job *v, int head)
+{
+	int fd;
+
+	if ((fd = spool_run_open(sp, node, 0)) < 0)
+		return 1;
+	view_job_file_read(fd, name, v, head);
+	close(fd);
+	v->state = JS_RUNNING;
+	v->cause[0] = 0;
+	view_jobdir_read(sp, id, v, 0);
+	/* Assigned by the head, not yet launched by its executor. */
+	{
+		char lp[48];
+		struct stat st;
+
+		snprintf(lp, sizeof lp, "%" PRIu64 "/" JOBDIR_LOCK, id);
+		if (!v->started_us && (fstatat(sp->fd[SD_JOBS], lp, &st,
+		    AT_SYMLINK_NOFOLLOW) < 0 || st.st_size == 0)) {
+			snprintf(v->node, sizeof v->node, "%s", node);
+			v->state = JS_PENDING;
+			snprintf(v->cause, sizeof v->cause, "assigned to "
+			    "node %s; waiting for its executor", node);
+			return 0;
+		}
+	}
+	/* Frozen by iar-suspend (its shepherd says so). */
+	{
+		char sp2[48], t[32];
+		int jd = spool_jobdir_open(sp, id, 0);
+
+		snprintf(sp2, sizeof sp2, "%s", JOBDIR_SUSPENDED);
+		if (jd >= 0 && file_read_small(jd, sp2, t, sizeof t) >
+		    0) {
+			time_t since = (time_t)(strtoll(t, NULL, 10) /
+			    1000000);
+			struct tm tm;
+			char when[32];
+
+			localtime_r(&since, &tm);
+			strftime(when, sizeof when, "%H:%M:%S", &tm);
+			v->state = JS_SUSPENDED;
+			snprintf(v->cause, sizeof v->cause,
+			    "suspended since %s", when);
+		}
+		if (jd >= 0)
+			close(jd);
+		if (v->state == JS_SUSPENDED) {
+			snprintf(v->node, sizeof v->node, "%s", node);
+			return 0;
+		}
+	}
+	/* A job with sources, started by a dispatcher and not yet
+	 * exec'd by its shepherd: its sources are being staged. */
+	if (!v->started_us && (v->git_url[0] || v->bundle_sha256[0])) {
+		v->state = JS_STAGING;
+		snprintf(v->cause, sizeof v->cause, "staging %.200s",
+		    v->git_url[0] ? v->git_url : "its bundle");
+	}
+	snprintf(v->node, sizeof v->node, "%s", node);
+	return 0;
+}
+
+/* A rejected file in bad/, and why (bad/ID.why). */
+static int
+view_bad_read(struct spool *sp, uint64_t id, const char *name,
+    struct view_job *v)
+{
+	char why[64], text[256];
+
+	v->state = JS_FAILED;
+	snprintf(why, sizeof why, "%" PRIu64 ".why", id);
+	if (file_read_small(sp->fd[SD_BAD], why, text, sizeof text) > 0)
+	{
+		text[strcspn(text, "\n")] = 0;
+		snprintf(v->cause, sizeof v->cause, "rejected: %.200s",
+		    text);
+	} else
+		snprintf(v->cause, sizeof v->cause, "rejected");
+	{
+		struct stat st;
+
+		if (fstatat(sp->fd[SD_BAD], name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0) {
+			v->uid = st.st_uid;
+			v->submitted_us = (int64_t)st.st_mtim.tv_sec *
+			    1000000;
+		}
+	}
+	return 0;
+}
+
 static int
 view_live_read(struct spool *sp, uint64_t id, int dir, const char *node,
     struct view_job *v, int head)
@@ -514,92 +544,14 @@ view_live_read(struct spool *sp, uint64_t id, int dir, const char *node,
 		v->state = JS_HELD;
 		return 0;
 	case SD_RUN:
-		if ((fd = spool_run_open(sp, node, 0)) < 0)
-			return 1;
-		view_job_file_read(fd, name, v, head);
-		close(fd);
-		v->state = JS_RUNNING;
-		v->cause[0] = 0;
-		view_jobdir_read(sp, id, v, 0);
-		/* Assigned by the head, not yet launched by its executor. */
-		{
-			char lp[48];
-			struct stat st;
-
-			snprintf(lp, sizeof lp, "%" PRIu64 "/" JOBDIR_LOCK, id);
-			if (!v->started_us && (fstatat(sp->fd[SD_JOBS], lp, &st,
-			    AT_SYMLINK_NOFOLLOW) < 0 || st.st_size == 0)) {
-				snprintf(v->node, sizeof v->node, "%s", node);
-				v->state = JS_PENDING;
-				snprintf(v->cause, sizeof v->cause, "assigned to "
-				    "node %s; waiting for its executor", node);
-				return 0;
-			}
-		}
-		/* Frozen by iar-suspend (its shepherd says so). */
-		{
-			char sp2[48], t[32];
-			int jd = spool_jobdir_open(sp, id, 0);
-
-			snprintf(sp2, sizeof sp2, "%s", JOBDIR_SUSPENDED);
-			if (jd >= 0 && file_read_small(jd, sp2, t, sizeof t) >
-			    0) {
-				time_t since = (time_t)(strtoll(t, NULL, 10) /
-				    1000000);
-				struct tm tm;
-				char when[32];
-
-				localtime_r(&since, &tm);
-				strftime(when, sizeof when, "%H:%M:%S", &tm);
-				v->state = JS_SUSPENDED;
-				snprintf(v->cause, sizeof v->cause,
-				    "suspended since %s", when);
-			}
-			if (jd >= 0)
-				close(jd);
-			if (v->state == JS_SUSPENDED) {
-				snprintf(v->node, sizeof v->node, "%s", node);
-				return 0;
-			}
-		}
-		/* A job with sources, started by a dispatcher and not yet
-		 * exec'd by its shepherd: its sources are being staged. */
-		if (!v->started_us && (v->git_url[0] || v->bundle_sha256[0])) {
-			v->state = JS_STAGING;
-			snprintf(v->cause, sizeof v->cause, "staging %.200s",
-			    v->git_url[0] ? v->git_url : "its bundle");
-		}
-		snprintf(v->node, sizeof v->node, "%s", node);
-		return 0;
+		return view_run_read(sp, id, name, node, v, head);
 	case SD_DONE:
 		view_job_file_read(sp->fd[dir], name, v, head);
 		v->state = JS_FAILED;
 		view_jobdir_read(sp, id, v, 1);
 		return 0;
-	case SD_BAD: {
-		char why[64], text[256];
-
-		v->state = JS_FAILED;
-		snprintf(why, sizeof why, "%" PRIu64 ".why", id);
-		if (file_read_small(sp->fd[SD_BAD], why, text, sizeof text) > 0)
-		{
-			text[strcspn(text, "\n")] = 0;
-			snprintf(v->cause, sizeof v->cause, "rejected: %.200s",
-			    text);
-		} else
-			snprintf(v->cause, sizeof v->cause, "rejected");
-		{
-			struct stat st;
-
-			if (fstatat(sp->fd[SD_BAD], name, &st,
-			    AT_SYMLINK_NOFOLLOW) == 0) {
-				v->uid = st.st_uid;
-				v->submitted_us = (int64_t)st.st_mtim.tv_sec *
-				    1000000;
-			}
-		}
-		return 0;
-	}
+	case SD_BAD:
+		return view_bad_read(sp, id, name, v);
 	case SD_JOBS:
 		if ((fd = spool_jobdir_open(sp, id, 0)) < 0)
 			return 1;
@@ -645,7 +597,7 @@ view_job_get(struct spool *sp, struct hist *h, uint64_t id,
 		if (hist_job_get(h, id, &rec, &len) == 0) {
 			view_job_init(v);
 			v->id = id;
-			r = view_job_parse(v, rec, len, "iar-hist");
+			r = view_job_parse(v, rec, len, REC_HIST);
 			free(rec);
 			v->id = id;
 			return r < 0 ? 1 : 0;
@@ -750,7 +702,7 @@ view_hist_one(uint64_t id, const char *rec, size_t len, void *arg)
 	copy[len] = 0;
 	view_job_init(&v);
 	v.id = id;
-	r = view_job_parse(&v, copy, len, "iar-hist");
+	r = view_job_parse(&v, copy, len, REC_HIST);
 	free(copy);
 	v.id = id;	/* the key is the truth */
 	if (r < 0 || !job_state_final(v.state))

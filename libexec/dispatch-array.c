@@ -33,9 +33,6 @@
 #include "paths.h"
 #include "view.h"
 
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#endif
 
 #define ARRAY_WINDOW_MIN	16	/* tasks queued ahead at least */
 
@@ -114,8 +111,7 @@ task_commit(struct disp *d, struct job *j, const struct stat *st,
 	    st->st_mode & 07777) == 0 && fsync(fd) == 0) {
 		close(fd);
 		fd = -1;
-		if (renameat2(d->sp.fd[SD_QUEUE], tmp, d->sp.fd[SD_QUEUE], name,
-		    RENAME_NOREPLACE) == 0)
+		if (spool_job_enter(&d->sp, SD_QUEUE, tmp, t, SD_QUEUE) == 0)
 			r = 0;
 	}
 	if (fd >= 0)

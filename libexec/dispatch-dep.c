@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
@@ -49,8 +50,6 @@ struct dep_state {
 	int state;		/* final state, or -1: not final at seen_us */
 	int64_t seen_us;
 };
-static struct dep_state *states;
-static size_t nstates, capstates;
 
 /* What a waiting job waits for, read once from its file. */
 struct dep_wait {
@@ -63,9 +62,6 @@ struct dep_wait {
 	unsigned n;
 	struct job_dep dep[];
 };
-static struct dep_wait **waits;
-static size_t nwaits, prune_at = 1024;
-static int64_t wake_us;		/* the next not-before seen; 0 = none */
 
 static size_t
 dep_hash(uint64_t id, size_t cap)
@@ -74,45 +70,45 @@ dep_hash(uint64_t id, size_t cap)
 }
 
 static struct dep_state *
-dep_state_slot(uint64_t id, int add)
+dep_state_slot(struct dep_cache *c, uint64_t id, int add)
 {
 	size_t i;
 
-	if (add && (nstates + 1) * 2 > capstates) {
-		size_t cap = capstates ? 2 * capstates : 1024, k;
+	if (add && (c->nstates + 1) * 2 > c->capstates) {
+		size_t cap = c->capstates ? 2 * c->capstates : 1024, k;
 		struct dep_state *n = calloc(cap, sizeof *n);
 
 		if (!n)
 			return NULL;
-		for (k = 0; k < capstates; k++) {
-			if (!states[k].id)
+		for (k = 0; k < c->capstates; k++) {
+			if (!c->states[k].id)
 				continue;
-			for (i = dep_hash(states[k].id, cap); n[i].id;
+			for (i = dep_hash(c->states[k].id, cap); n[i].id;
 			    i = (i + 1) & (cap - 1))
 				;
-			n[i] = states[k];
+			n[i] = c->states[k];
 		}
-		free(states);
-		states = n;
-		capstates = cap;
+		free(c->states);
+		c->states = n;
+		c->capstates = cap;
 	}
-	if (!capstates)
+	if (!c->capstates)
 		return NULL;
-	for (i = dep_hash(id, capstates); states[i].id; i = (i + 1) &
-	    (capstates - 1))
-		if (states[i].id == id)
-			return &states[i];
+	for (i = dep_hash(id, c->capstates); c->states[i].id; i = (i + 1) &
+	    (c->capstates - 1))
+		if (c->states[i].id == id)
+			return &c->states[i];
 	if (!add)
 		return NULL;
-	states[i].id = id;
-	nstates++;
-	return &states[i];
+	c->states[i].id = id;
+	c->nstates++;
+	return &c->states[i];
 }
 
 void
-disp_dep_final_note(uint64_t id, int state)
+disp_dep_final_note(struct disp *d, uint64_t id, int state)
 {
-	struct dep_state *s = dep_state_slot(id, 1);
+	struct dep_state *s = dep_state_slot(&d->dep, id, 1);
 
 	if (s) {
 		s->state = state;
@@ -125,7 +121,7 @@ disp_dep_final_note(uint64_t id, int state)
 static int
 dep_state_get(struct disp *d, uint64_t id)
 {
-	struct dep_state *s = dep_state_slot(id, 0);
+	struct dep_state *s = dep_state_slot(&d->dep, id, 0);
 	struct view_job v;
 	char node[64], *rec;
 	size_t len;
@@ -133,7 +129,7 @@ dep_state_get(struct disp *d, uint64_t id)
 
 	if (s && s->state >= 0)
 		return s->state;
-	if (s && disp_now_us() - s->seen_us < DEP_RECHECK_US)
+	if (s && clock_now_us() - s->seen_us < DEP_RECHECK_US)
 		return -1;
 	r = spool_job_locate(&d->sp, id, &dir, node, sizeof node);
 	if (r < 0)
@@ -155,35 +151,36 @@ dep_state_get(struct disp *d, uint64_t id)
 		st = v.state;
 	else
 		return -2;
-	if ((s = dep_state_slot(id, 1))) {
+	if ((s = dep_state_slot(&d->dep, id, 1))) {
 		s->state = st;
-		s->seen_us = disp_now_us();
+		s->seen_us = clock_now_us();
 	}
 	return st;
 }
 
 static struct dep_wait **
-dep_wait_find(uint64_t id)
+dep_wait_find(struct dep_cache *c, uint64_t id)
 {
 	struct dep_wait **w;
 
-	if (!waits && !(waits = calloc(DEP_BUCKETS, sizeof *waits)))
+	if (!c->waits && !(c->waits = calloc(DEP_BUCKETS, sizeof *c->waits)))
 		return NULL;
-	for (w = &waits[id % DEP_BUCKETS]; *w && (*w)->id != id;
+	for (w = &c->waits[id % DEP_BUCKETS]; *w && (*w)->id != id;
 	    w = &(*w)->next)
 		;
 	return w;
 }
 
 void
-disp_dep_forget(uint64_t id)
+disp_dep_forget(struct disp *d, uint64_t id)
 {
-	struct dep_wait **w = dep_wait_find(id), *x;
+	struct dep_cache *c = &d->dep;
+	struct dep_wait **w = dep_wait_find(c, id), *x;
 
 	if (w && (x = *w)) {
 		*w = x->next;
 		free(x);
-		nwaits--;
+		c->nwaits--;
 	}
 }
 
@@ -191,14 +188,15 @@ disp_dep_forget(uint64_t id)
 static void
 dep_wait_prune(struct disp *d)
 {
+	struct dep_cache *c = &d->dep;
 	char name[32];
 	struct stat st;
 	size_t b;
 
-	if (nwaits < prune_at)
+	if (c->nwaits < (c->prune_at ? c->prune_at : 1024))
 		return;
 	for (b = 0; b < DEP_BUCKETS; b++) {
-		struct dep_wait **w = &waits[b], *x;
+		struct dep_wait **w = &c->waits[b], *x;
 
 		while ((x = *w)) {
 			snprintf(name, sizeof name, "%" PRIu64, x->id);
@@ -206,18 +204,19 @@ dep_wait_prune(struct disp *d)
 			    AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
 				*w = x->next;
 				free(x);
-				nwaits--;
+				c->nwaits--;
 			} else
 				w = &x->next;
 		}
 	}
-	prune_at = 2 * nwaits + 1024;
+	c->prune_at = 2 * c->nwaits + 1024;
 }
 
 /* Read what job id waits for: after= from its head, the retry mark. */
 static struct dep_wait *
 dep_wait_load(struct disp *d, uint64_t id)
 {
+	struct dep_cache *c = &d->dep;
 	char head[8192], name[32], t[64];
 	struct dep_wait *w, **slot;
 	struct stat st;
@@ -247,13 +246,13 @@ dep_wait_load(struct disp *d, uint64_t id)
 			w->requeues = (unsigned)strtoul(t, NULL, 10);
 		close(jd);
 	}
-	if (!(slot = dep_wait_find(id))) {
+	if (!(slot = dep_wait_find(c, id))) {
 		free(w);
 		return NULL;
 	}
 	w->next = *slot;
 	*slot = w;
-	nwaits++;
+	c->nwaits++;
 	return w;
 }
 
@@ -277,13 +276,13 @@ dep_why_add(struct buf *why, size_t *nwhy, uint64_t id, const char *text)
 /* A job waits until at (us): wake the loop then; its local time in out,
  * as fmt (strftime) says. */
 static void
-dep_wake_at(int64_t at, const char *fmt, char *out, size_t n)
+dep_wake_at(struct dep_cache *c, int64_t at, const char *fmt, char *out, size_t n)
 {
 	time_t t = (time_t)(at / 1000000);
 	struct tm tm;
 
-	if (!wake_us || wake_us < disp_now_us() || at < wake_us)
-		wake_us = at;
+	if (!c->wake_us || c->wake_us < clock_now_us() || at < c->wake_us)
+		c->wake_us = at;
 	strftime(out, n, fmt, localtime_r(&t, &tm));
 }
 
@@ -291,7 +290,7 @@ int
 disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
     size_t *nwhy)
 {
-	struct dep_wait **slot = dep_wait_find(q->id), *w;
+	struct dep_wait **slot = dep_wait_find(&d->dep, q->id), *w;
 	char text[256], cause[320];
 	unsigned i;
 	int st;
@@ -302,20 +301,20 @@ disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
 		return 0;
 	if (w->ready)
 		return 1;
-	if (w->begin_us > disp_now_us()) {
+	if (w->begin_us > clock_now_us()) {
 		char when[32];
 
-		dep_wake_at(w->begin_us, "%Y-%m-%d %H:%M:%S", when,
+		dep_wake_at(&d->dep, w->begin_us, "%Y-%m-%d %H:%M:%S", when,
 		    sizeof when);
 		snprintf(text, sizeof text, "waiting to begin at %s (--begin)",
 		    when);
 		dep_why_add(why, nwhy, q->id, text);
 		return 0;
 	}
-	if (w->not_before_us > disp_now_us()) {
+	if (w->not_before_us > clock_now_us()) {
 		char hms[16];
 
-		dep_wake_at(w->not_before_us, "%H:%M:%S", hms, sizeof hms);
+		dep_wake_at(&d->dep, w->not_before_us, "%H:%M:%S", hms, sizeof hms);
 		snprintf(text, sizeof text, "waiting to retry (retry %u of "
 		    "%u) until %s", w->requeues, w->retries, hms);
 		dep_why_add(why, nwhy, q->id, text);
@@ -340,7 +339,7 @@ disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
 			snprintf(text, sizeof text, "job %" PRIu64 " no longer "
 			    "exists", p->id);
 		if (!d->conf.kill_invalid_depend) {
-			/* As Slurm without kill_invalid_depend: it waits, and
+			/* As Slurm without kill_invalid_depend: it c->waits, and
 			 * says it never can start. */
 			snprintf(cause, sizeof cause, "can never start "
 			    "(DependencyNeverSatisfied): %s", text);
@@ -350,10 +349,10 @@ disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
 		snprintf(cause, sizeof cause, "dependency never satisfied: %s",
 		    text);
 		if (disp_job_end(d, SD_QUEUE, q->id, JS_CANCELLED, cause) == 0)
-			disp_dep_final_note(q->id, JS_CANCELLED);
+			disp_dep_final_note(d, q->id, JS_CANCELLED);
 		if (d->verbose)
 			msg_log("CANCEL", "job %" PRIu64 ": %s", q->id, cause);
-		disp_dep_forget(q->id);
+		disp_dep_forget(d, q->id);
 		return -1;
 	}
 	w->ready = 1;
@@ -361,11 +360,12 @@ disp_dep_ready(struct disp *d, const struct qjob *q, struct buf *why,
 }
 
 int
-disp_dep_wake_ms(int max)
+disp_dep_wake_ms(struct disp *d, int max)
 {
-	int64_t left = wake_us - disp_now_us();
+	struct dep_cache *c = &d->dep;
+	int64_t left = c->wake_us - clock_now_us();
 
-	if (!wake_us || left <= 0)
+	if (!c->wake_us || left <= 0)
 		return max;
 	return left / 1000 + 1 < max ? (int)(left / 1000 + 1) : max;
 }

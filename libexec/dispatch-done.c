@@ -15,10 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "hist.h"
 #include "msg.h"
+#include "node.h"
 #include "paths.h"
 #include "view.h"
 
@@ -73,7 +75,6 @@ done_stored(struct disp *d, uint64_t id, const struct view_job *v)
 static void
 done_reap(struct disp *d)
 {
-	char name[32], dst[64];
 	size_t i;
 
 	for (i = 0; i < d->nrecorded; i++) {
@@ -83,10 +84,7 @@ done_reap(struct disp *d)
 		if (jd < 0)
 			continue;	/* stays in done/: stored next pass */
 		close(jd);
-		snprintf(name, sizeof name, "%" PRIu64, id);
-		snprintf(dst, sizeof dst, "%" PRIu64 "/" JOBDIR_JOB, id);
-		if (renameat(d->sp.fd[SD_DONE], name, d->sp.fd[SD_JOBS],
-		    dst) == 0)
+		if (spool_job_move(&d->sp, id, SD_DONE, SD_JOBS, NULL) == 0)
 			d->reaped++;
 	}
 	d->nrecorded = 0;
@@ -109,7 +107,7 @@ disp_done_record(struct disp *d)
 	int fd;
 	DIR *dir;
 
-	if (d->hist_failing && disp_now_us() < d->hist_retry_us)
+	if (d->hist_failing && clock_now_us() < d->hist_retry_us)
 		return;	/* ended jobs wait in done/ a while longer */
 	if ((fd = dup(d->sp.fd[SD_DONE])) < 0 || !(dir = fdopendir(fd)))
 		return;
@@ -117,7 +115,7 @@ disp_done_record(struct disp *d)
 	while ((de = readdir(dir))) {
 		struct hist_event ev[3];
 		struct view_job v;
-		char err[256];
+		char err[256], hr[256];
 		struct buf b;
 		uint64_t id;
 		size_t nev = 0;
@@ -147,11 +145,18 @@ disp_done_record(struct disp *d)
 			nev++;
 		}
 		ev[nev].id = id;
-		ev[nev].when_us = v.ended_us ? v.ended_us : disp_now_us();
+		ev[nev].when_us = v.ended_us ? v.ended_us : clock_now_us();
 		snprintf(ev[nev].state, sizeof ev[nev].state, "%s",
 		    job_state_name(v.state));
 		snprintf(ev[nev].cause, sizeof ev[nev].cause, "%.120s", v.cause);
 		nev++;
+		/* the node's health: what ended there (NODE_FAIL is counted
+		 * where the node is lost, dispatch-run.c) */
+		if (v.started_us && (v.state == JS_COMPLETED || v.state ==
+		    JS_FAILED) && node_health_record(v.node, v.state ==
+		    JS_COMPLETED ? NH_OK : NH_FAIL, d->conf.health_min, hr,
+		    sizeof hr))
+			msg_log("HEALTH", "node %s drained: %s", v.node, hr);
 		if (v.state == JS_COMPLETED && v.started_us && v.ended_us >=
 		    v.started_us)
 			disp_speed_note(d, v.node, v.name, (double)(v.ended_us -
@@ -169,7 +174,7 @@ disp_done_record(struct disp *d)
 					    "every second", id, b.err ?
 					    "out of memory" : err);
 				d->hist_failing = 1;
-				d->hist_retry_us = disp_now_us() + 1000000;
+				d->hist_retry_us = clock_now_us() + 1000000;
 				buf_free(&b);
 				break;	/* it and the rest stay in done/ */
 			}
@@ -180,9 +185,10 @@ disp_done_record(struct disp *d)
 			d->hist_failing = 0;
 		}
 		d->hist_dirty = 1;
+		disp_share_ended(d, v.uid, v.cores, v.started_us, v.ended_us);
 		/* Jobs after it learn at once, in this same pass: it has
 		 * ended for good (no retry is due) and is recorded. */
-		disp_dep_final_note(id, v.state);
+		disp_dep_final_note(d, id, v.state);
 		if (done_recorded_add(d, id) < 0)
 			continue;	/* stored again next pass: harmless */
 		if (d->verbose)

@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
@@ -35,9 +37,6 @@
 #include "paths.h"
 #include "view.h"
 
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#endif
 
 #define WHY_MAX		1000	/* jobs with their own line in spool/why */
 #define WHY_EVERY_US	1000000	/* spool/why at most once a second */
@@ -86,6 +85,7 @@ qjob_read(struct disp *d, const char *name, struct qjob *q, char *why,
 	q->numa = j.numa;
 	q->cpukind = j.cpukind;
 	q->namekey = disp_speed_hash(j.name);
+	q->lost_after = j.lost_after;
 	/* A task only if the head made it (its owner may have written
 	 * array_job= into any file of theirs). */
 	if (j.array_job) {
@@ -105,9 +105,10 @@ qjob_read(struct disp *d, const char *name, struct qjob *q, char *why,
 		memcpy(q->sel->exclude, j.exclude, sizeof j.exclude);
 	}
 	q->dep = j.nafter > 0 || st.st_mtime > time(NULL) ||
-	    j.begin_us > disp_now_us();
+	    j.begin_us > clock_now_us();
 	if (q->prio > 0 && st.st_uid != 0 && st.st_uid != geteuid())
 		q->prio = 0;
+	q->uid = st.st_uid;
 	return 0;
 }
 
@@ -249,7 +250,7 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	char name[32], cpus[TOPO_LIST_MAX], mems[TOPO_LIST_MAX], gpus[256];
 	char t[32];
 	struct place_node *p = &d->pn[k];
-	struct buf b;
+	struct alloc al;
 	uint64_t mem;
 	unsigned req = 0;
 	int jobdir, rundir, ok, lk;
@@ -284,6 +285,7 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	unlinkat(jobdir, JOBDIR_CANCEL, 0);
 	unlinkat(jobdir, JOBDIR_SUSPEND, 0);
 	unlinkat(jobdir, JOBDIR_SUSPENDED, 0);
+	unlinkat(jobdir, JOBDIR_POWER, 0);
 	unlinkat(jobdir, "started", 0);
 	unlinkat(jobdir, "ended", 0);
 	unlinkat(jobdir, JOBDIR_RESULT, 0);
@@ -292,22 +294,25 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	mem = q->mem;
 	if (!mem && d->conf.mem_share && p->cores)
 		mem = p->mem / p->cores * q->cores;
-	buf_init(&b);
-	buf_addf(&b, "iar-alloc 1\nnode=%s\ncpus=%s\nmems=%s\ngpus=%s\n"
-	    "bind=%d\ncores=%u\nmem=%" PRIu64 "\ntime=%" PRIu64 "\nend=%"
-	    PRId64 "\nrequeues=%u\n", p->name, cpus, mems, gpus,
-	    d->mn[k].bind, q->cores, mem, q->time, r->end_us, req);
-	if (q->array_job)
-		buf_addf(&b, "array=%" PRIu64 "\n", q->array_job);
-	buf_adds(&b, "end\n");
-	ok = !b.err && file_replace(jobdir, JOBDIR_ALLOC, b.s, b.len, 0644,
-	    0) == 0;
-	buf_free(&b);
+	alloc_init(&al);
+	ok = snprintf(al.node, sizeof al.node, "%s", p->name) <
+	    (int)sizeof al.node && snprintf(al.cpus, sizeof al.cpus, "%s",
+	    cpus) < (int)sizeof al.cpus && snprintf(al.mems, sizeof al.mems,
+	    "%s", mems) < (int)sizeof al.mems && snprintf(al.gpus,
+	    sizeof al.gpus, "%s", gpus) < (int)sizeof al.gpus;
+	al.bind = d->mn[k].bind;
+	al.cores = q->cores;
+	al.mem = mem;
+	al.time = q->time;
+	al.end_us = r->end_us;
+	al.requeues = req;
+	al.array_job = q->array_job;
+	al.lost_after = q->lost_after ? q->lost_after : d->conf.lost_after;
+	ok = ok && alloc_write(jobdir, &al) == 0;
 	close(jobdir);
 	if (!ok || (rundir = spool_run_open(&d->sp, p->name, 1)) < 0)
 		return -1;
-	if (renameat2(d->sp.fd[SD_QUEUE], name, rundir, name,
-	    RENAME_NOREPLACE) < 0) {
+	if (spool_job_move(&d->sp, q->id, SD_QUEUE, SD_RUN, p->name) < 0) {
 		close(rundir);
 		return -1;	/* gone (cancelled?) */
 	}
@@ -319,6 +324,10 @@ match_assign(struct disp *d, const struct qjob *q, size_t k,
 	disp_pool_add(&d->mn[k], q, r, cpus, gpus);
 	if (d->verbose)
 		msg_log("ASSIGN", "job %s to %s cpus %s", name, p->name, cpus);
+	/* It left the queue: if it comes back (a retry, a requeue) before
+	 * a pass sees queue/ without it, its file is read again, with the
+	 * not-before a retry set. */
+	disp_queue_forget(d, q->id);
 	return 0;
 }
 
@@ -356,7 +365,7 @@ match_reserve(struct disp *d, const struct place_req *r, int64_t now)
 static void
 why_write(struct disp *d, struct buf *b, int force)
 {
-	int64_t now = disp_now_us();
+	int64_t now = clock_now_us();
 
 	if (!d->whytext) {
 		if (!(d->whytext = calloc(1, sizeof *d->whytext)))
@@ -389,10 +398,66 @@ disp_why_wake_ms(const struct disp *d, int max)
 
 	if (!d->why_due_us)
 		return max;
-	left = (d->why_due_us - disp_now_us()) / 1000 + 1;
+	left = (d->why_due_us - clock_now_us()) / 1000 + 1;
 	if (left < 0)
 		left = 0;
 	return left < max ? (int)left : max;
+}
+
+/* The most cores free on any node that is up. */
+static unsigned
+pool_maxfree(const struct disp *d)
+{
+	unsigned m = 0;
+	size_t k;
+
+	for (k = 0; k < d->nn; k++)
+		if (!d->pn[k].down && d->pn[k].admin == NA_UP &&
+		    d->pn[k].cores_free > m)
+			m = d->pn[k].cores_free;
+	return m;
+}
+
+/* Once per job and set of nodes: could any node ever run q? If none,
+ * the job fails here (1). */
+static int
+match_never(struct disp *d, const struct qjob *q, const struct place_req *r)
+{
+	struct qjob *cq;
+	char text[1024], msg[1100];
+	size_t k;
+
+	if (q->gen == d->gen && d->gen)
+		return 0;
+	cq = qcache_find(d, q->id);
+	for (k = 0; k < d->nn; k++)
+		if (place_fit_ever(&d->pn[k], r) == PR_OK)
+			break;
+	if (k == d->nn && d->nn) {
+		place_why(d->pn, d->nn, r, text, sizeof text);
+		snprintf(msg, sizeof msg, "no node can ever run it: %s", text);
+		disp_job_end(d, SD_QUEUE, q->id, JS_FAILED, msg);
+		return 1;
+	}
+	if (cq)
+		cq->gen = d->gen;
+	return 0;
+}
+
+/* spool/why from this pass's lines (nwhy of them in why). */
+static void
+why_flush(struct disp *d, const struct buf *why, size_t nwhy)
+{
+	struct buf w;
+
+	buf_init(&w);
+	if (nwhy) {
+		buf_adds(&w, "iar-why 2\n");
+		buf_add(&w, why->s, why->len);
+		buf_adds(&w, "end\n");
+	}
+	why_write(d, &w, 0);
+	buf_free(&w);
 }
 
 void
@@ -400,8 +465,8 @@ disp_queue_schedule(struct disp *d)
 {
 	struct qjob *q = NULL;
 	size_t n = 0, i, k, nwhy = 0;
-	int64_t now = disp_now_us();
-	int reserved = 0, want_why, kick_any = 0;
+	int64_t now = clock_now_us();
+	int reserved = 0, want_why;
 	int *kick;
 	unsigned maxfree = 0;
 	struct buf why;
@@ -410,10 +475,7 @@ disp_queue_schedule(struct disp *d)
 	disp_pool_load(d);
 	/* A full pool: nothing can start; the queue (why, dependencies,
 	 * jobs that can never run) is gone through once a second. */
-	for (k = 0; k < d->nn; k++)
-		if (!d->pn[k].down && d->pn[k].admin == NA_UP &&
-		    d->pn[k].cores_free > maxfree)
-			maxfree = d->pn[k].cores_free;
+	maxfree = pool_maxfree(d);
 	if (maxfree == 0 && d->nqcache && now - d->whyw_us < WHY_EVERY_US) {
 		d->why_due_us = d->whyw_us + WHY_EVERY_US;
 		return;
@@ -428,6 +490,7 @@ disp_queue_schedule(struct disp *d)
 		return;
 	}
 	qsort(q, n, sizeof *q, qjob_cmp);
+	disp_share_order(d, q, n);
 	kick = calloc(d->nn ? d->nn : 1, sizeof *kick);
 	want_why = now - d->whyw_us >= WHY_EVERY_US;
 	/* Jobs that wait now get their why line within a second, even if
@@ -447,27 +510,19 @@ disp_queue_schedule(struct disp *d)
 		if (q[i].dep && disp_dep_ready(d, &q[i], want_why ? &why :
 		    NULL, &nwhy) <= 0)
 			continue;
-		req_from(&q[i], &r, now);
-		/* Once per job and set of nodes: could any node ever? */
-		if (q[i].gen != d->gen || !d->gen) {
-			struct qjob *cq = qcache_find(d, q[i].id);
-
-			for (k = 0; k < d->nn; k++)
-				if (place_fit_ever(&d->pn[k], &r) == PR_OK)
-					break;
-			if (k == d->nn && d->nn) {
-				char msg[1100];
-
-				place_why(d->pn, d->nn, &r, text, sizeof text);
-				snprintf(msg, sizeof msg, "no node can ever run "
-				    "it: %s", text);
-				disp_job_end(d, SD_QUEUE, q[i].id, JS_FAILED,
-				    msg);
-				continue;
+		/* Held back by a limit: no reservation either. */
+		if (disp_share_blocked(d, &q[i], text, sizeof text)) {
+			if (want_why && nwhy < WHY_MAX) {
+				buf_addf(&why, "%" PRIu64 "=", q[i].id);
+				buf_add_escaped(&why, text, strlen(text));
+				buf_addc(&why, '\n');
+				nwhy++;
 			}
-			if (cq)
-				cq->gen = d->gen;
+			continue;
 		}
+		req_from(&q[i], &r, now);
+		if (match_never(d, &q[i], &r))
+			continue;
 		if (r.cores <= maxfree && d->conf.placement == PL_FASTEST)
 			disp_speed_fill(d, q[i].namekey);
 		if (r.cores <= maxfree)
@@ -476,14 +531,9 @@ disp_queue_schedule(struct disp *d)
 		fail[0] = 0;
 		if (c >= 0 && match_assign(d, &q[i], (size_t)c, &r,
 		    &kick[c], fail, sizeof fail) == 0) {
-			if (d->pn[c].cores_free + r.cores == maxfree) {
-				maxfree = 0;
-				for (k = 0; k < d->nn; k++)
-					if (!d->pn[k].down && d->pn[k].admin ==
-					    NA_UP && d->pn[k].cores_free >
-					    maxfree)
-						maxfree = d->pn[k].cores_free;
-			}
+			disp_share_took(d, &q[i]);
+			if (d->pn[c].cores_free + r.cores == maxfree)
+				maxfree = pool_maxfree(d);
 			continue;
 		}
 		if (want_why && nwhy < WHY_MAX) {
@@ -509,22 +559,11 @@ disp_queue_schedule(struct disp *d)
 				disp_node_kick(rd);
 				close(rd);
 			}
-			kick_any = 1;
 		}
-	(void)kick_any;
 	free(kick);
-	if (want_why || nwhy) {
-		struct buf w;
-
-		buf_init(&w);
-		if (nwhy) {
-			buf_adds(&w, "iar-why 2\n");
-			buf_add(&w, why.s, why.len);
-			buf_adds(&w, "end\n");
-		}
-		why_write(d, &w, 0);
-		buf_free(&w);
-	}
+	if (want_why || nwhy)
+		why_flush(d, &why, nwhy);
 	buf_free(&why);
 	free(q);
+	disp_share_write(d);
 }

@@ -3,8 +3,7 @@
  * and the wake-up of another node's executor.
  *
  * Promises: the heartbeat is written every heartbeat_interval while the
- * dispatcher runs (node_heartbeat_write, the same as iar-heartbeat(8)),
- * with its sample in the bounded ring nodes/NAME/history (nodehist.h);
+ * dispatcher runs (node_heartbeat_write, the same as iar-heartbeat(8));
  * every node's heartbeat progress is judged by this observer's clock. */
 #include <dirent.h>
 #include <errno.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "dispatch.h"
 #include "file.h"
 #include "msg.h"
@@ -134,7 +134,7 @@ slurm_probe_start(struct disp *d)
 	close(p[1]);
 	d->slurm_fd = p[0];
 	d->slurm_len = 0;
-	d->slurm_probe_us = disp_now_us();
+	d->slurm_probe_us = clock_now_us();
 }
 
 /* The probe's answer, when it has come: the capacity applied and the
@@ -200,7 +200,7 @@ slurm_check(struct disp *d, int64_t now)
 void
 disp_node_beat(struct disp *d)
 {
-	int64_t now = disp_now_us();
+	int64_t now = clock_now_us();
 	struct node_heartbeat hb;
 	int runfd;
 
@@ -218,7 +218,8 @@ disp_node_beat(struct disp *d)
 	if (node_heartbeat_write(d->nodefd, runfd, &hb) < 0)
 		msg_log("BEAT", "cannot write nodes/%s/%s: %s", d->conf.node,
 		    NODE_HEARTBEAT, strerror(errno));
-	else if (node_history_add(d->nodefd, &hb, d->conf.hb_interval) < 0)
+	else if (d->conf.hist_step && nodehist_add(d->nodefd, &hb,
+	    d->conf.hist_step) < 0)
 		msg_log("BEAT", "cannot write nodes/%s/%s: %s", d->conf.node,
 		    NODE_HISTORY, strerror(errno));
 	if (runfd >= 0)
@@ -231,7 +232,7 @@ int
 disp_node_beat_ms(struct disp *d)
 {
 	int64_t left = d->beat_us + (int64_t)d->conf.hb_interval * 1000000 -
-	    disp_now_us();
+	    clock_now_us();
 
 	return left <= 0 ? 0 : left / 1000 > 3600000 ? 3600000 :
 	    (int)(left / 1000);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
@@ -219,6 +220,9 @@ mnode_free(struct mnode *m)
 {
 	topo_free(m->topo);
 	free(m->jobs);
+	free(m->layers);
+	m->layers = NULL;
+	m->nlayers = 0;
 	m->topo = NULL;
 	m->jobs = NULL;
 	m->njobs = 0;
@@ -232,7 +236,6 @@ disp_match_free(struct disp *d)
 	for (i = 0; i < d->nn; i++) {
 		mnode_free(&d->mn[i]);
 		free(d->pn[i].ends);
-		place_share_free(&d->pn[i]);
 	}
 	free(d->mn);
 	free(d->pn);
@@ -252,6 +255,32 @@ disp_match_free(struct disp *d)
 		free(d->whytext);
 		d->whytext = NULL;
 	}
+}
+
+/* From the heartbeat and the settings, whenever either changed: memory
+ * (when alive is checked), away, power and heat (no new work, or frozen
+ * jobs: iar-node(5)); and the health score. */
+static void
+node_read_beat(struct mnode *m, struct place_node *p,
+    const struct node_settings *ns, int fd, int check_alive)
+{
+	struct node_heartbeat hb;
+	struct node_health h;
+
+	node_health_read(fd, &h);
+	p->health = h.score;
+	if (node_heartbeat_read(fd, &hb) != 0)
+		memset(&hb, 0, sizeof hb);
+	else if (check_alive)
+		m->hb_mem = hb.mem_total;
+	m->away = hb.away;
+	p->power = node_power_check(ns, &hb, m->hot, p->power_why,
+	    sizeof p->power_why);
+	m->hot = p->power == NP_HOT;
+	m->power_freeze = (p->power == NP_BATTERY && ns->on_battery ==
+	    NB_SUSPEND) || (p->power == NP_HOT && ns->hot_suspend);
+	p->power = p->power == NP_HOT ? PR_HOT : p->power == NP_BATTERY ?
+	    PR_BATTERY : 0;
 }
 
 /* Read one node's files into m and p (a fresh node: both zeroed, or the
@@ -274,6 +303,7 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 		ns.weight = 1;
 	}
 	snprintf(p->tags, sizeof p->tags, "%s", ns.tags);
+	snprintf(m->tags_base, sizeof m->tags_base, "%s", ns.tags);
 	p->weight = ns.weight ? ns.weight : 1;
 	m->bind = strcmp(ns.kind, "sim") != 0;
 	if (node_state_read(fd, &p->admin, m->reason, sizeof m->reason) < 0) {
@@ -335,23 +365,35 @@ node_read(struct disp *d, struct mnode *m, struct place_node *p,
 	/* GPUs: what hwloc sees unless the settings say otherwise. */
 	p->gpus = ns.gpus ? ns.gpus : ts.gpus;
 	p->max_jobs = ns.max_jobs;
-	p->oversub = ns.oversubscribe;
-	p->gpu_slots = ns.gpu_slots;
+	/* Oversubscription: room for the extra busy lists, kept. */
+	p->oversub = ns.oversubscribe > 1 ? ns.oversubscribe : 1;
+	if (p->oversub > PLACE_OVERSUB_MAX)
+		p->oversub = PLACE_OVERSUB_MAX;
+	if (p->oversub - 1 != m->nlayers) {
+		free(m->layers);
+		m->nlayers = 0;
+		m->layers = p->oversub > 1 ? calloc(p->oversub - 1,
+		    TOPO_LIST_MAX) : NULL;
+		if (m->layers)
+			m->nlayers = p->oversub - 1;
+		else
+			p->oversub = 1;
+	}
+	p->layers = m->layers;
+	p->gpu_slots = ns.gpu_slots > 1 ? ns.gpu_slots : 1;
 	if (p->gpus > TOPO_GPU_MAX)
 		p->gpus = TOPO_GPU_MAX;
 	/* Heartbeat progress: judged at most once a second. */
 	if (check_alive) {
-		struct node_heartbeat hb;
-
 		m->still = node_alive_check(fd, (int64_t)time(NULL));
-		if (node_heartbeat_read(fd, &hb) == 0)
-			m->hb_mem = hb.mem_total;
 		/* An executor (iar-dispatch --node NAME) holds its lock; a
 		 * node that only beats (iar-heartbeat) gets no new jobs. */
 		m->noexec = !node_executor_running(fd);
 	}
+	node_read_beat(m, p, &ns, fd, check_alive);
 	p->down = own ? 0 : m->still < 0 || m->still >
-	    (long)d->conf.hb_timeout ? 1 : m->noexec ? 2 : 0;
+	    (long)d->conf.hb_timeout ? (m->still >= 0 && m->away ? 3 : 1) :
+	    m->noexec ? 2 : 0;
 	if (host && d->conf.node_memory)
 		p->mem = d->conf.node_memory;
 	else if (ns.memory)
@@ -432,7 +474,7 @@ match_nodes_load(struct disp *d)
 	struct mnode *mn = NULL;
 	struct place_node *pn = NULL;
 	size_t n = 0, i, k = 0, m = 0;
-	int64_t now = disp_now_us();
+	int64_t now = clock_now_us();
 	int check = now - d->watch_us >= 1000000, changed = 0, nodesfd;
 
 	snprintf(path, sizeof path, "%s", paths_nodes());
@@ -459,7 +501,6 @@ match_nodes_load(struct disp *d)
 		while (k < d->nn && (c = strcmp(d->pn[k].name, names[i])) < 0) {
 			mnode_free(&d->mn[k]);
 			free(d->pn[k].ends);
-			place_share_free(&d->pn[k]);
 			k++;
 			changed = 1;
 		}
@@ -468,7 +509,6 @@ match_nodes_load(struct disp *d)
 			if (k < d->nn && c == 0) {
 				mnode_free(&d->mn[k]);
 				free(d->pn[k].ends);
-				place_share_free(&d->pn[k]);
 				k++;
 			}
 			changed = 1;
@@ -485,6 +525,7 @@ match_nodes_load(struct disp *d)
 			}
 		} else {
 			mn[m].still = -1;
+			mn[m].frozen = 1;	/* a head before us may have */
 			changed = 1;
 		}
 		mn[m].dir_mtime = st.st_mtim;
@@ -492,7 +533,6 @@ match_nodes_load(struct disp *d)
 		if (node_read(d, &mn[m], &pn[m], check || c != 0) < 0) {
 			mnode_free(&mn[m]);
 			free(pn[m].ends);
-			place_share_free(&pn[m]);
 			memset(&mn[m], 0, sizeof mn[m]);
 			memset(&pn[m], 0, sizeof pn[m]);
 			changed = 1;
@@ -504,7 +544,6 @@ match_nodes_load(struct disp *d)
 	for (; k < d->nn; k++) {
 		mnode_free(&d->mn[k]);
 		free(d->pn[k].ends);
-		place_share_free(&d->pn[k]);
 		changed = 1;
 	}
 	for (i = 0; i < n; i++)
@@ -521,17 +560,23 @@ match_nodes_load(struct disp *d)
 
 /* A job's alloc file: what it holds on its node. */
 static void
-mjob_read(struct disp *d, uint64_t id, struct mjob *j)
+mjob_read(struct disp *d, int rundir, uint64_t id, struct mjob *j)
 {
+	char name[32];
+	struct stat st;
 	int jd;
 
 	memset(j, 0, sizeof *j);
 	j->id = id;
 	j->cores = 1;
-	if ((jd = spool_jobdir_open(&d->sp, id, 0)) < 0)
-		return;
-	disp_alloc_read(jd, id, j, NULL);
-	close(jd);
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	if ((jd = spool_jobdir_open(&d->sp, id, 0)) >= 0) {
+		disp_alloc_read(jd, id, j, NULL);
+		close(jd);
+	}
+	/* its owner, for fair share (dispatch-share.c) */
+	j->uid = fstatat(rundir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ?
+	    st.st_uid : 0;
 }
 
 /* Keep what the head just assigned in the node's cache, so that the next
@@ -551,6 +596,8 @@ disp_pool_add(struct mnode *m, const struct qjob *q, const struct place_req *r,
 	snprintf(j.cpus, sizeof j.cpus, "%s", cpus);
 	disp_gpus_parse(gpus, &j);
 	j.array_job = q->array_job;
+	j.uid = q->uid;
+	j.lost_after = q->lost_after;
 	if (!(nj = realloc(m->jobs, (m->njobs + 1) * sizeof *nj)))
 		return;
 	m->jobs = nj;
@@ -577,8 +624,6 @@ match_usage(struct disp *d)
 		ids = rundir >= 0 ? disp_dir_ids(rundir, &nids) : NULL;
 		if (rundir < 0)
 			nids = 0;
-		if (rundir >= 0)
-			close(rundir);
 		/* The same jobs as last pass (a full pool, the usual case):
 		 * the array is kept as it is, nothing copied. */
 		for (m = 0; nids == mn->njobs && m < nids && mn->jobs[m].id ==
@@ -594,22 +639,26 @@ match_usage(struct disp *d)
 				if (k < mn->njobs && mn->jobs[k].id == ids[m])
 					nj[m] = mn->jobs[k];
 				else
-					mjob_read(d, ids[m], &nj[m]);
+					mjob_read(d, rundir, ids[m], &nj[m]);
 			}
 			free(ids);
 			free(mn->jobs);
 			mn->jobs = nj;
 			mn->njobs = nj ? nids : 0;
 		}
+		if (rundir >= 0)
+			close(rundir);
 		/* The picture: cores, memory and GPUs held. */
 		p->busy[0] = 0;
 		memset(p->numa_used, 0, sizeof p->numa_used);
 		p->mem_used = 0;
 		p->gpus_used = 0;
+		memset(p->gpu_held, 0, sizeof p->gpu_held);
+		if (p->layers)
+			memset(p->layers, 0, (size_t)(p->oversub - 1) *
+			    TOPO_LIST_MAX);
 		p->njobs = 0;
 		p->until = 0;
-		if (p->oversub > 1 || p->gpu_slots > 1)
-			place_share_reset(p);	/* shared cores, GPUs */
 		free(p->ends);
 		p->ends = mn->njobs ? malloc(mn->njobs * sizeof *p->ends) :
 		    NULL;
@@ -618,7 +667,6 @@ match_usage(struct disp *d)
 		for (m = 0; m < mn->njobs; m++) {
 			struct mjob *j = &mn->jobs[m];
 			struct stat st;
-			char u[sizeof p->busy];
 
 			/* Its processes are gone: the cores are free while
 			 * its shepherd writes the result. */
@@ -626,11 +674,7 @@ match_usage(struct disp *d)
 			if (fstatat(d->sp.fd[SD_JOBS], ended, &st,
 			    AT_SYMLINK_NOFOLLOW) == 0)
 				continue;
-			if (place_share_levels(p) > 1)
-				place_share_add(p, j->cpus, j->gpus);
-			else if (j->cpus[0] && topo_cpus_union(p->busy, j->cpus,
-			    u, sizeof u) == 0)
-				memcpy(p->busy, u, sizeof u);
+			place_hold_add(p, j->cpus, 0);
 			if (p->topo && !j->numa) {	/* worked out once */
 				int o = topo_numa_of(p->topo, j->cpus);
 
@@ -640,8 +684,7 @@ match_usage(struct disp *d)
 				p->numa_used[j->numa - 1] += j->mem;
 			used += j->cores;
 			p->mem_used += j->mem;
-			if (place_share_levels(p) <= 1)
-				p->gpus_used |= j->gpus;
+			place_hold_add(p, "", j->gpus);
 			p->njobs++;
 			if (p->ends) {
 				p->ends[p->nends].end_us = j->end_us;
@@ -650,17 +693,22 @@ match_usage(struct disp *d)
 				p->nends++;
 			}
 		}
-		p->cores_free = p->topo ? topo_cores_free(p->topo, p->busy) :
-		    p->cores;
-		if (p->cores < used + p->cores_free)
-			p->cores_free = p->cores > used ? p->cores - (unsigned)
-			    used : 0;
-		if (place_share_levels(p) > 1)	/* slots, not cores */
-			p->cores_free = place_share_cores_free(p);
+		p->cores_free = place_cores_free(p, (unsigned)used);
 	}
 }
 
-/* Requeue the jobs of nodes that are down, each once its lock is free. */
+/* How long an away node keeps job j: its lost_after, never less than
+ * heartbeat_timeout (it is down then in any case). */
+static long
+disp_lost_after(const struct disp *d, const struct mjob *j)
+{
+	uint64_t t = j->lost_after ? j->lost_after : d->conf.lost_after;
+
+	return (long)(t > d->conf.hb_timeout ? t : d->conf.hb_timeout);
+}
+
+/* Requeue the jobs of nodes that are down, each once its lock is free;
+ * an away node's, once their lost_after runs out. */
 static void
 match_down(struct disp *d)
 {
@@ -671,10 +719,14 @@ match_down(struct disp *d)
 		char cause[128];
 		int rundir;
 
-		if (p->down != 1 || !d->mn[i].njobs ||
+		if ((p->down != 1 && p->down != 3) || !d->mn[i].njobs ||
 		    (rundir = spool_run_open(&d->sp, p->name, 0)) < 0)
 			continue;
-		if (d->mn[i].still < 0)
+		if (p->down == 3)
+			snprintf(cause, sizeof cause, "node %s away (asleep) "
+			    "for %ld s, past the job's lost_after", p->name,
+			    d->mn[i].still);
+		else if (d->mn[i].still < 0)
 			snprintf(cause, sizeof cause, "node %s down (no "
 			    "heartbeat)", p->name);
 		else
@@ -687,6 +739,10 @@ match_down(struct disp *d)
 			int jd, lk;
 
 			snprintf(name, sizeof name, "%" PRIu64, id);
+			/* Away: kept until its lost_after runs out. */
+			if (p->down == 3 && d->mn[i].still <= disp_lost_after(d,
+			    &d->mn[i].jobs[m]))
+				continue;
 			if ((jd = spool_jobdir_open(&d->sp, id, 0)) < 0)
 				continue;
 			/* Handed to Slurm: it lives on there, and the node's
@@ -702,8 +758,8 @@ match_down(struct disp *d)
 			    == 0) {
 				if (fstatat(jd, JOBDIR_RESULT, &st,
 				    AT_SYMLINK_NOFOLLOW) == 0) {
-					if (renameat(rundir, name,
-					    d->sp.fd[SD_DONE], name) == 0)
+					if (spool_job_move(&d->sp, id,
+					    SD_RUN, SD_DONE, p->name) == 0)
 						d->dirty_done = 1;
 				} else
 					disp_run_lost(d, p->name, rundir, id,
@@ -718,12 +774,62 @@ match_down(struct disp *d)
 }
 
 
+/* on_battery = suspend, on_hot = suspend: freeze a node's running jobs
+ * while it is on battery or too hot, thaw them when it is no more. Only
+ * the jobs the head froze (JOBDIR_POWER) are thawed; iar-suspend's stay
+ * as they are. */
+static void
+match_power(struct disp *d)
+{
+	size_t i, m;
+
+	for (i = 0; i < d->nn; i++) {
+		struct mnode *mn = &d->mn[i];
+		int any = 0;
+
+		if (d->pn[i].down || (!mn->power_freeze && !mn->frozen))
+			continue;
+		for (m = 0; m < mn->njobs; m++) {
+			uint64_t id = mn->jobs[m].id;
+			struct stat st;
+			int jd, has;
+
+			if ((jd = spool_jobdir_open(&d->sp, id, 0)) < 0)
+				continue;
+			has = fstatat(jd, JOBDIR_POWER, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0;
+			if (mn->power_freeze && !has && fstatat(jd,
+			    JOBDIR_SUSPEND, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+			    disp_run_suspend(d, id, d->pn[i].name, 1) == 0) {
+				file_replace(jd, JOBDIR_POWER, "power\n", 6,
+				    0644, 0);
+				msg_log("POWER", "job %" PRIu64 ": frozen: node "
+				    "%s is %s (%s)", id, d->pn[i].name,
+				    d->pn[i].power == PR_HOT ? "too hot" :
+				    "on battery", d->pn[i].power_why);
+				has = 1;
+			} else if (!mn->power_freeze && has) {
+				unlinkat(jd, JOBDIR_POWER, 0);
+				disp_run_suspend(d, id, d->pn[i].name, 0);
+				msg_log("POWER", "job %" PRIu64 ": thawed: node "
+				    "%s", id, d->pn[i].name);
+				has = 0;
+			}
+			any |= has;
+			close(jd);
+		}
+		mn->frozen = any;
+	}
+}
+
 void
 disp_pool_load(struct disp *d)
 {
 	match_nodes_load(d);
+	disp_group_tags(d);
 	match_usage(d);
 	match_down(d);
+	match_power(d);
 }
 
 void

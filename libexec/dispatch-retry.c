@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
@@ -31,9 +32,6 @@
 #include "paths.h"
 #include "view.h"
 
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#endif
 
 /* jobs/ID/NAME[.gz] → NAME.N[.gz]: the attempt's logs, kept. */
 static void
@@ -88,7 +86,7 @@ retry_hist_note(struct disp *d, const struct view_job *att, unsigned n,
 	    v.node);
 	nev++;
 	ev[nev].id = v.id;
-	ev[nev].when_us = disp_now_us();
+	ev[nev].when_us = clock_now_us();
 	snprintf(ev[nev].state, sizeof ev[nev].state, "PENDING");
 	snprintf(ev[nev].cause, sizeof ev[nev].cause, "requeued after %.20s: "
 	    "retry %u of %u, not before %.8s", what, n, v.retries, hms);
@@ -144,7 +142,7 @@ disp_retry_check(struct disp *d, uint64_t id, const struct view_job *v)
 		back = (uint64_t)d->conf.retry_backoff << sh;
 		if (back > d->conf.retry_backoff_max)
 			back = d->conf.retry_backoff_max;
-		nb = disp_now_us() + (int64_t)back * 1000000;
+		nb = clock_now_us() + (int64_t)back * 1000000;
 		retry_logs_keep(jd, JOBDIR_OUT, n);
 		retry_logs_keep(jd, JOBDIR_ERR, n);
 		len = snprintf(t, sizeof t, "%" PRId64 "\n", nb);
@@ -164,17 +162,16 @@ disp_retry_check(struct disp *d, uint64_t id, const struct view_job *v)
 	ts[0].tv_nsec = UTIME_OMIT;
 	ts[1].tv_sec = (time_t)(nb / 1000000);
 	ts[1].tv_nsec = (long)(nb % 1000000) * 1000;
-	if (nb > disp_now_us())
+	if (nb > clock_now_us())
 		utimensat(d->sp.fd[SD_DONE], name, ts, AT_SYMLINK_NOFOLLOW);
-	if (renameat2(d->sp.fd[SD_DONE], name, d->sp.fd[SD_QUEUE], name,
-	    RENAME_NOREPLACE) < 0) {
+	if (spool_job_move(&d->sp, id, SD_DONE, SD_QUEUE, NULL) < 0) {
 		msg_log("RETRY", "cannot requeue job %s: %s", name,
 		    strerror(errno));
 		r = 1;		/* stays in done/ for the next pass */
 		goto out;
 	}
 	d->dirty_queue = 1;
-	disp_dep_forget(id);
+	disp_dep_forget(d, id);
 	r = 1;
 out:
 	close(jd);

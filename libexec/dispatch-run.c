@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
@@ -31,9 +32,6 @@
 #include "shepherd.h"
 #include "view.h"
 
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#endif
 
 static void
 run_add(struct disp *d, uint64_t id, unsigned cores, uint64_t mem,
@@ -63,75 +61,6 @@ run_add(struct disp *d, uint64_t id, unsigned cores, uint64_t mem,
 			memcpy(d->busy, u, sizeof u);
 	}
 	d->mem_used += mem;
-}
-
-/* Read jobs/ID/FILE into a record; returns pair count or -1. */
-static int
-rec_load(int dirfd, const char *name, const char *magic, struct buf *b,
-    struct rec_kv *kv, int maxkv)
-{
-	struct stat st;
-	char why[128];
-	int fd, n = -1;
-
-	buf_reset(b);
-	if ((fd = file_open_checked(dirfd, name, &st)) < 0)
-		return -1;
-	if (file_read_all(fd, 65536, b) == 0 && b->len)
-		n = rec_parse(b->s, b->len, magic, kv, maxkv, why, sizeof why);
-	close(fd);
-	return n;
-}
-
-void
-disp_gpus_parse(const char *s, struct mjob *j)
-{
-	while (*s) {
-		char *e;
-		unsigned long g = strtoul(s, &e, 10);
-
-		if (e == s)
-			break;
-		if (g < 64)
-			j->gpus |= 1ULL << g;
-		j->gpus_n++;
-		s = *e == ',' ? e + 1 : e;
-	}
-}
-
-int
-disp_alloc_read(int jobdir, uint64_t id, struct mjob *j, int64_t *wall)
-{
-	struct rec_kv kv[32];
-	const char *s;
-	struct buf b;
-	int n;
-
-	memset(j, 0, sizeof *j);
-	j->id = id;
-	j->cores = 1;
-	if (wall)
-		*wall = 0;
-	buf_init(&b);
-	n = rec_load(jobdir, JOBDIR_ALLOC, "iar-alloc", &b, kv, 32);
-	if (n > 0) {
-		if ((s = rec_get(kv, n, "cpus")))
-			snprintf(j->cpus, sizeof j->cpus, "%s", s);
-		if ((s = rec_get(kv, n, "cores")))
-			j->cores = (unsigned)atoi(s);
-		if ((s = rec_get(kv, n, "mem")))
-			j->mem = strtoull(s, NULL, 10);
-		if ((s = rec_get(kv, n, "end")))
-			j->end_us = strtoll(s, NULL, 10);
-		if ((s = rec_get(kv, n, "array")))
-			j->array_job = strtoull(s, NULL, 10);
-		if (wall && (s = rec_get(kv, n, "time")))
-			*wall = strtoll(s, NULL, 10);
-		if ((s = rec_get(kv, n, "gpus")))
-			disp_gpus_parse(s, j);
-	}
-	buf_free(&b);
-	return n > 0 ? 0 : -1;
 }
 
 void
@@ -191,6 +120,9 @@ disp_run_lost(struct disp *d, const char *node, int rundir, uint64_t id,
 		disp_job_end(d, SD_RUN, id, JS_CANCELLED, t);
 		return;
 	}
+	if (started && node_health_record(node, NH_LOST, d->conf.health_min,
+	    t, sizeof t))
+		msg_log("HEALTH", "node %s drained: %s", node, t);
 	if (started && req >= retries) {
 		snprintf(t, sizeof t, "%s while the job ran", cause);
 		disp_job_end(d, SD_RUN, id, JS_NODE_FAIL, t);
@@ -205,8 +137,7 @@ disp_run_lost(struct disp *d, const char *node, int rundir, uint64_t id,
 	unlinkat(jobdir, JOBDIR_SUSPEND, 0);
 	unlinkat(jobdir, JOBDIR_SUSPENDED, 0);
 	unlinkat(jobdir, JOBDIR_ALLOC, 0);
-	if (renameat2(rundir, name, d->sp.fd[SD_QUEUE], name,
-	    RENAME_NOREPLACE) < 0) {
+	if (spool_job_move(&d->sp, id, SD_RUN, SD_QUEUE, node) < 0) {
 		msg_log("LOST", "cannot requeue job %s: %s", name,
 		    strerror(errno));
 		return;
@@ -281,11 +212,11 @@ disp_run_settle(struct disp *d)
 				disp_run_signal(d, id, SIGUSR2);
 		} else {
 			/* The shepherd is gone, or there never was one. */
-			n = rec_load(jobdir, JOBDIR_RESULT, "iar-hist", &b, kv,
+			n = disp_rec_load(jobdir, JOBDIR_RESULT, "iar-hist", &b, kv,
 			    64);
 			if (n > 0) {
-				if (renameat(rundir, de->d_name,
-				    d->sp.fd[SD_DONE], de->d_name) == 0)
+				if (spool_job_move(&d->sp, id, SD_RUN,
+				    SD_DONE, d->conf.node) == 0)
 					d->dirty_done = 1;
 			} else if (fstat(lk, &st) == 0 && st.st_size > 0 &&
 			    !(d->slurm && disp_slurm_begun(jobdir)))
@@ -402,7 +333,7 @@ disp_run_launch(struct disp *d, int rundir, uint64_t id)
 		 * free lock and requeues it. */
 	close(lk);
 	d->started++;
-	run_add(d, id, a.cores, a.mem, wall ? disp_now_us() + wall * 1000000 :
+	run_add(d, id, a.cores, a.mem, wall ? clock_now_us() + wall * 1000000 :
 	    0, a.cpus);
 	if (d->verbose)
 		msg_log("START", "job %s on %s cpus %s", name, d->conf.node,

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
@@ -39,8 +40,6 @@
 #include "slurm.h"
 #include "view.h"
 
-#define SLURM_TOKEN	"slurm-token"
-#define SLURM_ID	"slurm-id"
 #define SLURM_JOBS	"slurm-jobs"	/* the hand-offs that ended */
 #define SLURM_WAIT	30	/* seconds a client command may take */
 
@@ -64,6 +63,7 @@ struct handoff {
 	uint64_t id;
 	char idname[32];
 	int jobdir, rundir;
+	char node[64];		/* run/NODE */
 	struct job job;
 	struct view_job v;
 	char token[128];
@@ -80,7 +80,7 @@ handoff_finish(struct handoff *h, int state, const char *cause)
 	h->v.state = state;
 	if (cause)
 		snprintf(h->v.cause, sizeof h->v.cause, "%s", cause);
-	h->v.ended_us = disp_now_us();
+	h->v.ended_us = clock_now_us();
 	if (!h->v.started_us)
 		h->v.started_us = h->v.ended_us;
 	/* Each hand-off of the job, kept: "SLURMID TOKEN" lines. */
@@ -103,9 +103,8 @@ handoff_finish(struct handoff *h, int state, const char *cause)
 	    1) < 0)
 		msg_die(EX_TEMP, "cannot write result of job %s:", h->idname);
 	buf_free(&b);
-	if (renameat(h->rundir, h->idname, h->sp.fd[SD_DONE], h->idname) < 0)
+	if (spool_job_move(&h->sp, h->id, SD_RUN, SD_DONE, h->node) < 0)
 		msg_die(EX_TEMP, "cannot move job %s to done:", h->idname);
-	file_dir_sync(h->sp.fd[SD_DONE]);
 	/* a retry of the job is a new hand-off */
 	unlinkat(h->jobdir, SLURM_ID, 0);
 	unlinkat(h->jobdir, SLURM_TOKEN, 0);
@@ -350,7 +349,7 @@ handoff_suspend(struct handoff *h, int *suspended)
 	buf_free(&out);
 	*suspended = want;
 	if (want) {
-		n = snprintf(t, sizeof t, "%" PRId64 "\n", disp_now_us());
+		n = snprintf(t, sizeof t, "%" PRId64 "\n", clock_now_us());
 		file_replace(h->jobdir, JOBDIR_SUSPENDED, t, (size_t)n, 0644, 0);
 	} else
 		unlinkat(h->jobdir, JOBDIR_SUSPENDED, 0);
@@ -371,6 +370,7 @@ handoff_load(struct handoff *h, const char *node)
 		msg_die(EX_TEMP, "cannot open jobs/%s:", h->idname);
 	if ((h->rundir = spool_run_open(&h->sp, node, 0)) < 0)
 		msg_die(EX_TEMP, "cannot open run/%s:", node);
+	snprintf(h->node, sizeof h->node, "%s", node);
 	if ((fd = file_open_checked(h->rundir, h->idname, &st)) < 0)
 		msg_die(EX_TEMP, "cannot open job %s:", h->idname);
 	buf_init(&b);
@@ -419,23 +419,114 @@ handoff_load(struct handoff *h, const char *node)
 	}
 }
 
-int
-disp_slurm_begun(int jobdir)
+/* The hand-off, then the job followed to its end. */
+/* Hand the job to Slurm, or find the earlier hand-off: until h->sid is
+ * known (or the job ends here, cancelled or refused). */
+static void
+handoff_begin(struct handoff *h)
 {
-	struct stat st;
+	char t[320], why[512];
+	int n, quiet = 0;
 
-	return fstatat(jobdir, SLURM_TOKEN, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
-	    fstatat(jobdir, SLURM_ID, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	while (!h->sid[0]) {
+		int r;
+
+		if (got_cancel || faccessat(h->jobdir, JOBDIR_CANCEL, F_OK,
+		    AT_SYMLINK_NOFOLLOW) == 0) {
+			/* not in Slurm, or not that we know: a token we
+			 * cannot look up is left for the next try */
+			if (!h->token[0] || handoff_find(h) == 0)
+				handoff_finish(h, JS_CANCELLED,
+				    "cancelled before Slurm had it");
+			if (h->sid[0])
+				break;
+		}
+		if (h->token[0]) {
+			r = handoff_find(h);
+			if (r == 1) {
+				msg_log("SLURM", "job %s: adopted Slurm job %s "
+				    "(an earlier hand-off)", h->idname, h->sid);
+				break;
+			}
+			if (r < 0) {	/* cannot tell: never a second sbatch */
+				if (!quiet++)
+					msg_log("SLURM", "job %s: Slurm does not "
+					    "answer; waiting", h->idname);
+				sleep(2);
+				continue;
+			}
+		} else {
+			n = snprintf(h->token, sizeof h->token, "iar-%" PRIx64
+			    "-%s-%" PRIx64, disp_speed_hash(paths_spool()),
+			    h->idname, (uint64_t)clock_now_us());
+			n = snprintf(t, sizeof t, "%s\n", h->token);
+			if (file_replace(h->jobdir, SLURM_TOKEN, t, (size_t)n,
+			    0644, 1) < 0)
+				msg_die(EX_TEMP, "cannot write jobs/%s/%s:",
+				    h->idname, SLURM_TOKEN);
+		}
+		r = handoff_submit(h, why, sizeof why);
+		if (r == 1)
+			break;
+		if (r == 0)
+			handoff_finish(h, JS_FAILED, why[0] ? why :
+			    "sbatch refused the job");
+		if (!quiet++)
+			msg_log("SLURM", "job %s: sbatch: %s; trying again",
+			    h->idname, why);
+		sleep(2);
+	}
 }
 
-/* The hand-off, then the job followed to its end. */
+/* Follow Slurm's job to its end: cancel, suspend and resume it as
+ * asked, note when it starts; never returns. */
+static void __attribute__((noreturn))
+handoff_follow(struct handoff *h, int suspended)
+{
+	char t[320], why[512], state[64], ex[32];
+	int n, asked = 0, started = 0;
+
+	for (;;) {
+		int s;
+
+		if (!asked && (got_cancel || faccessat(h->jobdir, JOBDIR_CANCEL,
+		    F_OK, AT_SYMLINK_NOFOLLOW) == 0)) {
+			char *argv[] = { "scancel", h->sid, NULL };
+			struct buf o;
+
+			buf_init(&o);
+			if (slurm_run(argv, h->job.uid, NULL, SLURM_WAIT, &o,
+			    why, sizeof why) == 0)
+				asked = 1;
+			buf_free(&o);
+		}
+		handoff_suspend(h, &suspended);
+		if (handoff_state(h, state, sizeof state, ex, sizeof ex) == 0) {
+			if ((s = handoff_map(h, state, ex)) >= 0) {
+				snprintf(why, sizeof why, "Slurm job %s: %s",
+				    h->sid, state);
+				handoff_finish(h, s, why);
+			}
+			if (!started && strcmp(state, "PENDING") != 0) {
+				h->v.started_us = clock_now_us();
+				n = snprintf(t, sizeof t, "%" PRId64 " 0\n",
+				    h->v.started_us);
+				file_replace(h->jobdir, "started", t, (size_t)n,
+				    0644, 0);
+				started = 1;
+			}
+		}
+		sleep(1);
+	}
+}
+
 void
 disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
 {
 	struct handoff h;
 	struct sigaction sa;
-	char t[320], host[256], why[512], state[64], ex[32];
-	int n, asked = 0, started = 0, quiet = 0, suspended;
+	char t[320], host[256];
+	int n, suspended;
 
 	memset(&h, 0, sizeof h);
 	h.id = id;
@@ -470,54 +561,7 @@ disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
 	if (file_read_small(h.jobdir, SLURM_TOKEN, t, sizeof t) > 0)
 		snprintf(h.token, sizeof h.token, "%.*s", (int)strcspn(t, "\n"),
 		    t);
-	while (!h.sid[0]) {
-		int r;
-
-		if (got_cancel || faccessat(h.jobdir, JOBDIR_CANCEL, F_OK,
-		    AT_SYMLINK_NOFOLLOW) == 0) {
-			/* not in Slurm, or not that we know: a token we
-			 * cannot look up is left for the next try */
-			if (!h.token[0] || handoff_find(&h) == 0)
-				handoff_finish(&h, JS_CANCELLED,
-				    "cancelled before Slurm had it");
-			if (h.sid[0])
-				break;
-		}
-		if (h.token[0]) {
-			r = handoff_find(&h);
-			if (r == 1) {
-				msg_log("SLURM", "job %s: adopted Slurm job %s "
-				    "(an earlier hand-off)", h.idname, h.sid);
-				break;
-			}
-			if (r < 0) {	/* cannot tell: never a second sbatch */
-				if (!quiet++)
-					msg_log("SLURM", "job %s: Slurm does not "
-					    "answer; waiting", h.idname);
-				sleep(2);
-				continue;
-			}
-		} else {
-			n = snprintf(h.token, sizeof h.token, "iar-%" PRIx64
-			    "-%s-%" PRIx64, disp_speed_hash(paths_spool()),
-			    h.idname, (uint64_t)disp_now_us());
-			n = snprintf(t, sizeof t, "%s\n", h.token);
-			if (file_replace(h.jobdir, SLURM_TOKEN, t, (size_t)n,
-			    0644, 1) < 0)
-				msg_die(EX_TEMP, "cannot write jobs/%s/%s:",
-				    h.idname, SLURM_TOKEN);
-		}
-		r = handoff_submit(&h, why, sizeof why);
-		if (r == 1)
-			break;
-		if (r == 0)
-			handoff_finish(&h, JS_FAILED, why[0] ? why :
-			    "sbatch refused the job");
-		if (!quiet++)
-			msg_log("SLURM", "job %s: sbatch: %s; trying again",
-			    h.idname, why);
-		sleep(2);
-	}
+	handoff_begin(&h);
 	n = snprintf(t, sizeof t, "%s\n", h.sid);
 	if (file_replace(h.jobdir, SLURM_ID, t, (size_t)n, 0644, 1) < 0)
 		msg_log("SLURM", "job %s: cannot write %s: %s", h.idname,
@@ -525,36 +569,5 @@ disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
 	if (d->verbose)
 		msg_log("SLURM", "job %s is Slurm job %s", h.idname, h.sid);
 
-	for (;;) {
-		int s;
-
-		if (!asked && (got_cancel || faccessat(h.jobdir, JOBDIR_CANCEL,
-		    F_OK, AT_SYMLINK_NOFOLLOW) == 0)) {
-			char *argv[] = { "scancel", h.sid, NULL };
-			struct buf o;
-
-			buf_init(&o);
-			if (slurm_run(argv, h.job.uid, NULL, SLURM_WAIT, &o,
-			    why, sizeof why) == 0)
-				asked = 1;
-			buf_free(&o);
-		}
-		handoff_suspend(&h, &suspended);
-		if (handoff_state(&h, state, sizeof state, ex, sizeof ex) == 0) {
-			if ((s = handoff_map(&h, state, ex)) >= 0) {
-				snprintf(why, sizeof why, "Slurm job %s: %s",
-				    h.sid, state);
-				handoff_finish(&h, s, why);
-			}
-			if (!started && strcmp(state, "PENDING") != 0) {
-				h.v.started_us = disp_now_us();
-				n = snprintf(t, sizeof t, "%" PRId64 " 0\n",
-				    h.v.started_us);
-				file_replace(h.jobdir, "started", t, (size_t)n,
-				    0644, 0);
-				started = 1;
-			}
-		}
-		sleep(1);
-	}
+	handoff_follow(&h, suspended);
 }

@@ -16,15 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "file.h"
 #include "msg.h"
 #include "webconf.h"
 
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#endif
 
 /* A request the CGI dropped for a web user (iar.cgi(8)): honoured only
  * if etc/cgi.conf names the request file's owner as cgi_user (the web
@@ -151,7 +149,7 @@ disp_web_submit(struct disp *d, uint64_t id, char *body,
 	env[5] = NULL;
 	j.env = env;
 	j.nenv = 5;
-	j.submitted_us = disp_now_us();
+	j.submitted_us = clock_now_us();
 	buf_init(&b);
 	job_format(&j, &b);
 	/* The file belongs to the user, as if iar-submit had written it. */
@@ -161,8 +159,8 @@ disp_web_submit(struct disp *d, uint64_t id, char *body,
 	    O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (b.err || fd < 0 || file_write_all(fd, b.s, b.len) < 0 ||
 	    (geteuid() == 0 && fchown(fd, pw->pw_uid, pw->pw_gid) < 0) ||
-	    fsync(fd) < 0 || close(fd) < 0 || renameat2(d->sp.fd[SD_TMP], tmp,
-	    d->sp.fd[SD_INCOMING], name, RENAME_NOREPLACE) < 0) {
+	    fsync(fd) < 0 || close(fd) < 0 || spool_job_enter(&d->sp, SD_TMP,
+	    tmp, id, SD_INCOMING) < 0) {
 		msg_log("ERROR", "web submit %s for %s: %s", name, user,
 		    strerror(errno));
 		unlinkat(d->sp.fd[SD_TMP], tmp, 0);
@@ -170,7 +168,6 @@ disp_web_submit(struct disp *d, uint64_t id, char *body,
 		return -1;
 	}
 	buf_free(&b);
-	file_dir_sync(d->sp.fd[SD_INCOMING]);
 	msg_log("SUBMIT", "job %s for %s (%s)", name, user, who);
 	return 0;
 }

@@ -26,11 +26,11 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "buf.h"
 #include "dispatch.h"
@@ -40,12 +40,10 @@
 #include "paths.h"
 #include "view.h"
 
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#endif
 
 /* Incoming files taken in one pass, at most; the rest in the next. */
 #define INCOMING_BATCH	1000
+#define CTL_BATCH	1000	/* requests acted on a pass, oldest first */
 
 static const char usage[] =
 "usage: iar-dispatch [-d | -1 | -w] [-T SECONDS] [--node NAME] [-v]\n"
@@ -57,59 +55,6 @@ static const char usage[] =
 "      --node NAME    act as node NAME (default: node_name)\n"
 "  -v, --verbose      log each start and end\n"
 "  -h, --help         this text\n";
-
-int64_t
-disp_now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
-/* Store v in the history with one event. */
-static void
-disp_hist_store(struct disp *d, struct view_job *v, int state,
-    const char *cause)
-{
-	struct hist_event ev;
-	struct buf b;
-	char err[256];
-	uint64_t id = v->id;
-
-	view_task_check(&d->sp, v);
-	v->state = state;
-	if (cause && !job_state_final(state))
-		snprintf(v->cause, sizeof v->cause, "%s", cause);
-	memset(&ev, 0, sizeof ev);
-	ev.id = id;
-	ev.when_us = disp_now_us();
-	snprintf(ev.state, sizeof ev.state, "%s", job_state_name(state));
-	snprintf(ev.cause, sizeof ev.cause, "%s", cause ? cause : "");
-	buf_init(&b);
-	view_job_format(v, "iar-hist", &b);
-	if (!b.err && hist_job_store(d->hist, id, b.s, b.len, &ev, 1, err,
-	    sizeof err) < 0)
-		msg_log("HIST", "job %" PRIu64 ": %s", id, err);
-	else
-		d->hist_dirty = 1;
-	buf_free(&b);
-}
-
-void
-disp_hist_event(struct disp *d, uint64_t id, int state, const char *cause)
-{
-	struct view_job v;
-
-	if (!d->hist)
-		return;
-	if (view_job_get(&d->sp, NULL, id, &v) != 0) {
-		view_job_init(&v);
-		v.id = id;
-	}
-	disp_hist_store(d, &v, state, cause);
-}
-
 /* Does uid have a passwd entry? Cached for the pass (getpwuid_r reads
  * /etc/passwd each time). */
 static int
@@ -129,79 +74,6 @@ uid_known(uid_t uid)
 	if (nseen < sizeof seen / sizeof seen[0])
 		seen[nseen++] = uid;
 	return 1;
-}
-
-int
-disp_job_end(struct disp *d, int fromdir, uint64_t id, int state,
-    const char *cause)
-{
-	char name[32], node[64];
-	struct view_job v;
-	struct buf b;
-	int jobdir, dir, src = -1, r = -1;
-
-	snprintf(name, sizeof name, "%" PRIu64, id);
-	if (spool_job_locate(&d->sp, id, &dir, node, sizeof node) != 0)
-		return -1;
-	if (fromdir >= 0 && dir != fromdir)
-		return -1;
-	if (view_job_get(&d->sp, NULL, id, &v) != 0)
-		return -1;
-	if (dir == SD_RUN) {
-		if ((src = spool_run_open(&d->sp, node, 0)) < 0)
-			return -1;
-	} else if (dir == SD_QUEUE || dir == SD_HOLD)
-		src = dup(d->sp.fd[dir]);
-	else
-		return -1;
-	v.state = state;
-	snprintf(v.cause, sizeof v.cause, "%s", cause);
-	v.ended_us = disp_now_us();
-	if ((jobdir = spool_jobdir_open(&d->sp, id, 1)) < 0)
-		goto out;
-	buf_init(&b);
-	view_job_format(&v, "iar-hist", &b);
-	if (!b.err && file_replace(jobdir, JOBDIR_RESULT, b.s, b.len, 0644, 0)
-	    == 0 && renameat(src, name, d->sp.fd[SD_DONE], name) == 0) {
-		d->dirty_done = 1;
-		r = 0;
-	}
-	buf_free(&b);
-	close(jobdir);
-out:
-	close(src);
-	return r;
-}
-
-/* DIR/NAME → bad/, with the reason in bad/NAME.why. */
-void
-disp_bad_put(struct disp *d, int from, const char *name,
-    const struct stat *st, const char *why)
-{
-	char dst[64], w[96], line[512];
-	int n;
-
-	if (job_id_ok(name))
-		snprintf(dst, sizeof dst, "%s", name);
-	else
-		snprintf(dst, sizeof dst, "x-%llu", (unsigned long long)
-		    (st ? st->st_ino : 0));
-	if (renameat2(d->sp.fd[from], name, d->sp.fd[SD_BAD], dst,
-	    RENAME_NOREPLACE) < 0) {
-		snprintf(dst + strlen(dst), sizeof dst - strlen(dst), ".%ld",
-		    (long)(disp_now_us() % 1000000000));
-		if (renameat2(d->sp.fd[from], name, d->sp.fd[SD_BAD],
-		    dst, RENAME_NOREPLACE) < 0) {
-			msg_log("BAD", "cannot set aside '%s': %s", name,
-			    strerror(errno));
-			return;
-		}
-	}
-	snprintf(w, sizeof w, "%s.why", dst);
-	n = snprintf(line, sizeof line, "%s\n", why);
-	file_replace(d->sp.fd[SD_BAD], w, line, (size_t)(n < (int)sizeof line
-	    ? n : (int)sizeof line - 1), 0644, 0);
-	msg_log("BAD", "%s/%s: %s", spool_dir_names[from], name, why);
 }
 
 static void
@@ -314,8 +186,7 @@ incoming_accept(struct disp *d)
 			bad_put(d, de->d_name, &st, why);
 			continue;
 		}
-		if (renameat2(d->sp.fd[SD_INCOMING], de->d_name, d->sp.fd[to],
-		    de->d_name, RENAME_NOREPLACE) < 0) {
+		if (spool_job_move(&d->sp, id, SD_INCOMING, to, NULL) < 0) {
 			if (errno == EEXIST)
 				bad_put(d, de->d_name, &st, "duplicate job id");
 			continue;
@@ -347,6 +218,164 @@ ctl_ent_cmp(const void *a, const void *b)
 	if (x->m.tv_nsec != y->m.tv_nsec)
 		return x->m.tv_nsec < y->m.tv_nsec ? -1 : 1;
 	return strcmp(x->name, y->name);
+}
+
+/* One control request, as its handler sees it: the job, where it is
+ * (loc, and for run/ the node), who asked, and the request's body. */
+struct ctl_req {
+	uint64_t id;
+	int loc;
+	const char *node, *body, *verb, *who;
+	int privileged;		/* root or the dispatcher's own user */
+	const struct view_job *v;
+};
+
+static int
+ctl_cancel(struct disp *d, const struct ctl_req *r)
+{
+	char c[128];
+
+	snprintf(c, sizeof c, "cancelled by %s", r->who);
+	if (r->loc == SD_RUN) {
+		disp_run_cancel(d, r->id, r->node, c);
+		return 0;
+	}
+	disp_job_end(d, r->loc, r->id, JS_CANCELLED, c);
+	if (r->v->array[0])
+		disp_array_cancel(d, r->id, c);
+	return 0;
+}
+
+static int
+ctl_suspend(struct disp *d, const struct ctl_req *r)
+{
+	int on = !strcmp(r->verb, "suspend");
+	char c[128];
+
+	snprintf(c, sizeof c, "%s by %s", on ? "suspended" : "resumed",
+	    r->who);
+	if (disp_run_suspend(d, r->id, r->node, on) == 0)
+		disp_hist_event(d, r->id, on ? JS_SUSPENDED : JS_RUNNING, c);
+	return 0;
+}
+
+static int
+ctl_modify(struct disp *d, const struct ctl_req *r)
+{
+	return disp_modify(d, r->id, r->loc, r->node, r->body, r->privileged,
+	    r->who);
+}
+
+/* hold: queue/ -> hold/; release: back. */
+static int
+ctl_hold(struct disp *d, const struct ctl_req *r)
+{
+	int hold = !strcmp(r->verb, "hold");
+
+	if (spool_job_move(&d->sp, r->id, r->loc, hold ? SD_HOLD : SD_QUEUE,
+	    NULL) == 0)
+		disp_hist_event(d, r->id, hold ? JS_HELD : JS_PENDING, hold ?
+		    "held" : "released");
+	return 0;
+}
+
+#define AT(dir)	(1u << (dir))
+/* verb -> the directories the job may be in -> handler. A request for a
+ * job elsewhere (a cancel of an ended job, say) is dropped unanswered;
+ * modify is for any job: it answers each case itself. */
+static const struct ctl_verb {
+	const char *verb;
+	unsigned dirs;
+	int (*fn)(struct disp *, const struct ctl_req *);
+} ctl_verbs[] = {
+	{ "cancel", AT(SD_QUEUE) | AT(SD_HOLD) | AT(SD_RUN), ctl_cancel },
+	{ "suspend", AT(SD_RUN), ctl_suspend },
+	{ "resume", AT(SD_RUN), ctl_suspend },
+	{ "modify", ~0u, ctl_modify },
+	{ "hold", AT(SD_QUEUE), ctl_hold },
+	{ "release", AT(SD_HOLD), ctl_hold },
+};
+#undef AT
+
+/* 0 handled (or dropped as before: the job is not where the verb
+ * applies), -1 unknown verb or the handler failed. */
+static int
+ctl_verb_do(struct disp *d, const struct ctl_req *r)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof ctl_verbs / sizeof ctl_verbs[0]; i++)
+		if (!strcmp(r->verb, ctl_verbs[i].verb))
+			return ctl_verbs[i].dirs >> r->loc & 1 ?
+			    ctl_verbs[i].fn(d, r) : 0;
+	return -1;
+}
+
+/* The request ctl/DN: 0 done with (remove it), 1 keep it for the next
+ * pass. */
+static int
+ctl_request_do(struct disp *d, const char *dn)
+{
+	char name[256], *verb, *dot, node[64], body[DISP_CTL_MAX],
+	    who[96];
+	struct view_job v;
+	struct ctl_req r;
+	struct stat st;
+	uint64_t id;
+	int loc, rfd, ok = 0;
+
+	snprintf(name, sizeof name, "%s", dn);
+	rfd = file_open_checked(d->sp.fd[SD_CTL], dn, &st);
+	if (rfd < 0)
+		goto drop;
+	{
+		ssize_t n = read(rfd, body, sizeof body - 1);
+
+		close(rfd);
+		if (n <= 0)
+			goto drop;
+		body[n] = 0;
+	}
+	if (!(dot = strchr(name, '.')))
+		goto drop;
+	*dot = 0;
+	verb = dot + 1;
+	if ((dot = strchr(verb, '.')))
+		*dot = 0;
+	if (job_id_parse(name, &id) < 0 || strncmp(body, "iar-ctl 1\n",
+	    10) != 0 || !strstr(body, "\nend\n"))
+		goto drop;
+	snprintf(who, sizeof who, "uid %ld", (long)st.st_uid);
+	if (!strcmp(verb, "submit")) {
+		ok = disp_web_submit(d, id, body, &st) == 0;
+		goto drop;
+	}
+	if (spool_job_locate(&d->sp, id, &loc, node, sizeof node) != 0 ||
+	    view_job_get(&d->sp, NULL, id, &v) != 0)
+		goto drop;
+	if (loc == SD_INCOMING)
+		return 1;	/* arrived after this pass's accept:
+				 * keep the request for the next */
+	if (st.st_uid != 0 && st.st_uid != geteuid() &&
+	    st.st_uid != v.uid && !disp_web_ok(d, body, st.st_uid,
+	    v.uid, who, sizeof who)) {
+		msg_log("DENY", "%s may not %s job %" PRIu64, who, verb,
+		    id);
+		goto drop;
+	}
+	r.id = id;
+	r.loc = loc;
+	r.node = node;
+	r.body = body;
+	r.verb = verb;
+	r.who = who;
+	r.privileged = st.st_uid == 0 || st.st_uid == geteuid();
+	r.v = &v;
+	ok = ctl_verb_do(d, &r) == 0;
+drop:
+	if (!ok && d->verbose)
+		msg_log("CTL", "ignored request '%s'", dn);
+	return 0;
 }
 
 /* Requests in ctl/: ID.VERB.PID, owned by whoever asked. */
@@ -382,92 +411,16 @@ ctl_process(struct disp *d)
 	closedir(dir);
 	if (n > 1)
 		qsort(ents, n, sizeof *ents, ctl_ent_cmp);
-	for (i = 0; i < n; i++) {
-		const char *dn = ents[i].name;
-		char name[256], *verb, *dot, node[64], body[DISP_CTL_MAX],
-		    who[96];
-		struct view_job v;
-		struct stat st;
-		uint64_t id;
-		int loc, rfd, ok = 0;
-
-		snprintf(name, sizeof name, "%s", dn);
-		rfd = file_open_checked(d->sp.fd[SD_CTL], dn, &st);
-		if (rfd < 0)
-			goto drop;
-		{
-			ssize_t n = read(rfd, body, sizeof body - 1);
-
-			close(rfd);
-			if (n <= 0)
-				goto drop;
-			body[n] = 0;
-		}
-		if (!(dot = strchr(name, '.')))
-			goto drop;
-		*dot = 0;
-		verb = dot + 1;
-		if ((dot = strchr(verb, '.')))
-			*dot = 0;
-		if (job_id_parse(name, &id) < 0 || strncmp(body, "iar-ctl 1\n",
-		    10) != 0 || !strstr(body, "\nend\n"))
-			goto drop;
-		snprintf(who, sizeof who, "uid %ld", (long)st.st_uid);
-		if (!strcmp(verb, "submit")) {
-			ok = disp_web_submit(d, id, body, &st) == 0;
-			goto drop;
-		}
-		if (spool_job_locate(&d->sp, id, &loc, node, sizeof node) != 0 ||
-		    view_job_get(&d->sp, NULL, id, &v) != 0)
-			goto drop;
-		if (loc == SD_INCOMING)
-			continue;	/* arrived after this pass's accept:
-					 * keep the request for the next */
-		if (st.st_uid != 0 && st.st_uid != geteuid() &&
-		    st.st_uid != v.uid && !disp_web_ok(d, body, st.st_uid,
-		    v.uid, who, sizeof who)) {
-			msg_log("DENY", "%s may not %s job %" PRIu64, who, verb,
-			    id);
-			goto drop;
-		}
-		ok = 1;
-		if (!strcmp(verb, "cancel")) {
-			char c[128];
-
-			snprintf(c, sizeof c, "cancelled by %s", who);
-			if (loc == SD_QUEUE || loc == SD_HOLD) {
-				disp_job_end(d, loc, id, JS_CANCELLED, c);
-				if (v.array[0])
-					disp_array_cancel(d, id, c);
-			}
-			else if (loc == SD_RUN)
-				disp_run_cancel(d, id, node, c);
-		} else if ((!strcmp(verb, "suspend") || !strcmp(verb,
-		    "resume")) && loc == SD_RUN) {
-			char c[128];
-
-			snprintf(c, sizeof c, "%s by %s", verb[0] == 's' ?
-			    "suspended" : "resumed", who);
-			if (disp_run_suspend(d, id, node, verb[0] == 's') == 0)
-				disp_hist_event(d, id, verb[0] == 's' ?
-				    JS_SUSPENDED : JS_RUNNING, c);
-		} else if (!strcmp(verb, "modify")) {
-			ok = disp_modify(d, id, loc, node, body, st.st_uid == 0
-			    || st.st_uid == geteuid(), who) == 0;
-		} else if (!strcmp(verb, "hold") && loc == SD_QUEUE) {
-			if (renameat(d->sp.fd[SD_QUEUE], name, d->sp.fd[SD_HOLD],
-			    name) == 0)
-				disp_hist_event(d, id, JS_HELD, "held");
-		} else if (!strcmp(verb, "release") && loc == SD_HOLD) {
-			if (renameat(d->sp.fd[SD_HOLD], name, d->sp.fd[SD_QUEUE],
-			    name) == 0)
-				disp_hist_event(d, id, JS_PENDING, "released");
-		}
-drop:
-		if (!ok && d->verbose)
-			msg_log("CTL", "ignored request '%s'", dn);
-		unlinkat(d->sp.fd[SD_CTL], dn, 0);
+	/* Bounded as incoming/ is: a flood of requests (100,000 from one
+	 * user) is taken a batch a pass, and the queue is scheduled
+	 * between. */
+	if (n > CTL_BATCH) {
+		n = CTL_BATCH;
+		d->again = 1;
 	}
+	for (i = 0; i < n; i++)
+		if (ctl_request_do(d, ents[i].name) == 0)
+			unlinkat(d->sp.fd[SD_CTL], ents[i].name, 0);
 	free(ents);
 }
 
@@ -680,8 +633,21 @@ node_lock_take(struct disp *d, int wait)
 	return 1;
 }
 
-int
-main(int argc, char **argv)
+enum mode { M_CRON, M_DAEMON, M_ONCE, M_IDLE };
+
+/* The loop's state: what it waits on and its clocks. */
+struct loop {
+	enum mode mode;
+	long maxsec;		/* -1 no limit */
+	int in, sfd, wake[2];	/* inotify, signalfd, the shepherds' pipe */
+	int64_t start, stale_us, ckpt_us;
+	int idle_wake;		/* the last wait ended with nothing to do */
+};
+
+/* The options into l and d; *node gets --node. */
+static void
+opts_read(int argc, char **argv, struct disp *d, struct loop *l,
+    const char **node)
 {
 	static const struct option lo[] = {
 		{ "daemon", no_argument, NULL, 'd' },
@@ -693,86 +659,92 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	enum { M_CRON, M_DAEMON, M_ONCE, M_IDLE } mode = M_CRON;
-	const char *node = NULL;
-	long maxsec = -1;
-	struct disp d;
-	char err[512], path[4096];
-	int c, in, sfd, r, wake[2];
-	int64_t start, stale_us = 0, ckpt_us = 0;
-	int idle_wake = 0;
-	sigset_t mask;
+	char *e;
+	int c;
 
-	cmd_early(argc, argv, usage);
-	msg_prog_set(argv[0]);
-	argv[0] = (char *)msg_prog;
-	memset(&d, 0, sizeof d);
-	d.nodefd = -1;
-	d.nodelock = -1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "d1wT:vh", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': mode = M_DAEMON; break;
-		case '1': mode = M_ONCE; break;
-		case 'w': mode = M_IDLE; break;
-		case 'T': {
-			char *e;
-
-			maxsec = strtol(optarg, &e, 10);
-			if (*e || maxsec < 0)
+		case 'd': l->mode = M_DAEMON; break;
+		case '1': l->mode = M_ONCE; break;
+		case 'w': l->mode = M_IDLE; break;
+		case 'T':
+			l->maxsec = strtol(optarg, &e, 10);
+			if (*e || l->maxsec < 0)
 				msg_die(EX_USAGE, "bad seconds '%s'", optarg);
 			break;
-		}
-		case 'N': node = optarg; break;
-		case 'v': d.verbose = 1; break;
-		case 'h': fputs(usage, stdout); return 0;
+		case 'N': *node = optarg; break;
+		case 'v': d->verbose = 1; break;
+		case 'h': fputs(usage, stdout); exit(0);
 		default: cmd_option_bad(argv, "d1wT:vh", usage);
 		}
 	}
 	if (optind != argc) {
 		fputs(usage, stderr);
-		return EX_USAGE;
+		exit(EX_USAGE);
 	}
+}
+
+/* Settings, spool, this node's lock, cgroups: 1 ready, 0 another pass
+ * holds the node's lock. */
+static int
+disp_start(struct disp *d, const char *node, enum mode mode)
+{
+	char err[512];
+	int r, c;
+
 	umask(022);
-	if (conf_load(&d.conf, err, sizeof err) < 0)
+	if (conf_load(&d->conf, err, sizeof err) < 0)
 		msg_die(EX_USAGE, "%s", err);
 	if (node) {
 		if (!spool_node_ok(node))
 			msg_die(EX_USAGE, "bad node name '%s'", node);
-		snprintf(d.conf.node, sizeof d.conf.node, "%s", node);
+		snprintf(d->conf.node, sizeof d->conf.node, "%s", node);
 	}
-	if (spool_open(&d.sp, err, sizeof err) < 0)
+	if (spool_open(&d->sp, err, sizeof err) < 0)
 		msg_die(EX_TEMP, "%s", err);
 	/* One executor per node: nodes/NAME/lock. */
-	r = node_lock_take(&d, mode == M_DAEMON);
+	r = node_lock_take(d, mode == M_DAEMON);
 	/* Asked for by hand (-1, -w), a pass waits a little for one that is
 	 * ending; from cron it leaves at once and lets the other work. */
 	for (c = 0; r == 0 && (mode == M_ONCE || mode == M_IDLE) && c < 500;
 	    c++) {
 		poll(NULL, 0, 10);
-		r = node_lock_take(&d, 0);
+		r = node_lock_take(d, 0);
 	}
 	if (r < 0)
-		msg_die(EX_TEMP, "cannot lock '%s/%s/lock':", paths_nodes(), d.conf.node);
+		msg_die(EX_TEMP, "cannot lock '%s/%s/lock':", paths_nodes(),
+		    d->conf.node);
 	if (r == 0)
-		return 0;	/* another pass is at work */
-	if (conf_cg_parent(&d.conf, d.conf.node, d.cgparent,
-	    sizeof d.cgparent) < 0)
+		return 0;
+	if (conf_cg_parent(&d->conf, d->conf.node, d->cgparent,
+	    sizeof d->cgparent) < 0)
 		msg_die(EX_USAGE, "cgroup parent too long for node '%s'",
-		    d.conf.node);
-	start = disp_now_us();
+		    d->conf.node);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if (d.conf.cgroups) {
-		d.cg = cg_sys_probe(d.cgparent, d.cg_why,
-		    sizeof d.cg_why);
-		if (d.cg == CG_NONE)
-			msg_log("LIMITS", "limits not enforced: %s", d.cg_why);
+	if (d->conf.cgroups) {
+		d->cg = cg_sys_probe(d->cgparent, d->cg_why,
+		    sizeof d->cg_why);
+		if (d->cg == CG_NONE)
+			msg_log("LIMITS", "limits not enforced: %s", d->cg_why);
 	} else {
-		d.cg = CG_NONE;
-		snprintf(d.cg_why, sizeof d.cg_why, "cgroups = off in "
+		d->cg = CG_NONE;
+		snprintf(d->cg_why, sizeof d->cg_why, "cgroups = off in "
 		    "iar.conf");
 	}
-	node_setup(&d);
+	node_setup(d);
+	return 1;
+}
+
+/* What wakes the loop: signals (through signalfd), the shepherds' pipe,
+ * and inotify on incoming/, ctl/, done/ and run/NODE. */
+static void
+loop_watch(struct disp *d, struct loop *l)
+{
+	static const int watch[] = { SD_INCOMING, SD_CTL, SD_DONE };
+	char path[4096];
+	sigset_t mask;
+	size_t i;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -780,110 +752,152 @@ main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	l->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	/* Shepherds write a byte here when a job's cores come free. */
-	if (pipe2(wake, O_NONBLOCK | O_CLOEXEC) < 0)
-		wake[0] = wake[1] = -1;
-	d.wakefd = wake[1];
-	in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (in >= 0) {
-		static const int watch[] = { SD_INCOMING, SD_CTL, SD_DONE };
-		size_t i;
-
-		for (i = 0; i < sizeof watch / sizeof watch[0]; i++) {
-			snprintf(path, sizeof path, "%s/%s", paths_spool(), spool_dir_names[watch[i]]);
-			inotify_add_watch(in, path, IN_MOVED_TO | IN_CREATE |
-			    IN_CLOSE_WRITE);
-		}
-		/* Jobs the head assigns here, and its kicks. */
-		snprintf(path, sizeof path, "%s/%s/%s", paths_spool(),
-		    spool_dir_names[SD_RUN], d.conf.node);
-		inotify_add_watch(in, path, IN_MOVED_TO | IN_CLOSE_WRITE);
+	if (pipe2(l->wake, O_NONBLOCK | O_CLOEXEC) < 0)
+		l->wake[0] = l->wake[1] = -1;
+	d->wakefd = l->wake[1];
+	if ((l->in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+		return;
+	for (i = 0; i < sizeof watch / sizeof watch[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", paths_spool(),
+		    spool_dir_names[watch[i]]);
+		inotify_add_watch(l->in, path, IN_MOVED_TO | IN_CREATE |
+		    IN_CLOSE_WRITE);
 	}
-	if (mode == M_CRON && maxsec < 0)
-		maxsec = d.conf.pass_seconds;
-	for (;;) {
-		struct pollfd p[3];
-		int stop = 0, timeout = 5000;
+	/* Jobs the head assigns here, and its kicks. */
+	snprintf(path, sizeof path, "%s/%s/%s", paths_spool(),
+	    spool_dir_names[SD_RUN], d->conf.node);
+	inotify_add_watch(l->in, path, IN_MOVED_TO | IN_CLOSE_WRITE);
+}
 
-		if (disp_now_us() - stale_us > 600 * 1000000LL) {
-			stale_remove(&d, SD_TMP);
-			stale_remove(&d, SD_CTL);
-			stale_us = disp_now_us();
-		}
-		disp_node_beat(&d);
-		{
-			int64_t t0 = disp_now_us();
+/* One turn's work: leftovers, the heartbeat, a pass, reaping, and the
+ * history's checkpoint. */
+static void
+loop_pass(struct disp *d, struct loop *l)
+{
+	int64_t t0;
 
-			pass_run(&d);
-			if (d.verbose && d.head)
-				msg_log("PASS", "%.1f ms, %zu nodes, %zu queued, "
-				    "%u started", (double)(disp_now_us() - t0) /
-				    1000.0, d.nn, d.nqcache, d.started);
-		}
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-		/* Readers see the history as of the last checkpoint (a copy
-		 * made then; see hist.h): make one when work pauses, and at
-		 * least every 5 s while it does not. */
-		if (d.hist && d.hist_dirty && (idle_wake || disp_now_us() -
-		    ckpt_us > 5000000)) {
-			disp_checkpoint(&d);
-			ckpt_us = disp_now_us();
-		}
-		idle_wake = 0;
-		if (mode == M_ONCE)
-			break;
-		if (mode == M_IDLE && d.nrun == 0 && d.nending == 0 &&
-		    dir_empty(d.sp.fd[SD_QUEUE]) &&
-		    dir_empty(d.sp.fd[SD_INCOMING]) &&
-		    dir_empty(d.sp.fd[SD_DONE]) && dir_empty(d.sp.fd[SD_CTL]))
-			break;
-		if (maxsec >= 0) {
-			int64_t left = start + maxsec * 1000000 - disp_now_us();
-
-			if (left <= 0)
-				break;
-			if (left / 1000 < timeout)
-				timeout = (int)(left / 1000);
-		}
-		if (d.again) {
-			d.again = 0;
-			timeout = 0;
-		}
-		if ((mode == M_IDLE && d.nrun + d.nending > 0) || !d.head)
-			timeout = timeout > 1000 ? 1000 : timeout;
-		if (disp_node_beat_ms(&d) < timeout)
-			timeout = disp_node_beat_ms(&d);
-		if (d.head)
-			timeout = disp_why_wake_ms(&d,
-			    disp_dep_wake_ms(timeout));
-		p[0].fd = in;
-		p[0].events = POLLIN;
-		p[1].fd = sfd;
-		p[1].events = POLLIN;
-		p[2].fd = wake[0];
-		p[2].events = POLLIN;
-		if (d.hist_dirty && timeout > 200)
-			timeout = 200;
-		r = poll(p, 3, timeout);
-		if (r == 0)
-			idle_wake = 1;
-		if (r > 0) {
-			char buf[4096];
-			struct signalfd_siginfo si;
-
-			while (in >= 0 && read(in, buf, sizeof buf) > 0)
-				continue;
-			while (wake[0] >= 0 && read(wake[0], buf, sizeof buf) > 0)
-				continue;
-			while (read(sfd, &si, sizeof si) == sizeof si)
-				if (si.ssi_signo != SIGCHLD)
-					stop = 1;
-		}
-		if (stop)
-			break;
+	if (clock_now_us() - l->stale_us > 600 * 1000000LL) {
+		stale_remove(d, SD_TMP);
+		stale_remove(d, SD_CTL);
+		l->stale_us = clock_now_us();
 	}
+	disp_node_beat(d);
+	t0 = clock_now_us();
+	pass_run(d);
+	if (d->verbose && d->head)
+		msg_log("PASS", "%.1f ms, %zu nodes, %zu queued, %u started",
+		    (double)(clock_now_us() - t0) / 1000.0, d->nn, d->nqcache,
+		    d->started);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	/* Readers see the history as of the last checkpoint (a copy made
+	 * then; see hist.h): make one when work pauses, and at least every
+	 * 5 s while it does not. */
+	if (d->hist && d->hist_dirty && (l->idle_wake || clock_now_us() -
+	    l->ckpt_us > 5000000)) {
+		disp_checkpoint(d);
+		l->ckpt_us = clock_now_us();
+	}
+	l->idle_wake = 0;
+}
+
+/* How long to wait for the next turn, in ms; -1 to leave instead. */
+static int
+loop_timeout(struct disp *d, struct loop *l)
+{
+	int timeout = 5000;
+
+	if (l->mode == M_ONCE)
+		return -1;
+	if (l->mode == M_IDLE && d->nrun == 0 && d->nending == 0 &&
+	    dir_empty(d->sp.fd[SD_QUEUE]) &&
+	    dir_empty(d->sp.fd[SD_INCOMING]) &&
+	    dir_empty(d->sp.fd[SD_DONE]) && dir_empty(d->sp.fd[SD_CTL]))
+		return -1;
+	if (l->maxsec >= 0) {
+		int64_t left = l->start + l->maxsec * 1000000 - clock_now_us();
+
+		if (left <= 0)
+			return -1;
+		if (left / 1000 < timeout)
+			timeout = (int)(left / 1000);
+	}
+	if (d->again) {
+		d->again = 0;
+		timeout = 0;
+	}
+	if ((l->mode == M_IDLE && d->nrun + d->nending > 0) || !d->head)
+		timeout = timeout > 1000 ? 1000 : timeout;
+	if (disp_node_beat_ms(d) < timeout)
+		timeout = disp_node_beat_ms(d);
+	if (d->head)
+		timeout = disp_why_wake_ms(d, disp_dep_wake_ms(d, timeout));
+	if (d->hist_dirty && timeout > 200)
+		timeout = 200;
+	return timeout;
+}
+
+/* Wait up to timeout ms for something to do: 1 if a signal other than
+ * SIGCHLD asks to stop. */
+static int
+loop_wait(struct loop *l, int timeout)
+{
+	struct pollfd p[3];
+	char buf[4096];
+	struct signalfd_siginfo si;
+	int r, stop = 0;
+
+	p[0].fd = l->in;
+	p[0].events = POLLIN;
+	p[1].fd = l->sfd;
+	p[1].events = POLLIN;
+	p[2].fd = l->wake[0];
+	p[2].events = POLLIN;
+	r = poll(p, 3, timeout);
+	if (r == 0)
+		l->idle_wake = 1;
+	if (r <= 0)
+		return 0;
+	while (l->in >= 0 && read(l->in, buf, sizeof buf) > 0)
+		continue;
+	while (l->wake[0] >= 0 && read(l->wake[0], buf, sizeof buf) > 0)
+		continue;
+	while (read(l->sfd, &si, sizeof si) == sizeof si)
+		if (si.ssi_signo != SIGCHLD)
+			stop = 1;
+	return stop;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *node = NULL;
+	struct loop l;
+	struct disp d;
+	int timeout;
+
+	cmd_early(argc, argv, usage);
+	msg_prog_set(argv[0]);
+	argv[0] = (char *)msg_prog;
+	memset(&d, 0, sizeof d);
+	memset(&l, 0, sizeof l);
+	d.nodefd = -1;
+	d.nodelock = -1;
+	l.mode = M_CRON;
+	l.maxsec = -1;
+	opts_read(argc, argv, &d, &l, &node);
+	if (!disp_start(&d, node, l.mode))
+		return 0;	/* another pass is at work */
+	l.start = clock_now_us();
+	loop_watch(&d, &l);
+	if (l.mode == M_CRON && l.maxsec < 0)
+		l.maxsec = d.conf.pass_seconds;
+	do
+		loop_pass(&d, &l);
+	while ((timeout = loop_timeout(&d, &l)) >= 0 && !loop_wait(&l,
+	    timeout));
 	if (d.hist) {
 		disp_checkpoint(&d);
 		hist_close(d.hist);
@@ -894,6 +908,7 @@ main(int argc, char **argv)
 		close(d.nodefd);
 	free(d.run);
 	disp_match_free(&d);
+	disp_share_free(&d);
 	spool_close(&d.sp);
 	return 0;
 }

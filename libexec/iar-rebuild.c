@@ -124,7 +124,7 @@ main(int argc, char **argv)
 			continue;
 		}
 		buf_init(&b);
-		view_job_format(&v, "iar-hist", &b);
+		view_job_format(&v, REC_HIST, &b);
 		if (b.err || hist_job_store(h, id, b.s, b.len, ev, n, err,
 		    sizeof err) < 0)
 			msg_warn("cannot store job %" PRIu64 ": %s", id,

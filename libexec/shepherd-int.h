@@ -57,5 +57,14 @@ void run_env_default(char ***env, size_t *n, const char *k, const char *v);
 struct passwd;
 void run_env_slurm(struct run *r, char ***env, size_t *n,
     const struct passwd *pw);
+/* The job's whole environment: the captured one, then iar's and
+ * Slurm's variables over it (a new array). */
+char **run_env_make(struct run *r, const struct passwd *pw);
+/* In the forked child: wait for the go byte on go, set limits, drop to
+ * pw, open named outputs (outfd, errfd -1; errfd -2 = as stdout), exec.
+ * A failure is written on report; never returns. */
+void run_child_exec(struct run *r, int go, int report,
+    const struct passwd *pw, int outfd, int errfd, char **env,
+    const char *script) __attribute__((noreturn));
 
 #endif

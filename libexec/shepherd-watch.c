@@ -32,7 +32,10 @@
  * the spool lock, that head will soon requeue the job elsewhere, so it
  * must not be running here then. Also when the job has left run/NODE,
  * which only a head that took it from us does. With no head running,
- * nobody can requeue it, and the job runs on. */
+ * nobody can requeue it, and the job runs on. A node that said it goes
+ * to sleep (away) keeps the job until its lost_after runs out: the
+ * fence then comes a quarter of heartbeat_timeout before the head's
+ * requeue, as for a node that is down. */
 int
 run_fenced(struct run *r, int64_t now)
 {
@@ -52,6 +55,16 @@ run_fenced(struct run *r, int64_t now)
 	}
 	if (now - r->hb_since < (int64_t)r->conf.hb_timeout * 750000)
 		return 0;
+	if (hb.away) {
+		uint64_t t = r->job.lost_after ? r->job.lost_after :
+		    r->conf.lost_after;
+
+		if (t < r->conf.hb_timeout)
+			t = r->conf.hb_timeout;
+		if (now - r->hb_since < (int64_t)t * 1000000 -
+		    (int64_t)r->conf.hb_timeout * 250000)
+			return 0;
+	}
 	if ((fd = openat(r->sp.spoolfd, SPOOL_LOCK, O_RDONLY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0)
 		return 0;

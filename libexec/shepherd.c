@@ -9,17 +9,17 @@
  * drops to the uid that owns the job file and its groups, enforces the
  * walltime (TERM, kill_grace seconds, KILL of the whole group), collects
  * accounting, removes the cgroup, writes jobs/ID/result (fsynced) and
- * renames run/NODE/ID to done/ID. Signals only set flags: SIGUSR1 or
- * SIGTERM cancel the job. Without cgroups it uses rlimits, CPU affinity
+ * renames run/NODE/ID to done/ID. The signals it acts on stay blocked
+ * and are taken by sigtimedwait in the wait loop (no handlers):
+ * SIGTERM, SIGUSR1, SIGINT and SIGHUP cancel the job, SIGUSR2 says look
+ * at jobs/ID/suspend, SIGCHLD says reap. Without cgroups it uses rlimits, CPU affinity
  * and a process group, and the result says limits=rlimit.
  * It exits 0 once a result is written, 111 on trouble (the dispatcher
  * then settles the job at its next pass). */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +34,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "alloc.h"
+#include "clock.h"
 #include "buf.h"
 #include "cg.h"
 #include "conf.h"
@@ -49,28 +51,6 @@
 #include "shepherd-int.h"
 #include "stage.h"
 #include "view.h"
-
-extern char **environ;
-
-static volatile sig_atomic_t got_cancel, got_chld;
-
-static void
-on_signal(int sig)
-{
-	if (sig == SIGCHLD)
-		got_chld = 1;
-	else
-		got_cancel = 1;
-}
-
-static int64_t
-now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
 
 
 /* Write jobs/ID/result. On a full disk (or quota) wait for space, still
@@ -102,16 +82,17 @@ run_finish(struct run *r)
 {
 	struct buf b;
 
-	r->v.ended_us = r->v.ended_us ? r->v.ended_us : now_us();
+	r->v.ended_us = r->v.ended_us ? r->v.ended_us : clock_now_us();
 	buf_init(&b);
-	view_job_format(&r->v, "iar-hist", &b);
+	view_job_format(&r->v, REC_HIST, &b);
 	if (b.err)
 		msg_die(EX_TEMP, "cannot format result of job %s", r->idname);
 	result_write(r, &b);
 	buf_free(&b);
-	if (renameat(r->rundir, r->idname, r->sp.fd[SD_DONE], r->idname) < 0)
+	/* run/NODE/ID to done/ID, as every move: spool_job_move, checked
+	 * against the state table, never replacing, done/ fsynced. */
+	if (spool_job_move(&r->sp, r->id, SD_RUN, SD_DONE, r->v.node) < 0)
 		msg_die(EX_TEMP, "cannot move job %s to done:", r->idname);
-	file_dir_sync(r->sp.fd[SD_DONE]);
 	exit(0);
 }
 
@@ -166,7 +147,7 @@ run_stage(struct run *r, const struct passwd *pw)
 		char old[64];
 
 		snprintf(old, sizeof old, "%s.old.%" PRId64, JOBDIR_SRC,
-		    now_us());
+		    clock_now_us());
 		if (renameat(r->jobdir, JOBDIR_SRC, r->jobdir, old) < 0)
 			run_fail(r, JS_FAILED, "cannot set aside an old "
 			    "src: %s", strerror(errno));
@@ -234,7 +215,7 @@ run_stage(struct run *r, const struct passwd *pw)
 		/* A cancel or the walltime ends the staging too; the
 		 * signals are blocked here, so it waits for them. */
 		sigset_t cancel;
-		int64_t deadline = r->v.time ? stage_now_us() +
+		int64_t deadline = r->v.time ? clock_now_us() +
 		    (int64_t)r->v.time * 1000000 : 0;
 		int rc;
 
@@ -313,126 +294,6 @@ out_default(struct run *r, const char *name)
 	return fd;
 }
 
-/* In the child, before exec: report a failure through the pipe. */
-static void
-child_fail(int fd, const char *what)
-{
-	char m[256];
-	int e = errno, n;
-
-	n = snprintf(m, sizeof m, "%s: %s", what, strerror(e));
-	if (write(fd, m, (size_t)(n < (int)sizeof m ? n : (int)sizeof m - 1))
-	    < 0) {
-		/* nothing more to do */
-	}
-	_exit(127);
-}
-
-static void
-child_run(struct run *r, int go, int report, const struct passwd *pw,
-    int outfd, int errfd, char **env, const char *script)
-{
-	char path[JOB_PATH_MAX + 64], c;
-	int fd, trunc = r->job.open_mode == JOB_OPEN_TRUNCATE ? O_TRUNC : 0;
-
-	/* Wait until the parent has put us in the cgroup. */
-	if (read(go, &c, 1) != 1)
-		_exit(126);
-	close(go);
-	setpgid(0, 0);
-	if (r->cg == CG_NONE) {
-		struct rlimit rl;
-
-		if (r->v.mem) {
-			rl.rlim_cur = rl.rlim_max = r->v.mem;
-			setrlimit(RLIMIT_AS, &rl);
-		}
-		if (r->bind && r->v.cpus[0]) {
-			cpu_set_t set;
-			unsigned a, b;
-			const char *p = r->v.cpus;
-
-			CPU_ZERO(&set);
-			while (*p) {
-				char *e;
-
-				a = b = (unsigned)strtoul(p, &e, 10);
-				if (*e == '-')
-					b = (unsigned)strtoul(e + 1, &e, 10);
-				for (; a <= b && a < CPU_SETSIZE; a++)
-					CPU_SET(a, &set);
-				p = *e == ',' ? e + 1 : e;
-				if (e == p && *p)
-					break;
-			}
-			sched_setaffinity(0, sizeof set, &set);
-		}
-	}
-	if (geteuid() == 0) {
-		if (initgroups(pw->pw_name, pw->pw_gid) < 0)
-			child_fail(report, "cannot set groups");
-		if (setgid(pw->pw_gid) < 0)
-			child_fail(report, "cannot set gid");
-		if (setuid(pw->pw_uid) < 0)
-			child_fail(report, "cannot set uid");
-		if (pw->pw_uid != 0 && setuid(0) == 0) {
-			errno = EPERM;
-			child_fail(report, "privileges not dropped");
-		}
-	}
-	/* The submitter's umask (iar-submit records it), for the outputs
-	 * the user named and whatever the job creates. */
-	umask(r->job.umask >= 0 ? (mode_t)r->job.umask : 022);
-	if (chdir(r->job.cwd) < 0)
-		child_fail(report, "cannot change to the working directory");
-	/* Output the user named is opened as the user. */
-	if (outfd < 0) {
-		if (run_path_expand(r, r->job.out, path, sizeof path) < 0) {
-			errno = ENAMETOOLONG;
-			child_fail(report, "cannot open output");
-		}
-		outfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY |
-		    trunc, 0644);
-		if (outfd < 0)
-			child_fail(report, "cannot open output");
-	}
-	if (errfd == -2)
-		errfd = outfd;
-	else if (errfd < 0) {
-		if (run_path_expand(r, r->job.err, path, sizeof path) < 0) {
-			errno = ENAMETOOLONG;
-			child_fail(report, "cannot open error output");
-		}
-		errfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY |
-		    trunc, 0644);
-		if (errfd < 0)
-			child_fail(report, "cannot open error output");
-	}
-	fd = open("/dev/null", O_RDONLY);
-	if (fd < 0 || dup2(fd, 0) < 0 || dup2(outfd, 1) < 0 ||
-	    dup2(errfd, 2) < 0)
-		child_fail(report, "cannot set up standard files");
-	{
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-	}
-	if (r->job.nargv > 0) {
-		/* iar-submit -- command: no shell in between. */
-		environ = env;
-		execvp(r->job.argv[0], r->job.argv);
-		snprintf(path, sizeof path, "cannot run '%.200s'",
-		    r->job.argv[0]);
-		child_fail(report, path);
-	}
-	execle(script, script, (char *)NULL, env);
-	if (errno == ENOEXEC)
-		execle("/bin/sh", "sh", script, (char *)NULL, env);
-	child_fail(report, "cannot run the job script");
-}
-
 /* Every process of the job is gone: its cores are free before the
  * result is written (which waits for the disk), so the dispatcher may
  * start the next job now. It learns so from jobs/ID/ended and from a byte
@@ -440,8 +301,8 @@ child_run(struct run *r, int go, int report, const struct passwd *pw,
 static void
 cores_release(struct run *r, int wakefd)
 {
-	int fd = openat(r->jobdir, "ended", O_WRONLY | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
+	int fd = openat(r->jobdir, JOBDIR_ENDED, O_WRONLY | O_CREAT |
+	    O_NOFOLLOW | O_CLOEXEC, 0644);
 
 	if (fd >= 0)
 		close(fd);
@@ -510,24 +371,492 @@ reap_all(struct run *r, int *status, struct rusage *ru, int *done)
 		}
 }
 
+/* Our pid in the lock file, for iar-dispatch to signal; over
+ * "launched", never empty in between. */
+static void
+run_lock_mark(struct run *r, int lockfd)
+{
+	char pid[320], host[256];
+	int n;
+
+	if (gethostname(host, sizeof host) < 0)
+		host[0] = 0;
+	host[sizeof host - 1] = 0;
+	n = snprintf(pid, sizeof pid, "%ld %s\n", (long)getpid(), host);
+	if (pwrite(lockfd, pid, (size_t)n, 0) != n || ftruncate(lockfd, n) < 0)
+		msg_die(EX_TEMP, "cannot write lock of job %s:", r->idname);
+}
+
+/* The signals the wait takes with sigtimedwait, blocked from now on (the
+ * child unblocks them before it execs). */
+static void
+run_signals_block(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGCHLD);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGUSR1);
+	sigaddset(mask, SIGUSR2);	/* look at jobs/ID/suspend now */
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, mask, NULL);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* The wake pipe outlives a dispatcher that exits: EPIPE, not death. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* jobs/ID/alloc: node, cpus, mems, GPUs, requeues; and this node's
+ * cgroup parent (another level for a simulated node). */
+static void
+run_alloc_load(struct run *r)
+{
+	char cg[sizeof r->conf.cg_parent], why[256];
+	struct alloc a;
+
+	_Static_assert(sizeof a.node == sizeof r->v.node &&
+	    sizeof a.cpus == sizeof r->v.cpus && sizeof a.mems ==
+	    sizeof r->mems && sizeof a.gpus == sizeof r->gpus &&
+	    sizeof a.gpus == sizeof r->v.gpus, "alloc fields fit");
+	if (alloc_read(r->jobdir, &a, why, sizeof why) < 0)
+		msg_die(EX_TEMP, "cannot read alloc of job %s: %s", r->idname,
+		    why);
+	memcpy(r->v.node, a.node, sizeof r->v.node);
+	memcpy(r->v.cpus, a.cpus, sizeof r->v.cpus);
+	memcpy(r->mems, a.mems, sizeof r->mems);
+	memcpy(r->gpus, a.gpus, sizeof r->gpus);
+	memcpy(r->v.gpus, a.gpus, sizeof r->v.gpus);
+	r->bind = a.bind;
+	r->v.requeues = a.requeues;
+	/* What the dispatcher scheduled with is what is enforced, whatever
+	 * the job file says now. */
+	r->v.cores = a.cores;
+	r->v.mem = a.mem;
+	r->v.time = a.time;
+	if (conf_cg_parent(&r->conf, r->v.node, cg, sizeof cg) < 0)
+		msg_die(EX_TEMP, "cgroup parent too long for node %s",
+		    r->v.node);
+	memcpy(r->conf.cg_parent, cg, sizeof cg);
+}
+
+/* run/NODE/ID: the job file, its owner from fstat; the view keeps what
+ * the alloc said. */
+static void
+run_job_load(struct run *r)
+{
+	struct view_job keep;
+	struct stat st;
+	char why[256];
+	struct buf b;
+	int fd;
+
+	r->nodefd = node_dir_open(r->v.node);
+	if ((r->rundir = spool_run_open(&r->sp, r->v.node, 0)) < 0)
+		msg_die(EX_TEMP, "cannot open run/%s:", r->v.node);
+	if ((fd = file_open_checked(r->rundir, r->idname, &st)) < 0)
+		msg_die(EX_TEMP, "cannot open job %s:", r->idname);
+	buf_init(&b);
+	if (file_read_all(fd, r->conf.max_job_size, &b) < 0) {
+		close(fd);
+		run_fail(r, JS_FAILED, "job file unreadable: %s",
+		    strerror(errno));
+	}
+	close(fd);
+	if (job_parse(&r->job, b.s ? b.s : "", b.len, why, sizeof why) < 0)
+		run_fail(r, JS_FAILED, "bad job file: %s", why);
+	r->job.uid = st.st_uid;
+	r->job.gid = st.st_gid;
+	if (r->job.array_job && !view_task_ok(r->jobdir, r->job.array_job,
+	    r->job.array_task))
+		r->job.array_job = r->job.array_task = 0; /* by its owner */
+	keep = r->v;
+	view_job_from_job(&r->v, &r->job);
+	memcpy(r->v.node, keep.node, sizeof r->v.node);
+	memcpy(r->v.cpus, keep.cpus, sizeof r->v.cpus);
+	r->v.requeues = keep.requeues;
+	r->v.cores = keep.cores;
+	r->v.mem = keep.mem;
+	r->v.time = keep.time;
+	if (!r->v.mem)
+		r->v.mem = r->conf.default_mem;
+	if (!r->v.time)
+		r->v.time = r->conf.default_time;
+	snprintf(r->v.limits, sizeof r->v.limits, "%s", r->cg == CG_NONE ?
+	    "rlimit" : "cgroup");
+	if (r->job.script) {
+		unsigned char d[SHA256_LEN];
+
+		sha256_digest(r->job.script, r->job.scriptlen, d);
+		sha256_hex(d, r->v.script_sha256);
+	}
+}
+
+/* The owner as the kernel reports it, never from the file; and the
+ * script, readable by its user alone (it may hold secrets), at script (a
+ * job run directly from argv needs no file). */
+static struct passwd *
+run_owner(struct run *r, char *script, size_t scriptsz)
+{
+	struct passwd *pw;
+	char t[32];
+
+	if (!(pw = getpwuid(r->job.uid)))
+		run_fail(r, JS_FAILED, "owner uid %s has no passwd entry",
+		    (snprintf(t, sizeof t, "%ld", (long)r->job.uid), t));
+	r->job.gid = pw->pw_gid;
+	if (geteuid() != 0 && r->job.uid != geteuid())
+		run_fail(r, JS_FAILED, "%s", "job belongs to another user and "
+		    "iar-run is not root");
+	if (r->job.nargv == 0 && (file_replace(r->jobdir, JOBDIR_SCRIPT,
+	    r->job.script, r->job.scriptlen, 0700, 0) < 0 || (geteuid() == 0 &&
+	    fchownat(r->jobdir, JOBDIR_SCRIPT, r->job.uid, pw->pw_gid,
+	    AT_SYMLINK_NOFOLLOW) < 0)))
+		run_fail(r, JS_FAILED, "cannot write script: %s",
+		    strerror(errno));
+	if (snprintf(script, scriptsz, "%s/%s/%s/%s", paths_spool(),
+	    SPOOL_JOBS, r->idname, JOBDIR_SCRIPT) >= (int)scriptsz)
+		run_fail(r, JS_FAILED, "%s", "spool path too long");
+	return pw;
+}
+
+/* One default output file in jobs/ID/, made here as root (its path into
+ * path); -1 if it cannot be. */
+static int
+run_output_default(struct run *r, const char *name, char *path, size_t n)
+{
+	int fd;
+
+	if ((fd = out_default(r, name)) < 0)
+		run_fail(r, JS_FAILED, "cannot create output: %s",
+		    strerror(errno));
+	if (snprintf(path, n, "%s/%s/%s/%s", paths_spool(), SPOOL_JOBS,
+	    r->idname, name) >= (int)n)
+		run_fail(r, JS_FAILED, "%s", "spool path too long");
+	return fd;
+}
+
+/* Default output files are made here, as root; named ones by the child,
+ * as the user (-1). *errfd -2: stderr goes where stdout goes. */
+static void
+run_outputs_open(struct run *r, int *outfd, int *errfd)
+{
+	*outfd = *errfd = -1;
+	if (!r->job.out[0])
+		*outfd = run_output_default(r, JOBDIR_OUT, r->v.out,
+		    sizeof r->v.out);
+	else
+		run_path_expand(r, r->job.out, r->v.out, sizeof r->v.out);
+	if (!r->job.err[0] && r->job.out[0]) {
+		*errfd = -2;
+		memcpy(r->v.err, r->v.out, sizeof r->v.err);
+	} else if (!r->job.err[0])
+		*errfd = run_output_default(r, JOBDIR_ERR, r->v.err,
+		    sizeof r->v.err);
+	else
+		run_path_expand(r, r->job.err, r->v.err, sizeof r->v.err);
+}
+
+static void
+run_cgroup_make(struct run *r)
+{
+	struct cg_limits l;
+	char err[512];
+
+	if (r->cg == CG_NONE)
+		return;
+	memset(&l, 0, sizeof l);
+	l.mem_bytes = r->v.mem;
+	l.cpu_millis = r->v.cores * 1000;
+	l.cpus = r->bind ? r->v.cpus : NULL;
+	l.mems = r->bind ? r->mems : NULL;
+	l.pids_max = r->conf.pids_max;
+	snprintf(r->cgname, sizeof r->cgname, "%s", r->idname);
+	/* A group left by a crashed shepherd: clear it first. */
+	if (cg_job_ntasks(r->conf.cg_parent, r->cgname) >= 0) {
+		cg_job_kill(r->conf.cg_parent, r->cgname, SIGKILL);
+		cg_job_remove(r->conf.cg_parent, r->cgname, err, sizeof err);
+	}
+	if (cg_job_create(r->conf.cg_parent, r->cgname, &l, err,
+	    sizeof err) < 0)
+		run_fail(r, JS_FAILED, "%s", err);
+}
+
+/* After the go byte: the child writes why on rep if it could not exec
+ * (the pipe closes on exec, so an empty read means it runs). */
+static void
+run_start_check(struct run *r, int rep)
+{
+	char m[256], err[512];
+	ssize_t n = read(rep, m, sizeof m - 1);
+	int status;
+
+	close(rep);
+	if (n <= 0)
+		return;
+	m[n] = 0;
+	waitpid(r->child, &status, 0);
+	r->child = 0;
+	if (r->cg != CG_NONE)
+		cg_job_remove(r->conf.cg_parent, r->cgname, err, sizeof err);
+	r->v.exit_code = 127;
+	run_fail(r, JS_FAILED, "%s", m);
+}
+
+/* Fork the job, put it in its cgroup before it may exec, mark it
+ * started (jobs/ID/started: "US PGID"), let it go. */
+static void
+run_start(struct run *r, int lockfd, int wakefd, const struct passwd *pw,
+    int outfd, int errfd, char **env, const char *script)
+{
+	char err[512], t[64];
+	int go[2], rep[2], n;
+
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0)
+		run_fail(r, JS_FAILED, "cannot make a pipe: %s",
+		    strerror(errno));
+	r->child = fork();
+	if (r->child < 0)
+		run_fail(r, JS_FAILED, "cannot fork: %s", strerror(errno));
+	if (r->child == 0) {
+		close(go[1]);
+		close(rep[0]);
+		close(lockfd);
+		if (wakefd >= 0)
+			close(wakefd);
+		run_child_exec(r, go[0], rep[1], pw, outfd, errfd, env, script);
+	}
+	close(go[0]);
+	close(rep[1]);
+	setpgid(r->child, r->child);
+	if (r->cg != CG_NONE && cg_job_attach(r->conf.cg_parent, r->cgname,
+	    r->child, err, sizeof err) < 0) {
+		close(go[1]);
+		waitpid(r->child, NULL, 0);
+		cg_job_remove(r->conf.cg_parent, r->cgname, err, sizeof err);
+		run_fail(r, JS_FAILED, "%s", err);
+	}
+	r->v.started_us = clock_now_us();
+	/* The marker that tells a later pass this job did start. */
+	n = snprintf(t, sizeof t, "%" PRId64 " %ld\n", r->v.started_us,
+	    (long)r->child);
+	file_replace(r->jobdir, JOBDIR_STARTED, t, (size_t)n, 0644, 0);
+	if (write(go[1], "g", 1) != 1) {
+		/* nothing more to do */
+	}
+	close(go[1]);
+	if (outfd >= 0)
+		close(outfd);
+	if (errfd >= 0)
+		close(errfd);
+	run_start_check(r, rep[0]);
+}
+
+/* The wait: the job runs until it ends or is told to stop; once told
+ * (TERM), it has kill_grace seconds before KILL. */
+enum run_wait { RW_RUNNING, RW_TERM_SENT, RW_KILL_SENT };
+/* Why it was told to stop, the last time it was. */
+enum run_stop { RS_NONE, RS_WALLTIME, RS_CANCEL, RS_LOGMAX };
+
+struct run_waiting {
+	enum run_wait state;
+	enum run_stop why;
+	int overlog;		/* its output went over log_max */
+	int cancel_asked;	/* a cancel signal or jobs/ID/cancel */
+	int warned;		/* sbatch --signal sent */
+	int done;		/* the job's main process was reaped */
+	int64_t deadline;	/* the walltime, then the grace's end; 0 none */
+	int64_t fence_us;	/* when fencing was last looked at */
+	int status;		/* the job's wait status */
+	struct rusage ru;
+};
+
+/* Tell the job to stop (TERM now, KILL when the grace is over). */
+static void
+run_wait_stop(struct run *r, struct run_waiting *w, enum run_stop why,
+    int64_t now)
+{
+	w->why = why;
+	w->state = RW_TERM_SENT;
+	run_kill(r, SIGTERM);
+	w->deadline = now + (int64_t)r->conf.kill_grace * 1000000;
+}
+
+/* One look at everything that can end the wait, at now. */
+static void
+run_wait_tick(struct run *r, struct run_waiting *w, int64_t now)
+{
+	int cancelled = w->why == RS_CANCEL;
+
+	if (now - w->fence_us >= 2000000) {
+		w->fence_us = now;
+		if (run_fenced(r, now))
+			run_fence(r);
+		if (!w->overlog && !cancelled && run_log_over(r)) {
+			/* Its log would fill the spool: stopped, and told so
+			 * (TERM, and a line in the log). */
+			w->overlog = 1;
+			run_log_note(r);
+			run_wait_stop(r, w, RS_LOGMAX, now);
+		}
+	}
+	if (!cancelled)
+		run_suspend_check(r, now, &w->deadline);
+	if (w->cancel_asked && !cancelled) {
+		run_thaw(r);
+		run_wait_stop(r, w, RS_CANCEL, now);
+	}
+	/* sbatch --signal: once, so long before the walltime. */
+	if (r->job.sig && !w->warned && w->state == RW_RUNNING &&
+	    w->deadline && now >= w->deadline - (int64_t)r->job.sig_secs *
+	    1000000) {
+		w->warned = 1;
+		if (r->job.sig_batch)
+			kill(r->child, r->job.sig);
+		else
+			run_kill(r, r->job.sig);
+	}
+	if (w->deadline && now >= w->deadline) {
+		if (w->state == RW_RUNNING)
+			run_wait_stop(r, w, RS_WALLTIME, now);
+		else {
+			w->state = RW_KILL_SENT;
+			run_kill(r, SIGKILL);
+			w->deadline = 0;
+		}
+	}
+}
+
+/* Wait for the job, the walltime, or a cancel. */
+static void
+run_wait(struct run *r, const sigset_t *mask, struct run_waiting *w)
+{
+	memset(w, 0, sizeof *w);
+	/* A cancel asked before we could be signalled. */
+	w->cancel_asked = faccessat(r->jobdir, JOBDIR_CANCEL, F_OK,
+	    AT_SYMLINK_NOFOLLOW) == 0;
+	if (r->v.time)
+		w->deadline = r->v.started_us + (int64_t)r->v.time * 1000000;
+	for (;;) {
+		struct timespec ts = { 1, 0 };
+		siginfo_t si;
+		int64_t now = clock_now_us();
+
+		reap_all(r, &w->status, &w->ru, &w->done);
+		if (w->done)
+			break;
+		run_wait_tick(r, w, now);
+		if (w->deadline) {
+			int64_t left = w->deadline - now;
+
+			if (left < 1000000) {
+				ts.tv_sec = 0;
+				ts.tv_nsec = (long)(left > 0 ? left : 1) * 1000;
+			}
+		}
+		if (sigtimedwait(mask, &si, &ts) > 0 && si.si_signo !=
+		    SIGCHLD && si.si_signo != SIGUSR2)
+			w->cancel_asked = 1;
+	}
+}
+
+/* Whatever the job left behind dies with it; its accounting; its cores
+ * given back. */
+static void
+run_collect(struct run *r, int wakefd, struct run_waiting *w)
+{
+	char err[512];
+	int d = 0, k;
+
+	r->v.ended_us = clock_now_us();
+	if (r->cg == CG_NONE) {
+		kill(-r->child, SIGKILL);
+		reap_all(r, &w->status, &w->ru, &d);
+		r->v.cpu_user_us = (uint64_t)w->ru.ru_utime.tv_sec * 1000000 +
+		    (uint64_t)w->ru.ru_utime.tv_usec;
+		r->v.cpu_sys_us = (uint64_t)w->ru.ru_stime.tv_sec * 1000000 +
+		    (uint64_t)w->ru.ru_stime.tv_usec;
+		r->v.mem_peak = (uint64_t)w->ru.ru_maxrss * 1024;
+		cores_release(r, wakefd);
+		return;
+	}
+	for (k = 0; k < 2000; k++) {
+		if (cg_job_ntasks(r->conf.cg_parent, r->cgname) <= 0)
+			break;
+		cg_job_kill(r->conf.cg_parent, r->cgname, SIGKILL);
+		reap_all(r, &w->status, &w->ru, &d);
+		usleep(1000);
+	}
+	{
+		struct cg_stats cs;
+
+		if (cg_job_stats(r->conf.cg_parent, r->cgname, &cs) == 0) {
+			r->v.cpu_user_us = cs.cpu_user_us;
+			r->v.cpu_sys_us = cs.cpu_sys_us;
+			r->v.mem_peak = cs.mem_peak;
+			if (cs.oom_kills > 0 && WIFSIGNALED(w->status) &&
+			    WTERMSIG(w->status) == SIGKILL &&
+			    w->why != RS_CANCEL && w->why != RS_WALLTIME)
+				r->v.state = JS_OOM;
+		}
+	}
+	cores_release(r, wakefd);
+	if (cg_job_remove(r->conf.cg_parent, r->cgname, err, sizeof err) < 0)
+		msg_warn("job %s: %s", r->idname, err);
+}
+
+/* The state and cause the result records. */
+static void
+run_outcome(struct run *r, const struct run_waiting *w)
+{
+	char lim[32];
+
+	if (WIFEXITED(w->status)) {
+		r->v.exit_code = WEXITSTATUS(w->status);
+		r->v.signal = 0;
+	} else if (WIFSIGNALED(w->status)) {
+		r->v.exit_code = -1;
+		r->v.signal = WTERMSIG(w->status);
+	}
+	if (r->v.state == JS_OOM) {
+		fmt_size(r->v.mem, lim, sizeof lim);	/* 32M, as written */
+		snprintf(r->v.cause, sizeof r->v.cause, "out of memory (limit "
+		    "%s)", lim);
+	} else if (w->overlog) {
+		fmt_size(r->conf.log_max, lim, sizeof lim);
+		r->v.state = JS_FAILED;
+		snprintf(r->v.cause, sizeof r->v.cause, "output over log_max "
+		    "(%s)", lim);
+	} else if (w->why == RS_CANCEL) {
+		r->v.state = JS_CANCELLED;
+		snprintf(r->v.cause, sizeof r->v.cause, "cancelled");
+	} else if (w->why == RS_WALLTIME) {
+		r->v.state = JS_TIMEOUT;
+		snprintf(r->v.cause, sizeof r->v.cause, "walltime of %" PRIu64
+		    " s reached", r->v.time);
+	} else if (WIFEXITED(w->status) && r->v.exit_code == 0)
+		r->v.state = JS_COMPLETED;
+	else {
+		r->v.state = JS_FAILED;
+		if (r->v.signal)
+			snprintf(r->v.cause, sizeof r->v.cause, "killed by "
+			    "signal %d", r->v.signal);
+		else
+			snprintf(r->v.cause, sizeof r->v.cause, "exit status %d",
+			    r->v.exit_code);
+	}
+}
+
 void
 shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 {
+	struct run_waiting w;
 	struct run r;
-	char err[512], why[256], script[4096];
+	char err[512], script[4096];
 	struct passwd *pw;
-	struct stat st;
-	struct buf b;
-	int go[2], rep[2], outfd = -1, errfd = -1;
-	int64_t deadline = 0, fence_us = 0;
-	int overlog = 0;
-	struct rusage ru;
-	int status = 0, done = 0, timedout = 0, cancelled = 0, fd, warned = 0;
+	int outfd, errfd;
+	sigset_t mask;
 	char **env;
-	size_t nenv;
-	sigset_t mask, old;
-	struct sigaction sa;
 
+	/* load */
 	memset(&r, 0, sizeof r);
 	r.id = id;
 	snprintf(r.idname, sizeof r.idname, "%" PRIu64, r.id);
@@ -538,435 +867,25 @@ shepherd_main(uint64_t id, int lockfd, int wakefd, int cgkind)
 		msg_die(EX_TEMP, "%s", err);
 	if ((r.jobdir = spool_jobdir_open(&r.sp, r.id, 0)) < 0)
 		msg_die(EX_TEMP, "cannot open job directory of %s:", r.idname);
-	/* Our pid in the lock file, for iar-dispatch to signal. */
-	{
-		char pid[320], host[256];
-		int n;
-
-		if (gethostname(host, sizeof host) < 0)
-			host[0] = 0;
-		host[sizeof host - 1] = 0;
-		n = snprintf(pid, sizeof pid, "%ld %s\n", (long)getpid(), host);
-
-		/* Over "launched", never empty in between. */
-		if (pwrite(lockfd, pid, (size_t)n, 0) != n ||
-		    ftruncate(lockfd, n) < 0)
-			msg_die(EX_TEMP, "cannot write lock of job %s:",
-			    r.idname);
-	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGUSR1);
-	sigaddset(&mask, SIGUSR2);	/* look at jobs/ID/suspend now */
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, &old);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGCHLD, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	/* A cancel asked before we could be signalled. */
-	if (faccessat(r.jobdir, JOBDIR_CANCEL, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		got_cancel = 1;
-	/* The wake pipe outlives a dispatcher that exits: EPIPE, not death. */
-	signal(SIGPIPE, SIG_IGN);
-
+	run_lock_mark(&r, lockfd);
+	run_signals_block(&mask);
 	view_job_init(&r.v);
 	r.v.id = r.id;
 	r.v.state = JS_FAILED;
-	/* alloc: node, cpus, mems, requeues, started */
-	{
-		struct buf a;
-		struct rec_kv kv[32];
-		int n, afd;
-		const char *s;
-
-		buf_init(&a);
-		afd = file_open_checked(r.jobdir, JOBDIR_ALLOC, &st);
-		if (afd < 0 || file_read_all(afd, 65536, &a) < 0 ||
-		    (n = rec_parse(a.s, a.len, "iar-alloc", kv, 32, why,
-		    sizeof why)) < 0)
-			msg_die(EX_TEMP, "cannot read alloc of job %s",
-			    r.idname);
-		close(afd);
-		if ((s = rec_get(kv, n, "node")))
-			snprintf(r.v.node, sizeof r.v.node, "%s", s);
-		if ((s = rec_get(kv, n, "cpus")))
-			snprintf(r.v.cpus, sizeof r.v.cpus, "%s", s);
-		if ((s = rec_get(kv, n, "mems")))
-			snprintf(r.mems, sizeof r.mems, "%s", s);
-		if ((s = rec_get(kv, n, "gpus"))) {
-			snprintf(r.gpus, sizeof r.gpus, "%s", s);
-			snprintf(r.v.gpus, sizeof r.v.gpus, "%s", s);
-		}
-		r.bind = !(s = rec_get(kv, n, "bind")) || strcmp(s, "0") != 0;
-		if ((s = rec_get(kv, n, "requeues")))
-			r.v.requeues = (unsigned)atoi(s);
-		/* What the dispatcher scheduled with is what is enforced,
-		 * whatever the job file says now. */
-		if ((s = rec_get(kv, n, "cores")))
-			r.v.cores = (unsigned)atoi(s);
-		if ((s = rec_get(kv, n, "mem")))
-			r.v.mem = strtoull(s, NULL, 10);
-		if ((s = rec_get(kv, n, "time")))
-			r.v.time = strtoull(s, NULL, 10);
-		buf_free(&a);
-	}
-	/* This node's cgroup parent (another level for a simulated node). */
-	{
-		char cg[sizeof r.conf.cg_parent];
-
-		if (conf_cg_parent(&r.conf, r.v.node, cg, sizeof cg) < 0)
-			msg_die(EX_TEMP, "cgroup parent too long for node %s",
-			    r.v.node);
-		memcpy(r.conf.cg_parent, cg, sizeof cg);
-	}
-	r.nodefd = node_dir_open(r.v.node);
-	if ((r.rundir = spool_run_open(&r.sp, r.v.node, 0)) < 0)
-		msg_die(EX_TEMP, "cannot open run/%s:", r.v.node);
-	if ((fd = file_open_checked(r.rundir, r.idname, &st)) < 0)
-		msg_die(EX_TEMP, "cannot open job %s:", r.idname);
-	buf_init(&b);
-	if (file_read_all(fd, r.conf.max_job_size, &b) < 0) {
-		close(fd);
-		run_fail(&r, JS_FAILED, "job file unreadable: %s",
-		    strerror(errno));
-	}
-	close(fd);
-	if (job_parse(&r.job, b.s ? b.s : "", b.len, why, sizeof why) < 0)
-		run_fail(&r, JS_FAILED, "bad job file: %s", why);
-	r.job.uid = st.st_uid;
-	r.job.gid = st.st_gid;
-	if (r.job.array_job && !view_task_ok(r.jobdir, r.job.array_job,
-	    r.job.array_task))
-		r.job.array_job = r.job.array_task = 0;	/* written by its owner */
-	{
-		struct view_job keep = r.v;
-
-		view_job_from_job(&r.v, &r.job);
-		snprintf(r.v.node, sizeof r.v.node, "%s", keep.node);
-		snprintf(r.v.cpus, sizeof r.v.cpus, "%s", keep.cpus);
-		r.v.requeues = keep.requeues;
-		r.v.cores = keep.cores;
-		r.v.mem = keep.mem;
-		r.v.time = keep.time;
-	}
-	if (!r.v.mem)
-		r.v.mem = r.conf.default_mem;
-	if (!r.v.time)
-		r.v.time = r.conf.default_time;
-	snprintf(r.v.limits, sizeof r.v.limits, "%s", r.cg == CG_NONE ?
-	    "rlimit" : "cgroup");
-
-	/* The owner as the kernel reports it; never from the file. */
-	if (!(pw = getpwuid(r.job.uid)))
-		run_fail(&r, JS_FAILED, "owner uid %s has no passwd entry",
-		    (snprintf(why, sizeof why, "%ld", (long)r.job.uid), why));
-	r.job.gid = pw->pw_gid;
-	if (geteuid() != 0 && r.job.uid != geteuid())
-		run_fail(&r, JS_FAILED, "%s", "job belongs to another user and "
-		    "iar-run is not root");
-
-	/* The script, readable by its user alone (it may hold secrets); a
-	 * job run directly from argv needs no file. */
-	if (r.job.nargv == 0 && (file_replace(r.jobdir, "script",
-	    r.job.script, r.job.scriptlen, 0700, 0) < 0 || (geteuid() == 0 &&
-	    fchownat(r.jobdir, "script", r.job.uid, pw->pw_gid,
-	    AT_SYMLINK_NOFOLLOW) < 0)))
-		run_fail(&r, JS_FAILED, "cannot write script: %s",
-		    strerror(errno));
-	if (snprintf(script, sizeof script, "%s/%s/%s/script", paths_spool(), SPOOL_JOBS, r.idname) >= (int)sizeof script)
-		run_fail(&r, JS_FAILED, "%s", "spool path too long");
-
-	/* Environment: the captured one, then ours. */
-	nenv = r.job.nenv;
-	env = msg_xmalloc((nenv + 1) * sizeof *env);
-	memcpy(env, r.job.env, nenv * sizeof *env);
-	env[nenv] = NULL;
-	run_env_set(&env, &nenv, "IAR_JOB_ID", r.idname);
-	run_env_set(&env, &nenv, "IAR_JOB_NAME", r.job.name);
-	run_env_set(&env, &nenv, "IAR_NODE", r.v.node);
-	run_env_set(&env, &nenv, "IAR_CPUS", r.v.cpus);
-	if (r.job.array_job) {
-		char t[32];
-
-		snprintf(t, sizeof t, "%" PRIu64, r.job.array_job);
-		run_env_set(&env, &nenv, "IAR_ARRAY_JOB_ID", t);
-		snprintf(t, sizeof t, "%u", r.job.array_task);
-		run_env_set(&env, &nenv, "IAR_ARRAY_TASK_ID", t);
-	}
-	if (r.gpus[0]) {
-		run_env_set(&env, &nenv, "IAR_GPUS", r.gpus);
-		run_env_set(&env, &nenv, "CUDA_VISIBLE_DEVICES", r.gpus);
-		/* GPU i is the i-th in PCI bus order (topo_gpus) */
-		run_env_set(&env, &nenv, "CUDA_DEVICE_ORDER", "PCI_BUS_ID");
-	}
-	run_env_set(&env, &nenv, "IAR_SUBMIT_DIR", r.job.cwd);
-	run_env_slurm(&r, &env, &nenv, pw);
-	run_env_set(&env, &nenv, "USER", pw->pw_name);
-	run_env_set(&env, &nenv, "LOGNAME", pw->pw_name);
-	run_env_default(&env, &nenv, "HOME", pw->pw_dir);
-	run_env_default(&env, &nenv, "PATH", "/usr/local/bin:/usr/bin:/bin");
-
-	if (r.job.script) {
-		unsigned char d[SHA256_LEN];
-
-		sha256_digest(r.job.script, r.job.scriptlen, d);
-		sha256_hex(d, r.v.script_sha256);
-	}
+	run_alloc_load(&r);
+	run_job_load(&r);
+	pw = run_owner(&r, script, sizeof script);
+	/* environment, sources, outputs */
+	env = run_env_make(&r, pw);
 	if (r.job.git_url[0] || r.job.bundle_sha256[0])
 		run_stage(&r, pw);
-
-	/* Default output files are made here, as root; named ones by the
-	 * child, as the user. -2: stderr goes where stdout goes. */
-	if (!r.job.out[0]) {
-		if ((outfd = out_default(&r, JOBDIR_OUT)) < 0)
-			run_fail(&r, JS_FAILED, "cannot create output: %s",
-			    strerror(errno));
-		snprintf(r.v.out, sizeof r.v.out, "%s/%s/%s/%s", paths_spool(), SPOOL_JOBS, r.idname, JOBDIR_OUT);
-	} else
-		run_path_expand(&r, r.job.out, r.v.out, sizeof r.v.out);
-	if (!r.job.err[0] && r.job.out[0]) {
-		errfd = -2;
-		snprintf(r.v.err, sizeof r.v.err, "%s", r.v.out);
-	} else if (!r.job.err[0]) {
-		if ((errfd = out_default(&r, JOBDIR_ERR)) < 0)
-			run_fail(&r, JS_FAILED, "cannot create output: %s",
-			    strerror(errno));
-		snprintf(r.v.err, sizeof r.v.err, "%s/%s/%s/%s", paths_spool(), SPOOL_JOBS, r.idname, JOBDIR_ERR);
-	} else
-		run_path_expand(&r, r.job.err, r.v.err, sizeof r.v.err);
-
-	if (r.cg != CG_NONE) {
-		struct cg_limits l;
-
-		memset(&l, 0, sizeof l);
-		l.mem_bytes = r.v.mem;
-		l.cpu_millis = r.v.cores * 1000;
-		l.cpus = r.bind ? r.v.cpus : NULL;
-		l.mems = r.bind ? r.mems : NULL;
-		l.pids_max = r.conf.pids_max;
-		snprintf(r.cgname, sizeof r.cgname, "%s", r.idname);
-		/* A group left by a crashed shepherd: clear it first. */
-		if (cg_job_ntasks(r.conf.cg_parent, r.cgname) >= 0) {
-			cg_job_kill(r.conf.cg_parent, r.cgname, SIGKILL);
-			cg_job_remove(r.conf.cg_parent, r.cgname, err,
-			    sizeof err);
-		}
-		if (cg_job_create(r.conf.cg_parent, r.cgname, &l, err,
-		    sizeof err) < 0)
-			run_fail(&r, JS_FAILED, "%s", err);
-	}
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0)
-		run_fail(&r, JS_FAILED, "cannot make a pipe: %s",
-		    strerror(errno));
-	r.child = fork();
-	if (r.child < 0)
-		run_fail(&r, JS_FAILED, "cannot fork: %s", strerror(errno));
-	if (r.child == 0) {
-		close(go[1]);
-		close(rep[0]);
-		close(lockfd);
-		if (wakefd >= 0)
-			close(wakefd);
-		child_run(&r, go[0], rep[1], pw, outfd, errfd, env, script);
-	}
-	close(go[0]);
-	close(rep[1]);
-	setpgid(r.child, r.child);
-	if (r.cg != CG_NONE && cg_job_attach(r.conf.cg_parent, r.cgname,
-	    r.child, err, sizeof err) < 0) {
-		close(go[1]);
-		waitpid(r.child, NULL, 0);
-		cg_job_remove(r.conf.cg_parent, r.cgname, err, sizeof err);
-		run_fail(&r, JS_FAILED, "%s", err);
-	}
-	r.v.started_us = now_us();
-	/* The marker that tells a later pass this job did start. */
-	{
-		char t[64];
-		int n = snprintf(t, sizeof t, "%" PRId64 " %ld\n",
-		    r.v.started_us, (long)r.child);
-
-		file_replace(r.jobdir, "started", t, (size_t)n, 0644, 0);
-	}
-	if (write(go[1], "g", 1) != 1) {
-		/* nothing more to do */
-	}
-	close(go[1]);
-	if (outfd >= 0)
-		close(outfd);
-	if (errfd >= 0)
-		close(errfd);
-	{
-		char m[256];
-		ssize_t n = read(rep[0], m, sizeof m - 1);
-
-		close(rep[0]);
-		if (n > 0) {
-			m[n] = 0;
-			waitpid(r.child, &status, 0);
-			r.child = 0;
-			if (r.cg != CG_NONE)
-				cg_job_remove(r.conf.cg_parent, r.cgname, err,
-				    sizeof err);
-			r.v.exit_code = 127;
-			run_fail(&r, JS_FAILED, "%s", m);
-		}
-	}
-	if (r.v.time)
-		deadline = r.v.started_us + (int64_t)r.v.time * 1000000;
-
-	/* Wait: for the job, the walltime, or a cancel. */
-	while (!done) {
-		struct timespec ts = { 1, 0 };
-		siginfo_t si;
-		int64_t now = now_us();
-
-		reap_all(&r, &status, &ru, &done);
-		if (done)
-			break;
-		if (now - fence_us >= 2000000) {
-			fence_us = now;
-			if (run_fenced(&r, now))
-				run_fence(&r);
-			if (!overlog && !cancelled && run_log_over(&r)) {
-				/* Its log would fill the spool: stopped, and
-				 * told so (TERM, and a line in the log). */
-				overlog = 1;
-				run_log_note(&r);
-				run_kill(&r, SIGTERM);
-				deadline = now + (int64_t)r.conf.kill_grace *
-				    1000000;
-				timedout = 2;
-			}
-		}
-		if (!cancelled)
-			run_suspend_check(&r, now, &deadline);
-		if (got_cancel && !cancelled) {
-			cancelled = 1;
-			run_thaw(&r);
-			run_kill(&r, SIGTERM);
-			deadline = now + (int64_t)r.conf.kill_grace * 1000000;
-			timedout = 2;
-		}
-		/* sbatch --signal: once, so long before the walltime. */
-		if (r.job.sig && !warned && !timedout && deadline && now >=
-		    deadline - (int64_t)r.job.sig_secs * 1000000) {
-			warned = 1;
-			if (r.job.sig_batch)
-				kill(r.child, r.job.sig);
-			else
-				run_kill(&r, r.job.sig);
-		}
-		if (deadline && now >= deadline) {
-			if (timedout == 0) {
-				timedout = 1;
-				run_kill(&r, SIGTERM);
-				deadline = now + (int64_t)r.conf.kill_grace *
-				    1000000;
-			} else {
-				run_kill(&r, SIGKILL);
-				deadline = 0;
-			}
-		}
-		if (deadline) {
-			int64_t left = deadline - now;
-
-			if (left < 1000000) {
-				ts.tv_sec = 0;
-				ts.tv_nsec = (long)(left > 0 ? left : 1) * 1000;
-			}
-		}
-		got_chld = 0;
-		if (sigtimedwait(&mask, &si, &ts) > 0 && si.si_signo !=
-		    SIGCHLD && si.si_signo != SIGUSR2)
-			got_cancel = 1;
-	}
-	r.v.ended_us = now_us();
-	/* Whatever the job left behind dies with it. */
-	if (r.cg != CG_NONE) {
-		struct cg_stats cs;
-		int k;
-
-		for (k = 0; k < 2000; k++) {
-			int n = cg_job_ntasks(r.conf.cg_parent, r.cgname);
-			int d = 0;
-
-			if (n <= 0)
-				break;
-			cg_job_kill(r.conf.cg_parent, r.cgname, SIGKILL);
-			reap_all(&r, &status, &ru, &d);
-			usleep(1000);
-		}
-		if (cg_job_stats(r.conf.cg_parent, r.cgname, &cs) == 0) {
-			r.v.cpu_user_us = cs.cpu_user_us;
-			r.v.cpu_sys_us = cs.cpu_sys_us;
-			r.v.mem_peak = cs.mem_peak;
-			if (cs.oom_kills > 0 && WIFSIGNALED(status) &&
-			    WTERMSIG(status) == SIGKILL && !cancelled &&
-			    timedout != 1)
-				r.v.state = JS_OOM;
-		}
-		cores_release(&r, wakefd);
-		if (cg_job_remove(r.conf.cg_parent, r.cgname, err, sizeof err)
-		    < 0)
-			msg_warn("job %s: %s", r.idname, err);
-	} else {
-		int d = 0;
-
-		kill(-r.child, SIGKILL);
-		reap_all(&r, &status, &ru, &d);
-		r.v.cpu_user_us = (uint64_t)ru.ru_utime.tv_sec * 1000000 +
-		    (uint64_t)ru.ru_utime.tv_usec;
-		r.v.cpu_sys_us = (uint64_t)ru.ru_stime.tv_sec * 1000000 +
-		    (uint64_t)ru.ru_stime.tv_usec;
-		r.v.mem_peak = (uint64_t)ru.ru_maxrss * 1024;
-		cores_release(&r, wakefd);
-	}
-	if (WIFEXITED(status)) {
-		r.v.exit_code = WEXITSTATUS(status);
-		r.v.signal = 0;
-	} else if (WIFSIGNALED(status)) {
-		r.v.exit_code = -1;
-		r.v.signal = WTERMSIG(status);
-	}
-	if (r.v.state == JS_OOM) {
-		char lim[32];
-
-		fmt_size(r.v.mem, lim, sizeof lim);	/* 32M, as written */
-		snprintf(r.v.cause, sizeof r.v.cause, "out of memory (limit "
-		    "%s)", lim);
-	} else if (overlog) {
-		char lim[32];
-
-		fmt_size(r.conf.log_max, lim, sizeof lim);
-		r.v.state = JS_FAILED;
-		snprintf(r.v.cause, sizeof r.v.cause, "output over log_max "
-		    "(%s)", lim);
-	} else if (cancelled) {
-		r.v.state = JS_CANCELLED;
-		snprintf(r.v.cause, sizeof r.v.cause, "cancelled");
-	} else if (timedout == 1) {
-		r.v.state = JS_TIMEOUT;
-		snprintf(r.v.cause, sizeof r.v.cause, "walltime of %" PRIu64
-		    " s reached", r.v.time);
-	} else if (WIFEXITED(status) && r.v.exit_code == 0)
-		r.v.state = JS_COMPLETED;
-	else {
-		r.v.state = JS_FAILED;
-		if (r.v.signal)
-			snprintf(r.v.cause, sizeof r.v.cause, "killed by "
-			    "signal %d", r.v.signal);
-		else
-			snprintf(r.v.cause, sizeof r.v.cause, "exit status %d",
-			    r.v.exit_code);
-	}
+	run_outputs_open(&r, &outfd, &errfd);
+	/* start, wait, collect, outcome */
+	run_cgroup_make(&r);
+	run_start(&r, lockfd, wakefd, pw, outfd, errfd, env, script);
+	run_wait(&r, &mask, &w);
+	run_collect(&r, wakefd, &w);
+	run_outcome(&r, &w);
 	if (!r.job.out[0])
 		log_gzip(&r, JOBDIR_OUT);
 	if (!r.job.err[0] && !r.job.out[0])

@@ -16,16 +16,68 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "paths.h"
 #include "stage.h"
-
-int64_t
-stage_now_us(void)
+/* The child: iar-stage with fd 3 the report pipe w and fd 4 the
+ * bundle; never returns. */
+static void __attribute__((noreturn))
+stage_child(const struct stage_req *rq, int pw)
 {
-	struct timespec ts;
+	char path[4096], *av[16];
+	int n = 0, w;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	/* fd 3: the report pipe; fd 4: the bundle. */
+	w = fcntl(pw, F_DUPFD, 10);
+	if (w < 0 || dup2(w, 3) < 0)
+		_exit(127);
+	if (rq->bundlefd >= 0) {
+		int bf = fcntl(rq->bundlefd, F_DUPFD, 10);
+
+		if (bf < 0 || dup2(bf, 4) < 0)
+			_exit(127);
+	} else
+		close(4);	/* the shepherd's wake pipe, if any */
+	if (paths_helper(path, sizeof path, "iar-stage") < 0)
+		_exit(127);
+	av[n++] = path;
+	av[n++] = "--user";
+	av[n++] = (char *)rq->pw->pw_name;
+	av[n++] = "--src";
+	av[n++] = (char *)rq->srcdir;
+	if (rq->cachedir) {
+		av[n++] = "--cache";
+		av[n++] = (char *)rq->cachedir;
+	}
+	if (rq->git_url[0]) {
+		av[n++] = "--git-url";
+		av[n++] = (char *)rq->git_url;
+		if (rq->git_ref[0]) {
+			av[n++] = "--git-ref";
+			av[n++] = (char *)rq->git_ref;
+		}
+	}
+	if (rq->bundle_sha256[0] && rq->bundlefd >= 0) {
+		av[n++] = "--bundle-sha256";
+		av[n++] = (char *)rq->bundle_sha256;
+	}
+	av[n] = NULL;
+	{
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
+	execv(path, av);
+	{
+		char m[300];
+		int k = snprintf(m, sizeof m, "Ecannot run '%s': %s\n",
+		    path, strerror(errno));
+
+		if (write(3, m, (size_t)k) < 0)
+			_exit(127);
+	}
+	_exit(127);
 }
 
 int
@@ -50,62 +102,8 @@ stage_run(const struct stage_req *rq, const sigset_t *cancel,
 		close(p[1]);
 		return -1;
 	}
-	if (pid == 0) {
-		char path[4096], *av[16];
-		int n = 0, w;
-
-		/* fd 3: the report pipe; fd 4: the bundle. */
-		w = fcntl(p[1], F_DUPFD, 10);
-		if (w < 0 || dup2(w, 3) < 0)
-			_exit(127);
-		if (rq->bundlefd >= 0) {
-			int bf = fcntl(rq->bundlefd, F_DUPFD, 10);
-
-			if (bf < 0 || dup2(bf, 4) < 0)
-				_exit(127);
-		} else
-			close(4);	/* the shepherd's wake pipe, if any */
-		if (paths_helper(path, sizeof path, "iar-stage") < 0)
-			_exit(127);
-		av[n++] = path;
-		av[n++] = "--user";
-		av[n++] = (char *)rq->pw->pw_name;
-		av[n++] = "--src";
-		av[n++] = (char *)rq->srcdir;
-		if (rq->cachedir) {
-			av[n++] = "--cache";
-			av[n++] = (char *)rq->cachedir;
-		}
-		if (rq->git_url[0]) {
-			av[n++] = "--git-url";
-			av[n++] = (char *)rq->git_url;
-			if (rq->git_ref[0]) {
-				av[n++] = "--git-ref";
-				av[n++] = (char *)rq->git_ref;
-			}
-		}
-		if (rq->bundle_sha256[0] && rq->bundlefd >= 0) {
-			av[n++] = "--bundle-sha256";
-			av[n++] = (char *)rq->bundle_sha256;
-		}
-		av[n] = NULL;
-		{
-			sigset_t none;
-
-			sigemptyset(&none);
-			sigprocmask(SIG_SETMASK, &none, NULL);
-		}
-		execv(path, av);
-		{
-			char m[300];
-			int k = snprintf(m, sizeof m, "Ecannot run '%s': %s\n",
-			    path, strerror(errno));
-
-			if (write(3, m, (size_t)k) < 0)
-				_exit(127);
-		}
-		_exit(127);
-	}
+	if (pid == 0)
+		stage_child(rq, p[1]);
 	close(p[1]);
 	for (;;) {
 		struct pollfd pfd = { p[0], POLLIN, 0 };
@@ -117,7 +115,7 @@ stage_run(const struct stage_req *rq, const sigset_t *cancel,
 			stop = STAGE_CANCELLED;
 			break;
 		}
-		if (deadline_us && stage_now_us() >= deadline_us) {
+		if (deadline_us && clock_now_us() >= deadline_us) {
 			stop = STAGE_TIMEOUT;
 			break;
 		}

@@ -23,12 +23,11 @@ struct stage_req {
  * used), -1 with a message for the job's cause in err. While it waits it
  * takes any signal of cancel (blocked by the caller) and then kills the
  * child and returns STAGE_CANCELLED; past deadline_us (0: none; the
- * clock of stage_now_us) it returns STAGE_TIMEOUT. */
+ * clock_now_us, the wall clock) it returns STAGE_TIMEOUT. */
 #define STAGE_CANCELLED	(-2)
 #define STAGE_TIMEOUT	(-3)
 int stage_run(const struct stage_req *rq, const sigset_t *cancel,
     int64_t deadline_us, char *commit, size_t commitsz, char *err,
     size_t errsz);
-int64_t stage_now_us(void);
 
 #endif

@@ -74,6 +74,15 @@ t_users() {
 	done
 	chmod 755 "$IAR_ROOT/home"
 }
+# t_group_root: after t_users, install (t_install) and convert the root
+# to a multi-user one (iar-init --group iar), two TAP lines; B=$T_BIN.
+t_group_root() {
+	t_install
+	ok $? "make install DESTDIR=... PREFIX=/usr"
+	B=$T_BIN
+	"$B/iar-init" --group iar "$IAR_ROOT" >"$IAR_ROOT/init.log" 2>&1
+	ok $? "iar-init --group iar converts the root"
+}
 t_users_cleanup() {
 	for u in $T_MADE; do userdel "$u" 2>/dev/null; done
 	[ -n "$T_MADE_GROUP" ] && groupdel iar 2>/dev/null
@@ -156,47 +165,40 @@ final() { case $(jstate "$1") in COMPLETED|FAILED|CANCELLED|TIMEOUT|\
 	OUT_OF_MEMORY|NODE_FAIL) return 0 ;; esac; return 1; }
 all_final() { for j in "$@"; do final "$j" || return 1; done; }
 running() { [ "$(jstate "$1")" = RUNNING ]; }
-cg_usable() {
-	[ -w /sys/fs/cgroup/memory ] || [ -w /sys/fs/cgroup/cgroup.procs ]
-}
-# A pool of simulated nodes on this host, as t0310 has it. pool_conf
-# [TIMEOUT]: beats every second, dead after TIMEOUT (4) s, and this
-# host's own node (the one iar-init made, in $T_HEAD) the only head.
-# pool_start NODE...: drain $T_HEAD (it only matches), start the head and
-# an executor per NODE (logs in $IAR_ROOT), and wait up to 30 s until
-# every NODE beats, is up and has its executor.
-pool_conf() {
-	T_HEAD=$(ls "$IAR_ROOT/nodes")
-	printf 'heartbeat_interval = 1\nheartbeat_timeout = %s\nhead_node = %s\n' \
-	    "${1:-4}" "$T_HEAD" >> "$IAR_ROOT/etc/iar.conf"
-}
-pool_start() {
-	iar-node drain "$T_HEAD" --reason "head only"
-	iar-dispatch -d 2>>"$IAR_ROOT/head.log" &
-	T_PIDS="$T_PIDS $!"
-	for p_n in "$@"; do
-		iar-dispatch -d --node "$p_n" 2>>"$IAR_ROOT/exec-$p_n.log" &
-		T_PIDS="$T_PIDS $!"
-	done
-	waitfor 30 pool_up "$@"
-}
-pool_up() { iar-node list --json | python3 -c '
+nodes_up() {	# nodes_up NAME...: each up, with its executor running
+	iar-node list --json | python3 -c '
 import json, sys
 want = set(sys.argv[1:])
 n = [x for x in json.load(sys.stdin) if x["name"] in want]
 sys.exit(0 if len(n) == len(want) and all(x["state"] == "up" and
-    x["executor"] for x in n) else 1)' "$@"; }
-# html_valid DIR WHAT: one TAP line, every DIR/*.html passes html-validate's
-# standard preset (a SKIP line without it in .deps/node).
-html_valid() {
-	_hv=$TOP/.deps/node/node_modules/.bin/html-validate
-	if [ -x "$_hv" ] && command -v node >/dev/null; then
-		echo '{"extends": ["html-validate:standard"]}' > "$1.hv.json"
-		(cd "$1" && "$_hv" -c "$1.hv.json" ./*.html) > "$1.hv.out" 2>&1
-		_r=$?
-		[ $_r -eq 0 ] || sed 's/^/# /' "$1.hv.out" | head -40
-		ok $_r "html-validate (standard preset): $2"
-	else
-		ok 0 "# SKIP no html-validate in .deps/node (sh etc/install-deps needs npm)"
-	fi
+    x["executor"] for x in n) else 1)' "$@"
+}
+cg_usable() {
+	[ -w /sys/fs/cgroup/memory ] || [ -w /sys/fs/cgroup/cgroup.procs ]
+}
+# Simulated pools (t0320, t0330, t0340): pool_head_start runs the head
+# (iar-dispatch -d, its pid in HEAD); pool_exec_start NODE runs NODE's
+# executor (iar-dispatch -d --node NODE, its pid in E_NODE). Both log to
+# $IAR_ROOT and are killed at exit.
+pool_head_start() {
+	iar-dispatch -d 2>>"$IAR_ROOT/head.log" &
+	HEAD=$!
+	T_PIDS="$T_PIDS $HEAD"
+}
+pool_exec_start() {
+	iar-dispatch -d --node "$1" 2>>"$IAR_ROOT/exec-$1.log" &
+	eval "E_$1=$!"
+	T_PIDS="$T_PIDS $!"
+}
+# pool_start NODE...: each a simulated node of 2 cores, this host's own
+# node drained ("head only"), the head and one executor per node running.
+pool_start() {
+	p_head=$(ls "$IAR_ROOT/nodes")	# iar-init's node, before the others
+	for p_n in "$@"; do
+		iar-node add "$p_n" --synthetic 'pack:1 core:2 pu:1' \
+		    >/dev/null || return 1
+	done
+	iar-node drain "$p_head" --reason "head only" || return 1
+	pool_head_start
+	for p_n in "$@"; do pool_exec_start "$p_n"; done
 }

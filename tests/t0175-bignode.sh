@@ -7,9 +7,14 @@
 # larger than any NUMA node's memory never runs.
 . "$(dirname "$0")/lib.sh"
 
+N=$(ls "$IAR_ROOT/nodes")
 TD=$TOP/tests/topo
-pool_conf
-echo "placement = pack" >> "$IAR_ROOT/etc/iar.conf"
+cat >> "$IAR_ROOT/etc/iar.conf" <<CONF
+heartbeat_interval = 1
+heartbeat_timeout = 4
+placement = pack
+head_node = $N
+CONF
 iar-node add big --topology "$TD/192em64t-24n8c2t.xml" --kind sim \
     >/dev/null &&
 iar-node add dgx --topology "$TD/nvidiaDGX2.xml" --kind sim --tags gpu \
@@ -18,7 +23,16 @@ iar-node add hy --topology "$TD/20em64t-hybrid-1p6c2t+2ca4co1t.xml" \
     --kind sim --tags hybrid >/dev/null
 ok $? "three simulated nodes: 192 cores (24 NUMA nodes), DGX-2 (16 GPUs)," \
     "a hybrid laptop"
-pool_start big dgx hy
+iar-node drain "$N" --reason "head only"
+
+iar-dispatch -d 2>>"$IAR_ROOT/head.log" &
+T_PIDS="$T_PIDS $!"
+for n in big dgx hy; do
+	iar-dispatch -d --node $n 2>>"$IAR_ROOT/exec-$n.log" &
+	T_PIDS="$T_PIDS $!"
+done
+up() { [ "$(iar-node list --csv | grep -c ',up,')" -ge 3 ]; }
+waitfor 20 up
 ok $? "the nodes beat and are up"
 alloc() { sed -n "s/^$2=//p" "$IAR_ROOT/spool/jobs/$1/alloc" 2>/dev/null; }
 in_state() {	# in_state STATE ID...

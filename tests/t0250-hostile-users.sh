@@ -38,11 +38,7 @@ max_bundle_size = 1M
 log_max = 1M
 CONF
 
-t_install
-ok $? "make install DESTDIR=... PREFIX=/usr"
-B=$T_BIN
-"$B/iar-init" --group iar "$IAR_ROOT" >"$IAR_ROOT/init.log" 2>&1
-ok $? "iar-init --group iar converts the root"
+t_group_root
 H1=$IAR_ROOT/home/iartest1
 H2=$IAR_ROOT/home/iartest2
 

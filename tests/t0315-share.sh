@@ -1,110 +1,90 @@
 #!/bin/sh
-# t0315-share: oversubscription, opt-in (iar-node(5) oversubscribe and
-# gpu_slots). Simulated nodes with real executors, as t0310: a 2-core
-# node with --oversubscribe 2 runs four one-core jobs at once, each core
-# holding two of them (cpusets overlap), the least shared cores first; the
-# same node without it runs two; a GPU node from tests/topo with
-# --gpu-slots 2 runs two jobs per GPU, spreading over the GPUs first.
-# iar-node list and the CGI keep counting busy cores as cores.
+# t0315-share: fair share between two real users (iar.conf(5) FAIR
+# SHARE). iartest1 submits an array of 6 tasks, then iartest2 one of 6,
+# on a one-core node; each task appends its user to a file, so the file
+# is the start order. With fairshare on, iartest2's first task starts
+# second and the first four starts are two each; with fairshare = off
+# (the control) iartest1's six go first. Then the limits:
+# max_running_per_user holds a second job with the reason in iar-stat,
+# while the other user's job runs; max_queued_per_user and a limit_user
+# line refuse a submission with exit 101; iar-share shows the usage.
+# Needs root and useradd (tests/lib.sh t_users).
 . "$(dirname "$0")/lib.sh"
 
-pool_conf 10
-iar-node add o2 --synthetic 'pack:1 core:2 pu:1' --oversubscribe 2 \
-    >/dev/null &&
-iar-node add p2 --synthetic 'pack:1 core:2 pu:1' >/dev/null &&
-iar-node add g4 --topology "$(dirname "$0")/topo/power8gpudistances.xml" \
-    --kind sim --gpu-slots 2 >/dev/null
-ok $? "nodes o2 (2 cores, oversubscribe 2), p2 (2 cores), g4 (4 GPUs, 2 jobs each)"
-grep -qx 'oversubscribe=2' "$IAR_ROOT/nodes/o2/settings" &&
-    grep -qx 'gpu_slots=2' "$IAR_ROOT/nodes/g4/settings" &&
-    ! grep -q 'oversubscribe\|gpu_slots' "$IAR_ROOT/nodes/p2/settings"
-ok $? "the settings say so, and nothing where it is off"
-iar-node add bad --synthetic 'pack:1 core:1 pu:1' --oversubscribe 17 \
-    2>"$IAR_ROOT/err" >/dev/null
-is "$?" 100 "--oversubscribe 17: a usage error (at most 16)"
-pool_start o2 p2 g4
-ok $? "the three nodes beat and are up"
+t_users
 
-gate=$IAR_ROOT/gate
-gated() {	# gated NODE [OPTIONS]: a job that waits for the gate
-	n=$1; shift
-	iar-submit --parsable --nodelist "$n" "$@" -- sh -c \
-	    "while [ ! -e $gate ]; do sleep 0.2; done"
+t_group_root
+C=$IAR_ROOT/etc/iar.conf
+cp "$C" "$C.base"
+echo "node_cores = 1" >> "$C"
+
+# run_arrays TAG: both users' arrays, drained; the start order in $order
+run_arrays() {
+	: > "$IAR_ROOT/order.$1"
+	chmod 666 "$IAR_ROOT/order.$1"
+	a1=$(as iartest1 "$B/iar-submit --parsable -a 0-5 -J fs1 -- \
+	    sh -c 'id -un >> $IAR_ROOT/order.$1'")
+	a2=$(as iartest2 "$B/iar-submit --parsable -a 0-5 -J fs2 -- \
+	    sh -c 'id -un >> $IAR_ROOT/order.$1'")
+	drain 60 >/dev/null 2>&1
+	waitfor 30 all_final "$a1" "$a2"
+	order=$(sed 's/^iartest//' "$IAR_ROOT/order.$1" | tr -d '\n')
 }
-nrunning() { c=0; for j in "$@"; do running "$j" && c=$((c + 1)); done
-	echo $c; }
-cpus() { sed -n 's/^cpus=//p' "$IAR_ROOT/spool/jobs/$1/alloc"; }
-gpus() { sed -n 's/^gpus=//p' "$IAR_ROOT/spool/jobs/$1/alloc"; }
-count_is() { [ "$(nrunning $2)" = "$1" ]; }
-says() { jfield "$1" reason | grep -q "$2"; }	# says ID PATTERN
 
-# oversubscribe = 2: four one-core jobs at once on two cores.
-o=""; for i in 1 2 3 4 5; do o="$o $(gated o2)"; done
-waitfor 30 count_is 4 "$o"
-is "$(nrunning $o)" 4 "o2 (2 cores, oversubscribe 2) runs 4 one-core jobs at once"
-set -- $o
-is "$(jstate "$5")" PENDING "the fifth waits"
-waitfor 20 says "$5" "cores busy: o2"
-ok $? "its reason: cores busy: o2"
-jfield "$5" reason | sed 's/^/# reason: /'
-is "$(cpus "$1") $(cpus "$2") $(for j in $3 $4; do cpus $j; done | sort |
-    tr '\n' ' ')" "0 1 0 1 " \
-    "the least shared cores first: one job per core, then each core shared"
-iar-node list --json | python3 -c '
-import json, sys
-n = {x["name"]: x for x in json.load(sys.stdin)}
-o = n["o2"]
-sys.exit(0 if o["running"] == 4 and o["free_cores"] == 0 and
-    o["cores"] == 2 and o["oversubscribe"] == 2 and
-    n["p2"]["oversubscribe"] == 1 else 1)'
-ok $? "iar-node list: o2 runs 4, 0 of its 2 cores free, oversubscribe 2"
-iar-node list | grep -q '^o2  *up  *2x2 '
-ok $? "iar-node list: CORES shows 2x2"
-env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO=/api/v1/nodes \
-    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
-    SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" |
-    sed '1,/^\r*$/d' | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-n = {x["name"]: x for x in d["nodes"]}
-sys.exit(0 if n["o2"]["cores_busy"] == 2 and n["o2"]["cores"] == 2 and
-    n["o2"]["oversubscribe"] == 2 and n["g4"]["gpu_slots"] == 2 and
-    n["p2"]["oversubscribe"] == 1 else 1)'
-ok $? "CGI /api/v1/nodes: o2 has 2 of 2 cores busy, not 4; oversubscribe 2"
-env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO=/nodes/o2 \
-    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
-    SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" > "$IAR_ROOT/o2.html"
-grep -q 'Cores in use</th><td>2 of 2' "$IAR_ROOT/o2.html" &&
-    grep -q '<th>Shared</th><td>each core may hold 2 jobs, each GPU 1' \
-    "$IAR_ROOT/o2.html"
-ok $? "the CGI's node page: 2 of 2 cores in use, each core may hold 2 jobs"
+run_arrays on
+echo "# start order with fairshare on: $order"
+is "$(printf %s "$order" | wc -c)" 12 "fairshare on: all 12 tasks ran"
+is "$(printf %s "$order" | cut -c1-2)" 12 \
+    "fairshare on: iartest2's first task starts second"
+first4=$(printf %s "$order" | cut -c1-4 | tr -d 2)
+is "$first4" 11 "fairshare on: two of each user in the first four starts"
+as iartest1 "$B/iar-share" > "$IAR_ROOT/share.out"
+ok $? "iar-share runs as an ordinary user"
+grep -q '^fairshare=1' "$IAR_ROOT/spool/share" 2>/dev/null ||
+    grep -q 'fairshare=1' "$IAR_ROOT/spool/share"
+ok $? "spool/share says fairshare is on"
+json=$(as iartest2 "$B/iar-share -o json")
+case $json in *'"user":"iartest1"'*'"usage":'*) r=0 ;; *) r=1 ;; esac
+ok $r "iar-share -o json lists iartest1 with its usage"
+echo "# $(grep -v RANK "$IAR_ROOT/share.out" | tr -s ' ' | tr '\n' ';')"
 
-# oversubscribe off (p2): two.
-p=""; for i in 1 2 3; do p="$p $(gated p2)"; done
-waitfor 30 count_is 2 "$p"
-sleep 1
-is "$(nrunning $p)" 2 "p2 (2 cores, not shared) runs 2 one-core jobs"
-set -- $p
-is "$(cpus "$1") $(cpus "$2")" "0 1" "each on its own core"
+# The control: fairshare off, the same submissions go first come first.
+cp "$C.base" "$C"
+printf 'node_cores = 1\nfairshare = off\n' >> "$C"
+run_arrays off
+echo "# start order with fairshare off: $order"
+is "$(printf %s "$order" | cut -c1-6)" 111111 \
+    "fairshare off: iartest1's six tasks go first"
 
-# gpu_slots = 2 on four GPUs: --gpus 2 jobs take free GPUs first, then
-# share; the fifth waits for a GPU.
-g=""; for i in 1 2 3 4 5; do g="$g $(gated g4 --gpus 2)"; done
-waitfor 30 count_is 4 "$g"
-is "$(nrunning $g)" 4 "g4 (4 GPUs, gpu_slots 2) runs 4 two-GPU jobs"
-set -- $g
-is "$(jstate "$5")" PENDING "the fifth waits"
-waitfor 20 says "$5" "GPUs in use: g4"
-ok $? "its reason: GPUs in use: g4"
-for j in $1 $2 $3 $4; do gpus $j | tr ',' '\n'; done | sort | uniq -c |
-    awk '{print $1}' | tr '\n' ' ' > "$IAR_ROOT/gcount"
-is "$(cat "$IAR_ROOT/gcount")" "2 2 2 2 " "each of the 4 GPUs holds 2 jobs"
-is "$(printf '%s,%s\n' "$(gpus "$1")" "$(gpus "$2")" | tr ',' '\n' |
-    sort -u | wc -l)" 4 "the first two jobs got four different GPUs"
+# --- limits ------------------------------------------------------------
+cp "$C.base" "$C"
+printf 'node_cores = 4\nmax_running_per_user = 1\nmax_queued_per_user = 2\nlimit_user = iartest2 queued=1\n' >> "$C"
+touch "$IAR_ROOT/go" && chmod 666 "$IAR_ROOT/go"
+wait_go="sh -c 'while [ -e $IAR_ROOT/go ]; do sleep 0.1; done'"
+l1=$(as iartest1 "$B/iar-submit --parsable -J lim1 -- $wait_go")
+l2=$(as iartest1 "$B/iar-submit --parsable -J lim2 -- $wait_go")
+l3=$(as iartest2 "$B/iar-submit --parsable -J lim3 -- $wait_go")
+iar-dispatch -1 >/dev/null 2>&1
+waitfor 20 running "$l1"
+ok $? "iartest1's first job runs"
+waitfor 20 running "$l3"
+ok $? "iartest2's job runs beside it"
+iar-dispatch -1 >/dev/null 2>&1
+is "$(jstate "$l2")" PENDING "iartest1's second job waits"
+is "$(jfield "$l2" reason)" "user iartest1 has 1 of 1 running jobs" \
+    "why: user iartest1 has 1 of 1 running jobs"
+out=$(as iartest1 "$B/iar-submit --parsable -- true" 2>&1)
+ok $? "iartest1's third job is taken (2 queued)"
+out=$(as iartest1 "$B/iar-submit --parsable -- true" 2>&1)
+is "$?:$out" "101:iar-submit: cannot submit: user iartest1 has 2 of 2 queued jobs (max_queued)" \
+    "a fourth is refused: 101, max_queued_per_user"
+out=$(as iartest2 "$B/iar-submit --parsable -a 1-2 -- true" 2>&1)
+is "$?:$out" "101:iar-submit: cannot submit: user iartest2 has 0 of 1 queued jobs (max_queued)" \
+    "limit_user iartest2 queued=1: an array of two is refused"
+rm -f "$IAR_ROOT/go"
+drain 60 >/dev/null 2>&1
+waitfor 30 all_final "$l1" "$l2" "$l3"
+ok $? "the held-back job runs once the first ends"
+is "$(jstate "$l2")" COMPLETED "iartest1's second job COMPLETED"
 
-touch "$gate"
-waitfor 40 all_final $o $p $g
-ok $? "all end once the gate opens"
-is "$(for j in $o $p $g; do jstate $j; done | sort -u)" COMPLETED \
-    "all completed"
 done_testing

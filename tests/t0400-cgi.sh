@@ -484,6 +484,26 @@ grep -q '^[0-9.]* : keepalive' "$W/sse"
 ok $? "events: a keepalive comment every events_heartbeat seconds"
 grep -q '^[0-9.]* id: [0-9]' "$W/sse"
 ok $? "events: ids on events"
+cgi GET /api/v1/nodes
+python3 -c '
+import json, sys
+ev, lines = None, open(sys.argv[1]).read().splitlines()
+kind = None
+for l in lines:
+    l = l.split(" ", 1)[1]
+    if l.startswith("event: "):
+        kind = l[7:]
+    elif l.startswith("data: ") and kind == "node":
+        ev = json.loads(l[6:])
+        break
+api = {n["name"]: n for n in json.load(open(sys.argv[2]))["nodes"]}
+n = api[ev["name"]]
+assert "executor" in ev, ev
+assert set(ev) <= set(n), set(ev) - set(n)
+for k in ("state", "up", "executor", "reason", "limits", "tags"):
+    assert ev[k] == n[k], (k, ev[k], n[k])
+' "$W/sse" "$W/b"
+ok $? "events: a node event has the API's node keys (executor too) and values"
 since=$(($(date +%s) - 3600))000000
 cgi GET /events QUERY_STRING=max=1 HTTP_LAST_EVENT_ID="$since"
 grep -q "^data: {\"id\":$e," "$W/b"

@@ -84,6 +84,20 @@ env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO="/jobs/$t" \
     SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
     SERVER_PROTOCOL=HTTP/1.1 "$TOP/cgi-bin/iar.cgi" | grep -q "(${b}_$ix)"
 ok $? "the CGI's job page names it ${b}_$ix"
+# A running task's ARRAY_TASK id names that task in every command, not
+# its array (issue 17: the id was parsed before setup, and became the
+# array's id: "no output yet: job B is PENDING").
+is "$(iar-stat -n --tsv -j "${b}_$ix" | cut -f1)" "$t" \
+    "iar-stat -j ${b}_$ix is the running task $t"
+iar-log "${b}_$ix" >/dev/null 2>"$IAR_ROOT/lerr"
+lrc=$?
+[ $lrc = 0 ] && ! grep -q "job $b " "$IAR_ROOT/lerr"
+ok $? "iar-log ${b}_$ix reads the running task's log (exit $lrc$(cat "$IAR_ROOT/lerr"))"
+iar-wait -t 0 "${b}_$ix" >/dev/null 2>"$IAR_ROOT/werr"
+is "$?" 111 "iar-wait -t 0 ${b}_$ix times out on the running task"
+iar-fetch "${b}_$ix" >/dev/null 2>"$IAR_ROOT/ferr"
+grep -q "$t" "$IAR_ROOT/ferr" && ! grep -q "job $b " "$IAR_ROOT/ferr"
+ok $? "iar-fetch ${b}_$ix speaks of task $t ($(cat "$IAR_ROOT/ferr"))"
 iar-cancel "${b}_$ix"
 is $? 0 "iar-cancel ${b}_$ix"
 i=0

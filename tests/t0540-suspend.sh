@@ -43,10 +43,16 @@ is $? 101 "suspend of a suspended job: 101"
 iar-resume "$j"
 waitfor 10 state_is "$j" RUNNING
 ok $? "resumed: RUNNING again"
-u1=$(usage "$j"); sleep 1; u2=$(usage "$j")
-echo "# cpuacct.usage after resume: $u1 -> $u2"
+# A thawed busy loop gains CPU again; on a loaded machine it may get
+# less than its share, so allow it up to 5 s (frozen it gained none).
+u1=$(usage "$j"); n=0
+while :; do
+	sleep 0.5; n=$((n + 1)); u2=$(usage "$j")
+	[ $((u2 - u1)) -gt 300000000 ] || [ $n -ge 10 ] && break
+done
+echo "# cpuacct.usage after resume: $u1 -> $u2 in $((n * 500)) ms"
 [ $((u2 - u1)) -gt 300000000 ]
-ok $? "resumed: over 300 ms of CPU in a second"
+ok $? "resumed: over 300 ms of CPU within 5 s"
 if id iartest1 >/dev/null 2>&1; then
 	su iartest1 -s /bin/sh -c "IAR_ROOT=$IAR_ROOT $TOP/bin/iar-suspend $j" \
 	    2>"$IAR_ROOT/e"

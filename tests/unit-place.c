@@ -1,9 +1,9 @@
 /* unit-place: the placement functions of lib/place.c on literal pools of
  * synthetic hwloc topologies: fit and its reasons, each policy's choice
- * (pack, spread, round-robin, weighted, fastest), NUMA, tags, node lists,
- * GPUs, reservation for backfill, the start time estimate, the
- * why-pending text with its smallest change, and sharing (oversubscribe,
- * gpu_slots). Deterministic; prints TAP. */
+ * (pack, spread, round-robin, weighted, fastest, healthy, least-loaded),
+ * power and heat with their why-pending text, NUMA, tags, node lists,
+ * GPUs, reservation for backfill, the start time estimate, and the
+ * why-pending text with its smallest change. Deterministic; prints TAP. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +128,26 @@ main(void)
 	    sizeof gpus);
 	k = place_choose(PL_PACK, p, 3, &r, NULL);
 	ok(k == 1, "pack: b again (2 free)");
+	/* a and b hold a job each now, c none */
+	ok(place_choose(PL_LEAST, p, 3, &r, NULL) == 2,
+	    "least-loaded: c (no jobs) over a and b (one each)");
+	p[0].health = 90, p[1].health = 100, p[2].health = 40;
+	ok(place_choose(PL_HEALTHY, p, 3, &r, NULL) == 1,
+	    "healthy: b (100) over a (90) and c (40)");
+	p[1].power = PR_BATTERY;
+	snprintf(p[1].power_why, sizeof p[1].power_why, "42%%");
+	ok(place_fit(&p[1], &r) == PR_BATTERY &&
+	    place_choose(PL_HEALTHY, p, 3, &r, NULL) == 0,
+	    "b on battery: no new work there; healthy takes a (90)");
+	p[0].power = PR_HOT;
+	snprintf(p[0].power_why, sizeof p[0].power_why, "81 C > 75 C");
+	p[2].down = 3;
+	place_why(p, 3, &r, why, sizeof why);
+	is(why, "a is too hot (81 C > 75 C); b is on battery (42%); "
+	    "away (asleep): c", "why pending names heat, battery and away");
+	p[0].power = p[1].power = 0;
+	p[2].down = 0;
+	p[0].health = p[1].health = p[2].health = 0;
 	for (i = 0; i < 3; i++)
 		ok(place_choose(PL_RR, p, 3, &r, &rr) == i,
 		    "round-robin visits the nodes in turn");
@@ -250,107 +270,63 @@ main(void)
 		r.cores = 2;
 		ok(place_start_time(&q, &r, 1000000) == 0, "fits now: 0");
 	}
+	/* oversubscribe = 2 on 4 cores: two layers of busy lists */
+	{
+		static char layer[TOPO_LIST_MAX];
+		struct place_node o;
+		char seen[4][256];
+
+		node_set(&o, "o", t4, 4, 8);
+		o.oversub = 2;
+		o.layers = layer;
+		o.cores_free = place_cores_free(&o, 0);
+		ok(o.cores_free == 8, "oversubscribe 2: 4 cores count 8");
+		r.cores = 2;
+		r.mem = 0;
+		for (i = 0; i < 4; i++) {
+			k = place_take(&o, &r, cpus, sizeof cpus, mems,
+			    sizeof mems, gpus, sizeof gpus);
+			snprintf(seen[i], sizeof seen[i], "%s", k ? "-" : cpus);
+		}
+		ok(strcmp(seen[0], seen[2]) == 0 && strcmp(seen[1], seen[3]) ==
+		    0 && strcmp(seen[0], seen[1]) != 0,
+		    "four 2-core jobs: the second layer repeats the first's "
+		    "cores (%s %s %s %s)", seen[0], seen[1], seen[2], seen[3]);
+		ok(o.cores_free == 0 && place_fit(&o, &r) == PR_CORES,
+		    "then a fifth finds cores busy");
+		/* the head's picture from running jobs: 0-1 twice, 2 once */
+		memset(layer, 0, sizeof layer);
+		o.busy[0] = 0;
+		place_hold_add(&o, "0-1", 0);
+		place_hold_add(&o, "0-1", 0);
+		place_hold_add(&o, "2", 0);
+		ok(strcmp(o.busy, "0-2") == 0 && strcmp(layer, "0-1") == 0,
+		    "running jobs fill the first layer they fit (%s | %s)",
+		    o.busy, layer);
+		ok(place_cores_free(&o, 5) == 3, "3 core slots left");
+		o.cores_free = 3;
+		ok(place_fit(&o, &r) == PR_OK, "a 2-core job fits (core 3 "
+		    "free in layer 0, 2-3 in layer 1)");
+		r.cores = 3;
+		ok(place_fit(&o, &r) == PR_CORES,
+		    "a 3-core job does not: no layer has 3 free");
+		r.cores = 2;
+		/* gpu_slots = 2 without a topology */
+		node_set(&o, "g", NULL, 4, 8);
+		o.gpus = 1;
+		o.gpu_slots = 2;
+		r.gpus = 1;
+		r.cores = 1;
+		k = place_take(&o, &r, cpus, sizeof cpus, mems, sizeof mems,
+		    gpus, sizeof gpus);
+		k |= place_take(&o, &r, cpus, sizeof cpus, mems, sizeof mems,
+		    gpus, sizeof gpus);
+		ok(k == 0 && strcmp(gpus, "0") == 0 && place_fit(&o, &r) ==
+		    PR_GPUS, "gpu_slots 2: one GPU to two jobs, not three");
+		r.gpus = 0;
+	}
 	ok(place_list_has("a,bb,c", "bb") && !place_list_has("a,bb,c", "b"),
 	    "list membership is by whole word");
-	{
-		/* Sharing (share.c): oversubscribe 2 on 2 cores, gpu_slots 2
-		 * on 2 GPUs. */
-		struct topo *t2 = synth("pack:1 core:2 pu:1");
-		struct place_node q;
-		char got[64] = "";
-		unsigned fr[5];
-
-		node_set(&q, "q", t2, 2, 8);
-		q.oversub = 2;
-		q.gpus = 2;
-		q.gpu_slots = 2;
-		ok(place_share_reset(&q) == 0 && place_share_levels(&q) == 2 &&
-		    place_share_cores_free(&q) == 4,
-		    "oversubscribe 2 on 2 cores: 4 slots free");
-		q.cores_free = 4;
-		memset(&r, 0, sizeof r);
-		r.cores = 1;
-		r.gpus = 1;
-		for (i = 0; i < 4; i++) {
-			k = place_take(&q, &r, cpus, sizeof cpus, mems,
-			    sizeof mems, gpus, sizeof gpus);
-			fr[i] = q.cores_free;
-			snprintf(got + strlen(got), sizeof got - strlen(got),
-			    "%s%.8s/%.8s", i ? " " : "", k == 0 ? cpus : "-",
-			    k == 0 ? gpus : "-");
-		}
-		is(got, "0/0 1/1 0/0 1/1", "4 one-core one-GPU jobs: the least "
-		    "shared core and GPU first, then each shared");
-		ok(fr[0] == 3 && fr[1] == 2 && fr[2] == 1 && fr[3] == 0,
-		    "slots free after each: 3 2 1 0");
-		ok(!strcmp(q.busy, "0-1") && !strcmp(q.over[0], "0-1") &&
-		    q.gpu_jobs[0] == 2 && q.gpu_jobs[1] == 2 &&
-		    q.gpus_used == 3, "busy 0-1, held twice 0-1, GPUs 2 each");
-		ok(place_fit(&q, &r) == PR_CORES, "a fifth: cores busy");
-		r.gpus = 0;
-		ok(place_fit(&q, &r) == PR_CORES, "without a GPU too");
-
-		/* core 0 full, core 1 idle: two slots, but not two cores */
-		ok(place_share_reset(&q) == 0 && place_share_add(&q, "0", 0) ==
-		    0 && place_share_add(&q, "0", 0) == 0, "core 0 held twice");
-		q.cores_free = place_share_cores_free(&q);
-		q.njobs = 2;
-		r.cores = 2;
-		ok(q.cores_free == 2 && place_fit(&q, &r) == PR_CORES,
-		    "2 slots left, both on core 1: a 2-core job does not fit");
-		r.cores = 1;
-		ok(place_take(&q, &r, cpus, sizeof cpus, mems, sizeof mems,
-		    gpus, sizeof gpus) == 0 && !strcmp(cpus, "1"),
-		    "a 1-core job goes to core 1");
-
-		/* GPUs full, cores not */
-		ok(place_share_reset(&q) == 0 && place_share_add(&q, "", 3) ==
-		    0 && place_share_add(&q, "", 3) == 0, "both GPUs held twice");
-		q.cores_free = place_share_cores_free(&q);
-		r.gpus = 1;
-		ok(q.cores_free == 4 && place_fit(&q, &r) == PR_GPUS,
-		    "4 core slots free, a GPU job: GPUs in use");
-
-		/* Across nodes: a job shares only where no core is free. */
-		{
-			struct place_node two[2];
-
-			node_set(&two[0], "s", t2, 2, 8);
-			two[0].oversub = 2;
-			place_share_reset(&two[0]);
-			place_share_add(&two[0], "0", 0);
-			place_share_add(&two[0], "1", 0);
-			two[0].cores_free = place_share_cores_free(&two[0]);
-			two[0].njobs = 2;
-			node_set(&two[1], "n", t2, 2, 8);
-			snprintf(two[1].busy, sizeof two[1].busy, "0");
-			two[1].cores_free = 1;
-			two[1].njobs = 1;
-			memset(&r, 0, sizeof r);
-			r.cores = 1;
-			ok(two[0].cores_free == 2 && two[0].cores_idle == 0 &&
-			    place_share_must(&two[0], &r) &&
-			    !place_share_must(&two[1], &r),
-			    "on s (each core holding a job) a job must share");
-			ok(place_choose(PL_SPREAD, two, 2, &r, NULL) == 1 &&
-			    place_choose(PL_PACK, two, 2, &r, NULL) == 1 &&
-			    place_choose(PL_WEIGHTED, two, 2, &r, NULL) == 1,
-			    "spread, pack, weighted: n's free core before "
-			    "sharing one on s");
-			two[1].cores_free = 0;
-			snprintf(two[1].busy, sizeof two[1].busy, "0-1");
-			ok(place_choose(PL_SPREAD, two, 2, &r, NULL) == 0,
-			    "n full: s shares a core");
-			place_share_free(&two[0]);
-		}
-
-		/* off: as before */
-		q.oversub = q.gpu_slots = 1;
-		ok(place_share_levels(&q) == 1, "oversubscribe 1: one level");
-		place_share_free(&q);
-		ok(q.over == NULL, "freed");
-		topo_free(t2);
-	}
 	topo_free(t8);
 	topo_free(t4);
 	return tap_end();

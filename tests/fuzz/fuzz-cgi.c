@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "clock.h"
 #include "fuzz.h"
 #include "cgi.h"
 
@@ -146,7 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	head = env_set(data, size);
 	body_set(data + head, size - head);
 	memset(&c, 0, sizeof c);
-	c.now_us = cgi_now_us();
+	c.now_us = clock_now_us();
 	c.conf = &conf;
 	c.nodesfd = -1;
 	http_resp_init(&c.rs, 200, "text/html", CACHE_LIVE);

@@ -3,8 +3,10 @@
  * rec_parse and view_job_parse. The first byte chooses the magic, the
  * rest is the record. Invariants: rec_parse's pairs lie inside the
  * record; a record view_job_parse takes, written again by
- * view_job_format, parses again to the same text. */
+ * view_job_format, parses again to the same text; so does an alloc
+ * file alloc_parse takes, through alloc_format. */
 #include "fuzz.h"
+#include "alloc.h"
 #include "buf.h"
 #include "job.h"
 #include "view.h"
@@ -52,6 +54,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(c);
 		buf_free(&a);
 		buf_free(&b);
+	}
+	free(t);
+	t = fuzz_copy(data, size);
+	{
+		struct alloc x, y;
+		struct buf a, b;
+		char *c;
+
+		if (alloc_parse(&x, t, size, why, sizeof why) == 0) {
+			buf_init(&a);
+			buf_init(&b);
+			alloc_format(&x, &a);
+			fuzz_check(!a.err);
+			c = fuzz_copy((const uint8_t *)a.s, a.len);
+			fuzz_check(alloc_parse(&y, c, a.len, why,
+			    sizeof why) == 0);
+			alloc_format(&y, &b);
+			fuzz_check(a.len == b.len && !memcmp(a.s, b.s, a.len));
+			free(c);
+			buf_free(&a);
+			buf_free(&b);
+		}
 	}
 	free(t);
 	return 0;

@@ -126,7 +126,7 @@ nodehist_rec_parse(const char *p, struct nodehist_sample *s)
 		return -1;
 	s->time = t;
 	s->load = strtod(f[1], &end);
-	if (*end || s->load < 0 || s->load > 1e6)
+	if (*end || !(s->load >= 0 && s->load <= 1e6))	/* NaN too */
 		return -1;
 	for (k = 2; k <= 4; k++) {
 		double v;

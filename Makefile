@@ -42,7 +42,8 @@ LIBEXEC = libexec/iar-dispatch libexec/iar-run libexec/iar-rebuild \
           libexec/iar-prune
 UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
           tests/unit-node tests/unit-place tests/unit-sha256 \
-          tests/unit-topofile tests/unit-move tests/unit-alloc
+          tests/unit-topofile tests/unit-move tests/unit-alloc \
+          tests/unit-nodehist
 CGI     = cgi-bin/iar.cgi
 CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o cgi-bin/data-agg.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o cgi-bin/page-share.o \
@@ -124,6 +125,7 @@ tests/unit-sha256: tests/unit-sha256.o
 tests/unit-topofile: tests/unit-topofile.o
 tests/unit-move: tests/unit-move.o
 tests/unit-alloc: tests/unit-alloc.o
+tests/unit-nodehist: tests/unit-nodehist.o
 $(filter-out bin/iar-submit,$(BIN)) $(UNIT) libexec/iar-rebuild \
     libexec/iar-bundle libexec/iar-heartbeat libexec/iar-stage \
     libexec/iar-prune:

@@ -43,6 +43,23 @@ nodehist_blank(int fd)
 	return ftruncate(fd, NODEHIST_SIZE);
 }
 
+/* The newest sample's time in the ring fd (0 if none). A clock that
+ * went back (a Pi without a real-time clock until NTP answers) would
+ * leave samples newer than every new one, and readers show the day
+ * before the newest: the caller starts afresh then. */
+static int64_t
+nodehist_newest(int fd)
+{
+	static char text[NODEHIST_SIZE];
+	static struct nodehist_sample s[NODEHIST_SLOTS];
+	size_t n;
+
+	if (pread(fd, text, sizeof text, 0) != (ssize_t)sizeof text)
+		return 0;
+	n = nodehist_parse(text, sizeof text, s, NODEHIST_SLOTS);
+	return n ? s[n - 1].time : 0;
+}
+
 int
 nodehist_add(int nodefd, const struct node_heartbeat *hb, unsigned step)
 {
@@ -80,11 +97,13 @@ nodehist_add(int nodefd, const struct node_heartbeat *hb, unsigned step)
 	}
 	memset(rec + n, ' ', (size_t)(NODEHIST_REC - 1 - n));
 	rec[NODEHIST_REC - 1] = '\n';
-	if ((fd = openat(nodefd, NODE_HISTORY, O_WRONLY | O_CREAT | O_NOFOLLOW |
+	if ((fd = openat(nodefd, NODE_HISTORY, O_RDWR | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC | O_NONBLOCK, 0644)) < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || (!S_ISREG(st.st_mode) && (errno = EINVAL))
-	    || (st.st_size != NODEHIST_SIZE && nodehist_blank(fd) < 0)) {
+	    || (st.st_size != NODEHIST_SIZE && nodehist_blank(fd) < 0) ||
+	    (nodehist_newest(fd) > hb->time + (int64_t)step &&
+	    nodehist_blank(fd) < 0)) {
 		close(fd);
 		return -1;
 	}
@@ -126,7 +145,7 @@ nodehist_rec_parse(const char *p, struct nodehist_sample *s)
 		return -1;
 	s->time = t;
 	s->load = strtod(f[1], &end);
-	if (*end || s->load < 0 || s->load > 1e6)
+	if (*end || !(s->load >= 0 && s->load <= 1e6))	/* NaN too */
 		return -1;
 	for (k = 2; k <= 4; k++) {
 		double v;

@@ -80,6 +80,24 @@ place_layer(const struct place_node *n, unsigned k)
 	    TOPO_LIST_MAX;
 }
 
+/* Cores in no layer (no job holds them), for a node that shares. */
+static unsigned
+place_cores_idle(const struct place_node *node, unsigned used)
+{
+	char u[sizeof node->busy], v[sizeof node->busy];
+	unsigned nl = place_nlayers(node), k;
+
+	if (!node->topo)
+		return node->cores > used ? node->cores - used : 0;
+	memcpy(u, node->busy, sizeof u);
+	for (k = 1; k < nl; k++) {
+		if (topo_cpus_union(u, place_layer(node, k), v, sizeof v) < 0)
+			return 0;	/* cannot tell: as if all were held */
+		memcpy(u, v, sizeof u);
+	}
+	return topo_cores_free(node->topo, u);
+}
+
 /* Bit i: GPU i takes no more jobs now. */
 static uint64_t
 place_gpus_full(const struct place_node *n)
@@ -215,6 +233,22 @@ place_fit(const struct place_node *n, const struct place_req *r)
 	return PR_OK;
 }
 
+/* Would r have to share a core or a GPU on n (0 where n shares none)? */
+static int
+place_must_share(const struct place_node *n, const struct place_req *r)
+{
+	unsigned i, idle = 0;
+
+	if (n->gpu_slots > 1 && r->gpus) {
+		for (i = 0; i < n->gpus && i < TOPO_GPU_MAX; i++)
+			idle += n->gpu_held[i] == 0;
+		if (idle < r->gpus)
+			return 1;
+	}
+	return place_nlayers(n) > 1 && n->cores_idle < (r->cores ? r->cores :
+	    1);
+}
+
 /* Is a better than b for policy? Both fit. */
 static int
 place_better(int policy, const struct place_node *a,
@@ -225,6 +259,9 @@ place_better(int policy, const struct place_node *a,
 	/* A job without GPUs leaves GPU nodes to those that need them. */
 	if (!r->gpus && (a->gpus == 0) != (b->gpus == 0))
 		return a->gpus == 0;
+	/* Share a core or GPU only where no node has one free. */
+	if (place_must_share(a, r) != place_must_share(b, r))
+		return !place_must_share(a, r);
 	switch (policy) {
 	case PL_SPREAD:
 		wa = (double)(a->cores_free - r->cores) / (a->cores ? a->cores :
@@ -357,6 +394,9 @@ place_take(struct place_node *node, const struct place_req *r, char *cpus,
 		if (mask >> i & 1 && node->gpu_held[i] < 255)
 			node->gpu_held[i]++;
 	node->cores_free -= r->cores;
+	if (place_nlayers(node) > 1)
+		node->cores_idle = node->topo ? place_cores_idle(node, 0) :
+		    node->cores_idle > r->cores ? node->cores_idle - r->cores : 0;
 	node->mem_used += r->mem;
 	node->njobs++;
 	return 0;
@@ -390,11 +430,13 @@ place_hold_add(struct place_node *node, const char *cpus, uint64_t gpus)
 }
 
 unsigned
-place_cores_free(const struct place_node *node, unsigned used)
+place_cores_free(struct place_node *node, unsigned used)
 {
 	unsigned nl = place_nlayers(node), k, f = 0;
 	unsigned all = node->cores * nl;
 
+	if (nl > 1)
+		node->cores_idle = place_cores_idle(node, used);
 	if (!node->topo)
 		return all > used ? all - used : 0;
 	for (k = 0; k < nl; k++)

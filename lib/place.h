@@ -67,6 +67,10 @@ struct place_node {
 	unsigned gpu_slots;	/* jobs each GPU may hold */
 	unsigned char gpu_held[TOPO_GPU_MAX];	/* gpu_slots > 1: how many
 				 * jobs hold GPU i (gpus_used: any) */
+	unsigned cores_idle;	/* oversub > 1: cores no job holds (in no
+				 * layer), set by place_cores_free and
+				 * place_take: a job goes where it need not
+				 * share before where it must */
 };
 
 #define PLACE_OVERSUB_MAX 16
@@ -128,8 +132,8 @@ int place_take(struct place_node *node, const struct place_req *r,
 int place_hold_add(struct place_node *node, const char *cpus,
     uint64_t gpus);
 /* Whole cores free now, counting each layer (with a topology), else
- * cores * oversub less used. */
-unsigned place_cores_free(const struct place_node *node, unsigned used);
+ * cores * oversub less used; sets node->cores_idle. */
+unsigned place_cores_free(struct place_node *node, unsigned used);
 
 /* When could r start on node, counting only the running jobs' known
  * ends (no new arrivals)? 0 = now, -1 = not by waiting (unknown ends or

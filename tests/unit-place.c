@@ -325,6 +325,50 @@ main(void)
 		    PR_GPUS, "gpu_slots 2: one GPU to two jobs, not three");
 		r.gpus = 0;
 	}
+	/* Across nodes: a job shares a core only where no node has one
+	 * free, whatever the policy. */
+	{
+		static char layer[TOPO_LIST_MAX];
+		struct topo *t2 = synth("pack:1 core:2 pu:1");
+		struct place_node two[2];
+
+		node_set(&two[0], "s", t2, 2, 8);
+		two[0].oversub = 2;
+		two[0].layers = layer;
+		place_hold_add(&two[0], "0", 0);
+		place_hold_add(&two[0], "1", 0);
+		two[0].cores_free = place_cores_free(&two[0], 2);
+		two[0].njobs = 2;
+		node_set(&two[1], "n", t2, 2, 8);
+		snprintf(two[1].busy, sizeof two[1].busy, "0");
+		two[1].cores_free = 1;
+		two[1].njobs = 1;
+		memset(&r, 0, sizeof r);
+		r.cores = 1;
+		ok(two[0].cores_free == 2 && two[0].cores_idle == 0,
+		    "s: both cores hold a job, 2 slots, no idle core");
+		ok(place_choose(PL_SPREAD, two, 2, &r, NULL) == 1 &&
+		    place_choose(PL_WEIGHTED, two, 2, &r, NULL) == 1 &&
+		    place_choose(PL_LEAST, two, 2, &r, NULL) == 1,
+		    "spread, weighted, least-loaded: n's idle core, not a "
+		    "shared one on s");
+		/* s: core 0 twice, core 1 once (1 slot); n idle */
+		place_hold_add(&two[0], "0", 0);
+		two[0].cores_free = place_cores_free(&two[0], 3);
+		two[1].busy[0] = 0;
+		two[1].cores_free = 2;
+		two[1].njobs = 0;
+		ok(two[0].cores_free == 1 && place_choose(PL_PACK, two, 2, &r,
+		    NULL) == 1, "pack: n's idle cores before s's last slot "
+		    "(the tightest fit, but shared)");
+		snprintf(two[1].busy, sizeof two[1].busy, "0-1");
+		two[1].cores_free = 0;
+		ok(place_choose(PL_SPREAD, two, 2, &r, NULL) == 0 &&
+		    place_take(&two[0], &r, cpus, sizeof cpus, mems,
+		    sizeof mems, gpus, sizeof gpus) == 0 && !strcmp(cpus, "1"),
+		    "n full: s shares core 1 (core 0 holds two already)");
+		topo_free(t2);
+	}
 	ok(place_list_has("a,bb,c", "bb") && !place_list_has("a,bb,c", "b"),
 	    "list membership is by whole word");
 	topo_free(t8);

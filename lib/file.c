@@ -81,13 +81,6 @@ file_replace_nosync(int dirfd, const char *name, const void *data,
 }
 
 int
-file_replace(int dirfd, const char *name, const void *data, size_t len,
-    mode_t mode, int sync)
-{
-	return file_replace_do(dirfd, name, data, len, mode, sync);
-}
-
-int
 file_open_checked(int dirfd, const char *name, struct stat *st)
 {
 	int fd;

@@ -24,11 +24,6 @@ int file_replace_nosync(int dirfd, const char *name, const void *data,
  * the rename and the directory after (job state, results, settings). */
 int file_replace_sync(int dirfd, const char *name, const void *data,
     size_t len, mode_t mode);
-/* Old form, sync 0 or 1: only for the dispatcher's and shepherd's files
- * until their rewrite (issue 17) names which they want; new code calls
- * one of the two above. */
-int file_replace(int dirfd, const char *name, const void *data, size_t len,
-    mode_t mode, int sync);
 /* write(2) all of data, through EINTR and short writes. */
 int file_write_all(int fd, const void *data, size_t len);
 /* Create dirfd/name with data (fsynced) unless it exists; never replaces

@@ -68,7 +68,7 @@ progress_write(int jobdir, const struct progress *p)
 	int n = snprintf(t, sizeof t, "iar-array 1\nnext=%" PRIu64 "\n"
 	    "spawn=%" PRIu64 "\nend\n", p->next, p->spawn);
 
-	return file_replace(jobdir, "array", t, (size_t)n, 0644, 1);
+	return file_replace_sync(jobdir, "array", t, (size_t)n, 0644);
 }
 
 /* Write queue/T: the array job's file as task index idx, owned as st. */
@@ -87,7 +87,7 @@ task_commit(struct disp *d, struct job *j, const struct stat *st,
 	n = snprintf(mark, sizeof mark, "%" PRIu64 " %" PRIu32 "\n", id, idx);
 	if ((jd = spool_jobdir_open(&d->sp, t, 1)) < 0)
 		return -1;
-	if (file_replace(jd, JOBDIR_TASK, mark, (size_t)n, 0644, 0) < 0) {
+	if (file_replace_nosync(jd, JOBDIR_TASK, mark, (size_t)n, 0644) < 0) {
 		close(jd);
 		return -1;
 	}

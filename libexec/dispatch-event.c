@@ -145,7 +145,7 @@ disp_job_end(struct disp *d, int fromdir, uint64_t id, int state,
 		return -1;
 	buf_init(&b);
 	view_job_format(&v, "iar-hist", &b);
-	if (!b.err && file_replace(jobdir, JOBDIR_RESULT, b.s, b.len, 0644, 0)
+	if (!b.err && file_replace_nosync(jobdir, JOBDIR_RESULT, b.s, b.len, 0644)
 	    == 0 && spool_job_move(&d->sp, id, dir, SD_DONE, node) == 0) {
 		d->dirty_done = 1;
 		r = 0;
@@ -171,8 +171,8 @@ disp_bad_put(struct disp *d, int from, const char *name,
 	}
 	snprintf(w, sizeof w, "%s.why", dst);
 	n = snprintf(line, sizeof line, "%s\n", why);
-	file_replace(d->sp.fd[SD_BAD], w, line, (size_t)(n < (int)sizeof line
-	    ? n : (int)sizeof line - 1), 0644, 0);
+	file_replace_nosync(d->sp.fd[SD_BAD], w, line, (size_t)(n < (int)sizeof line
+	    ? n : (int)sizeof line - 1), 0644);
 	msg_log("BAD", "%s/%s: %s", spool_dir_names[from], name, why);
 }
 

@@ -382,8 +382,7 @@ why_write(struct disp *d, struct buf *b, int force)
 		if (unlinkat(d->sp.spoolfd, SPOOL_WHY, 0) < 0 &&
 		    errno != ENOENT)
 			return;
-	} else if (file_replace(d->sp.spoolfd, SPOOL_WHY, b->s, b->len, 0644,
-	    0) < 0)
+	} else if (file_replace_nosync(d->sp.spoolfd, SPOOL_WHY, b->s, b->len, 0644) < 0)
 		return;
 	buf_reset(d->whytext);
 	buf_add(d->whytext, b->s ? b->s : "", b->len);

@@ -202,8 +202,8 @@ modify_running(struct disp *d, uint64_t id, const char *node,
 				buf_addf(&o, "\nmem=%" PRIu64, mem);
 				buf_add(&o, nl, t.len - (size_t)(nl - t.s));
 				if (!o.err)
-					file_replace(jd, JOBDIR_ALLOC, o.s,
-					    o.len, 0644, 0);
+					file_replace_nosync(jd, JOBDIR_ALLOC, o.s,
+					    o.len, 0644);
 			}
 		}
 		if (af >= 0)

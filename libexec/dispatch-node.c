@@ -85,7 +85,7 @@ slurm_capacity_apply(struct disp *d, unsigned cores, uint64_t mem,
 		size_t len;
 
 		if (topo_xml_export(t, &xml, &len) == 0) {
-			file_replace(d->nodefd, NODE_TOPOLOGY, xml, len, 0644, 0);
+			file_replace_nosync(d->nodefd, NODE_TOPOLOGY, xml, len, 0644);
 			free(xml);
 			topo_summary_get(t, &ts);
 			node_toposum_write(d->nodefd, &ts);

@@ -801,8 +801,8 @@ match_power(struct disp *d)
 			if (mn->power_freeze && !has && fstatat(jd,
 			    JOBDIR_SUSPEND, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
 			    disp_run_suspend(d, id, d->pn[i].name, 1) == 0) {
-				file_replace(jd, JOBDIR_POWER, "power\n", 6,
-				    0644, 0);
+				file_replace_nosync(jd, JOBDIR_POWER, "power\n", 6,
+				    0644);
 				msg_log("POWER", "job %" PRIu64 ": frozen: node "
 				    "%s is %s (%s)", id, d->pn[i].name,
 				    d->pn[i].power == PR_HOT ? "too hot" :

@@ -146,11 +146,10 @@ disp_retry_check(struct disp *d, uint64_t id, const struct view_job *v)
 		retry_logs_keep(jd, JOBDIR_OUT, n);
 		retry_logs_keep(jd, JOBDIR_ERR, n);
 		len = snprintf(t, sizeof t, "%" PRId64 "\n", nb);
-		if (file_replace(jd, JOBDIR_NOT_BEFORE, t, (size_t)len, 0644,
-		    1) < 0)
+		if (file_replace_sync(jd, JOBDIR_NOT_BEFORE, t, (size_t)len, 0644) < 0)
 			goto out;
 		len = snprintf(t, sizeof t, "%u\n", n);
-		if (file_replace(jd, "requeues", t, (size_t)len, 0644, 1) < 0)
+		if (file_replace_sync(jd, "requeues", t, (size_t)len, 0644) < 0)
 			goto out;
 		retry_hist_note(d, v, n, nb);
 		msg_log("RETRY", "job %s: retry %u of %u in %" PRIu64 " s",

@@ -130,7 +130,7 @@ disp_run_lost(struct disp *d, const char *node, int rundir, uint64_t id,
 	}
 	if (started) {
 		n = snprintf(t, sizeof t, "%u\n", req + 1);
-		file_replace(jobdir, "requeues", t, (size_t)n, 0644, 0);
+		file_replace_nosync(jobdir, "requeues", t, (size_t)n, 0644);
 	}
 	unlinkat(jobdir, "started", 0);
 	unlinkat(jobdir, "ended", 0);
@@ -368,8 +368,8 @@ disp_run_cancel(struct disp *d, uint64_t id, const char *node,
 	 * its executor, wherever they run; the signal is the fast way when
 	 * the shepherd is here. */
 	n = snprintf(line, sizeof line, "%s\n", cause);
-	file_replace(jobdir, JOBDIR_CANCEL, line, (size_t)(n < (int)sizeof line
-	    ? n : (int)sizeof line - 1), 0644, 0);
+	file_replace_nosync(jobdir, JOBDIR_CANCEL, line, (size_t)(n < (int)sizeof line
+	    ? n : (int)sizeof line - 1), 0644);
 	if (lk >= 0)
 		close(lk);
 	close(jobdir);
@@ -421,8 +421,7 @@ disp_run_suspend(struct disp *d, uint64_t id, const char *node, int on)
 	    AT_SYMLINK_NOFOLLOW) < 0)
 		r = -1;
 	else if (on)
-		r = file_replace(jobdir, JOBDIR_SUSPEND, "suspend\n", 8, 0644,
-		    0);
+		r = file_replace_nosync(jobdir, JOBDIR_SUSPEND, "suspend\n", 8, 0644);
 	else if (unlinkat(jobdir, JOBDIR_SUSPEND, 0) < 0 && errno != ENOENT)
 		r = -1;
 	close(jobdir);

@@ -356,8 +356,8 @@ disp_share_write(struct disp *d)
 		    d->conf.share.on);
 		buf_add(&f, b.s ? b.s : "", b.len);
 		buf_adds(&f, "end\n");
-		if (!f.err && file_replace(d->sp.spoolfd, SHARE_FILE, f.s,
-		    f.len, 0644, 0) == 0) {
+		if (!f.err && file_replace_nosync(d->sp.spoolfd, SHARE_FILE, f.s,
+		    f.len, 0644) == 0) {
 			buf_reset(&s->text);
 			buf_add(&s->text, b.s ? b.s : "", b.len);
 			s->wrote_us = now;

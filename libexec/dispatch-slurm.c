@@ -99,8 +99,7 @@ handoff_finish(struct handoff *h, int state, const char *cause)
 	}
 	buf_init(&b);
 	view_job_format(&h->v, "iar-hist", &b);
-	if (b.err || file_replace(h->jobdir, JOBDIR_RESULT, b.s, b.len, 0644,
-	    1) < 0)
+	if (b.err || file_replace_sync(h->jobdir, JOBDIR_RESULT, b.s, b.len, 0644) < 0)
 		msg_die(EX_TEMP, "cannot write result of job %s:", h->idname);
 	buf_free(&b);
 	if (spool_job_move(&h->sp, h->id, SD_RUN, SD_DONE, h->node) < 0)
@@ -350,7 +349,7 @@ handoff_suspend(struct handoff *h, int *suspended)
 	*suspended = want;
 	if (want) {
 		n = snprintf(t, sizeof t, "%" PRId64 "\n", clock_now_us());
-		file_replace(h->jobdir, JOBDIR_SUSPENDED, t, (size_t)n, 0644, 0);
+		file_replace_nosync(h->jobdir, JOBDIR_SUSPENDED, t, (size_t)n, 0644);
 	} else
 		unlinkat(h->jobdir, JOBDIR_SUSPENDED, 0);
 }
@@ -460,8 +459,8 @@ handoff_begin(struct handoff *h)
 			    "-%s-%" PRIx64, disp_speed_hash(paths_spool()),
 			    h->idname, (uint64_t)clock_now_us());
 			n = snprintf(t, sizeof t, "%s\n", h->token);
-			if (file_replace(h->jobdir, SLURM_TOKEN, t, (size_t)n,
-			    0644, 1) < 0)
+			if (file_replace_sync(h->jobdir, SLURM_TOKEN, t, (size_t)n,
+			    0644) < 0)
 				msg_die(EX_TEMP, "cannot write jobs/%s/%s:",
 				    h->idname, SLURM_TOKEN);
 		}
@@ -511,8 +510,8 @@ handoff_follow(struct handoff *h, int suspended)
 				h->v.started_us = clock_now_us();
 				n = snprintf(t, sizeof t, "%" PRId64 " 0\n",
 				    h->v.started_us);
-				file_replace(h->jobdir, "started", t, (size_t)n,
-				    0644, 0);
+				file_replace_nosync(h->jobdir, "started", t, (size_t)n,
+				    0644);
 				started = 1;
 			}
 		}
@@ -563,7 +562,7 @@ disp_slurm_main(struct disp *d, uint64_t id, int lockfd)
 		    t);
 	handoff_begin(&h);
 	n = snprintf(t, sizeof t, "%s\n", h.sid);
-	if (file_replace(h.jobdir, SLURM_ID, t, (size_t)n, 0644, 1) < 0)
+	if (file_replace_sync(h.jobdir, SLURM_ID, t, (size_t)n, 0644) < 0)
 		msg_log("SLURM", "job %s: cannot write %s: %s", h.idname,
 		    SLURM_ID, strerror(errno));
 	if (d->verbose)

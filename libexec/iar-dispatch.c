@@ -539,7 +539,7 @@ node_setup(struct disp *d)
 			msg_die(EX_TEMP, "cannot discover the topology: %s",
 			    err);
 		if (topo_xml_export(d->topo, &xml, &len) == 0) {
-			file_replace(nd, "topology.xml", xml, len, 0644, 0);
+			file_replace_nosync(nd, "topology.xml", xml, len, 0644);
 			free(xml);
 		}
 	}
@@ -591,8 +591,8 @@ node_setup(struct disp *d)
 		    "cgroup v1" : d->cg == CG_V2 ? "cgroup v2" : "none: ",
 		    d->cg == CG_NONE ? d->cg_why : "", "");
 
-		file_replace(nd, "limits", line, (size_t)(n < (int)sizeof line ?
-		    n : (int)sizeof line - 1), 0644, 0);
+		file_replace_nosync(nd, "limits", line, (size_t)(n < (int)sizeof line ?
+		    n : (int)sizeof line - 1), 0644);
 	}
 	d->nodefd = nd;	/* kept: heartbeat and admin state */
 }

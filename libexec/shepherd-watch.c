@@ -147,8 +147,7 @@ run_suspend_check(struct run *r, int64_t now, int64_t *deadline)
 		r->susp_left = *deadline ? *deadline - now : 0;
 		*deadline = 0;
 		n = snprintf(t, sizeof t, "%" PRId64 "\n", now);
-		file_replace(r->jobdir, JOBDIR_SUSPENDED, t, (size_t)n, 0644,
-		    0);
+		file_replace_nosync(r->jobdir, JOBDIR_SUSPENDED, t, (size_t)n, 0644);
 	} else if (!want && r->suspended) {
 		run_thaw(r);
 		if (r->susp_left)

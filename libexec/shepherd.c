@@ -61,7 +61,7 @@ result_write(struct run *r, struct buf *b)
 {
 	int warned = 0;
 
-	while (file_replace(r->jobdir, JOBDIR_RESULT, b->s, b->len, 0644, 1)
+	while (file_replace_sync(r->jobdir, JOBDIR_RESULT, b->s, b->len, 0644)
 	    < 0) {
 		if (errno != ENOSPC && errno != EDQUOT)
 			msg_die(EX_TEMP, "cannot write result of job %s:",
@@ -506,8 +506,8 @@ run_owner(struct run *r, char *script, size_t scriptsz)
 	if (geteuid() != 0 && r->job.uid != geteuid())
 		run_fail(r, JS_FAILED, "%s", "job belongs to another user and "
 		    "iar-run is not root");
-	if (r->job.nargv == 0 && (file_replace(r->jobdir, JOBDIR_SCRIPT,
-	    r->job.script, r->job.scriptlen, 0700, 0) < 0 || (geteuid() == 0 &&
+	if (r->job.nargv == 0 && (file_replace_nosync(r->jobdir, JOBDIR_SCRIPT,
+	    r->job.script, r->job.scriptlen, 0700) < 0 || (geteuid() == 0 &&
 	    fchownat(r->jobdir, JOBDIR_SCRIPT, r->job.uid, pw->pw_gid,
 	    AT_SYMLINK_NOFOLLOW) < 0)))
 		run_fail(r, JS_FAILED, "cannot write script: %s",
@@ -638,7 +638,7 @@ run_start(struct run *r, int lockfd, int wakefd, const struct passwd *pw,
 	/* The marker that tells a later pass this job did start. */
 	n = snprintf(t, sizeof t, "%" PRId64 " %ld\n", r->v.started_us,
 	    (long)r->child);
-	file_replace(r->jobdir, JOBDIR_STARTED, t, (size_t)n, 0644, 0);
+	file_replace_nosync(r->jobdir, JOBDIR_STARTED, t, (size_t)n, 0644);
 	if (write(go[1], "g", 1) != 1) {
 		/* nothing more to do */
 	}

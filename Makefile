@@ -45,7 +45,7 @@ UNIT    = tests/unit-job tests/unit-cg tests/unit-topo tests/unit-hist \
           tests/unit-topofile tests/unit-move tests/unit-alloc \
           tests/unit-nodehist
 CGI     = cgi-bin/iar.cgi
-CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/html.o cgi-bin/data.o cgi-bin/data-agg.o \
+CGIOBJ  = cgi-bin/iar.cgi.o cgi-bin/http.o cgi-bin/error.o cgi-bin/html.o cgi-bin/data.o cgi-bin/data-agg.o \
           cgi-bin/page-dash.o cgi-bin/page-job.o cgi-bin/page-node.o cgi-bin/page-share.o \
           cgi-bin/page-stats.o cgi-bin/page-shared.o cgi-bin/page-act.o \
           cgi-bin/api.o cgi-bin/events.o \

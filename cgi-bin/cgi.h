@@ -98,14 +98,18 @@ struct cgi {
 	int nodesfd;		/* ROOT/nodes, opened by data.c */
 	int nodes_tried;
 	char hist_err[512];	/* why the history is not shown */
+	/* how cgi_die ends: set by the program that runs the CGI (iar.cgi.c
+	 * sends the page and exits; the fuzzer jumps back), so that http.c
+	 * calls nothing above it */
+	void (*die_end)(struct cgi *c, int status, const char *msg);
 };
 
-/* http.c: the error page for a status and a reason, built (and sent by
- * cgi_die_end, in iar.cgi.c: then exit; the fuzzer's jumps back) */
+/* http.c: end the request with the error page for a status and a
+ * reason, through c->die_end (which builds it with http_error_build) */
 void cgi_die(struct cgi *c, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), noreturn));
-void cgi_die_end(struct cgi *c, int status, const char *msg)
-    __attribute__((noreturn));
+/* error.c: the error page for a status and reason into c->rs (JSON for
+ * the API routes, else HTML) */
 void http_error_build(struct cgi *c, int status, const char *msg);
 /* http.c: memory or cgi_die; the clock */
 void *cgi_alloc(struct cgi *c, size_t n);

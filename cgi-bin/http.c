@@ -40,17 +40,9 @@ cgi_die(struct cgi *c, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	cgi_die_end(c, status, msg);
-}
-
-void
-http_error_build(struct cgi *c, int status, const char *msg)
-{
-	buf_free(&c->rs.body);
-	if (c->rq.api)
-		api_error(c, status, msg);
-	else
-		html_error_page(c, status, msg);
+	if (c->die_end)
+		c->die_end(c, status, msg);
+	exit(0);	/* die_end does not return */
 }
 
 void *

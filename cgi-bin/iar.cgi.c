@@ -31,7 +31,7 @@
 /* The error page, in HTML or (for the API routes) JSON, then exit. The
  * reason goes to the server's error log too when it is the server's
  * fault (5xx). */
-void
+static void __attribute__((noreturn))
 cgi_die_end(struct cgi *c, int status, const char *msg)
 {
 	if (status >= 500)
@@ -66,6 +66,7 @@ main(void)
 	cgi_fds_check();
 	umask(022);
 	signal(SIGPIPE, SIG_DFL);
+	c.die_end = cgi_die_end;
 	c.now_us = clock_now_us();
 	c.conf = &conf;
 	http_resp_init(&c.rs, 200, "text/html", CACHE_LIVE);

@@ -14,14 +14,13 @@ cd "$TOP" || exit 1
 ls lib/*.o libexec/*.o bin/*.o cgi-bin/*.o >/dev/null 2>&1 ||
     skip_all "no object files: run make first"
 
-# Pairs that still call each other, outside the dispatcher, each to be
-# taken off as its files are fixed (a pair listed here that no longer
-# calls both ways is said, so the list only shrinks). A pair not listed
+# Pairs that still call each other, each to be taken off as its files
+# are fixed (conf and paths: iar.conf can move the spool at start-up;
+# hist and histcount: one module in two files, hist-int.h); a pair
+# listed here that no longer calls both ways is said, so the list only
+# shrinks. A pair not listed
 # fails the test. FILE FILE, in sort order.
 KNOWN='
-cgi-bin/api.o cgi-bin/http.o
-cgi-bin/html.o cgi-bin/http.o
-cgi-bin/http.o cgi-bin/iar.cgi.o
 lib/conf.o lib/paths-inst.o
 lib/conf.o lib/paths.o
 lib/hist.o lib/histcount.o

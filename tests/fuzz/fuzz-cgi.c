@@ -33,8 +33,8 @@ static struct cgi c;
 static struct cgi_conf conf;
 static int conf_done;
 
-void
-cgi_die_end(struct cgi *cp, int status, const char *msg)
+static void
+fuzz_die_end(struct cgi *cp, int status, const char *msg)
 {
 	http_error_build(cp, status, msg);
 	longjmp(fuzz_jmp, status);
@@ -147,6 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	head = env_set(data, size);
 	body_set(data + head, size - head);
 	memset(&c, 0, sizeof c);
+	c.die_end = fuzz_die_end;
 	c.now_us = clock_now_us();
 	c.conf = &conf;
 	c.nodesfd = -1;

@@ -83,6 +83,9 @@ page() {	# page PATH_INFO: the body in $W/b
 	env -i IAR_ROOT="$IAR_ROOT" REQUEST_METHOD=GET PATH_INFO="$1" \
 	    SCRIPT_NAME=/cgi-bin/iar.cgi GATEWAY_INTERFACE=CGI/1.1 \
 	    SERVER_PROTOCOL=HTTP/1.1 "$CGI" > "$W/raw" 2>"$W/err"
+	p_rc=$?
+	# A page that did not come out whole: say how the CGI ended.
+	[ -s "$W/raw" ] || echo "# $1: iar.cgi exit $p_rc, no output; stderr: $(head -c 300 "$W/err")"
 	python3 "$TOP/tests/cgi-split.py" "$W/raw" "$W/h" "$W/b"
 }
 page /nodes
